@@ -1,0 +1,4 @@
+pub mod intent;
+pub mod sparse;
+pub mod text;
+pub mod vectorizer;

@@ -1,0 +1,124 @@
+//! Stage 2: splitting normalised text into words (UAX #29) and masked spans.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::mask::{mask_chunk, mask_word, trim_wrapping, Placeholder};
+
+/// One unit of analysed text, before stemming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// A word as written (normalised, not yet stemmed).
+    Word(&'a str),
+    /// A span replaced by a placeholder.
+    Masked(Placeholder),
+}
+
+/// Calls `emit` for every token of `normalized` in order.
+///
+/// Whitespace-delimited chunks are checked for e-mails, URLs, `#1234`, money and dates first,
+/// because UAX #29 segmentation would cut those into meaningless pieces; everything else is
+/// segmented into words, and words containing digits are masked.
+pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
+    let mut previous: Option<&'a str> = None;
+    for raw in normalized.split_whitespace() {
+        let chunk = trim_wrapping(raw);
+        if chunk.is_empty() {
+            continue;
+        }
+        if chunk == "#" {
+            // "order # 1234": the number that follows is an order number.
+            previous = Some("#");
+            continue;
+        }
+        if let Some(placeholder) = mask_chunk(chunk) {
+            emit(Token::Masked(placeholder));
+            previous = None;
+            continue;
+        }
+        // "order#1234", "ord#7781": words, then the order number glued to them.
+        let (head, glued_order) = match chunk.find('#') {
+            Some(at) if at > 0 && mask_chunk(&chunk[at..]) == Some(Placeholder::OrderNumber) => {
+                (&chunk[..at], true)
+            }
+            _ => (chunk, false),
+        };
+        for word in head.unicode_words() {
+            match mask_word(word, previous) {
+                Some(placeholder) => emit(Token::Masked(placeholder)),
+                None => emit(Token::Word(word)),
+            }
+            previous = Some(word);
+        }
+        if glued_order {
+            emit(Token::Masked(Placeholder::OrderNumber));
+            previous = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        tokenize(text, |token| {
+            out.push(match token {
+                Token::Word(word) => word.to_owned(),
+                Token::Masked(p) => p.token().to_owned(),
+            })
+        });
+        out
+    }
+
+    #[test]
+    fn words_are_segmented_and_punctuation_dropped() {
+        assert_eq!(tokens("where's my stuff?!"), ["where's", "my", "stuff"]);
+    }
+
+    #[test]
+    fn identifiers_are_masked_in_context() {
+        assert_eq!(
+            tokens("order #10234 to jane@example.com, tracking 1z999aa10123456784."),
+            [
+                "order",
+                "__order_number__",
+                "to",
+                "__email__",
+                "tracking",
+                "__tracking_number__"
+            ]
+        );
+        assert_eq!(
+            tokens("order no. 55821 cost $49.99 on 12/04"),
+            [
+                "order",
+                "no",
+                "__order_number__",
+                "cost",
+                "__money__",
+                "on",
+                "__date__"
+            ]
+        );
+    }
+
+    #[test]
+    fn hash_separated_or_glued_order_numbers_are_found() {
+        assert_eq!(tokens("order # 4412"), ["order", "__order_number__"]);
+        assert_eq!(tokens("ord#7781"), ["ord", "__order_number__"]);
+    }
+
+    #[test]
+    fn degenerate_text_yields_nothing_and_does_not_panic() {
+        assert!(tokens("").is_empty());
+        assert!(tokens("   \n\t ").is_empty());
+        assert!(tokens("😡😡 🙏").is_empty());
+        assert!(tokens("... !!! ???").is_empty());
+    }
+
+    #[test]
+    fn non_latin_words_survive() {
+        assert_eq!(tokens("где мой заказ"), ["где", "мой", "заказ"]);
+    }
+}

@@ -1,0 +1,558 @@
+//! TF-IDF over word n-grams: fit a vocabulary on analysed training text, then turn any text into
+//! an L2-normalised sparse vector.
+//!
+//! Training analyses every message once into a [`Corpus`] of term ids, so cross-validation folds
+//! can each fit their own vocabulary without re-tokenising. Both the training path and the
+//! runtime path ([`TfidfVectorizer::vectorize`]) build features with the same function, so a
+//! message gets the same vector whichever way it arrives.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::sparse::SparseRows;
+use crate::text::{Analyzer, AnalyzerConfig, Placeholder, Token};
+
+/// Marks "no term" in the low half of a feature key, making the key a unigram.
+const NO_TERM: u32 = u32::MAX;
+/// Marks "this term has no unigram feature".
+const NO_FEATURE: u32 = u32::MAX;
+
+/// Settings of the TF-IDF stage, stored in the model file.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VectorizerConfig {
+    /// Longest word n-gram: 1 (unigrams) or 2 (unigrams + bigrams). Default: 2.
+    pub max_ngram: usize,
+    /// A feature must occur in at least this many training messages. Default: 2.
+    pub min_df: usize,
+    /// Keep at most this many features, the most frequent first. Default: 50 000.
+    pub max_features: usize,
+    /// Use `1 + ln(tf)` instead of raw counts. Default: true.
+    pub sublinear_tf: bool,
+}
+
+impl Default for VectorizerConfig {
+    fn default() -> Self {
+        VectorizerConfig {
+            max_ngram: 2,
+            min_df: 2,
+            max_features: 50_000,
+            sublinear_tf: true,
+        }
+    }
+}
+
+/// Training messages analysed into term ids, with the stem cache built along the way.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    terms: Vec<Box<str>>,
+    term_ids: FxHashMap<Box<str>, u32>,
+    /// Surface word → term id of its stem.
+    surface_terms: FxHashMap<Box<str>, u32>,
+    tokens: Vec<u32>,
+    doc_starts: Vec<usize>,
+}
+
+impl Corpus {
+    /// Analyses every text once.
+    pub fn analyze<'t>(analyzer: &Analyzer, texts: impl IntoIterator<Item = &'t str>) -> Self {
+        let mut corpus = Corpus {
+            doc_starts: vec![0],
+            ..Corpus::default()
+        };
+        let mut buffer = String::new();
+        for text in texts {
+            let mut doc = std::mem::take(&mut corpus.tokens);
+            analyzer.tokens(text, &mut buffer, |token| {
+                let id = match token {
+                    Token::Word(word) => match corpus.surface_terms.get(word) {
+                        Some(&id) => id,
+                        None => {
+                            let id = corpus.intern(&analyzer.stem(word));
+                            corpus.surface_terms.insert(word.into(), id);
+                            id
+                        }
+                    },
+                    Token::Masked(placeholder) => corpus.intern(placeholder.token()),
+                };
+                doc.push(id);
+            });
+            corpus.tokens = doc;
+            corpus.doc_starts.push(corpus.tokens.len());
+        }
+        corpus
+    }
+
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.term_ids.get(term) {
+            return id;
+        }
+        let id = u32::try_from(self.terms.len()).expect("fewer than 4 billion distinct terms");
+        self.terms.push(term.into());
+        self.term_ids.insert(term.into(), id);
+        id
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.doc_starts.len() - 1
+    }
+
+    /// Whether the corpus holds no message.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn doc(&self, index: usize) -> &[u32] {
+        &self.tokens[self.doc_starts[index]..self.doc_starts[index + 1]]
+    }
+}
+
+fn unigram_key(term: u32) -> u64 {
+    (u64::from(term) << 32) | u64::from(NO_TERM)
+}
+
+fn bigram_key(first: u32, second: u32) -> u64 {
+    (u64::from(first) << 32) | u64::from(second)
+}
+
+impl VectorizerConfig {
+    /// Fits the vocabulary and idf on the messages `rows` of `corpus`.
+    pub fn fit(&self, analyzer: AnalyzerConfig, corpus: &Corpus, rows: &[usize]) -> TfidfVectorizer {
+        let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut keys = Vec::new();
+        for &row in rows {
+            let doc = corpus.doc(row);
+            keys.clear();
+            keys.extend(doc.iter().map(|&term| unigram_key(term)));
+            if self.max_ngram >= 2 {
+                keys.extend(doc.windows(2).map(|pair| bigram_key(pair[0], pair[1])));
+            }
+            keys.sort_unstable();
+            keys.dedup();
+            for &key in &keys {
+                *document_frequency.entry(key).or_insert(0) += 1;
+            }
+        }
+
+        let min_df = self.min_df.max(1) as u32;
+        let mut kept: Vec<(String, u32)> = document_frequency
+            .into_iter()
+            .filter(|&(_, df)| df >= min_df)
+            .map(|(key, df)| (corpus_feature_name(corpus, key), df))
+            .collect();
+        if kept.len() > self.max_features {
+            // Most frequent first; ties by name so the cut never depends on hash order.
+            kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            kept.truncate(self.max_features);
+        }
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+
+        let n_docs = rows.len() as f64;
+        let idf = kept
+            .iter()
+            .map(|&(_, df)| ((1.0 + n_docs) / (1.0 + f64::from(df))).ln() + 1.0)
+            .collect();
+        let features: Vec<String> = kept.into_iter().map(|(name, _)| name).collect();
+        let surface_forms = corpus
+            .surface_terms
+            .iter()
+            .map(|(surface, &term)| (surface.to_string(), corpus.terms[term as usize].to_string()))
+            .collect();
+        TfidfVectorizer::from_parts(*self, analyzer, features, idf, surface_forms)
+    }
+}
+
+fn corpus_feature_name(corpus: &Corpus, key: u64) -> String {
+    let first = &corpus.terms[(key >> 32) as usize];
+    match (key & u64::from(u32::MAX)) as u32 {
+        NO_TERM => first.to_string(),
+        second => format!("{first} {}", corpus.terms[second as usize]),
+    }
+}
+
+/// Reusable buffers for [`TfidfVectorizer::vectorize`], so classifying allocates nothing once
+/// warm.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    normalized: String,
+    terms: Vec<Option<u32>>,
+    /// The last vector produced: `(feature, weight)` sorted by feature.
+    pub features: Vec<(u32, f64)>,
+}
+
+/// A fitted TF-IDF vectorizer: vocabulary, idf, and the lookup tables of the fast path.
+#[derive(Debug)]
+pub struct TfidfVectorizer {
+    config: VectorizerConfig,
+    analyzer: Analyzer,
+    feature_names: Vec<Box<str>>,
+    idf: Vec<f64>,
+    term_ids: FxHashMap<Box<str>, u32>,
+    /// Surface word → term: the stem cache over the training vocabulary.
+    surface_terms: FxHashMap<Box<str>, u32>,
+    placeholder_terms: [Option<u32>; Placeholder::ALL.len()],
+    unigram_features: Vec<u32>,
+    bigram_features: FxHashMap<u64, u32>,
+}
+
+/// A vocabulary entry that cannot be a feature name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("feature {index} ({name:?}) must be one term or two terms separated by one space")]
+pub struct BadFeatureName {
+    /// Position in the vocabulary.
+    pub index: usize,
+    /// The offending entry.
+    pub name: String,
+}
+
+impl TfidfVectorizer {
+    /// Rebuilds the runtime tables from the parts stored in a model file.
+    ///
+    /// `surface_forms` maps surface words to their stems; entries whose stem is not in the
+    /// vocabulary are dropped.
+    pub fn from_parts(
+        config: VectorizerConfig,
+        analyzer: AnalyzerConfig,
+        features: Vec<String>,
+        idf: Vec<f64>,
+        surface_forms: BTreeMap<String, String>,
+    ) -> Self {
+        Self::try_from_parts(config, analyzer, features, idf, surface_forms)
+            .expect("fitted feature names are well-formed")
+    }
+
+    /// As [`TfidfVectorizer::from_parts`], validating feature names.
+    pub fn try_from_parts(
+        config: VectorizerConfig,
+        analyzer: AnalyzerConfig,
+        features: Vec<String>,
+        idf: Vec<f64>,
+        surface_forms: BTreeMap<String, String>,
+    ) -> Result<Self, BadFeatureName> {
+        let mut term_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut unigram_features: Vec<u32> = Vec::new();
+        let mut bigram_features = FxHashMap::default();
+        let mut term_id = |term: &str, unigram_features: &mut Vec<u32>| -> u32 {
+            if let Some(&id) = term_ids.get(term) {
+                return id;
+            }
+            let id = unigram_features.len() as u32;
+            term_ids.insert(term.into(), id);
+            unigram_features.push(NO_FEATURE);
+            id
+        };
+        for (index, name) in features.iter().enumerate() {
+            let bad = || BadFeatureName {
+                index,
+                name: name.clone(),
+            };
+            let mut parts = name.split(' ');
+            let first = parts.next().filter(|p| !p.is_empty()).ok_or_else(bad)?;
+            let second = parts.next();
+            if parts.next().is_some() || second.is_some_and(str::is_empty) {
+                return Err(bad());
+            }
+            let first = term_id(first, &mut unigram_features);
+            match second {
+                None => unigram_features[first as usize] = index as u32,
+                Some(second) => {
+                    let second = term_id(second, &mut unigram_features);
+                    bigram_features.insert(bigram_key(first, second), index as u32);
+                }
+            }
+        }
+        let surface_terms = surface_forms
+            .into_iter()
+            .filter_map(|(surface, stem)| {
+                let id = *term_ids.get(stem.as_str())?;
+                Some((surface.into_boxed_str(), id))
+            })
+            .collect();
+        let placeholder_terms = Placeholder::ALL.map(|p| term_ids.get(p.token()).copied());
+        Ok(TfidfVectorizer {
+            config,
+            analyzer: Analyzer::new(analyzer),
+            feature_names: features.into_iter().map(String::into_boxed_str).collect(),
+            idf,
+            term_ids,
+            surface_terms,
+            placeholder_terms,
+            unigram_features,
+            bigram_features,
+        })
+    }
+
+    /// The settings this vectorizer was fitted with.
+    pub fn config(&self) -> VectorizerConfig {
+        self.config
+    }
+
+    /// The analysis settings.
+    pub fn analyzer_config(&self) -> AnalyzerConfig {
+        self.analyzer.config()
+    }
+
+    /// Number of features (columns).
+    pub fn n_features(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    /// Feature names in column order: a term, or two terms joined by a space.
+    pub fn feature_names(&self) -> &[Box<str>] {
+        &self.feature_names
+    }
+
+    /// Inverse document frequency per feature.
+    pub fn idf(&self) -> &[f64] {
+        &self.idf
+    }
+
+    /// The stem cache as stored on disk: surface word → stem, sorted.
+    pub fn surface_forms(&self) -> BTreeMap<String, String> {
+        let mut names: Vec<&str> = vec![""; self.term_ids.len()];
+        for (term, &id) in &self.term_ids {
+            names[id as usize] = term;
+        }
+        self.surface_terms
+            .iter()
+            .map(|(surface, &id)| (surface.to_string(), names[id as usize].to_owned()))
+            .collect()
+    }
+
+    /// Vectorises `text` into `scratch.features`; returns the number of tokens the text had
+    /// (known or not), so callers can tell an empty message from an unfamiliar one.
+    pub fn vectorize(&self, text: &str, scratch: &mut Scratch) -> usize {
+        let Scratch {
+            normalized,
+            terms,
+            features,
+        } = scratch;
+        terms.clear();
+        self.analyzer.tokens(text, normalized, |token| {
+            terms.push(match token {
+                Token::Word(word) => self.word_term(word),
+                Token::Masked(placeholder) => self.placeholder_terms[placeholder as usize],
+            })
+        });
+        self.weigh(terms, features);
+        terms.len()
+    }
+
+    fn word_term(&self, word: &str) -> Option<u32> {
+        match self.surface_terms.get(word) {
+            Some(&id) => Some(id),
+            None => self.term_ids.get(&*self.analyzer.stem(word)).copied(),
+        }
+    }
+
+    /// Vectorises messages `rows` of `corpus` (the training-time path).
+    pub fn transform(&self, corpus: &Corpus, rows: &[usize]) -> SparseRows {
+        let to_runtime: Vec<Option<u32>> = corpus
+            .terms
+            .iter()
+            .map(|term| self.term_ids.get(term).copied())
+            .collect();
+        let mut matrix = SparseRows::new(self.n_features());
+        let mut terms = Vec::new();
+        let mut features = Vec::new();
+        for &row in rows {
+            terms.clear();
+            terms.extend(corpus.doc(row).iter().map(|&t| to_runtime[t as usize]));
+            self.weigh(&terms, &mut features);
+            matrix.push_row(&features);
+        }
+        matrix
+    }
+
+    /// Term sequence → sorted, TF-IDF weighted, L2-normalised features.
+    fn weigh(&self, terms: &[Option<u32>], features: &mut Vec<(u32, f64)>) {
+        features.clear();
+        for (position, &term) in terms.iter().enumerate() {
+            let Some(term) = term else { continue };
+            let unigram = self.unigram_features[term as usize];
+            if unigram != NO_FEATURE {
+                features.push((unigram, 1.0));
+            }
+            if self.config.max_ngram >= 2 {
+                if let Some(&Some(next)) = terms.get(position + 1) {
+                    if let Some(&bigram) = self.bigram_features.get(&bigram_key(term, next)) {
+                        features.push((bigram, 1.0));
+                    }
+                }
+            }
+        }
+        if features.is_empty() {
+            return;
+        }
+        features.sort_unstable_by_key(|&(feature, _)| feature);
+        // Merge repeated features into counts.
+        let mut merged = 0;
+        for read in 1..features.len() {
+            if features[read].0 == features[merged].0 {
+                features[merged].1 += 1.0;
+            } else {
+                merged += 1;
+                features[merged] = features[read];
+            }
+        }
+        features.truncate(merged + 1);
+        let mut norm = 0.0;
+        for (feature, weight) in features.iter_mut() {
+            let tf = if self.config.sublinear_tf {
+                1.0 + weight.ln()
+            } else {
+                *weight
+            };
+            *weight = tf * self.idf[*feature as usize];
+            norm += *weight * *weight;
+        }
+        let norm = norm.sqrt();
+        if norm > 0.0 {
+            features.iter_mut().for_each(|(_, weight)| *weight /= norm);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXTS: [&str; 5] = [
+        "where is my order #1234",
+        "where is my parcel",
+        "cancel my order please",
+        "Cancel the order",
+        "I want to return these shoes",
+    ];
+
+    fn fitted(config: VectorizerConfig) -> (Corpus, TfidfVectorizer) {
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let corpus = Corpus::analyze(&analyzer, TEXTS);
+        let rows: Vec<usize> = (0..corpus.len()).collect();
+        let vectorizer = config.fit(AnalyzerConfig::default(), &corpus, &rows);
+        (corpus, vectorizer)
+    }
+
+    #[test]
+    fn min_df_keeps_only_shared_ngrams() {
+        let (_, vectorizer) = fitted(VectorizerConfig::default());
+        let names: Vec<&str> = vectorizer.feature_names().iter().map(|n| &**n).collect();
+        assert!(names.contains(&"where is"));
+        assert!(names.contains(&"cancel"));
+        assert!(!names.contains(&"shoe"), "seen once, below min_df=2");
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted: {names:?}");
+    }
+
+    #[test]
+    fn vocabulary_cap_keeps_the_most_frequent() {
+        let config = VectorizerConfig {
+            max_features: 2,
+            min_df: 1,
+            ..VectorizerConfig::default()
+        };
+        let (_, vectorizer) = fitted(config);
+        // "my" (3 docs) and "order" (3 docs) beat everything else.
+        let names: Vec<&str> = vectorizer.feature_names().iter().map(|n| &**n).collect();
+        assert_eq!(names, ["my", "order"]);
+    }
+
+    #[test]
+    fn idf_is_smoothed_and_rarer_features_weigh_more() {
+        let (_, vectorizer) = fitted(VectorizerConfig::default());
+        let idf_of = |name: &str| {
+            let i = vectorizer
+                .feature_names()
+                .iter()
+                .position(|n| &**n == name)
+                .unwrap();
+            vectorizer.idf()[i]
+        };
+        // df("my") = 3 of 5: ln(6/4) + 1.
+        assert!((idf_of("my") - ((6.0f64 / 4.0).ln() + 1.0)).abs() < 1e-12);
+        assert!(idf_of("cancel") > idf_of("my"));
+    }
+
+    #[test]
+    fn runtime_and_training_paths_agree_and_are_unit_length() {
+        let (corpus, vectorizer) = fitted(VectorizerConfig::default());
+        let rows: Vec<usize> = (0..corpus.len()).collect();
+        let matrix = vectorizer.transform(&corpus, &rows);
+        let mut scratch = Scratch::default();
+        for (row, text) in TEXTS.iter().enumerate() {
+            vectorizer.vectorize(text, &mut scratch);
+            let (columns, values) = matrix.row(row);
+            let runtime: Vec<u32> = scratch.features.iter().map(|f| f.0).collect();
+            assert_eq!(runtime, columns, "{text}");
+            for (&(_, a), &b) in scratch.features.iter().zip(values) {
+                assert!((a - f64::from(b)).abs() < 1e-6);
+            }
+            let norm: f64 = scratch.features.iter().map(|f| f.1 * f.1).sum();
+            if !columns.is_empty() {
+                assert!((norm - 1.0).abs() < 1e-9);
+            }
+        }
+    }
+
+    #[test]
+    fn unseen_words_are_ignored_and_empty_text_counts_no_tokens() {
+        let (_, vectorizer) = fitted(VectorizerConfig::default());
+        let mut scratch = Scratch::default();
+        assert_eq!(vectorizer.vectorize("", &mut scratch), 0);
+        assert!(scratch.features.is_empty());
+        assert_eq!(vectorizer.vectorize("zebra xylophone", &mut scratch), 2);
+        assert!(scratch.features.is_empty());
+    }
+
+    #[test]
+    fn sublinear_tf_dampens_repetition() {
+        let config = VectorizerConfig {
+            min_df: 1,
+            max_ngram: 1,
+            ..VectorizerConfig::default()
+        };
+        let (_, vectorizer) = fitted(config);
+        let mut scratch = Scratch::default();
+        vectorizer.vectorize("cancel cancel cancel cancel order", &mut scratch);
+        let raw = VectorizerConfig {
+            sublinear_tf: false,
+            ..config
+        };
+        let (_, raw_vectorizer) = fitted(raw);
+        let mut raw_scratch = Scratch::default();
+        raw_vectorizer.vectorize("cancel cancel cancel cancel order", &mut raw_scratch);
+        // With raw counts "cancel" dominates more.
+        let share = |s: &Scratch| s.features.iter().map(|f| f.1).fold(0.0, f64::max);
+        assert!(share(&raw_scratch) > share(&scratch));
+    }
+
+    #[test]
+    fn stem_cache_round_trips_through_surface_forms() {
+        let (_, vectorizer) = fitted(VectorizerConfig::default());
+        let forms = vectorizer.surface_forms();
+        assert_eq!(forms.get("cancel").map(String::as_str), Some("cancel"));
+        let rebuilt = TfidfVectorizer::from_parts(
+            vectorizer.config(),
+            vectorizer.analyzer_config(),
+            vectorizer.feature_names().iter().map(|n| n.to_string()).collect(),
+            vectorizer.idf().to_vec(),
+            forms.clone(),
+        );
+        assert_eq!(rebuilt.surface_forms(), forms);
+    }
+
+    #[test]
+    fn malformed_feature_names_are_rejected() {
+        for bad in ["", "a  b", "a b c", " a"] {
+            let result = TfidfVectorizer::try_from_parts(
+                VectorizerConfig::default(),
+                AnalyzerConfig::default(),
+                vec![bad.to_owned()],
+                vec![1.0],
+                BTreeMap::new(),
+            );
+            assert!(result.is_err(), "{bad:?}");
+        }
+    }
+}
