@@ -1,0 +1,291 @@
+//! Confidence thresholds → automate or escalate, with the reason.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::intent::Intent;
+
+/// A probability for one intent.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IntentScore {
+    /// The intent.
+    pub intent: Intent,
+    /// Its probability, in `[0, 1]`.
+    pub probability: f64,
+}
+
+/// What to do with a classified message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Decision {
+    /// Confident enough to answer with the intent's script.
+    Automate,
+    /// Hand to a human.
+    Escalate(EscalationReason),
+}
+
+impl Decision {
+    /// Whether the message may be answered automatically.
+    pub fn is_automate(&self) -> bool {
+        matches!(self, Decision::Automate)
+    }
+
+    /// The escalation reason, if escalated.
+    pub fn reason(&self) -> Option<EscalationReason> {
+        match self {
+            Decision::Automate => None,
+            Decision::Escalate(reason) => Some(*reason),
+        }
+    }
+}
+
+/// Why a message goes to a human.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EscalationReason {
+    /// Nothing to analyse: empty, whitespace, emoji or punctuation only.
+    EmptyMessage,
+    /// The most likely intent is `other`.
+    OutOfScope,
+    /// The top intent's probability is below its threshold.
+    LowConfidence {
+        /// The top probability.
+        confidence: f64,
+        /// The threshold it missed.
+        threshold: f64,
+    },
+    /// The top two intents are too close to call.
+    Ambiguous {
+        /// The second most likely intent.
+        runner_up: Intent,
+        /// Top probability minus runner-up probability.
+        gap: f64,
+        /// The margin required.
+        margin: f64,
+    },
+}
+
+impl EscalationReason {
+    /// Stable machine-readable code (`empty_message`, `out_of_scope`, `low_confidence`,
+    /// `ambiguous`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            EscalationReason::EmptyMessage => "empty_message",
+            EscalationReason::OutOfScope => "out_of_scope",
+            EscalationReason::LowConfidence { .. } => "low_confidence",
+            EscalationReason::Ambiguous { .. } => "ambiguous",
+        }
+    }
+}
+
+impl fmt::Display for EscalationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EscalationReason::EmptyMessage => f.write_str("empty message"),
+            EscalationReason::OutOfScope => f.write_str("out of scope (other)"),
+            EscalationReason::LowConfidence {
+                confidence,
+                threshold,
+            } => write!(f, "low confidence ({confidence:.3} < {threshold:.3})"),
+            EscalationReason::Ambiguous {
+                runner_up,
+                gap,
+                margin,
+            } => write!(
+                f,
+                "ambiguous with {runner_up} (gap {gap:.3} < margin {margin:.3})"
+            ),
+        }
+    }
+}
+
+/// A threshold setting outside its range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{name} must be a number in {range}, got {value}")]
+pub struct InvalidThreshold {
+    /// Which setting.
+    pub name: String,
+    /// The allowed range, for the message.
+    pub range: &'static str,
+    /// The value given.
+    pub value: f64,
+}
+
+/// Confidence thresholds, stored in the model file and overridable at load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Minimum top probability for intents without an override. Default: 0.6.
+    pub default: f64,
+    /// Per-intent minimum top probability (set by tuning). Default: none.
+    pub per_intent: BTreeMap<Intent, f64>,
+    /// Minimum gap between the top two probabilities. Default: 0.1.
+    pub ambiguity_margin: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            default: 0.6,
+            per_intent: BTreeMap::new(),
+            ambiguity_margin: 0.1,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Sets the default threshold (default 0.6).
+    pub fn with_default(mut self, threshold: f64) -> Self {
+        self.default = threshold;
+        self
+    }
+
+    /// Sets one intent's threshold, overriding the default for it.
+    pub fn with_intent(mut self, intent: Intent, threshold: f64) -> Self {
+        self.per_intent.insert(intent, threshold);
+        self
+    }
+
+    /// Sets the ambiguity margin (default 0.1).
+    pub fn with_ambiguity_margin(mut self, margin: f64) -> Self {
+        self.ambiguity_margin = margin;
+        self
+    }
+
+    /// Checks every value is within `[0, 1]` (margin `[0, 1)`).
+    pub fn check(&self) -> Result<(), InvalidThreshold> {
+        let in_unit = |name: String, value: f64| {
+            if (0.0..=1.0).contains(&value) {
+                Ok(())
+            } else {
+                Err(InvalidThreshold {
+                    name,
+                    range: "[0, 1]",
+                    value,
+                })
+            }
+        };
+        in_unit("default threshold".into(), self.default)?;
+        for (intent, &value) in &self.per_intent {
+            in_unit(format!("threshold for {intent}"), value)?;
+        }
+        if !(0.0..1.0).contains(&self.ambiguity_margin) {
+            return Err(InvalidThreshold {
+                name: "ambiguity margin".into(),
+                range: "[0, 1)",
+                value: self.ambiguity_margin,
+            });
+        }
+        Ok(())
+    }
+
+    /// The threshold that applies to `intent`.
+    pub fn for_intent(&self, intent: Intent) -> f64 {
+        self.per_intent.get(&intent).copied().unwrap_or(self.default)
+    }
+
+    /// Decides on scores sorted by descending probability. `empty` marks a message with
+    /// nothing to analyse.
+    pub fn decide(&self, scores: &[IntentScore], empty: bool) -> Decision {
+        let (Some(top), runner_up) = (scores.first(), scores.get(1)) else {
+            return Decision::Escalate(EscalationReason::EmptyMessage);
+        };
+        if empty {
+            return Decision::Escalate(EscalationReason::EmptyMessage);
+        }
+        if !top.intent.is_in_scope() {
+            return Decision::Escalate(EscalationReason::OutOfScope);
+        }
+        let threshold = self.for_intent(top.intent);
+        if top.probability < threshold {
+            return Decision::Escalate(EscalationReason::LowConfidence {
+                confidence: top.probability,
+                threshold,
+            });
+        }
+        if let Some(runner_up) = runner_up {
+            let gap = top.probability - runner_up.probability;
+            if gap < self.ambiguity_margin {
+                return Decision::Escalate(EscalationReason::Ambiguous {
+                    runner_up: runner_up.intent,
+                    gap,
+                    margin: self.ambiguity_margin,
+                });
+            }
+        }
+        Decision::Automate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(pairs: &[(Intent, f64)]) -> Vec<IntentScore> {
+        pairs
+            .iter()
+            .map(|&(intent, probability)| IntentScore {
+                intent,
+                probability,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn confident_in_scope_intent_is_automated() {
+        let t = Thresholds::default();
+        let s = scores(&[(Intent::Tracking, 0.9), (Intent::Other, 0.05)]);
+        assert_eq!(t.decide(&s, false), Decision::Automate);
+    }
+
+    #[test]
+    fn each_escalation_reason_is_reachable_in_priority_order() {
+        let t = Thresholds::default()
+            .with_default(0.6)
+            .with_ambiguity_margin(0.2);
+        let empty = scores(&[(Intent::Tracking, 0.9), (Intent::Other, 0.1)]);
+        assert_eq!(
+            t.decide(&empty, true),
+            Decision::Escalate(EscalationReason::EmptyMessage)
+        );
+        let other = scores(&[(Intent::Other, 0.99), (Intent::Cancel, 0.01)]);
+        assert_eq!(
+            t.decide(&other, false),
+            Decision::Escalate(EscalationReason::OutOfScope)
+        );
+        let low = scores(&[(Intent::Cancel, 0.5), (Intent::Other, 0.2)]);
+        assert_eq!(t.decide(&low, false).reason().unwrap().code(), "low_confidence");
+        let close = scores(&[(Intent::Return, 0.65), (Intent::MissingItem, 0.5)]);
+        match t.decide(&close, false) {
+            Decision::Escalate(EscalationReason::Ambiguous { runner_up, gap, .. }) => {
+                assert_eq!(runner_up, Intent::MissingItem);
+                assert!((gap - 0.15).abs() < 1e-12);
+            }
+            other => panic!("expected ambiguous, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn per_intent_threshold_overrides_default() {
+        let t = Thresholds::default().with_intent(Intent::Cancel, 0.95);
+        let s = scores(&[(Intent::Cancel, 0.9), (Intent::Other, 0.1)]);
+        assert!(!t.decide(&s, false).is_automate());
+        let s = scores(&[(Intent::Tracking, 0.9), (Intent::Other, 0.1)]);
+        assert!(t.decide(&s, false).is_automate());
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        assert!(Thresholds::default().with_default(1.5).check().is_err());
+        assert!(Thresholds::default()
+            .with_intent(Intent::Tracking, -0.1)
+            .check()
+            .is_err());
+        assert!(Thresholds::default()
+            .with_ambiguity_margin(1.0)
+            .check()
+            .is_err());
+        assert!(Thresholds::default().with_default(f64::NAN).check().is_err());
+        assert!(Thresholds::default().check().is_ok());
+    }
+}

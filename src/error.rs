@@ -1,0 +1,28 @@
+//! The crate's error type: one variant per module error, each carrying its own context.
+
+/// Any deskbot error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A data file problem (with file and line).
+    #[error(transparent)]
+    Data(#[from] crate::dataset::DataError),
+    /// A setting out of range.
+    #[error(transparent)]
+    Params(#[from] crate::model::params::ParamError),
+    /// A threshold out of range.
+    #[error(transparent)]
+    Threshold(#[from] crate::decision::InvalidThreshold),
+    /// A model file problem.
+    #[error(transparent)]
+    ModelFile(#[from] crate::model::artifact::ModelFileError),
+    /// Training failed.
+    #[error(transparent)]
+    Training(#[from] crate::model::train::TrainError),
+    /// Re-tuning a model without calibration data.
+    #[error(transparent)]
+    NothingToTune(#[from] crate::model::classifier::NothingToTune),
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

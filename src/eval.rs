@@ -1,0 +1,270 @@
+//! Evaluation: accuracy, macro-F1, per-intent precision/recall/F1 (from linfa's confusion
+//! matrix), escalation rate, and the precision/coverage of automated answers.
+
+use std::collections::BTreeMap;
+
+use linfa::metrics::ToConfusionMatrix;
+use ndarray::Array1;
+use serde::Serialize;
+
+use crate::dataset::Dataset;
+use crate::decision::Thresholds;
+use crate::intent::Intent;
+use crate::model::IntentModel;
+use crate::tune::{automation_stats, AutomationStats, CalibrationPoint};
+
+/// Precision, recall and F1 of one intent.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IntentMetrics {
+    /// The intent.
+    pub intent: Intent,
+    /// Of messages predicted as this intent, the share that are.
+    pub precision: f64,
+    /// Of messages that are this intent, the share predicted so.
+    pub recall: f64,
+    /// Harmonic mean of the two.
+    pub f1: f64,
+    /// Messages whose true intent this is.
+    pub support: usize,
+}
+
+/// Label-level metrics of a set of predictions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassificationMetrics {
+    /// Share of messages with the right top intent.
+    pub accuracy: f64,
+    /// Mean of the per-intent F1 scores.
+    pub macro_f1: f64,
+    /// Per intent, in [`Intent::ALL`] order.
+    pub per_intent: Vec<IntentMetrics>,
+    /// `confusion[truth][predicted]` counts, in [`Intent::ALL`] order.
+    pub confusion: [[usize; Intent::COUNT]; Intent::COUNT],
+}
+
+impl ClassificationMetrics {
+    /// Computes the metrics. Intents absent from both `truth` and `predicted` get zeros and do
+    /// not count towards macro-F1.
+    pub fn compute(truth: &[Intent], predicted: &[Intent]) -> Self {
+        assert_eq!(truth.len(), predicted.len(), "one prediction per truth");
+        let mut confusion = [[0usize; Intent::COUNT]; Intent::COUNT];
+        for (t, p) in truth.iter().zip(predicted) {
+            confusion[t.index()][p.index()] += 1;
+        }
+        let truth_ids = Array1::from_iter(truth.iter().map(|i| i.index()));
+        let predicted_ids = Array1::from_iter(predicted.iter().map(|i| i.index()));
+        // linfa orders its classes by label; ours are intent indices, so the k-th binary matrix
+        // belongs to the k-th intent present.
+        let present: Vec<Intent> = Intent::ALL
+            .into_iter()
+            .filter(|i| truth.contains(i) || predicted.contains(i))
+            .collect();
+        let mut per_intent: Vec<IntentMetrics> = Intent::ALL
+            .map(|intent| IntentMetrics {
+                intent,
+                precision: 0.0,
+                recall: 0.0,
+                f1: 0.0,
+                support: confusion[intent.index()].iter().sum(),
+            })
+            .to_vec();
+        let mut accuracy = 0.0;
+        if present.len() >= 2 {
+            // linfa's one-vs-all split reads rows as the actual class, so build the matrix from
+            // the truth's side; the hand-computed test below pins this orientation.
+            let matrix = truth_ids
+                .confusion_matrix(&predicted_ids)
+                .expect("equal lengths checked above");
+            accuracy = f64::from(matrix.accuracy());
+            for (intent, binary) in present.iter().zip(matrix.split_one_vs_all()) {
+                let metrics = &mut per_intent[intent.index()];
+                metrics.precision = finite_or_zero(binary.precision());
+                metrics.recall = finite_or_zero(binary.recall());
+                metrics.f1 = finite_or_zero(binary.f1_score());
+            }
+        } else if let Some(&only) = present.first() {
+            // One class only: every prediction is right; linfa needs two classes.
+            accuracy = 1.0;
+            let metrics = &mut per_intent[only.index()];
+            (metrics.precision, metrics.recall, metrics.f1) = (1.0, 1.0, 1.0);
+        }
+        let macro_f1 = if present.is_empty() {
+            0.0
+        } else {
+            present
+                .iter()
+                .map(|i| per_intent[i.index()].f1)
+                .sum::<f64>()
+                / present.len() as f64
+        };
+        ClassificationMetrics {
+            accuracy,
+            macro_f1,
+            per_intent,
+            confusion,
+        }
+    }
+}
+
+fn finite_or_zero(value: f32) -> f64 {
+    if value.is_finite() {
+        f64::from(value)
+    } else {
+        0.0
+    }
+}
+
+/// One point of the coverage-vs-precision curve: every in-scope intent held to `threshold`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// The threshold applied to every intent.
+    pub threshold: f64,
+    /// Precision of automated answers.
+    pub precision: f64,
+    /// Share of in-scope messages answered automatically and correctly.
+    pub coverage: f64,
+}
+
+/// Everything `deskbot eval` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalReport {
+    /// Messages evaluated.
+    pub messages: usize,
+    /// Label-level metrics.
+    pub metrics: ClassificationMetrics,
+    /// Share of messages escalated to a human.
+    pub escalation_rate: f64,
+    /// Escalations by reason code.
+    pub escalations: BTreeMap<&'static str, usize>,
+    /// Automated answers under the model's thresholds.
+    pub automation: AutomationStats,
+    /// Coverage-vs-precision as one global threshold sweeps from 0 to 1.
+    pub curve: Vec<CurvePoint>,
+}
+
+/// Evaluates `model` on `data`.
+pub fn evaluate(model: &IntentModel, data: &Dataset) -> EvalReport {
+    let texts: Vec<&str> = data.messages.iter().map(|m| m.text.as_str()).collect();
+    let predictions = model.classify_batch(&texts);
+    let truth: Vec<Intent> = data.messages.iter().map(|m| m.intent).collect();
+    let predicted: Vec<Intent> = predictions.iter().map(|p| p.intent).collect();
+    let mut escalations = BTreeMap::new();
+    for prediction in &predictions {
+        if let Some(reason) = prediction.decision.reason() {
+            *escalations.entry(reason.code()).or_insert(0) += 1;
+        }
+    }
+    let escalated: usize = escalations.values().sum();
+    let points: Vec<CalibrationPoint> = truth
+        .iter()
+        .zip(&predictions)
+        .map(|(&truth, p)| CalibrationPoint {
+            truth,
+            predicted: p.intent,
+            confidence: p.confidence,
+            gap: p.confidence - p.scores[1].probability,
+        })
+        .collect();
+    // Empty messages never automate whatever their scores; count them as escalated.
+    let automation = {
+        let mut stats = AutomationStats {
+            in_scope: truth.iter().filter(|i| i.is_in_scope()).count(),
+            ..AutomationStats::default()
+        };
+        for (&truth, prediction) in truth.iter().zip(&predictions) {
+            if prediction.decision.is_automate() {
+                stats.automated += 1;
+                stats.correct += usize::from(prediction.intent == truth);
+            }
+        }
+        stats
+    };
+    EvalReport {
+        messages: data.messages.len(),
+        metrics: ClassificationMetrics::compute(&truth, &predicted),
+        escalation_rate: escalated as f64 / data.messages.len().max(1) as f64,
+        escalations,
+        automation,
+        curve: coverage_curve(&points, model.thresholds().ambiguity_margin),
+    }
+}
+
+/// Sweeps one threshold for every intent over `[0, 1]` in steps of 0.01.
+pub fn coverage_curve(points: &[CalibrationPoint], margin: f64) -> Vec<CurvePoint> {
+    (0..=100)
+        .map(|step| {
+            let threshold = f64::from(step) / 100.0;
+            let thresholds = Thresholds {
+                default: threshold,
+                per_intent: BTreeMap::new(),
+                ambiguity_margin: margin,
+            };
+            let stats = automation_stats(points, &thresholds, None);
+            CurvePoint {
+                threshold,
+                precision: stats.precision(),
+                coverage: stats.coverage(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Intent::*;
+
+    #[test]
+    fn metrics_match_hand_computation() {
+        // tracking: 3 true; predicted tracking 3 times, 2 right → P = 2/3, R = 2/3.
+        // cancel: 2 true, both predicted cancel, plus one false cancel → P = 2/3, R = 1.
+        // other: 1 true, predicted tracking → P = 0 (never predicted), R = 0.
+        let truth = [Tracking, Tracking, Tracking, Cancel, Cancel, Other];
+        let predicted = [Tracking, Tracking, Cancel, Cancel, Cancel, Tracking];
+        let m = ClassificationMetrics::compute(&truth, &predicted);
+        let get = |i: Intent| m.per_intent[i.index()];
+        assert!((m.accuracy - 4.0 / 6.0).abs() < 1e-6);
+        assert!((get(Tracking).precision - 2.0 / 3.0).abs() < 1e-6);
+        assert!((get(Tracking).recall - 2.0 / 3.0).abs() < 1e-6);
+        assert!((get(Cancel).precision - 2.0 / 3.0).abs() < 1e-6);
+        assert!((get(Cancel).recall - 1.0).abs() < 1e-6);
+        assert!((get(Cancel).f1 - 0.8).abs() < 1e-6);
+        assert_eq!(get(Other).f1, 0.0);
+        assert_eq!(get(Return).support, 0);
+        let expected_macro = (2.0 / 3.0 + 0.8 + 0.0) / 3.0;
+        assert!((m.macro_f1 - expected_macro).abs() < 1e-6, "{}", m.macro_f1);
+        assert_eq!(m.confusion[Tracking.index()][Cancel.index()], 1);
+        assert_eq!(m.confusion[Other.index()][Tracking.index()], 1);
+    }
+
+    #[test]
+    fn single_class_is_handled_without_linfa() {
+        let m = ClassificationMetrics::compute(&[Cancel, Cancel], &[Cancel, Cancel]);
+        assert_eq!(m.accuracy, 1.0);
+        assert_eq!(m.macro_f1, 1.0);
+    }
+
+    #[test]
+    fn curve_trades_coverage_for_precision() {
+        let points = [
+            CalibrationPoint {
+                truth: Tracking,
+                predicted: Tracking,
+                confidence: 0.9,
+                gap: 0.8,
+            },
+            CalibrationPoint {
+                truth: Return,
+                predicted: Tracking,
+                confidence: 0.5,
+                gap: 0.3,
+            },
+        ];
+        let curve = coverage_curve(&points, 0.1);
+        assert_eq!(curve.len(), 101);
+        let at = |t: f64| curve.iter().find(|p| (p.threshold - t).abs() < 1e-9).unwrap();
+        assert_eq!(at(0.4).precision, 0.5);
+        assert_eq!(at(0.6).precision, 1.0);
+        assert_eq!(at(0.6).coverage, 0.5);
+        assert_eq!(at(0.95).coverage, 0.0);
+    }
+}

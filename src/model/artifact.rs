@@ -1,0 +1,273 @@
+//! The model file: plain serde DTOs with a format version checked on load, kept apart from the
+//! runtime structures they are turned into.
+//!
+//! The file is JSON laid out for people and diffs: settings and metadata pretty-printed at the
+//! top, then one feature, weight row or calibration point per line. Nothing in it depends on
+//! time or place (no timestamps, no paths), so the same data and settings always give the same
+//! bytes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::decision::Thresholds;
+use crate::intent::Intent;
+use crate::model::params::TrainParams;
+use crate::tune::CalibrationPoint;
+
+/// The `format` field every model file carries.
+pub const MODEL_FORMAT: &str = "deskbot-intent-model";
+/// The model file format this build reads and writes.
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// Summary of cross-validation, stored with the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossValidationSummary {
+    /// Number of folds.
+    pub folds: usize,
+    /// Accuracy of the out-of-fold predictions.
+    pub accuracy: f64,
+    /// Macro-averaged F1 of the out-of-fold predictions.
+    pub macro_f1: f64,
+}
+
+/// Summary of threshold tuning, stored with the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TuningSummary {
+    /// Precision asked for.
+    pub target_precision: f64,
+    /// Cross-validated precision of automated answers at the chosen thresholds.
+    pub precision: f64,
+    /// Cross-validated share of in-scope messages answered automatically and correctly.
+    pub coverage: f64,
+}
+
+/// How a model was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingMetadata {
+    /// deskbot version that trained it.
+    pub crate_version: String,
+    /// SHA-256 of the training files' bytes.
+    pub data_sha256: String,
+    /// Training rows per intent (after removing duplicates).
+    pub rows_per_intent: BTreeMap<Intent, usize>,
+    /// Duplicate rows that were dropped.
+    pub duplicates_dropped: usize,
+    /// The settings used.
+    pub params: TrainParams,
+    /// Number of features.
+    pub n_features: usize,
+    /// L-BFGS iterations of the final fit.
+    pub iterations: u64,
+    /// Why the final fit stopped.
+    pub termination: String,
+    /// Cross-validated accuracy, when run.
+    pub cross_validation: Option<CrossValidationSummary>,
+    /// Threshold tuning outcome, when run.
+    pub tuning: Option<TuningSummary>,
+}
+
+/// The on-disk model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Always [`MODEL_FORMAT`].
+    pub format: String,
+    /// [`MODEL_FORMAT_VERSION`] when written by this build.
+    pub format_version: u32,
+    /// Column order of `weights` and `intercepts`.
+    pub labels: Vec<String>,
+    /// How the model was made (including analyzer and vectorizer settings).
+    pub training: TrainingMetadata,
+    /// Decision thresholds.
+    pub thresholds: Thresholds,
+    /// One intercept per label.
+    pub intercepts: Vec<f64>,
+    /// Inverse document frequency per feature.
+    pub idf: Vec<f64>,
+    /// Surface word → stem for every training word whose stem is in the vocabulary.
+    pub stem_cache: BTreeMap<String, String>,
+    /// Feature names: a term, or two terms joined by a space.
+    pub features: Vec<String>,
+    /// One row per feature, one weight per label.
+    pub weights: Vec<Vec<f64>>,
+    /// Cross-validated predictions for re-tuning (empty when trained with `--no-tune`).
+    pub calibration: Vec<CalibrationPoint>,
+}
+
+/// Just enough of a model file to report format problems before anything else.
+#[derive(Deserialize)]
+struct Header {
+    format: Option<String>,
+    format_version: Option<u32>,
+}
+
+/// Problems reading or writing a model file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelFileError {
+    /// I/O failure.
+    #[error("cannot {action} model file {}: {source}", path.display())]
+    Io {
+        /// "read" or "write".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Not valid JSON, truncated, or fields of the wrong type.
+    #[error("model file {} is not a valid deskbot model (truncated or corrupt?): {source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The JSON error, with line and column.
+        source: serde_json::Error,
+    },
+    /// Some other kind of file.
+    #[error("{} is not a deskbot intent model (format {found:?}, expected {MODEL_FORMAT:?})", path.display())]
+    WrongFormat {
+        /// The file.
+        path: PathBuf,
+        /// The format field found, if any.
+        found: Option<String>,
+    },
+    /// A model from another format version.
+    #[error("model file {} has format version {found}, but this deskbot reads version {MODEL_FORMAT_VERSION}; retrain it with `deskbot train`", path.display())]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: u32,
+    },
+    /// Parsed, but inconsistent: shapes, non-finite numbers, bad settings.
+    #[error("model file {} is inconsistent: {problem}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl ModelFile {
+    /// Reads and parses `path`, checking format and version first.
+    pub fn read(path: &Path) -> Result<Self, ModelFileError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_slice(path, &bytes)
+    }
+
+    /// Parses model bytes; `path` is only used in messages.
+    pub fn from_slice(path: &Path, bytes: &[u8]) -> Result<Self, ModelFileError> {
+        match serde_json::from_slice::<ModelFile>(bytes) {
+            Ok(file) => {
+                check_header(path, Some(&file.format), Some(file.format_version))?;
+                Ok(file)
+            }
+            Err(source) => {
+                // A file of another format or version fails to parse as this one; say so
+                // rather than reporting the first unexpected field.
+                if let Ok(header) = serde_json::from_slice::<Header>(bytes) {
+                    check_header(path, header.format.as_deref(), header.format_version)?;
+                }
+                Err(ModelFileError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Renders the file. Deterministic: equal models give equal bytes.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(64 * (self.features.len() + 1024));
+        out.push_str("{\n");
+        pretty_field(&mut out, "format", &self.format);
+        pretty_field(&mut out, "format_version", &self.format_version);
+        compact_field(&mut out, "labels", &self.labels);
+        pretty_field(&mut out, "training", &self.training);
+        pretty_field(&mut out, "thresholds", &self.thresholds);
+        compact_field(&mut out, "intercepts", &self.intercepts);
+        compact_field(&mut out, "idf", &self.idf);
+        compact_field(&mut out, "stem_cache", &self.stem_cache);
+        line_per_item_field(&mut out, "features", &self.features);
+        line_per_item_field(&mut out, "weights", &self.weights);
+        line_per_item_field(&mut out, "calibration", &self.calibration);
+        // Drop the trailing ",\n" of the last field.
+        out.truncate(out.len() - 2);
+        out.push_str("\n}\n");
+        out
+    }
+
+    /// Writes the file atomically: a partial model never replaces a good one.
+    pub fn write(&self, path: &Path) -> Result<(), ModelFileError> {
+        let io_error = |source| ModelFileError::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io_error)?;
+        }
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = PathBuf::from(temporary);
+        std::fs::write(&temporary, self.render()).map_err(io_error)?;
+        std::fs::rename(&temporary, path).map_err(io_error)
+    }
+}
+
+fn check_header(
+    path: &Path,
+    format: Option<&str>,
+    version: Option<u32>,
+) -> Result<(), ModelFileError> {
+    if format != Some(MODEL_FORMAT) {
+        return Err(ModelFileError::WrongFormat {
+            path: path.to_owned(),
+            found: format.map(str::to_owned),
+        });
+    }
+    match version {
+        Some(MODEL_FORMAT_VERSION) | None => Ok(()),
+        Some(found) => Err(ModelFileError::UnsupportedVersion {
+            path: path.to_owned(),
+            found,
+        }),
+    }
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("model DTOs serialise")
+}
+
+fn pretty_field<T: Serialize + ?Sized>(out: &mut String, name: &str, value: &T) {
+    let pretty = serde_json::to_string_pretty(value).expect("model DTOs serialise");
+    let _ = writeln!(out, "  {}: {},", to_json(name), pretty.replace('\n', "\n  "));
+}
+
+fn compact_field<T: Serialize + ?Sized>(out: &mut String, name: &str, value: &T) {
+    let _ = writeln!(out, "  {}: {},", to_json(name), to_json(value));
+}
+
+fn line_per_item_field<T: Serialize>(out: &mut String, name: &str, items: &[T]) {
+    if items.is_empty() {
+        let _ = writeln!(out, "  {}: [],", to_json(name));
+        return;
+    }
+    let _ = writeln!(out, "  {}: [", to_json(name));
+    for (index, item) in items.iter().enumerate() {
+        let separator = if index + 1 < items.len() { "," } else { "" };
+        let _ = writeln!(out, "    {}{separator}", to_json(item));
+    }
+    out.push_str("  ],\n");
+}

@@ -1,0 +1,335 @@
+//! The runtime intent classifier: text → probabilities → decision.
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::decision::{Decision, IntentScore, InvalidThreshold, Thresholds};
+use crate::intent::Intent;
+use crate::model::artifact::{
+    ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+};
+use crate::model::solver::LinearSoftmax;
+use crate::tune::{tune_thresholds, CalibrationPoint, TuningReport};
+use crate::vectorizer::{Scratch, TfidfVectorizer};
+
+thread_local! {
+    // One set of buffers per thread: classify allocates nothing once warm.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The outcome of classifying one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The most likely intent.
+    pub intent: Intent,
+    /// Its probability.
+    pub confidence: f64,
+    /// Every intent's probability, most likely first.
+    pub scores: [IntentScore; Intent::COUNT],
+    /// Automate or escalate, with the reason.
+    pub decision: Decision,
+}
+
+/// One feature's push towards the predicted intent and away from the runner-up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// Feature name (a stem, a bigram of stems, or a placeholder such as `__order_number__`).
+    pub feature: String,
+    /// `tfidf × (w_top − w_runner_up)`: positive pushes towards the prediction.
+    pub weight: f64,
+}
+
+/// A prediction with the features that decided it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The prediction.
+    pub prediction: Prediction,
+    /// Features ordered by absolute contribution, largest first.
+    pub contributions: Vec<Contribution>,
+    /// The intercepts' share of the top-vs-runner-up margin.
+    pub bias: f64,
+}
+
+/// A trained intent model, ready to classify. `Send + Sync`: share one across threads.
+#[derive(Debug)]
+pub struct IntentModel {
+    vectorizer: TfidfVectorizer,
+    layer: LinearSoftmax,
+    thresholds: Thresholds,
+    calibration: Vec<CalibrationPoint>,
+    metadata: TrainingMetadata,
+}
+
+/// `deskbot tune` on a model trained without cross-validated predictions.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("this model has no cross-validated predictions to tune from (it was trained with --no-tune); retrain it without --no-tune")]
+pub struct NothingToTune;
+
+impl IntentModel {
+    pub(crate) fn from_parts(
+        vectorizer: TfidfVectorizer,
+        layer: LinearSoftmax,
+        thresholds: Thresholds,
+        calibration: Vec<CalibrationPoint>,
+        metadata: TrainingMetadata,
+    ) -> Self {
+        IntentModel {
+            vectorizer,
+            layer,
+            thresholds,
+            calibration,
+            metadata,
+        }
+    }
+
+    /// Loads and validates a model file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelFileError> {
+        let path = path.as_ref();
+        Self::from_file(path, ModelFile::read(path)?)
+    }
+
+    /// Loads a model from bytes; `name` is used in error messages.
+    pub fn from_slice(name: &str, bytes: &[u8]) -> Result<Self, ModelFileError> {
+        let path = Path::new(name);
+        Self::from_file(path, ModelFile::from_slice(path, bytes)?)
+    }
+
+    fn from_file(path: &Path, file: ModelFile) -> Result<Self, ModelFileError> {
+        let invalid = |problem: String| ModelFileError::Invalid {
+            path: path.to_owned(),
+            problem,
+        };
+        let expected_labels: Vec<&str> = Intent::ALL.iter().map(|i| i.as_str()).collect();
+        if file.labels != expected_labels {
+            return Err(invalid(format!(
+                "labels are {:?}, expected {:?}",
+                file.labels, expected_labels
+            )));
+        }
+        let k = Intent::COUNT;
+        let n = file.features.len();
+        if file.idf.len() != n || file.weights.len() != n {
+            return Err(invalid(format!(
+                "{n} features but {} idf values and {} weight rows",
+                file.idf.len(),
+                file.weights.len()
+            )));
+        }
+        if file.intercepts.len() != k {
+            return Err(invalid(format!(
+                "{} intercepts, expected one per label ({k})",
+                file.intercepts.len()
+            )));
+        }
+        if let Some(row) = file.weights.iter().position(|w| w.len() != k) {
+            return Err(invalid(format!(
+                "weight row {row} (feature {:?}) has {} values, expected {k}",
+                file.features[row],
+                file.weights[row].len()
+            )));
+        }
+        if let Some(row) = file
+            .weights
+            .iter()
+            .position(|w| w.iter().any(|v| !v.is_finite()))
+        {
+            return Err(invalid(format!("weight row {row} is not finite")));
+        }
+        if file.intercepts.iter().any(|v| !v.is_finite()) {
+            return Err(invalid("an intercept is not finite".into()));
+        }
+        if let Some(i) = file.idf.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(invalid(format!("idf {i} is {}, expected a positive number", file.idf[i])));
+        }
+        if file
+            .calibration
+            .iter()
+            .any(|p| !(0.0..=1.0).contains(&p.confidence) || !(0.0..=1.0).contains(&p.gap))
+        {
+            return Err(invalid("a calibration point is outside [0, 1]".into()));
+        }
+        file.thresholds
+            .check()
+            .map_err(|e| invalid(e.to_string()))?;
+        let params = file.training.params.clone();
+        params.clone().check().map_err(|e| invalid(e.to_string()))?;
+        if file.training.n_features != n {
+            return Err(invalid(format!(
+                "metadata says {} features, file has {n}",
+                file.training.n_features
+            )));
+        }
+        let vectorizer = TfidfVectorizer::try_from_parts(
+            params.vectorizer,
+            params.analyzer,
+            file.features,
+            file.idf,
+            file.stem_cache,
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+        let layer = LinearSoftmax {
+            weights: file.weights.into_iter().flatten().collect(),
+            intercepts: file.intercepts,
+            n_classes: k,
+        };
+        Ok(IntentModel {
+            vectorizer,
+            layer,
+            thresholds: file.thresholds,
+            calibration: file.calibration,
+            metadata: file.training,
+        })
+    }
+
+    /// The on-disk form of this model.
+    pub fn to_file(&self) -> ModelFile {
+        let k = self.layer.n_classes;
+        ModelFile {
+            format: MODEL_FORMAT.to_owned(),
+            format_version: MODEL_FORMAT_VERSION,
+            labels: Intent::ALL.iter().map(|i| i.as_str().to_owned()).collect(),
+            training: self.metadata.clone(),
+            thresholds: self.thresholds.clone(),
+            intercepts: self.layer.intercepts.clone(),
+            idf: self.vectorizer.idf().to_vec(),
+            stem_cache: self.vectorizer.surface_forms(),
+            features: self
+                .vectorizer
+                .feature_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+            weights: self.layer.weights.chunks(k).map(<[f64]>::to_vec).collect(),
+            calibration: self.calibration.clone(),
+        }
+    }
+
+    /// Writes the model to `path` (atomically).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
+        self.to_file().write(path.as_ref())
+    }
+
+    /// Classifies one message.
+    pub fn classify(&self, text: &str) -> Prediction {
+        SCRATCH.with(|scratch| {
+            let scratch = &mut *scratch.borrow_mut();
+            let tokens = self.vectorizer.vectorize(text, scratch);
+            self.predict(&scratch.features, tokens == 0)
+        })
+    }
+
+    /// Classifies many messages on all cores, preserving order.
+    pub fn classify_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Prediction> {
+        texts
+            .par_iter()
+            .with_min_len(256)
+            .map(|text| self.classify(text.as_ref()))
+            .collect()
+    }
+
+    /// Classifies `text` and lists the features that pushed the decision, largest first.
+    pub fn explain(&self, text: &str, top: usize) -> Explanation {
+        let mut scratch = Scratch::default();
+        let tokens = self.vectorizer.vectorize(text, &mut scratch);
+        let prediction = self.predict(&scratch.features, tokens == 0);
+        let (winner, runner_up) = (
+            prediction.scores[0].intent.index(),
+            prediction.scores[1].intent.index(),
+        );
+        let mut contributions: Vec<Contribution> = scratch
+            .features
+            .iter()
+            .map(|&(feature, value)| {
+                let w = self.layer.feature_weights(feature);
+                Contribution {
+                    feature: self.vectorizer.feature_names()[feature as usize].to_string(),
+                    weight: value * (w[winner] - w[runner_up]),
+                }
+            })
+            .collect();
+        contributions.sort_by(|a, b| {
+            b.weight
+                .abs()
+                .total_cmp(&a.weight.abs())
+                .then_with(|| a.feature.cmp(&b.feature))
+        });
+        contributions.truncate(top);
+        let bias = self.layer.intercepts[winner] - self.layer.intercepts[runner_up];
+        Explanation {
+            prediction,
+            contributions,
+            bias,
+        }
+    }
+
+    fn predict(&self, features: &[(u32, f64)], empty: bool) -> Prediction {
+        let mut probabilities = [0.0; Intent::COUNT];
+        self.layer.probabilities_into(features, &mut probabilities);
+        let mut scores = Intent::ALL.map(|intent| IntentScore {
+            intent,
+            probability: probabilities[intent.index()],
+        });
+        // Stable sort: ties keep the fixed intent order, so output never flickers.
+        scores.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+        let decision = self.thresholds.decide(&scores, empty);
+        Prediction {
+            intent: scores[0].intent,
+            confidence: scores[0].probability,
+            scores,
+            decision,
+        }
+    }
+
+    /// The thresholds in force.
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
+    }
+
+    /// Replaces the thresholds (e.g. overrides given at load time).
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> Result<Self, InvalidThreshold> {
+        thresholds.check()?;
+        self.thresholds = thresholds;
+        Ok(self)
+    }
+
+    /// How the model was trained.
+    pub fn metadata(&self) -> &TrainingMetadata {
+        &self.metadata
+    }
+
+    /// Cross-validated predictions kept for re-tuning.
+    pub fn calibration(&self) -> &[CalibrationPoint] {
+        &self.calibration
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.vectorizer.n_features()
+    }
+
+    /// Re-tunes per-intent thresholds for another target precision from the stored
+    /// cross-validated predictions.
+    pub fn retune(&mut self, target_precision: f64) -> Result<TuningReport, NothingToTune> {
+        if self.calibration.is_empty() {
+            return Err(NothingToTune);
+        }
+        let base = Thresholds {
+            per_intent: Default::default(),
+            ..self.thresholds.clone()
+        };
+        let (thresholds, report) = tune_thresholds(&self.calibration, target_precision, &base);
+        self.thresholds = thresholds;
+        if let Some(tuning) = self.metadata.params.tuning.as_mut() {
+            tuning.target_precision = target_precision;
+        }
+        self.metadata.tuning = Some(TuningSummary {
+            target_precision,
+            precision: report.overall.precision(),
+            coverage: report.overall.coverage(),
+        });
+        Ok(report)
+    }
+}

@@ -1,0 +1,11 @@
+//! The intent model: training parameters, the sparse solver, the on-disk artifact and the
+//! runtime classifier.
+
+pub mod artifact;
+pub mod classifier;
+pub mod params;
+pub mod solver;
+pub mod train;
+
+pub use classifier::{Contribution, Explanation, IntentModel, Prediction};
+pub use params::{ClassWeight, TrainParams, TuningParams};

@@ -1,0 +1,282 @@
+//! Training settings: plain values with documented defaults, checked once by
+//! [`TrainParams::check`] and trusted afterwards.
+
+use serde::{Deserialize, Serialize};
+
+use crate::decision::{InvalidThreshold, Thresholds};
+use crate::text::{AnalyzerConfig, Language};
+use crate::vectorizer::VectorizerConfig;
+
+/// How rows of each class weigh in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassWeight {
+    /// Every row counts once.
+    #[default]
+    Uniform,
+    /// Rows weigh `n_rows / (n_classes · rows_in_class)`, so every class counts equally.
+    Balanced,
+}
+
+/// Cross-validated threshold tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TuningParams {
+    /// Number of folds. Default: 5.
+    pub folds: usize,
+    /// Precision automated answers must reach. Default: 0.97.
+    pub target_precision: f64,
+}
+
+impl Default for TuningParams {
+    fn default() -> Self {
+        TuningParams {
+            folds: 5,
+            target_precision: 0.97,
+        }
+    }
+}
+
+/// Everything that decides what `train` produces. Stored in the model file, so a model says how
+/// it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainParams {
+    /// Text analysis.
+    pub analyzer: AnalyzerConfig,
+    /// TF-IDF.
+    pub vectorizer: VectorizerConfig,
+    /// L2 penalty on the weights. Default: 0.2.
+    pub alpha: f64,
+    /// L-BFGS iteration cap. Default: 400.
+    pub max_iterations: u64,
+    /// Stop when the gradient norm per row falls below this. Default: 1e-5.
+    pub gradient_tolerance: f64,
+    /// Class weighting. Default: uniform.
+    pub class_weight: ClassWeight,
+    /// Default threshold and ambiguity margin; tuning adds per-intent thresholds.
+    pub thresholds: Thresholds,
+    /// Threshold tuning; `None` skips it (one fit, default thresholds). Default: on.
+    pub tuning: Option<TuningParams>,
+    /// Report k-fold cross-validated accuracy/F1 with this many folds (reuses the tuning folds
+    /// when equal). Default: none.
+    pub cross_validation_folds: Option<usize>,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            analyzer: AnalyzerConfig::default(),
+            vectorizer: VectorizerConfig::default(),
+            alpha: 0.2,
+            max_iterations: 400,
+            gradient_tolerance: 1e-5,
+            class_weight: ClassWeight::Uniform,
+            thresholds: Thresholds::default(),
+            tuning: Some(TuningParams::default()),
+            cross_validation_folds: None,
+        }
+    }
+}
+
+/// A setting outside its allowed range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// A numeric setting is out of range.
+    #[error("{name} must be {expected}, got {value}")]
+    OutOfRange {
+        /// The setting.
+        name: &'static str,
+        /// What is allowed.
+        expected: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// A threshold is out of range.
+    #[error(transparent)]
+    Threshold(#[from] InvalidThreshold),
+}
+
+/// Parameters that passed [`TrainParams::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTrainParams(TrainParams);
+
+impl ValidTrainParams {
+    /// The checked parameters.
+    pub fn get(&self) -> &TrainParams {
+        &self.0
+    }
+}
+
+impl TrainParams {
+    /// Sets the stemming language (default English).
+    pub fn language(mut self, language: Language) -> Self {
+        self.analyzer.language = language;
+        self
+    }
+
+    /// Sets the longest word n-gram, 1 or 2 (default 2).
+    pub fn max_ngram(mut self, n: usize) -> Self {
+        self.vectorizer.max_ngram = n;
+        self
+    }
+
+    /// Sets the minimum document frequency (default 2).
+    pub fn min_df(mut self, min_df: usize) -> Self {
+        self.vectorizer.min_df = min_df;
+        self
+    }
+
+    /// Sets the vocabulary cap (default 50 000).
+    pub fn max_features(mut self, max_features: usize) -> Self {
+        self.vectorizer.max_features = max_features;
+        self
+    }
+
+    /// Chooses sublinear term frequency (default true).
+    pub fn sublinear_tf(mut self, sublinear: bool) -> Self {
+        self.vectorizer.sublinear_tf = sublinear;
+        self
+    }
+
+    /// Sets the L2 penalty (default 0.2).
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    /// Sets the iteration cap (default 400).
+    pub fn max_iterations(mut self, max_iterations: u64) -> Self {
+        self.max_iterations = max_iterations;
+        self
+    }
+
+    /// Sets the per-row gradient tolerance (default 1e-5).
+    pub fn gradient_tolerance(mut self, tolerance: f64) -> Self {
+        self.gradient_tolerance = tolerance;
+        self
+    }
+
+    /// Sets class weighting (default uniform).
+    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
+        self.class_weight = class_weight;
+        self
+    }
+
+    /// Sets the default thresholds (default 0.6, margin 0.1).
+    pub fn thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// Enables tuning with these settings, or disables it with `None` (default: 5 folds, 0.97).
+    pub fn tuning(mut self, tuning: Option<TuningParams>) -> Self {
+        self.tuning = tuning;
+        self
+    }
+
+    /// Asks for a k-fold cross-validation report (default none).
+    pub fn cross_validation_folds(mut self, folds: Option<usize>) -> Self {
+        self.cross_validation_folds = folds;
+        self
+    }
+
+    /// Checks every setting once; training trusts the result.
+    pub fn check(self) -> Result<ValidTrainParams, ParamError> {
+        let out_of_range = |name, expected, value: String| ParamError::OutOfRange {
+            name,
+            expected,
+            value,
+        };
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(out_of_range("alpha", "a positive number", self.alpha.to_string()));
+        }
+        if self.max_iterations == 0 {
+            return Err(out_of_range("max_iterations", "at least 1", "0".into()));
+        }
+        if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
+            return Err(out_of_range(
+                "gradient_tolerance",
+                "a positive number",
+                self.gradient_tolerance.to_string(),
+            ));
+        }
+        if !(1..=2).contains(&self.vectorizer.max_ngram) {
+            return Err(out_of_range(
+                "max_ngram",
+                "1 or 2",
+                self.vectorizer.max_ngram.to_string(),
+            ));
+        }
+        if self.vectorizer.min_df == 0 {
+            return Err(out_of_range("min_df", "at least 1", "0".into()));
+        }
+        if self.vectorizer.max_features == 0 {
+            return Err(out_of_range("max_features", "at least 1", "0".into()));
+        }
+        if let Some(tuning) = self.tuning {
+            if tuning.folds < 2 {
+                return Err(out_of_range("folds", "at least 2", tuning.folds.to_string()));
+            }
+            if !(tuning.target_precision > 0.0 && tuning.target_precision <= 1.0) {
+                return Err(out_of_range(
+                    "target_precision",
+                    "in (0, 1]",
+                    tuning.target_precision.to_string(),
+                ));
+            }
+        }
+        if let Some(folds) = self.cross_validation_folds {
+            if folds < 2 {
+                return Err(out_of_range("cv folds", "at least 2", folds.to_string()));
+            }
+        }
+        self.thresholds.check()?;
+        Ok(ValidTrainParams(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass() {
+        assert!(TrainParams::default().check().is_ok());
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        let cases: Vec<(TrainParams, &str)> = vec![
+            (TrainParams::default().alpha(0.0), "alpha"),
+            (TrainParams::default().alpha(f64::NAN), "alpha"),
+            (TrainParams::default().max_iterations(0), "max_iterations"),
+            (TrainParams::default().gradient_tolerance(-1.0), "gradient_tolerance"),
+            (TrainParams::default().max_ngram(3), "max_ngram"),
+            (TrainParams::default().min_df(0), "min_df"),
+            (TrainParams::default().max_features(0), "max_features"),
+            (
+                TrainParams::default().tuning(Some(TuningParams {
+                    folds: 1,
+                    target_precision: 0.9,
+                })),
+                "folds",
+            ),
+            (
+                TrainParams::default().tuning(Some(TuningParams {
+                    folds: 5,
+                    target_precision: 1.2,
+                })),
+                "target_precision",
+            ),
+            (
+                TrainParams::default().thresholds(Thresholds::default().with_default(2.0)),
+                "default threshold",
+            ),
+        ];
+        for (params, name) in cases {
+            let err = params.check().unwrap_err().to_string();
+            assert!(err.contains(name), "{err} should name {name}");
+        }
+    }
+}

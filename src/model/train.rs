@@ -1,0 +1,309 @@
+//! Training: analyse once, cross-validate (for tuning and/or a report), fit the final model.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::dataset::Dataset;
+use crate::eval::ClassificationMetrics;
+use crate::intent::Intent;
+use crate::model::artifact::{CrossValidationSummary, TrainingMetadata, TuningSummary};
+use crate::model::classifier::IntentModel;
+use crate::model::params::{ClassWeight, ValidTrainParams};
+use crate::model::solver::{fit_softmax, SoftmaxFit, SolverError, SolverSettings};
+use crate::text::Analyzer;
+use crate::tune::{tune_thresholds, CalibrationPoint, TuningReport};
+use crate::vectorizer::Corpus;
+
+/// Progress reported while training.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TrainEvent {
+    /// Every message has been analysed.
+    Analyzed {
+        /// Messages.
+        messages: usize,
+    },
+    /// A fit starts: cross-validation folds first, the final model last.
+    FitStarted {
+        /// 1-based number of this fit.
+        fit: usize,
+        /// Total fits.
+        fits: usize,
+        /// `Some(fold)` for a cross-validation fold, `None` for the final model.
+        fold: Option<usize>,
+    },
+    /// One L-BFGS iteration finished.
+    Iteration {
+        /// Iteration number within the fit.
+        iteration: u64,
+        /// Objective value.
+        cost: f64,
+    },
+}
+
+/// Receives [`TrainEvent`]s.
+pub type TrainObserver = Arc<dyn Fn(TrainEvent) + Send + Sync>;
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// An intent has no training rows.
+    #[error("the training data has no `{intent}` rows; every intent needs examples")]
+    MissingIntent {
+        /// Which.
+        intent: Intent,
+    },
+    /// Too few rows of an intent for k-fold cross-validation.
+    #[error("`{intent}` has {rows} rows, fewer than the {folds} cross-validation folds")]
+    TooFewRows {
+        /// Which.
+        intent: Intent,
+        /// How many.
+        rows: usize,
+        /// Folds asked for.
+        folds: usize,
+    },
+    /// No feature survived `min_df` and the cap.
+    #[error("no feature occurs in at least min_df={min_df} messages; lower --min-df or add data")]
+    NoFeatures {
+        /// The setting.
+        min_df: usize,
+    },
+    /// The solver failed.
+    #[error(transparent)]
+    Solver(#[from] SolverError),
+}
+
+/// Cross-validation results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrossValidationReport {
+    /// Folds.
+    pub folds: usize,
+    /// Metrics of the out-of-fold predictions.
+    pub metrics: ClassificationMetrics,
+}
+
+/// What training produced.
+#[derive(Debug)]
+pub struct TrainOutcome {
+    /// The model.
+    pub model: IntentModel,
+    /// Threshold tuning, when run.
+    pub tuning: Option<TuningReport>,
+    /// Cross-validation report, when asked for.
+    pub cross_validation: Option<CrossValidationReport>,
+}
+
+/// Trains a model on `data`.
+pub fn train(
+    params: &ValidTrainParams,
+    data: &Dataset,
+    observer: Option<TrainObserver>,
+) -> Result<TrainOutcome, TrainError> {
+    let params = params.get();
+    let notify = |event| {
+        if let Some(observer) = &observer {
+            observer(event);
+        }
+    };
+    let rows_per_intent = data.rows_per_intent();
+    for intent in Intent::ALL {
+        if rows_per_intent[intent.index()] == 0 {
+            return Err(TrainError::MissingIntent { intent });
+        }
+    }
+    let tuning_folds = params.tuning.map(|t| t.folds);
+    let report_folds = params.cross_validation_folds;
+    let mut fold_counts: Vec<usize> = tuning_folds.into_iter().chain(report_folds).collect();
+    fold_counts.dedup();
+    for &folds in &fold_counts {
+        if let Some(intent) = Intent::ALL
+            .into_iter()
+            .find(|i| rows_per_intent[i.index()] < folds)
+        {
+            return Err(TrainError::TooFewRows {
+                intent,
+                rows: rows_per_intent[intent.index()],
+                folds,
+            });
+        }
+    }
+
+    let analyzer = Analyzer::new(params.analyzer);
+    let corpus = Corpus::analyze(&analyzer, data.messages.iter().map(|m| m.text.as_str()));
+    notify(TrainEvent::Analyzed {
+        messages: corpus.len(),
+    });
+    let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
+    let class_weights = class_weights(params.class_weight, &rows_per_intent);
+    let settings = SolverSettings {
+        alpha: params.alpha,
+        max_iterations: params.max_iterations,
+        gradient_tolerance: params.gradient_tolerance,
+    };
+
+    let fits = fold_counts.iter().sum::<usize>() + 1;
+    let mut fit_number = 0;
+    let mut fit_rows = |rows: &[usize], fold: Option<usize>| {
+        fit_number += 1;
+        notify(TrainEvent::FitStarted {
+            fit: fit_number,
+            fits,
+            fold,
+        });
+        let vectorizer = params.vectorizer.fit(params.analyzer, &corpus, rows);
+        if vectorizer.n_features() == 0 {
+            return Err(TrainError::NoFeatures {
+                min_df: params.vectorizer.min_df,
+            });
+        }
+        let x = vectorizer.transform(&corpus, rows);
+        let y: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
+        let callback = observer.clone().map(|observer| {
+            Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
+                as Arc<dyn Fn(u64, f64) + Send + Sync>
+        });
+        let fit = fit_softmax(&x, &y, Intent::COUNT, &class_weights, settings, callback)?;
+        Ok((vectorizer, fit))
+    };
+
+    let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
+    for &folds in &fold_counts {
+        let assignment = stratified_folds(&labels, folds);
+        let mut points = vec![None; labels.len()];
+        for fold in 0..folds {
+            let (held_out, kept): (Vec<usize>, Vec<usize>) =
+                (0..labels.len()).partition(|&row| assignment[row] == fold);
+            let (vectorizer, fit) = fit_rows(&kept, Some(fold + 1))?;
+            let x = vectorizer.transform(&corpus, &held_out);
+            for (i, &row) in held_out.iter().enumerate() {
+                let (columns, values) = x.row(i);
+                let features: Vec<(u32, f64)> = columns
+                    .iter()
+                    .zip(values)
+                    .map(|(&c, &v)| (c, f64::from(v)))
+                    .collect();
+                points[row] = Some(calibration_point(&fit, &features, labels[row]));
+            }
+        }
+        out_of_fold.insert(folds, points.into_iter().map(|p| p.expect("every row held out once")).collect());
+    }
+
+    let mut thresholds = params.thresholds.clone();
+    let mut calibration = Vec::new();
+    let mut tuning = None;
+    if let (Some(tuning_params), Some(folds)) = (params.tuning, tuning_folds) {
+        calibration = out_of_fold[&folds].clone();
+        let (tuned, report) =
+            tune_thresholds(&calibration, tuning_params.target_precision, &thresholds);
+        thresholds = tuned;
+        tuning = Some(report);
+    }
+    let cross_validation = report_folds.map(|folds| {
+        let points = &out_of_fold[&folds];
+        let truth: Vec<Intent> = points.iter().map(|p| p.truth).collect();
+        let predicted: Vec<Intent> = points.iter().map(|p| p.predicted).collect();
+        CrossValidationReport {
+            folds,
+            metrics: ClassificationMetrics::compute(&truth, &predicted),
+        }
+    });
+
+    let all_rows: Vec<usize> = (0..labels.len()).collect();
+    let (vectorizer, fit) = fit_rows(&all_rows, None)?;
+    let metadata = TrainingMetadata {
+        crate_version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_sha256: data.sha256.clone(),
+        rows_per_intent: Intent::ALL
+            .into_iter()
+            .map(|i| (i, rows_per_intent[i.index()]))
+            .collect(),
+        duplicates_dropped: data.duplicates_dropped,
+        params: params.clone(),
+        n_features: vectorizer.n_features(),
+        iterations: fit.iterations,
+        termination: fit.termination.clone(),
+        cross_validation: cross_validation.as_ref().map(|cv| CrossValidationSummary {
+            folds: cv.folds,
+            accuracy: cv.metrics.accuracy,
+            macro_f1: cv.metrics.macro_f1,
+        }),
+        tuning: tuning.as_ref().map(|report: &TuningReport| TuningSummary {
+            target_precision: report.target_precision,
+            precision: report.overall.precision(),
+            coverage: report.overall.coverage(),
+        }),
+    };
+    let model = IntentModel::from_parts(vectorizer, fit.layer, thresholds, calibration, metadata);
+    Ok(TrainOutcome {
+        model,
+        tuning,
+        cross_validation,
+    })
+}
+
+fn calibration_point(fit: &SoftmaxFit, features: &[(u32, f64)], label: usize) -> CalibrationPoint {
+    let mut probabilities = [0.0; Intent::COUNT];
+    fit.layer.probabilities_into(features, &mut probabilities);
+    let mut order: Vec<usize> = (0..Intent::COUNT).collect();
+    order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
+    CalibrationPoint {
+        truth: Intent::ALL[label],
+        predicted: Intent::ALL[order[0]],
+        confidence: probabilities[order[0]],
+        gap: probabilities[order[0]] - probabilities[order[1]],
+    }
+}
+
+fn class_weights(weighting: ClassWeight, rows_per_intent: &[usize; Intent::COUNT]) -> Vec<f64> {
+    let total: usize = rows_per_intent.iter().sum();
+    rows_per_intent
+        .iter()
+        .map(|&rows| match weighting {
+            ClassWeight::Uniform => 1.0,
+            ClassWeight::Balanced => total as f64 / (Intent::COUNT as f64 * rows.max(1) as f64),
+        })
+        .collect()
+}
+
+/// Deals each class's rows round-robin over the folds, in file order: stratified and
+/// deterministic without a random seed.
+fn stratified_folds(labels: &[usize], folds: usize) -> Vec<usize> {
+    let mut seen_per_class = [0usize; Intent::COUNT];
+    labels
+        .iter()
+        .map(|&label| {
+            let fold = seen_per_class[label] % folds;
+            seen_per_class[label] += 1;
+            fold
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_stratified_and_balanced() {
+        let labels = [0, 0, 0, 1, 1, 1, 0, 1, 2, 2];
+        let folds = stratified_folds(&labels, 3);
+        for class in 0..3 {
+            let mut per_fold = [0; 3];
+            for (row, &label) in labels.iter().enumerate() {
+                if label == class {
+                    per_fold[folds[row]] += 1;
+                }
+            }
+            let (min, max) = (per_fold.iter().min().unwrap(), per_fold.iter().max().unwrap());
+            assert!(max - min <= 1, "class {class}: {per_fold:?}");
+        }
+    }
+
+    #[test]
+    fn balanced_weights_equalise_classes() {
+        let weights = class_weights(ClassWeight::Balanced, &[10, 20, 10, 10, 50]);
+        assert!((weights[0] * 10.0 - weights[4] * 50.0).abs() < 1e-9);
+        assert_eq!(class_weights(ClassWeight::Uniform, &[1; 5]), vec![1.0; 5]);
+    }
+}
