@@ -16,6 +16,7 @@ pub mod error;
 pub mod eval;
 pub mod intent;
 pub mod model;
+pub mod plot;
 pub mod sparse;
 pub mod text;
 pub mod tune;

@@ -333,3 +333,34 @@ impl IntentModel {
         Ok(report)
     }
 }
+
+/// The JSON shape of a prediction, as `deskbot classify --format jsonl` writes it:
+/// `{"intent", "confidence", "decision": "automate"|"escalate", "reason": code|null,
+/// "scores": {label: probability, …}}` with scores most likely first.
+impl Serialize for Prediction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        struct Scores<'a>(&'a [IntentScore]);
+        impl Serialize for Scores<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.iter().map(|s| (s.intent.as_str(), s.probability)))
+            }
+        }
+
+        let mut out = serializer.serialize_struct("Prediction", 5)?;
+        out.serialize_field("intent", self.intent.as_str())?;
+        out.serialize_field("confidence", &self.confidence)?;
+        out.serialize_field(
+            "decision",
+            if self.decision.is_automate() {
+                "automate"
+            } else {
+                "escalate"
+            },
+        )?;
+        out.serialize_field("reason", &self.decision.reason().map(|r| r.code()))?;
+        out.serialize_field("scores", &Scores(&self.scores))?;
+        out.end()
+    }
+}

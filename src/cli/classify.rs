@@ -1,0 +1,118 @@
+//! `deskbot classify`: one message per argument, or a CSV `text` column.
+
+use std::io::{BufWriter, Write};
+
+use anyhow::{bail, Context, Result};
+use deskbot::dataset::read_texts;
+use deskbot::model::{Explanation, Prediction};
+use deskbot::{Decision, IntentModel};
+
+use super::args::{ClassifyArgs, OutputFormat};
+use super::{load_model, percent};
+
+/// Features listed by `--explain`.
+const EXPLAIN_TOP: usize = 8;
+
+pub fn run(args: ClassifyArgs) -> Result<()> {
+    let texts = match (&args.input, args.text.is_empty()) {
+        (Some(path), _) => {
+            read_texts(path).with_context(|| format!("reading messages from {}", path.display()))?
+        }
+        (None, false) => args.text.clone(),
+        (None, true) => bail!("nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv"),
+    };
+    let model = load_model(&args.model.model, &args.thresholds)?;
+    let predictions = model.classify_batch(&texts);
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        OutputFormat::Jsonl => {
+            for (text, prediction) in texts.iter().zip(&predictions) {
+                writeln!(out, "{}", json_line(&model, text, prediction, args.explain)?)?;
+            }
+        }
+        OutputFormat::Json => {
+            let all: Vec<serde_json::Value> = texts
+                .iter()
+                .zip(&predictions)
+                .map(|(text, p)| json_value(&model, text, p, args.explain))
+                .collect::<Result<_>>()?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
+        }
+        OutputFormat::Text => {
+            for (index, (text, prediction)) in texts.iter().zip(&predictions).enumerate() {
+                if index > 0 {
+                    writeln!(out)?;
+                }
+                write_human(&mut out, text, prediction)?;
+                if args.explain {
+                    write_explanation(&mut out, &model.explain(text, EXPLAIN_TOP))?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn json_value(
+    model: &IntentModel,
+    text: &str,
+    prediction: &Prediction,
+    explain: bool,
+) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(prediction)?;
+    if explain {
+        let explanation = model.explain(text, EXPLAIN_TOP);
+        value["features"] = serde_json::to_value(&explanation.contributions)?;
+    }
+    Ok(value)
+}
+
+fn json_line(model: &IntentModel, text: &str, prediction: &Prediction, explain: bool) -> Result<String> {
+    if explain {
+        Ok(serde_json::to_string(&json_value(model, text, prediction, true)?)?)
+    } else {
+        Ok(serde_json::to_string(prediction)?)
+    }
+}
+
+fn write_human(out: &mut impl Write, text: &str, prediction: &Prediction) -> Result<()> {
+    let shown: String = text.chars().take(100).collect();
+    let ellipsis = if shown.len() < text.len() { "…" } else { "" };
+    writeln!(out, "message   {shown}{ellipsis}")?;
+    writeln!(
+        out,
+        "intent    {} ({})",
+        prediction.intent,
+        percent(prediction.confidence)
+    )?;
+    match prediction.decision {
+        Decision::Automate => writeln!(out, "decision  automate")?,
+        Decision::Escalate(reason) => writeln!(out, "decision  escalate: {reason}")?,
+    }
+    let scores: Vec<String> = prediction
+        .scores
+        .iter()
+        .map(|s| format!("{} {}", s.intent, percent(s.probability)))
+        .collect();
+    writeln!(out, "scores    {}", scores.join(" · "))?;
+    Ok(())
+}
+
+fn write_explanation(out: &mut impl Write, explanation: &Explanation) -> Result<()> {
+    let winner = explanation.prediction.scores[0].intent;
+    let runner_up = explanation.prediction.scores[1].intent;
+    writeln!(out, "why       features pushing {winner} over {runner_up}:")?;
+    if explanation.contributions.is_empty() {
+        writeln!(out, "          (no known features; only the intercepts)")?;
+    }
+    for contribution in &explanation.contributions {
+        writeln!(
+            out,
+            "          {:+.3}  {}",
+            contribution.weight, contribution.feature
+        )?;
+    }
+    writeln!(out, "          {:+.3}  (intercepts)", explanation.bias)?;
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! The `deskbot` command line: parse arguments, call the library, print results.
+
+pub mod args;
+mod carrier;
+mod classify;
+mod eval;
+mod train;
+mod tune;
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use deskbot::{Intent, IntentModel, Thresholds};
+
+pub use args::Cli;
+use args::{Command, ThresholdArgs};
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Classify(args) => classify::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Tune(args) => tune::run(args),
+        Command::Carrier(args) => carrier::run(args),
+    }
+}
+
+/// Loads a model and applies threshold overrides from the command line.
+fn load_model(path: &Path, overrides: &ThresholdArgs) -> Result<IntentModel> {
+    let model = IntentModel::load(path).with_context(|| {
+        if path.exists() {
+            format!("loading {}", path.display())
+        } else {
+            format!(
+                "loading {} (run from the repository root, pass --model, or train one with `deskbot train`)",
+                path.display()
+            )
+        }
+    })?;
+    let thresholds = apply_overrides(model.thresholds().clone(), overrides)?;
+    Ok(model.with_thresholds(thresholds)?)
+}
+
+fn apply_overrides(mut thresholds: Thresholds, overrides: &ThresholdArgs) -> Result<Thresholds> {
+    if let Some(default) = overrides.threshold {
+        thresholds = thresholds.with_default(default);
+        // A global override replaces tuned per-intent values; explicit ones follow below.
+        thresholds.per_intent.clear();
+    }
+    for pair in &overrides.intent_threshold {
+        let Some((intent, value)) = pair.split_once('=') else {
+            bail!("--intent-threshold {pair:?}: expected INTENT=P, e.g. cancel=0.9");
+        };
+        let intent: Intent = intent.parse()?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("--intent-threshold {pair:?}: {value:?} is not a number"))?;
+        thresholds = thresholds.with_intent(intent, value);
+    }
+    if let Some(margin) = overrides.margin {
+        thresholds = thresholds.with_ambiguity_margin(margin);
+    }
+    thresholds.check()?;
+    Ok(thresholds)
+}
+
+/// Formats a share as a percentage with one decimal.
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}

@@ -1,0 +1,146 @@
+//! `deskbot train`: labelled CSVs → model file, with a progress bar and a summary.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use deskbot::dataset::Dataset;
+use deskbot::eval::evaluate;
+use deskbot::model::train::{train, TrainEvent};
+use deskbot::model::{ClassWeight, TrainParams, TuningParams};
+use deskbot::text::Language;
+use deskbot::{Intent, Thresholds};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::args::{ClassWeightArg, TrainArgs};
+use super::eval::{write_metrics, write_report};
+use super::tune::write_tuning;
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let params = params_from(&args)?.check()?;
+    // Read everything before training so bad input fails fast and writes nothing.
+    let data = Dataset::load(&args.data)
+        .with_context(|| format!("reading training data {}", args.data.display()))?;
+    let holdout_path = args.holdout.clone().or_else(|| {
+        let default = args.data.join("holdout");
+        default.is_dir().then_some(default)
+    });
+    let holdout = holdout_path
+        .as_ref()
+        .map(|path| {
+            Dataset::load(path).with_context(|| format!("reading holdout data {}", path.display()))
+        })
+        .transpose()?;
+
+    let started = Instant::now();
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] fit {pos}/{len} {wide_msg}")
+            .expect("valid template"),
+    );
+    let progress = bar.clone();
+    let observer = Arc::new(move |event: TrainEvent| match event {
+        TrainEvent::Analyzed { messages } => {
+            progress.set_message(format!("analysed {messages} messages"))
+        }
+        TrainEvent::FitStarted { fit, fits, fold } => {
+            progress.set_length(fits as u64);
+            progress.set_position(fit as u64);
+            progress.set_message(match fold {
+                Some(fold) => format!("cross-validation fold {fold}"),
+                None => "final model".to_owned(),
+            });
+        }
+        TrainEvent::Iteration { iteration, cost } => {
+            if iteration % 10 == 0 {
+                progress.set_message(format!("iteration {iteration}, loss {cost:.2}"));
+            }
+            progress.tick();
+        }
+    });
+    let outcome = train(&params, &data, Some(observer))?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    outcome
+        .model
+        .save(&args.out)
+        .with_context(|| format!("saving the model to {}", args.out.display()))?;
+
+    let mut out = std::io::stdout().lock();
+    let meta = outcome.model.metadata();
+    writeln!(
+        out,
+        "trained on {} messages from {} file(s) in {:.2} s",
+        data.messages.len(),
+        data.files.len(),
+        elapsed.as_secs_f64()
+    )?;
+    if data.duplicates_dropped > 0 {
+        writeln!(out, "  {} duplicate rows ignored", data.duplicates_dropped)?;
+    }
+    for intent in Intent::ALL {
+        writeln!(
+            out,
+            "  {:<13} {:>6} rows",
+            intent.as_str(),
+            meta.rows_per_intent[&intent]
+        )?;
+    }
+    writeln!(
+        out,
+        "features {}, final fit {} iterations ({})",
+        meta.n_features, meta.iterations, meta.termination
+    )?;
+    if let Some(report) = &outcome.tuning {
+        write_tuning(&mut out, report)?;
+    }
+    if let Some(cv) = &outcome.cross_validation {
+        writeln!(out, "\n{}-fold cross-validation:", cv.folds)?;
+        write_metrics(&mut out, &cv.metrics)?;
+    }
+    if let (Some(holdout), Some(path)) = (&holdout, &holdout_path) {
+        let leaked = holdout.overlap_with(&data);
+        writeln!(out, "\nholdout {}:", path.display())?;
+        if leaked > 0 {
+            writeln!(
+                out,
+                "  warning: {leaked} holdout messages also appear in the training data"
+            )?;
+        }
+        write_report(&mut out, &evaluate(&outcome.model, holdout))?;
+    }
+    writeln!(out, "wrote {}", args.out.display())?;
+    Ok(())
+}
+
+fn params_from(args: &TrainArgs) -> Result<TrainParams> {
+    let language: Language = args.language.parse()?;
+    let tuning = (!args.no_tune).then_some(TuningParams {
+        folds: args.folds,
+        target_precision: args.target_precision,
+    });
+    Ok(TrainParams::default()
+        .language(language)
+        .max_ngram(args.ngrams)
+        .min_df(args.min_df)
+        .max_features(args.max_features)
+        .sublinear_tf(!args.linear_tf)
+        .alpha(args.alpha)
+        .max_iterations(args.max_iter)
+        .class_weight(match args.class_weight {
+            ClassWeightArg::Uniform => ClassWeight::Uniform,
+            ClassWeightArg::Balanced => ClassWeight::Balanced,
+        })
+        .thresholds(
+            Thresholds::default()
+                .with_default(args.threshold)
+                .with_ambiguity_margin(args.margin),
+        )
+        .tuning(tuning)
+        .cross_validation_folds(args.cv))
+}

@@ -1,0 +1,66 @@
+//! `deskbot tune`: re-tune an existing model for another target precision.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use deskbot::tune::TuningReport;
+
+use super::args::{OutputFormat, ThresholdArgs, TuneArgs};
+use super::{load_model, percent};
+
+pub fn run(args: TuneArgs) -> Result<()> {
+    let overrides = ThresholdArgs {
+        margin: args.margin,
+        ..ThresholdArgs::default()
+    };
+    let mut model = load_model(&args.model.model, &overrides)?;
+    let report = model
+        .retune(args.target_precision)
+        .with_context(|| format!("tuning {}", args.model.model.display()))?;
+    let out_path = args.out.as_ref().unwrap_or(&args.model.model);
+    model.save(out_path)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?
+        }
+        OutputFormat::Text => {
+            write_tuning(&mut out, &report)?;
+            writeln!(out, "wrote {}", out_path.display())?;
+        }
+    }
+    Ok(())
+}
+
+pub fn write_tuning(out: &mut impl Write, report: &TuningReport) -> Result<()> {
+    writeln!(
+        out,
+        "thresholds for {} cross-validated precision:",
+        percent(report.target_precision)
+    )?;
+    for tuning in &report.intents {
+        let note = if tuning.target_met {
+            String::new()
+        } else {
+            "  (target unreachable: always escalated)".to_owned()
+        };
+        writeln!(
+            out,
+            "  {:<13} {:.3}  automates {:>5}  precision {:>6}  coverage {:>6}{note}",
+            tuning.intent.as_str(),
+            tuning.threshold,
+            tuning.stats.automated,
+            percent(tuning.stats.precision()),
+            percent(tuning.stats.coverage()),
+        )?;
+    }
+    writeln!(
+        out,
+        "  overall: automates {} of {} in-scope messages, precision {}, coverage {}",
+        report.overall.automated,
+        report.overall.in_scope,
+        percent(report.overall.precision()),
+        percent(report.overall.coverage())
+    )?;
+    Ok(())
+}

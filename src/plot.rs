@@ -1,0 +1,134 @@
+//! SVG charts for `deskbot eval --plot`: a confusion-matrix heatmap and the
+//! coverage-vs-precision curve.
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+use crate::eval::EvalReport;
+use crate::intent::Intent;
+
+/// A chart could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write chart {}: {message}", path.display())]
+pub struct PlotError {
+    /// The chart file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Writes `confusion-matrix.svg` and `coverage-precision.svg` into `dir`; returns their paths.
+pub fn write_charts(report: &EvalReport, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    std::fs::create_dir_all(dir).map_err(|e| PlotError {
+        path: dir.to_owned(),
+        message: e.to_string(),
+    })?;
+    let heatmap = dir.join("confusion-matrix.svg");
+    confusion_heatmap(report, &heatmap).map_err(|message| PlotError {
+        path: heatmap.clone(),
+        message,
+    })?;
+    let curve = dir.join("coverage-precision.svg");
+    coverage_curve(report, &curve).map_err(|message| PlotError {
+        path: curve.clone(),
+        message,
+    })?;
+    Ok(vec![heatmap, curve])
+}
+
+fn confusion_heatmap(report: &EvalReport, path: &Path) -> Result<(), String> {
+    let n = Intent::COUNT as i32;
+    let root = SVGBackend::new(path, (720, 640)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Confusion matrix (rows: true intent)", ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(60)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0..n, 0..n)
+        .map_err(|e| e.to_string())?;
+    let label = |i: &i32| {
+        Intent::ALL
+            .get(*i as usize)
+            .map_or(String::new(), |intent| intent.as_str().to_owned())
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("predicted")
+        .y_desc("true")
+        .x_labels(Intent::COUNT)
+        .y_labels(Intent::COUNT)
+        .x_label_formatter(&label)
+        .y_label_formatter(&|i| label(&(n - 1 - *i)))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let confusion = &report.metrics.confusion;
+    for (t, row) in confusion.iter().enumerate() {
+        let row_total = row.iter().sum::<usize>().max(1) as f64;
+        for (p, &count) in row.iter().enumerate() {
+            let share = count as f64 / row_total;
+            let (x, y) = (p as i32, n - 1 - t as i32);
+            let shade = HSLColor(0.6, 0.7, 0.95 - 0.6 * share);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1, y + 1)],
+                    shade.filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+            let text_color = if share > 0.5 { &WHITE } else { &BLACK };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    count.to_string(),
+                    (x, y + 1),
+                    ("sans-serif", 20).into_font().color(text_color),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+fn coverage_curve(report: &EvalReport, path: &Path) -> Result<(), String> {
+    let root = SVGBackend::new(path, (720, 520)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Automated answers: coverage vs precision",
+            ("sans-serif", 22),
+        )
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("coverage (in-scope messages answered correctly)")
+        .y_desc("precision")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(LineSeries::new(
+            report.curve.iter().map(|p| (p.coverage, p.precision)),
+            &BLUE,
+        ))
+        .map_err(|e| e.to_string())?
+        .label("one global threshold, 0 → 1")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE));
+    let current = (report.automation.coverage(), report.automation.precision());
+    chart
+        .draw_series(std::iter::once(Circle::new(current, 6, RED.filled())))
+        .map_err(|e| e.to_string())?
+        .label("model's thresholds")
+        .legend(|(x, y)| Circle::new((x + 10, y), 5, RED.filled()));
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::LowerLeft)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
