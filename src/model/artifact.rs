@@ -112,7 +112,7 @@ struct Header {
 #[non_exhaustive]
 pub enum ModelFileError {
     /// I/O failure.
-    #[error("cannot {action} model file {}: {source}", path.display())]
+    #[error("cannot {action} model file {}", path.display())]
     Io {
         /// "read" or "write".
         action: &'static str,
@@ -122,7 +122,7 @@ pub enum ModelFileError {
         source: std::io::Error,
     },
     /// Not valid JSON, truncated, or fields of the wrong type.
-    #[error("model file {} is not a valid deskbot model (truncated or corrupt?): {source}", path.display())]
+    #[error("model file {} is not a valid deskbot model (truncated or corrupt?)", path.display())]
     Parse {
         /// The file.
         path: PathBuf,

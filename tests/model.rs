@@ -1,0 +1,254 @@
+//! The intent model end to end: agreement with linfa-logistic, determinism, the committed
+//! model, persistence and degenerate input.
+
+mod common;
+
+use deskbot::dataset::Dataset;
+use deskbot::model::train::train;
+use deskbot::model::{ClassWeight, TrainParams};
+use deskbot::text::{Analyzer, AnalyzerConfig};
+use deskbot::vectorizer::{Corpus, VectorizerConfig};
+use deskbot::{Decision, EscalationReason, Intent, IntentModel};
+use linfa::prelude::*;
+use linfa_logistic::MultiLogisticRegression;
+use ndarray::Array1;
+
+#[test]
+fn sparse_solver_agrees_with_linfa_logistic() {
+    let data = common::sample(12);
+    let analyzer = Analyzer::new(AnalyzerConfig::default());
+    let corpus = Corpus::analyze(&analyzer, data.messages.iter().map(|m| m.text.as_str()));
+    let rows: Vec<usize> = (0..corpus.len()).collect();
+    let vectorizer = VectorizerConfig::default().fit(AnalyzerConfig::default(), &corpus, &rows);
+    let x = vectorizer.transform(&corpus, &rows);
+    let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
+    let alpha = 0.5;
+
+    let ours = deskbot::model::solver::fit_softmax(
+        &x,
+        &labels,
+        Intent::COUNT,
+        &[1.0; Intent::COUNT],
+        deskbot::model::solver::SolverSettings {
+            alpha,
+            max_iterations: 1000,
+            gradient_tolerance: 1e-9,
+        },
+        None,
+    )
+    .unwrap();
+
+    let dense = x.to_dense();
+    let reference = MultiLogisticRegression::default()
+        .alpha(alpha)
+        .max_iterations(1000)
+        .gradient_tolerance(1e-9)
+        .fit(&linfa::Dataset::new(dense.clone(), Array1::from(labels.clone())))
+        .unwrap();
+    let expected = reference.predict_probabilities(&dense);
+    // linfa orders its probability columns by class label, which here is the intent index.
+    assert_eq!(reference.classes(), &[0, 1, 2, 3, 4]);
+
+    let mut worst: f64 = 0.0;
+    let mut probabilities = [0.0; Intent::COUNT];
+    for row in 0..x.n_rows() {
+        let (columns, values) = x.row(row);
+        let features: Vec<(u32, f64)> = columns
+            .iter()
+            .zip(values)
+            .map(|(&c, &v)| (c, f64::from(v)))
+            .collect();
+        ours.layer.probabilities_into(&features, &mut probabilities);
+        for class in 0..Intent::COUNT {
+            worst = worst.max((probabilities[class] - expected[(row, class)]).abs());
+        }
+    }
+    assert!(
+        worst < 1e-3,
+        "largest probability difference {worst} over {} rows",
+        x.n_rows()
+    );
+}
+
+fn small_params() -> TrainParams {
+    TrainParams::default().tuning(Some(deskbot::model::TuningParams {
+        folds: 3,
+        target_precision: 0.9,
+    }))
+}
+
+#[test]
+fn same_data_and_settings_give_byte_identical_models() {
+    let data = common::sample(5);
+    let params = small_params().check().unwrap();
+    let first = train(&params, &data, None).unwrap().model.to_file().render();
+    let second = train(&params, &data, None).unwrap().model.to_file().render();
+    assert!(first == second, "two trainings differ");
+    let other = small_params().alpha(0.3).check().unwrap();
+    let third = train(&other, &data, None).unwrap().model.to_file().render();
+    assert!(first != third, "alpha must change the model");
+}
+
+#[test]
+fn committed_model_is_exactly_what_default_training_produces() {
+    let data = common::training_data();
+    let outcome = train(&TrainParams::default().check().unwrap(), &data, None).unwrap();
+    let committed =
+        std::fs::read_to_string(common::root().join("models/intent-model.json")).unwrap();
+    assert!(
+        outcome.model.to_file().render() == committed,
+        "models/intent-model.json is stale: run `cargo run --release -- train` and commit it"
+    );
+}
+
+#[test]
+fn save_load_save_round_trips_bytes() {
+    let data = common::sample(6);
+    let model = train(&small_params().check().unwrap(), &data, None)
+        .unwrap()
+        .model;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.json");
+    model.save(&path).unwrap();
+    let loaded = IntentModel::load(&path).unwrap();
+    assert_eq!(loaded.to_file(), model.to_file());
+    let text = "hi where is my parcel #5512, it never came";
+    assert_eq!(loaded.classify(text), model.classify(text));
+}
+
+#[test]
+fn bundled_model_classifies_plain_messages_correctly() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let cases = [
+        ("Where is my order #1234?", Intent::Tracking),
+        ("I'd like to return the jacket, it's too small", Intent::Return),
+        ("The box arrived but the charger was not inside", Intent::MissingItem),
+        ("please cancel my order, I ordered by mistake", Intent::Cancel),
+        ("Do you have this sofa in green?", Intent::Other),
+    ];
+    for (text, intent) in cases {
+        assert_eq!(model.classify(text).intent, intent, "{text}");
+    }
+    let other = model.classify("Do you have this sofa in green?");
+    assert_eq!(
+        other.decision,
+        Decision::Escalate(EscalationReason::OutOfScope)
+    );
+}
+
+#[test]
+fn degenerate_messages_classify_without_panic() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    for empty in ["", "   \n\t", "😀🙏📦", "?!...", "\u{200B}"] {
+        let p = model.classify(empty);
+        assert_eq!(
+            p.decision,
+            Decision::Escalate(EscalationReason::EmptyMessage),
+            "{empty:?}"
+        );
+        let total: f64 = p.scores.iter().map(|s| s.probability).sum();
+        assert!((total - 1.0).abs() < 1e-9);
+    }
+    let huge = "where is my package ".repeat(50_000); // 1 MB
+    assert!(huge.len() >= 1_000_000);
+    let p = model.classify(&huge);
+    assert_eq!(p.intent, Intent::Tracking);
+    let mixed = "𝔴𝔥𝔢𝔯𝔢 ist meine Bestellung? 我的订单在哪里 ﷽ \u{0301}\u{0301}";
+    let p = model.classify(mixed);
+    assert!(p.confidence.is_finite());
+}
+
+#[test]
+fn scores_are_sorted_and_batch_matches_single() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let holdout = Dataset::load(&common::root().join("training-data/holdout")).unwrap();
+    let texts: Vec<&str> = holdout.messages.iter().map(|m| m.text.as_str()).collect();
+    let batch = model.classify_batch(&texts);
+    for (text, prediction) in texts.iter().zip(&batch) {
+        assert_eq!(&model.classify(text), prediction);
+        assert!(prediction
+            .scores
+            .windows(2)
+            .all(|w| w[0].probability >= w[1].probability));
+        assert_eq!(prediction.intent, prediction.scores[0].intent);
+    }
+}
+
+#[test]
+fn model_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<IntentModel>();
+}
+
+#[test]
+fn retuning_trades_coverage_for_precision() {
+    let mut model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let loose = model.retune(0.85).unwrap();
+    let strict = model.retune(0.99).unwrap();
+    assert!(loose.overall.coverage() > strict.overall.coverage());
+    assert!(strict.overall.precision() >= 0.99 || strict.overall.automated == 0);
+    for tuning in strict.intents.iter().filter(|t| t.target_met) {
+        assert!(tuning.stats.precision() >= 0.99, "{tuning:?}");
+        assert_eq!(model.thresholds().for_intent(tuning.intent), tuning.threshold);
+    }
+}
+
+#[test]
+fn no_tune_model_cannot_be_retuned_and_keeps_default_thresholds() {
+    let data = common::sample(6);
+    let params = TrainParams::default()
+        .tuning(None)
+        .class_weight(ClassWeight::Uniform)
+        .check()
+        .unwrap();
+    let mut model = train(&params, &data, None).unwrap().model;
+    assert!(model.thresholds().per_intent.is_empty());
+    assert!(model.calibration().is_empty());
+    assert!(model.retune(0.9).is_err());
+}
+
+#[test]
+fn training_needs_every_intent() {
+    let mut data = common::sample(6);
+    data.messages.retain(|m| m.intent != Intent::Cancel);
+    let err = train(&TrainParams::default().check().unwrap(), &data, None).unwrap_err();
+    assert!(err.to_string().contains("cancel"), "{err}");
+}
+
+#[test]
+fn thresholds_can_be_overridden_at_load() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let text = "where is my order";
+    assert!(model.classify(text).decision.is_automate());
+    let strict = deskbot::Thresholds::default().with_default(0.9999999);
+    let model = model.with_thresholds(strict).unwrap();
+    assert!(matches!(
+        model.classify(text).decision,
+        Decision::Escalate(EscalationReason::LowConfidence { .. })
+    ));
+}
+
+#[test]
+fn corrupt_model_files_are_clear_errors() {
+    let good = std::fs::read_to_string(common::root().join("models/intent-model.json")).unwrap();
+    let truncated = &good[..good.len() / 2];
+    let err = IntentModel::from_slice("t.json", truncated.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("truncated or corrupt"), "{err}");
+
+    let other_version = good.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    let err = IntentModel::from_slice("v.json", other_version.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("format version 2"), "{err}");
+
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    file["intercepts"] = serde_json::json!([0.0, 0.0]);
+    let err = IntentModel::from_slice("i.json", file.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("2 intercepts"), "{err}");
+
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    file["labels"] = serde_json::json!(["a", "b", "c", "d", "e"]);
+    let err = IntentModel::from_slice("l.json", file.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("labels"), "{err}");
+
+    let nan = good.replacen("\"weights\": [\n    [", "\"weights\": [\n    [1e999,", 1);
+    assert!(IntentModel::from_slice("n.json", nan.as_bytes()).is_err());
+}
