@@ -143,12 +143,13 @@ impl Dataset {
                 if text.trim().is_empty() {
                     return Err(DataError::EmptyText { location });
                 }
-                let intent: Intent = fields[1]
-                    .parse()
-                    .map_err(|source| DataError::UnknownLabel {
-                        location: location.clone(),
-                        source,
-                    })?;
+                let intent: Intent =
+                    fields[1]
+                        .parse()
+                        .map_err(|source| DataError::UnknownLabel {
+                            location: location.clone(),
+                            source,
+                        })?;
                 match seen.get(&dedup_key(text)) {
                     Some((first_intent, first)) if *first_intent != intent => {
                         Err(DataError::ConflictingLabels {
@@ -255,7 +256,11 @@ fn csv_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {
     for entry in std::fs::read_dir(path).map_err(io_error)? {
         let entry = entry.map_err(io_error)?;
         let file = entry.path();
-        if file.is_file() && file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        if file.is_file()
+            && file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
             files.push(file);
         }
     }
@@ -322,7 +327,10 @@ fn for_each_row(
             }
         }
         let line = record.position().map_or(0, |p| p.line());
-        let fields: Vec<&str> = indices.iter().map(|&i| record.get(i).unwrap_or("")).collect();
+        let fields: Vec<&str> = indices
+            .iter()
+            .map(|&i| record.get(i).unwrap_or(""))
+            .collect();
         row(
             Location {
                 path: path.to_owned(),
@@ -365,10 +373,12 @@ mod tests {
 
     #[test]
     fn good_file_loads_with_quoting_bom_and_crlf() {
-        let plain = load_bytes(b"text,intent\n\"where, is it\",tracking\ncancel it,cancel\n").unwrap();
-        let excel =
-            load_bytes(b"\xEF\xBB\xBFtext,intent\r\n\"where, is it\",tracking\r\ncancel it,cancel\r\n")
-                .unwrap();
+        let plain =
+            load_bytes(b"text,intent\n\"where, is it\",tracking\ncancel it,cancel\n").unwrap();
+        let excel = load_bytes(
+            b"\xEF\xBB\xBFtext,intent\r\n\"where, is it\",tracking\r\ncancel it,cancel\r\n",
+        )
+        .unwrap();
         assert_eq!(plain.messages, excel.messages);
         assert_eq!(plain.messages[0].text, "where, is it");
         assert_eq!(plain.rows_per_intent(), [1, 0, 0, 1, 0]);
@@ -384,7 +394,10 @@ mod tests {
     fn missing_header_is_reported_with_what_was_found() {
         let err = load_bytes(b"where is my order,tracking\n").unwrap_err();
         let message = err.to_string();
-        assert!(matches!(err, DataError::MissingColumn { column: "text", .. }));
+        assert!(matches!(
+            err,
+            DataError::MissingColumn { column: "text", .. }
+        ));
         assert!(message.contains("data.csv:1"), "{message}");
         assert!(message.contains("where is my order,tracking"), "{message}");
     }
@@ -392,9 +405,16 @@ mod tests {
     #[test]
     fn empty_text_and_unknown_label_name_file_line_and_field() {
         let err = load_bytes(b"text,intent\nok,tracking\n  ,cancel\n").unwrap_err();
-        assert!(err.to_string().contains("data.csv:3: field `text` is empty"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("data.csv:3: field `text` is empty"),
+            "{err}"
+        );
         let err = load_bytes(b"text,intent\nok,tracking\nrefund pls,refund\n").unwrap_err();
-        assert!(err.to_string().contains("data.csv:3: field `intent`"), "{err}");
+        assert!(
+            err.to_string().contains("data.csv:3: field `intent`"),
+            "{err}"
+        );
         let cause = std::error::Error::source(&err).unwrap().to_string();
         assert!(cause.contains("\"refund\""), "{cause}");
     }
@@ -403,7 +423,10 @@ mod tests {
     fn broken_quoting_and_wrong_field_counts_are_errors_with_lines() {
         let err = load_bytes(b"text,intent\nfine,tracking\n\"unclosed,cancel\nmore,return\n")
             .unwrap_err();
-        assert!(matches!(err, DataError::Malformed { ref location, .. } if location.line == 3), "{err}");
+        assert!(
+            matches!(err, DataError::Malformed { ref location, .. } if location.line == 3),
+            "{err}"
+        );
         let err = load_bytes(b"text,intent\na,b,c\n").unwrap_err();
         assert!(err.to_string().contains(":2:"), "{err}");
     }
@@ -420,7 +443,10 @@ mod tests {
         let err = load_bytes(b"text,intent\nCancel it,cancel\nhi,other\ncancel   IT,return\n")
             .unwrap_err();
         let message = err.to_string();
-        assert!(message.contains("data.csv:2") && message.contains("data.csv:4"), "{message}");
+        assert!(
+            message.contains("data.csv:2") && message.contains("data.csv:4"),
+            "{message}"
+        );
         let data = load_bytes(b"text,intent\nCancel it,cancel\ncancel it,cancel\n").unwrap();
         assert_eq!(data.messages.len(), 1);
         assert_eq!(data.duplicates_dropped, 1);
@@ -433,7 +459,11 @@ mod tests {
         write(dir.path(), "a.csv", b"text,intent\nfirst,tracking\n");
         write(dir.path(), "notes.txt", b"ignored");
         std::fs::create_dir(dir.path().join("holdout")).unwrap();
-        write(&dir.path().join("holdout"), "c.csv", b"text,intent\nheld,other\n");
+        write(
+            &dir.path().join("holdout"),
+            "c.csv",
+            b"text,intent\nheld,other\n",
+        );
         let data = Dataset::load(dir.path()).unwrap();
         let texts: Vec<_> = data.messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(texts, ["first", "second"]);
@@ -442,7 +472,10 @@ mod tests {
 
     #[test]
     fn header_only_file_has_no_rows() {
-        assert!(matches!(load_bytes(b"text,intent\n"), Err(DataError::NoRows { .. })));
+        assert!(matches!(
+            load_bytes(b"text,intent\n"),
+            Err(DataError::NoRows { .. })
+        ));
     }
 
     #[test]

@@ -181,7 +181,10 @@ impl Thresholds {
 
     /// The threshold that applies to `intent`.
     pub fn for_intent(&self, intent: Intent) -> f64 {
-        self.per_intent.get(&intent).copied().unwrap_or(self.default)
+        self.per_intent
+            .get(&intent)
+            .copied()
+            .unwrap_or(self.default)
     }
 
     /// Decides on scores sorted by descending probability. `empty` marks a message with
@@ -254,7 +257,10 @@ mod tests {
             Decision::Escalate(EscalationReason::OutOfScope)
         );
         let low = scores(&[(Intent::Cancel, 0.5), (Intent::Other, 0.2)]);
-        assert_eq!(t.decide(&low, false).reason().unwrap().code(), "low_confidence");
+        assert_eq!(
+            t.decide(&low, false).reason().unwrap().code(),
+            "low_confidence"
+        );
         let close = scores(&[(Intent::Return, 0.65), (Intent::MissingItem, 0.5)]);
         match t.decide(&close, false) {
             Decision::Escalate(EscalationReason::Ambiguous { runner_up, gap, .. }) => {
@@ -285,7 +291,10 @@ mod tests {
             .with_ambiguity_margin(1.0)
             .check()
             .is_err());
-        assert!(Thresholds::default().with_default(f64::NAN).check().is_err());
+        assert!(Thresholds::default()
+            .with_default(f64::NAN)
+            .check()
+            .is_err());
         assert!(Thresholds::default().check().is_ok());
     }
 }

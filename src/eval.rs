@@ -261,7 +261,12 @@ mod tests {
         ];
         let curve = coverage_curve(&points, 0.1);
         assert_eq!(curve.len(), 101);
-        let at = |t: f64| curve.iter().find(|p| (p.threshold - t).abs() < 1e-9).unwrap();
+        let at = |t: f64| {
+            curve
+                .iter()
+                .find(|p| (p.threshold - t).abs() < 1e-9)
+                .unwrap()
+        };
         assert_eq!(at(0.4).precision, 0.5);
         assert_eq!(at(0.6).precision, 1.0);
         assert_eq!(at(0.6).coverage, 0.5);

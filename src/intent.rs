@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn only_other_is_out_of_scope() {
-        let out: Vec<_> = Intent::ALL.into_iter().filter(|i| !i.is_in_scope()).collect();
+        let out: Vec<_> = Intent::ALL
+            .into_iter()
+            .filter(|i| !i.is_in_scope())
+            .collect();
         assert_eq!(out, vec![Intent::Other]);
     }
 }

@@ -196,7 +196,11 @@ mod tests {
         let points = [point(Other, Tracking, 0.9), point(Tracking, Tracking, 0.8)];
         let (thresholds, report) = tune_thresholds(&points, 0.97, &Thresholds::default());
         assert_eq!(thresholds.for_intent(Tracking), 1.0);
-        let tracking = report.intents.iter().find(|t| t.intent == Tracking).unwrap();
+        let tracking = report
+            .intents
+            .iter()
+            .find(|t| t.intent == Tracking)
+            .unwrap();
         assert!(!tracking.target_met);
         assert_eq!(tracking.stats.automated, 0);
     }

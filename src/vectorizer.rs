@@ -119,7 +119,12 @@ fn bigram_key(first: u32, second: u32) -> u64 {
 
 impl VectorizerConfig {
     /// Fits the vocabulary and idf on the messages `rows` of `corpus`.
-    pub fn fit(&self, analyzer: AnalyzerConfig, corpus: &Corpus, rows: &[usize]) -> TfidfVectorizer {
+    pub fn fit(
+        &self,
+        analyzer: AnalyzerConfig,
+        corpus: &Corpus,
+        rows: &[usize],
+    ) -> TfidfVectorizer {
         let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
         let mut keys = Vec::new();
         for &row in rows {
@@ -535,7 +540,11 @@ mod tests {
         let rebuilt = TfidfVectorizer::from_parts(
             vectorizer.config(),
             vectorizer.analyzer_config(),
-            vectorizer.feature_names().iter().map(|n| n.to_string()).collect(),
+            vectorizer
+                .feature_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
             vectorizer.idf().to_vec(),
             forms.clone(),
         );

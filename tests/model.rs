@@ -43,7 +43,10 @@ fn sparse_solver_agrees_with_linfa_logistic() {
         .alpha(alpha)
         .max_iterations(1000)
         .gradient_tolerance(1e-9)
-        .fit(&linfa::Dataset::new(dense.clone(), Array1::from(labels.clone())))
+        .fit(&linfa::Dataset::new(
+            dense.clone(),
+            Array1::from(labels.clone()),
+        ))
         .unwrap();
     let expected = reference.predict_probabilities(&dense);
     // linfa orders its probability columns by class label, which here is the intent index.
@@ -81,8 +84,16 @@ fn small_params() -> TrainParams {
 fn same_data_and_settings_give_byte_identical_models() {
     let data = common::sample(5);
     let params = small_params().check().unwrap();
-    let first = train(&params, &data, None).unwrap().model.to_file().render();
-    let second = train(&params, &data, None).unwrap().model.to_file().render();
+    let first = train(&params, &data, None)
+        .unwrap()
+        .model
+        .to_file()
+        .render();
+    let second = train(&params, &data, None)
+        .unwrap()
+        .model
+        .to_file()
+        .render();
     assert!(first == second, "two trainings differ");
     let other = small_params().alpha(0.3).check().unwrap();
     let third = train(&other, &data, None).unwrap().model.to_file().render();
@@ -121,9 +132,18 @@ fn bundled_model_classifies_plain_messages_correctly() {
     let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
     let cases = [
         ("Where is my order #1234?", Intent::Tracking),
-        ("I'd like to return the jacket, it's too small", Intent::Return),
-        ("The box arrived but the charger was not inside", Intent::MissingItem),
-        ("please cancel my order, I ordered by mistake", Intent::Cancel),
+        (
+            "I'd like to return the jacket, it's too small",
+            Intent::Return,
+        ),
+        (
+            "The box arrived but the charger was not inside",
+            Intent::MissingItem,
+        ),
+        (
+            "please cancel my order, I ordered by mistake",
+            Intent::Cancel,
+        ),
         ("Do you have this sofa in green?", Intent::Other),
     ];
     for (text, intent) in cases {
@@ -189,7 +209,10 @@ fn retuning_trades_coverage_for_precision() {
     assert!(strict.overall.precision() >= 0.99 || strict.overall.automated == 0);
     for tuning in strict.intents.iter().filter(|t| t.target_met) {
         assert!(tuning.stats.precision() >= 0.99, "{tuning:?}");
-        assert_eq!(model.thresholds().for_intent(tuning.intent), tuning.threshold);
+        assert_eq!(
+            model.thresholds().for_intent(tuning.intent),
+            tuning.threshold
+        );
     }
 }
 

@@ -35,7 +35,11 @@ pub fn run(args: CarrierArgs) -> Result<()> {
                         } else {
                             "format only"
                         };
-                        format!("{} ({}; {check})", c.carrier.display_name(), c.carrier.slug())
+                        format!(
+                            "{} ({}; {check})",
+                            c.carrier.display_name(),
+                            c.carrier.slug()
+                        )
                     })
                     .collect();
                 writeln!(out, "{number}: {}", list.join(", "))?;

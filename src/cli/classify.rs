@@ -27,7 +27,11 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
     match args.format {
         OutputFormat::Jsonl => {
             for (text, prediction) in texts.iter().zip(&predictions) {
-                writeln!(out, "{}", json_line(&model, text, prediction, args.explain)?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    json_line(&model, text, prediction, args.explain)?
+                )?;
             }
         }
         OutputFormat::Json => {
@@ -68,9 +72,16 @@ fn json_value(
     Ok(value)
 }
 
-fn json_line(model: &IntentModel, text: &str, prediction: &Prediction, explain: bool) -> Result<String> {
+fn json_line(
+    model: &IntentModel,
+    text: &str,
+    prediction: &Prediction,
+    explain: bool,
+) -> Result<String> {
     if explain {
-        Ok(serde_json::to_string(&json_value(model, text, prediction, true)?)?)
+        Ok(serde_json::to_string(&json_value(
+            model, text, prediction, true,
+        )?)?)
     } else {
         Ok(serde_json::to_string(prediction)?)
     }

@@ -252,7 +252,12 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
 
 fn pretty_field<T: Serialize + ?Sized>(out: &mut String, name: &str, value: &T) {
     let pretty = serde_json::to_string_pretty(value).expect("model DTOs serialise");
-    let _ = writeln!(out, "  {}: {},", to_json(name), pretty.replace('\n', "\n  "));
+    let _ = writeln!(
+        out,
+        "  {}: {},",
+        to_json(name),
+        pretty.replace('\n', "\n  ")
+    );
 }
 
 fn compact_field<T: Serialize + ?Sized>(out: &mut String, name: &str, value: &T) {

@@ -142,7 +142,10 @@ impl IntentModel {
             return Err(invalid("an intercept is not finite".into()));
         }
         if let Some(i) = file.idf.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
-            return Err(invalid(format!("idf {i} is {}, expected a positive number", file.idf[i])));
+            return Err(invalid(format!(
+                "idf {i} is {}, expected a positive number",
+                file.idf[i]
+            )));
         }
         if file
             .calibration

@@ -189,7 +189,11 @@ impl TrainParams {
             value,
         };
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(out_of_range("alpha", "a positive number", self.alpha.to_string()));
+            return Err(out_of_range(
+                "alpha",
+                "a positive number",
+                self.alpha.to_string(),
+            ));
         }
         if self.max_iterations == 0 {
             return Err(out_of_range("max_iterations", "at least 1", "0".into()));
@@ -216,7 +220,11 @@ impl TrainParams {
         }
         if let Some(tuning) = self.tuning {
             if tuning.folds < 2 {
-                return Err(out_of_range("folds", "at least 2", tuning.folds.to_string()));
+                return Err(out_of_range(
+                    "folds",
+                    "at least 2",
+                    tuning.folds.to_string(),
+                ));
             }
             if !(tuning.target_precision > 0.0 && tuning.target_precision <= 1.0) {
                 return Err(out_of_range(
@@ -251,7 +259,10 @@ mod tests {
             (TrainParams::default().alpha(0.0), "alpha"),
             (TrainParams::default().alpha(f64::NAN), "alpha"),
             (TrainParams::default().max_iterations(0), "max_iterations"),
-            (TrainParams::default().gradient_tolerance(-1.0), "gradient_tolerance"),
+            (
+                TrainParams::default().gradient_tolerance(-1.0),
+                "gradient_tolerance",
+            ),
             (TrainParams::default().max_ngram(3), "max_ngram"),
             (TrainParams::default().min_df(0), "min_df"),
             (TrainParams::default().max_features(0), "max_features"),

@@ -147,7 +147,9 @@ pub fn fit_softmax(
         .get_best_param()
         .ok_or_else(|| SolverError("no parameters were produced".into()))?;
     if !params.iter().all(|p| p.is_finite()) {
-        return Err(SolverError("the weights diverged to NaN or infinity".into()));
+        return Err(SolverError(
+            "the weights diverged to NaN or infinity".into(),
+        ));
     }
     let split = x.n_columns() * n_classes;
     let params = params.as_slice().expect("contiguous");
@@ -189,7 +191,10 @@ struct SoftmaxObjective<'a> {
 
 impl SoftmaxObjective<'_> {
     fn evaluate<T>(&self, params: &Array1<f64>, pick: impl FnOnce(&Evaluation) -> T) -> T {
-        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(evaluation) = last.as_ref().filter(|e| e.params == *params) {
             return pick(evaluation);
         }
@@ -405,7 +410,9 @@ mod tests {
             3,
             &[1.0; 3],
             settings(),
-            Some(Arc::new(move |iteration, _| sink.lock().unwrap().push(iteration))),
+            Some(Arc::new(move |iteration, _| {
+                sink.lock().unwrap().push(iteration)
+            })),
         )
         .unwrap();
         let seen = seen.lock().unwrap();

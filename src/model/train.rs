@@ -186,7 +186,13 @@ pub fn train(
                 points[row] = Some(calibration_point(&fit, &features, labels[row]));
             }
         }
-        out_of_fold.insert(folds, points.into_iter().map(|p| p.expect("every row held out once")).collect());
+        out_of_fold.insert(
+            folds,
+            points
+                .into_iter()
+                .map(|p| p.expect("every row held out once"))
+                .collect(),
+        );
     }
 
     let mut thresholds = params.thresholds.clone();
@@ -295,7 +301,10 @@ mod tests {
                     per_fold[folds[row]] += 1;
                 }
             }
-            let (min, max) = (per_fold.iter().min().unwrap(), per_fold.iter().max().unwrap());
+            let (min, max) = (
+                per_fold.iter().min().unwrap(),
+                per_fold.iter().max().unwrap(),
+            );
             assert!(max - min <= 1, "class {class}: {per_fold:?}");
         }
     }

@@ -205,8 +205,16 @@ mod tests {
     #[test]
     fn words_with_digits_become_the_right_placeholder() {
         let cases = [
-            ("1z999aa10123456784", None, Some(Placeholder::TrackingNumber)),
-            ("9400111899223197428490", None, Some(Placeholder::TrackingNumber)),
+            (
+                "1z999aa10123456784",
+                None,
+                Some(Placeholder::TrackingNumber),
+            ),
+            (
+                "9400111899223197428490",
+                None,
+                Some(Placeholder::TrackingNumber),
+            ),
             ("tba123456789012", None, Some(Placeholder::TrackingNumber)),
             ("rr123456789us", None, Some(Placeholder::TrackingNumber)),
             ("55821", Some("order"), Some(Placeholder::OrderNumber)),

@@ -1,0 +1,301 @@
+//! The `deskbot` binary as a user runs it.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn deskbot(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A small labelled set drawn from the bundled data, written as one CSV.
+fn small_training_dir(dir: &Path) {
+    let data = common::sample(4);
+    let rows: Vec<(&str, &str)> = data
+        .messages
+        .iter()
+        .map(|m| (m.text.as_str(), m.intent.as_str()))
+        .collect();
+    std::fs::create_dir_all(dir.join("data/holdout")).unwrap();
+    common::write_csv(&dir.join("data/train.csv"), &rows);
+    let holdout = common::sample(9);
+    let rows: Vec<(&str, &str)> = holdout
+        .messages
+        .iter()
+        .skip(1)
+        .step_by(5)
+        .map(|m| (m.text.as_str(), m.intent.as_str()))
+        .collect();
+    common::write_csv(&dir.join("data/holdout/h.csv"), &rows);
+}
+
+#[test]
+fn train_then_classify_eval_and_tune() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    let out = deskbot(
+        &[
+            "train", "--data", "data", "--out", "m.json", "--folds", "3", "--cv", "3", "-q",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stdout(&out);
+    for expected in [
+        "tracking",
+        "features",
+        "iterations",
+        "3-fold cross-validation",
+        "macro-F1",
+        "holdout data/holdout",
+        "wrote m.json",
+    ] {
+        assert!(
+            summary.contains(expected),
+            "missing {expected:?} in:\n{summary}"
+        );
+    }
+
+    let out = deskbot(
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--format",
+            "jsonl",
+            "where is my parcel",
+            "",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["intent"], "tracking");
+    assert!(lines[0]["scores"].as_object().unwrap().len() == 5);
+    assert_eq!(lines[1]["decision"], "escalate");
+    assert_eq!(lines[1]["reason"], "empty_message");
+
+    let out = deskbot(
+        &[
+            "eval",
+            "--model",
+            "m.json",
+            "--data",
+            "data/holdout",
+            "--format",
+            "json",
+            "--plot",
+            "charts",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(report["metrics"]["macro_f1"].as_f64().unwrap() > 0.5);
+    assert_eq!(report["metrics"]["per_intent"].as_array().unwrap().len(), 5);
+    for chart in ["confusion-matrix.svg", "coverage-precision.svg"] {
+        let svg = std::fs::read_to_string(dir.path().join("charts").join(chart)).unwrap();
+        assert!(svg.starts_with("<svg"), "{chart}");
+    }
+
+    let before = std::fs::read(dir.path().join("m.json")).unwrap();
+    let out = deskbot(
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.8",
+            "--out",
+            "m2.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("overall"));
+    assert_eq!(
+        std::fs::read(dir.path().join("m.json")).unwrap(),
+        before,
+        "--out leaves the input alone"
+    );
+    let tuned = std::fs::read_to_string(dir.path().join("m2.json")).unwrap();
+    assert!(tuned.contains("\"target_precision\": 0.8"));
+}
+
+#[test]
+fn classify_reads_csv_from_stdin_in_order() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .args(["classify", "--input", "-", "--format", "jsonl"])
+        .current_dir(common::root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"id,text\n1,please cancel my order\n2,\"\"\n3,\"where, oh where, is my parcel\"\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let intents: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["intent"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(intents.len(), 3);
+    assert_eq!(intents[0], "cancel");
+    assert_eq!(intents[2], "tracking");
+}
+
+#[test]
+fn bad_training_data_fails_with_file_and_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 6] = [
+        (
+            "noheader.csv",
+            b"where is it,tracking\n",
+            "noheader.csv:1: missing column `text`",
+        ),
+        (
+            "label.csv",
+            b"text,intent\nok,tracking\nhm,refund\n",
+            "label.csv:3: field `intent`",
+        ),
+        (
+            "empty.csv",
+            b"text,intent\n\"  \",cancel\n",
+            "empty.csv:2: field `text` is empty",
+        ),
+        (
+            "quote.csv",
+            b"text,intent\na,tracking\n\"open,cancel\nb,other\n",
+            "quote.csv:3",
+        ),
+        (
+            "utf8.csv",
+            b"text,intent\n\xff\xfe,cancel\n",
+            "utf8.csv:2: invalid UTF-8",
+        ),
+        (
+            "dup.csv",
+            b"text,intent\nstop it,cancel\nStop  it,other\n",
+            "dup.csv:2",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let out = deskbot(
+            &["train", "--data", name, "--out", "model.json", "-q"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{name}");
+        assert!(
+            !dir.path().join("model.json").exists(),
+            "{name} wrote a model"
+        );
+    }
+}
+
+#[test]
+fn bad_model_and_arguments_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("half.json"),
+        "{\"format\": \"deskbot-intent-model\", \"lab",
+    )
+    .unwrap();
+    let out = deskbot(&["classify", "--model", "half.json", "hi"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("truncated or corrupt"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = deskbot(&["classify", "--model", "missing.json", "hi"], dir.path());
+    assert!(stderr(&out).contains("missing.json"), "{}", stderr(&out));
+
+    let out = deskbot(
+        &["classify", "--intent-threshold", "refund=0.5", "hi"],
+        &common::root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unknown intent"), "{}", stderr(&out));
+
+    let out = deskbot(&["classify", "--threshold", "1.5", "hi"], &common::root());
+    assert!(
+        stderr(&out).contains("must be a number in [0, 1]"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = deskbot(&["train", "--alpha=-1"], dir.path());
+    assert!(stderr(&out).contains("alpha"), "{}", stderr(&out));
+
+    let out = deskbot(&["frobnicate"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn classify_explain_shows_features() {
+    let out = deskbot(
+        &["classify", "--explain", "cancel order #4412 please"],
+        &common::root(),
+    );
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("intent    cancel"), "{text}");
+    assert!(text.contains("why"), "{text}");
+    assert!(text.contains("cancel"), "{text}");
+}
+
+#[test]
+fn carrier_command_prints_candidates_as_json() {
+    let out = deskbot(
+        &[
+            "carrier",
+            "--format",
+            "json",
+            "1Z999AA10123456784",
+            "not-a-number",
+        ],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["number"], "1Z999AA10123456784");
+    assert_eq!(lines[0]["candidates"][0]["carrier"], "ups");
+    assert_eq!(lines[0]["candidates"][0]["check_digit_valid"], true);
+    assert_eq!(lines[1]["candidates"].as_array().unwrap().len(), 0);
+}
