@@ -1,1 +1,102 @@
-fn main() {}
+//! Classification latency and throughput on the bundled model.
+//!
+//! `cargo bench --bench classify` reports criterion medians for a short, a ~16-word and a long
+//! message on one thread, batch throughput on all cores, and model load time; it also prints
+//! p50/p99 of single calls timed one by one, since criterion reports means and medians only.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, Criterion, Throughput};
+use deskbot::dataset::Dataset;
+use deskbot::IntentModel;
+
+const MODEL: &str = "models/intent-model.json";
+const SHORT: &str = "where is my order?";
+const SIXTEEN_WORDS: &str =
+    "Hi, I ordered a blue dress last week and still have no tracking number. Where is it?";
+const LONG: &str = "Hello team,\n\nI placed order #10442 on the 3rd of March and paid $89.99 for express \
+shipping because I needed the jacket for a trip. The confirmation e-mail said it would ship within two \
+business days, but the tracking link (1Z999AA10123456784) has said 'label created' for over a week now and \
+nobody has answered my two previous e-mails. I am honestly starting to wonder whether it was ever sent. \
+Could you please check what is going on and tell me when I can expect it to arrive? If it cannot arrive \
+before the 20th I would like to know my options.\n\nThanks in advance,\nMaria Gonzalez\nSent from my iPhone";
+
+fn load() -> IntentModel {
+    IntentModel::load(MODEL).expect("run benches from the repository root")
+}
+
+fn single_message(c: &mut Criterion) {
+    let model = load();
+    let mut group = c.benchmark_group("classify");
+    for (name, text) in [
+        ("short", SHORT),
+        ("16_words", SIXTEEN_WORDS),
+        ("long", LONG),
+    ] {
+        group.bench_function(name, |b| b.iter(|| model.classify(black_box(text))));
+    }
+    group.finish();
+}
+
+fn batch(c: &mut Criterion) {
+    let model = load();
+    let holdout = Dataset::load("training-data/holdout".as_ref()).expect("holdout loads");
+    // 10k real messages: the holdout set repeated.
+    let texts: Vec<&str> = holdout
+        .messages
+        .iter()
+        .map(|m| m.text.as_str())
+        .cycle()
+        .take(10_000)
+        .collect();
+    let mut group = c.benchmark_group("classify_batch");
+    group.throughput(Throughput::Elements(texts.len() as u64));
+    group.bench_function("10k_holdout_messages", |b| {
+        b.iter(|| model.classify_batch(black_box(&texts)))
+    });
+    group.finish();
+}
+
+fn model_load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("model");
+    group.sample_size(20);
+    group.bench_function("load", |b| b.iter(load));
+    group.finish();
+}
+
+/// Times `rounds` single calls one by one and prints p50/p99.
+fn print_percentiles(model: &IntentModel, name: &str, text: &str, rounds: usize) {
+    for _ in 0..1_000 {
+        black_box(model.classify(text));
+    }
+    let mut samples: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(model.classify(black_box(text)));
+            start.elapsed()
+        })
+        .collect();
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    println!(
+        "percentiles/{name}: p50 {:?}  p99 {:?}  (n={rounds}, one thread, Instant per call)",
+        at(0.50),
+        at(0.99)
+    );
+}
+
+criterion_group!(benches, single_message, batch, model_load);
+
+fn main() {
+    let model = load();
+    for (name, text) in [
+        ("short", SHORT),
+        ("16_words", SIXTEEN_WORDS),
+        ("long", LONG),
+    ] {
+        print_percentiles(&model, name, text, 200_000);
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

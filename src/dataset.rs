@@ -133,9 +133,11 @@ impl Dataset {
         let mut hasher = Sha256::new();
         let mut messages = Vec::new();
         let mut duplicates_dropped = 0;
-        // Normalised text → (label, where first seen).
-        let mut seen: HashMap<String, (Intent, Location)> = HashMap::new();
-        for file in &files {
+        // Digest of the normalised text → (label, file index, line) where first seen. A digest
+        // instead of the text keeps memory flat on large sets; 128 bits make a false match
+        // practically impossible.
+        let mut seen: HashMap<[u8; 16], (Intent, usize, u64)> = HashMap::new();
+        for (file_index, file) in files.iter().enumerate() {
             let bytes = read_file(file)?;
             hasher.update(&bytes);
             for_each_row(file, &bytes, &["text", "intent"], |location, fields| {
@@ -150,12 +152,16 @@ impl Dataset {
                             location: location.clone(),
                             source,
                         })?;
-                match seen.get(&dedup_key(text)) {
-                    Some((first_intent, first)) if *first_intent != intent => {
+                let key = dedup_digest(text);
+                match seen.get(&key) {
+                    Some(&(first_intent, first_file, first_line)) if first_intent != intent => {
                         Err(DataError::ConflictingLabels {
                             text: text.to_owned(),
-                            first: first.clone(),
-                            first_intent: *first_intent,
+                            first: Location {
+                                path: files[first_file].clone(),
+                                line: first_line,
+                            },
+                            first_intent,
                             second: location,
                             second_intent: intent,
                         })
@@ -165,7 +171,7 @@ impl Dataset {
                         Ok(())
                     }
                     None => {
-                        seen.insert(dedup_key(text), (intent, location));
+                        seen.insert(key, (intent, file_index, location.line));
                         messages.push(LabelledMessage {
                             text: text.to_owned(),
                             intent,
@@ -204,11 +210,14 @@ impl Dataset {
 
     /// How many messages of `self` also appear in `other` (ignoring case and spacing).
     pub fn overlap_with(&self, other: &Dataset) -> usize {
-        let keys: std::collections::HashSet<String> =
-            other.messages.iter().map(|m| dedup_key(&m.text)).collect();
+        let keys: std::collections::HashSet<[u8; 16]> = other
+            .messages
+            .iter()
+            .map(|m| dedup_digest(&m.text))
+            .collect();
         self.messages
             .iter()
-            .filter(|m| keys.contains(&dedup_key(&m.text)))
+            .filter(|m| keys.contains(&dedup_digest(&m.text)))
             .count()
     }
 }
@@ -236,11 +245,19 @@ pub fn read_texts(path: &Path) -> Result<Vec<String>, DataError> {
     Ok(texts)
 }
 
-fn dedup_key(text: &str) -> String {
-    text.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// Identity of a message for duplicate detection: its words, lowercased, single-spaced.
+fn dedup_digest(text: &str) -> [u8; 16] {
+    let mut hasher = Sha256::new();
+    for word in text.split_whitespace() {
+        if word.is_ascii() {
+            hasher.update(word.to_ascii_lowercase().as_bytes());
+        } else {
+            hasher.update(word.to_lowercase().as_bytes());
+        }
+        hasher.update(b" ");
+    }
+    let digest = hasher.finalize();
+    digest[..16].try_into().expect("sha-256 is 32 bytes")
 }
 
 fn csv_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {

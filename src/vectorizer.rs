@@ -183,6 +183,7 @@ fn corpus_feature_name(corpus: &Corpus, key: u64) -> String {
 pub struct Scratch {
     normalized: String,
     terms: Vec<Option<u32>>,
+    ids: Vec<u32>,
     /// The last vector produced: `(feature, weight)` sorted by feature.
     pub features: Vec<(u32, f64)>,
 }
@@ -332,6 +333,7 @@ impl TfidfVectorizer {
         let Scratch {
             normalized,
             terms,
+            ids,
             features,
         } = scratch;
         terms.clear();
@@ -341,7 +343,7 @@ impl TfidfVectorizer {
                 Token::Masked(placeholder) => self.placeholder_terms[placeholder as usize],
             })
         });
-        self.weigh(terms, features);
+        self.weigh(terms, ids, features);
         terms.len()
     }
 
@@ -360,58 +362,53 @@ impl TfidfVectorizer {
             .map(|term| self.term_ids.get(term).copied())
             .collect();
         let mut matrix = SparseRows::new(self.n_features());
-        let mut terms = Vec::new();
-        let mut features = Vec::new();
+        let (mut terms, mut ids, mut features) = (Vec::new(), Vec::new(), Vec::new());
         for &row in rows {
             terms.clear();
             terms.extend(corpus.doc(row).iter().map(|&t| to_runtime[t as usize]));
-            self.weigh(&terms, &mut features);
+            self.weigh(&terms, &mut ids, &mut features);
             matrix.push_row(&features);
         }
         matrix
     }
 
     /// Term sequence → sorted, TF-IDF weighted, L2-normalised features.
-    fn weigh(&self, terms: &[Option<u32>], features: &mut Vec<(u32, f64)>) {
+    fn weigh(&self, terms: &[Option<u32>], ids: &mut Vec<u32>, features: &mut Vec<(u32, f64)>) {
         features.clear();
+        // Sorting plain feature ids is much cheaper than sorting (id, weight) pairs, and runs
+        // of equal ids are the counts.
+        ids.clear();
         for (position, &term) in terms.iter().enumerate() {
             let Some(term) = term else { continue };
             let unigram = self.unigram_features[term as usize];
             if unigram != NO_FEATURE {
-                features.push((unigram, 1.0));
+                ids.push(unigram);
             }
             if self.config.max_ngram >= 2 {
                 if let Some(&Some(next)) = terms.get(position + 1) {
                     if let Some(&bigram) = self.bigram_features.get(&bigram_key(term, next)) {
-                        features.push((bigram, 1.0));
+                        ids.push(bigram);
                     }
                 }
             }
         }
-        if features.is_empty() {
+        if ids.is_empty() {
             return;
         }
-        features.sort_unstable_by_key(|&(feature, _)| feature);
-        // Merge repeated features into counts.
-        let mut merged = 0;
-        for read in 1..features.len() {
-            if features[read].0 == features[merged].0 {
-                features[merged].1 += 1.0;
-            } else {
-                merged += 1;
-                features[merged] = features[read];
-            }
-        }
-        features.truncate(merged + 1);
+        ids.sort_unstable();
         let mut norm = 0.0;
-        for (feature, weight) in features.iter_mut() {
-            let tf = if self.config.sublinear_tf {
-                1.0 + weight.ln()
+        for run in ids.chunk_by(|a, b| a == b) {
+            let count = run.len() as f64;
+            let tf = if count == 1.0 {
+                1.0
+            } else if self.config.sublinear_tf {
+                1.0 + count.ln()
             } else {
-                *weight
+                count
             };
-            *weight = tf * self.idf[*feature as usize];
-            norm += *weight * *weight;
+            let weight = tf * self.idf[run[0] as usize];
+            norm += weight * weight;
+            features.push((run[0], weight));
         }
         let norm = norm.sqrt();
         if norm > 0.0 {

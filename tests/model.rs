@@ -84,26 +84,30 @@ fn small_params() -> TrainParams {
 fn same_data_and_settings_give_byte_identical_models() {
     let data = common::sample(5);
     let params = small_params().check().unwrap();
-    let first = train(&params, &data, None)
+    let first = train(&params, data.clone(), None)
         .unwrap()
         .model
         .to_file()
         .render();
-    let second = train(&params, &data, None)
+    let second = train(&params, data.clone(), None)
         .unwrap()
         .model
         .to_file()
         .render();
     assert!(first == second, "two trainings differ");
     let other = small_params().alpha(0.3).check().unwrap();
-    let third = train(&other, &data, None).unwrap().model.to_file().render();
+    let third = train(&other, data.clone(), None)
+        .unwrap()
+        .model
+        .to_file()
+        .render();
     assert!(first != third, "alpha must change the model");
 }
 
 #[test]
 fn committed_model_is_exactly_what_default_training_produces() {
     let data = common::training_data();
-    let outcome = train(&TrainParams::default().check().unwrap(), &data, None).unwrap();
+    let outcome = train(&TrainParams::default().check().unwrap(), data, None).unwrap();
     let committed =
         std::fs::read_to_string(common::root().join("models/intent-model.json")).unwrap();
     assert!(
@@ -115,7 +119,7 @@ fn committed_model_is_exactly_what_default_training_produces() {
 #[test]
 fn save_load_save_round_trips_bytes() {
     let data = common::sample(6);
-    let model = train(&small_params().check().unwrap(), &data, None)
+    let model = train(&small_params().check().unwrap(), data, None)
         .unwrap()
         .model;
     let dir = tempfile::tempdir().unwrap();
@@ -224,7 +228,7 @@ fn no_tune_model_cannot_be_retuned_and_keeps_default_thresholds() {
         .class_weight(ClassWeight::Uniform)
         .check()
         .unwrap();
-    let mut model = train(&params, &data, None).unwrap().model;
+    let mut model = train(&params, data.clone(), None).unwrap().model;
     assert!(model.thresholds().per_intent.is_empty());
     assert!(model.calibration().is_empty());
     assert!(model.retune(0.9).is_err());
@@ -234,7 +238,7 @@ fn no_tune_model_cannot_be_retuned_and_keeps_default_thresholds() {
 fn training_needs_every_intent() {
     let mut data = common::sample(6);
     data.messages.retain(|m| m.intent != Intent::Cancel);
-    let err = train(&TrainParams::default().check().unwrap(), &data, None).unwrap_err();
+    let err = train(&TrainParams::default().check().unwrap(), data, None).unwrap_err();
     assert!(err.to_string().contains("cancel"), "{err}");
 }
 

@@ -95,6 +95,9 @@ pub struct TrainArgs {
     /// L-BFGS iteration cap.
     #[arg(long, default_value_t = 400, value_name = "N")]
     pub max_iter: u64,
+    /// Stop L-BFGS when the gradient norm per training row falls below this.
+    #[arg(long, default_value_t = 1e-4, value_name = "TOL")]
+    pub gradient_tolerance: f64,
     /// How classes weigh in the loss: `balanced` makes every intent count equally whatever its
     /// row count; `uniform` counts every row once.
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]

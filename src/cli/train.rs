@@ -63,7 +63,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
             progress.tick();
         }
     });
-    let outcome = train(&params, &data, Some(observer))?;
+    // What the summary needs from the data, taken before training consumes it.
+    let (n_messages, n_files, duplicates) = (
+        data.messages.len(),
+        data.files.len(),
+        data.duplicates_dropped,
+    );
+    let leaked = holdout.as_ref().map_or(0, |h| h.overlap_with(&data));
+    let outcome = train(&params, data, Some(observer))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     outcome
@@ -76,12 +83,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     writeln!(
         out,
         "trained on {} messages from {} file(s) in {:.2} s",
-        data.messages.len(),
-        data.files.len(),
+        n_messages,
+        n_files,
         elapsed.as_secs_f64()
     )?;
-    if data.duplicates_dropped > 0 {
-        writeln!(out, "  {} duplicate rows ignored", data.duplicates_dropped)?;
+    if duplicates > 0 {
+        writeln!(out, "  {duplicates} duplicate rows ignored")?;
     }
     for intent in Intent::ALL {
         writeln!(
@@ -104,7 +111,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
         write_metrics(&mut out, &cv.metrics)?;
     }
     if let (Some(holdout), Some(path)) = (&holdout, &holdout_path) {
-        let leaked = holdout.overlap_with(&data);
         writeln!(out, "\nholdout {}:", path.display())?;
         if leaked > 0 {
             writeln!(
@@ -132,6 +138,7 @@ fn params_from(args: &TrainArgs) -> Result<TrainParams> {
         .sublinear_tf(!args.linear_tf)
         .alpha(args.alpha)
         .max_iterations(args.max_iter)
+        .gradient_tolerance(args.gradient_tolerance)
         .class_weight(match args.class_weight {
             ClassWeightArg::Uniform => ClassWeight::Uniform,
             ClassWeightArg::Balanced => ClassWeight::Balanced,

@@ -49,7 +49,8 @@ pub struct TrainParams {
     pub alpha: f64,
     /// L-BFGS iteration cap. Default: 400.
     pub max_iterations: u64,
-    /// Stop when the gradient norm per row falls below this. Default: 1e-5.
+    /// Stop when the gradient norm per row falls below this. Default: 1e-4 (5-fold CV macro-F1 on
+    /// the bundled data is the same as at 1e-5, with a third fewer iterations).
     pub gradient_tolerance: f64,
     /// Class weighting. Default: balanced (chosen by 5-fold CV on the bundled data).
     pub class_weight: ClassWeight,
@@ -69,7 +70,7 @@ impl Default for TrainParams {
             vectorizer: VectorizerConfig::default(),
             alpha: 0.1,
             max_iterations: 400,
-            gradient_tolerance: 1e-5,
+            gradient_tolerance: 1e-4,
             class_weight: ClassWeight::Balanced,
             thresholds: Thresholds::default(),
             tuning: Some(TuningParams::default()),
@@ -151,7 +152,7 @@ impl TrainParams {
         self
     }
 
-    /// Sets the per-row gradient tolerance (default 1e-5).
+    /// Sets the per-row gradient tolerance (default 1e-4).
     pub fn gradient_tolerance(mut self, tolerance: f64) -> Self {
         self.gradient_tolerance = tolerance;
         self

@@ -10,6 +10,7 @@ use crate::model::artifact::{CrossValidationSummary, TrainingMetadata, TuningSum
 use crate::model::classifier::IntentModel;
 use crate::model::params::{ClassWeight, ValidTrainParams};
 use crate::model::solver::{fit_softmax, SoftmaxFit, SolverError, SolverSettings};
+use crate::sparse::SparseRows;
 use crate::text::Analyzer;
 use crate::tune::{tune_thresholds, CalibrationPoint, TuningReport};
 use crate::vectorizer::Corpus;
@@ -95,9 +96,12 @@ pub struct TrainOutcome {
 }
 
 /// Trains a model on `data`.
+///
+/// Takes the data by value: the texts are dropped once analysed, and the analysed corpus once
+/// the final design matrix is built, which keeps peak memory down on large sets.
 pub fn train(
     params: &ValidTrainParams,
-    data: &Dataset,
+    data: Dataset,
     observer: Option<TrainObserver>,
 ) -> Result<TrainOutcome, TrainError> {
     let params = params.get();
@@ -135,6 +139,13 @@ pub fn train(
         messages: corpus.len(),
     });
     let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
+    let Dataset {
+        messages,
+        sha256: data_sha256,
+        duplicates_dropped,
+        ..
+    } = data;
+    drop(messages);
     let class_weights = class_weights(params.class_weight, &rows_per_intent);
     let settings = SolverSettings {
         alpha: params.alpha,
@@ -144,27 +155,31 @@ pub fn train(
 
     let fits = fold_counts.iter().sum::<usize>() + 1;
     let mut fit_number = 0;
-    let mut fit_rows = |rows: &[usize], fold: Option<usize>| {
+    let mut announce = |fold: Option<usize>| {
         fit_number += 1;
         notify(TrainEvent::FitStarted {
             fit: fit_number,
             fits,
             fold,
         });
-        let vectorizer = params.vectorizer.fit(params.analyzer, &corpus, rows);
+    };
+    let design = |corpus: &Corpus, rows: &[usize]| {
+        let vectorizer = params.vectorizer.fit(params.analyzer, corpus, rows);
         if vectorizer.n_features() == 0 {
             return Err(TrainError::NoFeatures {
                 min_df: params.vectorizer.min_df,
             });
         }
-        let x = vectorizer.transform(&corpus, rows);
+        let x = vectorizer.transform(corpus, rows);
+        Ok((vectorizer, x))
+    };
+    let solve = |x: &SparseRows, rows: &[usize]| {
         let y: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
         let callback = observer.clone().map(|observer| {
             Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
                 as Arc<dyn Fn(u64, f64) + Send + Sync>
         });
-        let fit = fit_softmax(&x, &y, Intent::COUNT, &class_weights, settings, callback)?;
-        Ok((vectorizer, fit))
+        fit_softmax(x, &y, Intent::COUNT, &class_weights, settings, callback)
     };
 
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
@@ -174,7 +189,9 @@ pub fn train(
         for fold in 0..folds {
             let (held_out, kept): (Vec<usize>, Vec<usize>) =
                 (0..labels.len()).partition(|&row| assignment[row] == fold);
-            let (vectorizer, fit) = fit_rows(&kept, Some(fold + 1))?;
+            announce(Some(fold + 1));
+            let (vectorizer, x) = design(&corpus, &kept)?;
+            let fit = solve(&x, &kept)?;
             let x = vectorizer.transform(&corpus, &held_out);
             for (i, &row) in held_out.iter().enumerate() {
                 let (columns, values) = x.row(i);
@@ -216,15 +233,19 @@ pub fn train(
     });
 
     let all_rows: Vec<usize> = (0..labels.len()).collect();
-    let (vectorizer, fit) = fit_rows(&all_rows, None)?;
+    announce(None);
+    let (vectorizer, x) = design(&corpus, &all_rows)?;
+    drop(corpus);
+    let fit = solve(&x, &all_rows)?;
+    drop(x);
     let metadata = TrainingMetadata {
         crate_version: env!("CARGO_PKG_VERSION").to_owned(),
-        data_sha256: data.sha256.clone(),
+        data_sha256,
         rows_per_intent: Intent::ALL
             .into_iter()
             .map(|i| (i, rows_per_intent[i.index()]))
             .collect(),
-        duplicates_dropped: data.duplicates_dropped,
+        duplicates_dropped,
         params: params.clone(),
         n_features: vectorizer.n_features(),
         iterations: fit.iterations,

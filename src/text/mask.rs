@@ -57,11 +57,36 @@ const ORDER_CUES: &[&str] = &["order", "orders", "ord", "no", "nr", "number", "n
 
 /// Strips punctuation that commonly wraps a token in prose: `(#1234).` → `#1234`.
 pub fn trim_wrapping(chunk: &str) -> &str {
-    chunk
-        .trim_start_matches(['(', '[', '{', '<', '"', '\'', '*', ':'])
-        .trim_end_matches([
-            '.', ',', '!', '?', ';', ':', ')', ']', '}', '>', '"', '\'', '*',
-        ])
+    // Byte-wise: every wrapping character is ASCII, so cutting at these positions always lands
+    // on a char boundary, and it is several times faster than char patterns on the hot path.
+    let leading = |b: &u8| matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'*' | b':');
+    let trailing = |b: &u8| {
+        matches!(
+            b,
+            b'.' | b','
+                | b'!'
+                | b'?'
+                | b';'
+                | b':'
+                | b')'
+                | b']'
+                | b'}'
+                | b'>'
+                | b'"'
+                | b'\''
+                | b'*'
+        )
+    };
+    let bytes = chunk.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| !leading(b))
+        .unwrap_or(bytes.len());
+    let end = bytes[start..]
+        .iter()
+        .rposition(|b| !trailing(b))
+        .map_or(start, |last| start + last + 1);
+    &chunk[start..end]
 }
 
 /// Classifies a whitespace-delimited chunk that must be masked before word segmentation would
@@ -235,6 +260,8 @@ mod tests {
         assert_eq!(trim_wrapping("(#1234)."), "#1234");
         assert_eq!(trim_wrapping("\"jane@x.com\","), "jane@x.com");
         assert_eq!(trim_wrapping("..."), "");
+        assert_eq!(trim_wrapping("(«hi»)"), "«hi»");
+        assert_eq!(trim_wrapping("'é'."), "é");
     }
 
     #[test]

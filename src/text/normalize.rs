@@ -10,8 +10,8 @@ pub fn normalize_into(text: &str, out: &mut String) {
     out.clear();
     // Most support mail is ASCII; NFKC is the identity there, so skip its iterator machinery.
     if text.is_ascii() {
-        out.reserve(text.len());
-        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        out.push_str(text);
+        out.make_ascii_lowercase();
         return;
     }
     out.reserve(text.len() + text.len() / 8);

@@ -25,6 +25,12 @@ pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
         if chunk.is_empty() {
             continue;
         }
+        if is_plain_word(chunk) {
+            // Fast path: segmentation would return the chunk unchanged and no mask can apply.
+            emit(Token::Word(chunk));
+            previous = Some(chunk);
+            continue;
+        }
         if chunk == "#" {
             // "order # 1234": the number that follows is an order number.
             previous = Some("#");
@@ -56,9 +62,80 @@ pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
     }
 }
 
+/// Whether `chunk` is one UAX #29 word that no mask applies to: ASCII letters, with apostrophes
+/// only between two letters ("don't"). Rules WB5–WB7 keep such a chunk whole; anything else
+/// (digits, other punctuation, non-ASCII) takes the general path.
+fn is_plain_word(chunk: &str) -> bool {
+    let bytes = chunk.as_bytes();
+    !bytes.is_empty()
+        && bytes.iter().enumerate().all(|(i, &b)| {
+            b.is_ascii_lowercase()
+                || (b == b'\''
+                    && i > 0
+                    && bytes[i - 1].is_ascii_lowercase()
+                    && bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_path_agrees_with_uax29_segmentation() {
+        let chunks = [
+            "order",
+            "don't",
+            "where's",
+            "rock'n'roll",
+            "'quoted",
+            "trailing'",
+            "a''b",
+            "it's'",
+            "ab'1",
+            "o'",
+            "x",
+            "e.g",
+            "can't.",
+            "naïve",
+            "café",
+            "3rd",
+            "a-b",
+            "a_b",
+            "\u{200b}",
+        ];
+        for chunk in chunks {
+            if is_plain_word(chunk) {
+                let words: Vec<&str> = chunk.unicode_words().collect();
+                assert_eq!(words, [chunk], "{chunk:?}");
+                assert_eq!(mask_chunk(chunk), None);
+                assert_eq!(mask_word(chunk, Some("order")), None);
+            }
+        }
+        assert!(is_plain_word("don't"));
+        assert!(!is_plain_word("a''b"));
+        assert!(!is_plain_word("ab'1"));
+        assert!(!is_plain_word("café"));
+    }
+
+    #[test]
+    fn fast_path_covers_every_ascii_letter_and_apostrophe_shape() {
+        // Exhaustive over short strings of {a, z, '}: the fast path never disagrees with
+        // segmentation.
+        let alphabet = ['a', 'z', '\''];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            strings = strings
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            for s in &strings {
+                if is_plain_word(s) {
+                    assert_eq!(s.unicode_words().collect::<Vec<_>>(), [s.as_str()], "{s:?}");
+                }
+            }
+        }
+    }
 
     fn tokens(text: &str) -> Vec<String> {
         let mut out = Vec::new();
