@@ -38,6 +38,9 @@ pub fn write_charts(report: &EvalReport, dir: &Path) -> Result<Vec<PathBuf>, Plo
 }
 
 fn confusion_heatmap(report: &EvalReport, path: &Path) -> Result<(), String> {
+    use plotters::coord::ranged1d::SegmentValue;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+
     let n = Intent::COUNT as i32;
     let root = SVGBackend::new(path, (720, 640)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -46,11 +49,13 @@ fn confusion_heatmap(report: &EvalReport, path: &Path) -> Result<(), String> {
         .margin(16)
         .x_label_area_size(60)
         .y_label_area_size(110)
-        .build_cartesian_2d(0..n, 0..n)
+        // A segmented `0..k` range has k + 1 segments.
+        .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())
         .map_err(|e| e.to_string())?;
-    let label = |i: &i32| {
+    // Row 0 (the first intent) is drawn at the top.
+    let name = |index: i32| {
         Intent::ALL
-            .get(*i as usize)
+            .get(index as usize)
             .map_or(String::new(), |intent| intent.as_str().to_owned())
     };
     chart
@@ -60,29 +65,40 @@ fn confusion_heatmap(report: &EvalReport, path: &Path) -> Result<(), String> {
         .y_desc("true")
         .x_labels(Intent::COUNT)
         .y_labels(Intent::COUNT)
-        .x_label_formatter(&label)
-        .y_label_formatter(&|i| label(&(n - 1 - *i)))
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => name(*i),
+            _ => String::new(),
+        })
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => name(n - 1 - *i),
+            _ => String::new(),
+        })
         .draw()
         .map_err(|e| e.to_string())?;
-    let confusion = &report.metrics.confusion;
-    for (t, row) in confusion.iter().enumerate() {
+    let centred = Pos::new(HPos::Center, VPos::Center);
+    for (t, row) in report.metrics.confusion.iter().enumerate() {
         let row_total = row.iter().sum::<usize>().max(1) as f64;
         for (p, &count) in row.iter().enumerate() {
             let share = count as f64 / row_total;
             let (x, y) = (p as i32, n - 1 - t as i32);
             let shade = HSLColor(0.6, 0.7, 0.95 - 0.6 * share);
+            let corners = [
+                (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+            ];
             chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x, y), (x + 1, y + 1)],
-                    shade.filled(),
-                )))
+                .draw_series(std::iter::once(Rectangle::new(corners, shade.filled())))
                 .map_err(|e| e.to_string())?;
             let text_color = if share > 0.5 { &WHITE } else { &BLACK };
+            let style = ("sans-serif", 22)
+                .into_font()
+                .color(text_color)
+                .pos(centred);
             chart
                 .draw_series(std::iter::once(Text::new(
                     count.to_string(),
-                    (x, y + 1),
-                    ("sans-serif", 20).into_font().color(text_color),
+                    (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
+                    style,
                 )))
                 .map_err(|e| e.to_string())?;
         }
