@@ -25,6 +25,10 @@ pub enum Command {
     Eval(EvalArgs),
     /// Re-tune a model's per-intent thresholds for another target precision.
     Tune(TuneArgs),
+    /// Answer a customer message with facts from the shop, or hand it to a human.
+    Reply(ReplyArgs),
+    /// Check that every reply situation has a template that renders with real facts.
+    CheckTemplates(CheckTemplatesArgs),
     /// Recognise carriers from tracking numbers.
     Carrier(CarrierArgs),
 }
@@ -192,4 +196,43 @@ pub struct CarrierArgs {
     /// Output format (text, json = one array, jsonl = one object per line).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    #[command(flatten)]
+    pub model: ModelArg,
+    /// The sender's e-mail address (orders are looked up by it; an order number in the message
+    /// must belong to it).
+    #[arg(long, value_name = "EMAIL")]
+    pub from: Option<String>,
+    /// Shop policy file [default: SHOP/deskbot.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The file-backed shop to answer from (orders.json, tracking.json).
+    #[arg(long, default_value = "examples/demo-shop", value_name = "DIR")]
+    pub shop: PathBuf,
+    /// Reply templates (`<intent>/<situation>.tera`); point at your own folder to override.
+    #[arg(long, default_value = "templates", value_name = "DIR")]
+    pub templates: PathBuf,
+    /// Answer as of this time (RFC 3339) [default: the policy's clock, else now].
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// The customer's message.
+    pub message: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckTemplatesArgs {
+    #[command(flatten)]
+    pub model: ModelArg,
+    /// Template folder to check.
+    #[arg(long, default_value = "templates", value_name = "DIR")]
+    pub templates: PathBuf,
+    /// Shop whose facts the templates are rendered with.
+    #[arg(long, default_value = "examples/demo-shop", value_name = "DIR")]
+    pub shop: PathBuf,
 }

@@ -4,6 +4,7 @@ pub mod args;
 mod carrier;
 mod classify;
 mod eval;
+mod reply;
 mod train;
 mod tune;
 
@@ -22,6 +23,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Classify(args) => classify::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Tune(args) => tune::run(args),
+        Command::Reply(args) => reply::run(args),
+        Command::CheckTemplates(args) => reply::check_templates(args),
         Command::Carrier(args) => carrier::run(args),
     }
 }

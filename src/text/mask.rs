@@ -133,7 +133,7 @@ fn is_url(chunk: &str) -> bool {
     chunk.starts_with("http://") || chunk.starts_with("https://") || chunk.starts_with("www.")
 }
 
-fn is_email(chunk: &str) -> bool {
+pub(crate) fn is_email(chunk: &str) -> bool {
     match chunk.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

@@ -1,0 +1,28 @@
+//! Carriers (USPS, UPS, FedEx, DHL): where shipment status comes from.
+
+mod memory;
+
+use async_trait::async_trait;
+
+pub use memory::MemoryCarrierTracker;
+
+use super::AdapterError;
+use crate::carrier::Carrier;
+use crate::facts::Tracking;
+
+/// Tracks shipments with one or more carriers.
+///
+/// Contract (checked by [`crate::adapters::conformance::carrier_tracker`]): the number may carry
+/// spaces or dashes; the answer's `number` is the normalised number and its `carrier` the one
+/// asked for; an unknown number is [`AdapterError::NotFound`].
+#[async_trait]
+pub trait CarrierTracker: Send + Sync {
+    /// Short name for handoff notes and logs ("ups", "memory").
+    fn name(&self) -> &str;
+
+    /// Whether this tracker can track `carrier`'s parcels.
+    fn supports(&self, carrier: &Carrier) -> bool;
+
+    /// The current status of `number` with `carrier`.
+    async fn track(&self, carrier: &Carrier, number: &str) -> Result<Tracking, AdapterError>;
+}

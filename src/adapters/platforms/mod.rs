@@ -1,0 +1,41 @@
+//! Order platforms (Shopify, WooCommerce, Magento, BigCommerce): where orders and their
+//! fulfillments come from.
+
+mod memory;
+
+use async_trait::async_trait;
+
+pub use memory::MemoryOrderPlatform;
+
+use jiff::Timestamp;
+
+use super::AdapterError;
+use crate::facts::Order;
+
+/// Reads orders from a shop platform.
+///
+/// Contract (checked by [`crate::adapters::conformance::order_platform`]):
+/// - `order_by_number` accepts the number with or without `#` and surrounding spaces, and
+///   answers [`AdapterError::NotFound`] for an unknown number;
+/// - `recent_orders_by_email` matches e-mail case-insensitively, returns at most `limit`
+///   orders newest first, and an empty list (not an error) for an unknown customer.
+#[async_trait]
+pub trait OrderPlatform: Send + Sync {
+    /// Short name for handoff notes and logs ("shopify", "memory").
+    fn name(&self) -> &str;
+
+    /// The order with this customer-facing number.
+    async fn order_by_number(&self, number: &str) -> Result<Order, AdapterError>;
+
+    /// The customer's most recent orders, newest first.
+    async fn recent_orders_by_email(
+        &self,
+        email: &str,
+        limit: usize,
+    ) -> Result<Vec<Order>, AdapterError>;
+
+    /// Cancels an unfulfilled order as of `at`, returning it as it now stands. Answers
+    /// [`AdapterError::NotFound`] for an unknown number and [`AdapterError::Invalid`] for an
+    /// order that is shipped or already cancelled.
+    async fn cancel_order(&self, number: &str, at: Timestamp) -> Result<Order, AdapterError>;
+}

@@ -1,0 +1,362 @@
+//! The demo shop: a file-backed order platform, carrier and policy in `examples/demo-shop/`,
+//! so `deskbot reply` works on a fresh clone with no credentials and no network.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::adapters::{AdapterError, MemoryCarrierTracker, MemoryOrderPlatform};
+use crate::facts::{Order, Tracking};
+use crate::policy::{Policy, PolicyError};
+
+/// Where the demo shop lives, relative to the repository root.
+pub const DEMO_SHOP_DIR: &str = "examples/demo-shop";
+
+/// A demo-shop file problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoShopError {
+    /// A file could not be read.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not the expected JSON.
+    #[error("{}: {source}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The JSON error, with line and column.
+        source: serde_json::Error,
+    },
+    /// The policy is invalid.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+}
+
+/// One injected carrier failure (`carrier-failures.json`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CarrierFailure {
+    number: String,
+    error: FailureKind,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FailureKind {
+    NotFound,
+    Unauthenticated,
+    RateLimited,
+    Unavailable,
+    Invalid,
+}
+
+impl FailureKind {
+    fn to_error(&self, number: &str) -> AdapterError {
+        match self {
+            FailureKind::NotFound => AdapterError::not_found(format!("shipment {number}")),
+            FailureKind::Unauthenticated => AdapterError::Unauthenticated {
+                message: "demo carrier rejects the credentials".into(),
+            },
+            FailureKind::RateLimited => AdapterError::RateLimited {
+                retry_after: Some(std::time::Duration::from_secs(30)),
+            },
+            FailureKind::Unavailable => AdapterError::unavailable("demo carrier is down"),
+            FailureKind::Invalid => AdapterError::Invalid {
+                message: "demo carrier sent an unreadable answer".into(),
+            },
+        }
+    }
+}
+
+/// The demo shop's adapters and policy.
+#[derive(Debug)]
+pub struct DemoShop {
+    /// Orders (`orders.json`).
+    pub platform: MemoryOrderPlatform,
+    /// Tracking (`tracking.json`, `carrier-failures.json`).
+    pub carriers: MemoryCarrierTracker,
+    /// Policy (`deskbot.toml`).
+    pub policy: Policy,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, DemoShopError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DemoShopError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| DemoShopError::Json {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl DemoShop {
+    /// Loads the shop in `dir`. `policy` overrides `dir/deskbot.toml` when given.
+    pub fn load(dir: &Path, policy: Option<&Path>) -> Result<DemoShop, DemoShopError> {
+        let orders: Vec<Order> = read_json(&dir.join("orders.json"))?;
+        let tracking: Vec<Tracking> = read_json(&dir.join("tracking.json"))?;
+        let failures_path = dir.join("carrier-failures.json");
+        let failures: Vec<CarrierFailure> = if failures_path.exists() {
+            read_json(&failures_path)?
+        } else {
+            Vec::new()
+        };
+        let mut carriers = MemoryCarrierTracker::new(tracking);
+        for failure in failures {
+            let error = failure.error.to_error(&failure.number);
+            carriers = carriers.with_failure(&failure.number, error);
+        }
+        let policy =
+            Policy::load(&policy.map_or_else(|| dir.join("deskbot.toml"), Path::to_owned))?;
+        Ok(DemoShop {
+            platform: MemoryOrderPlatform::new(orders),
+            carriers,
+            policy,
+        })
+    }
+}
+
+/// One demo-shop story: a message from a customer and what deskbot must do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoCase {
+    /// The sender, if known.
+    pub email: Option<&'static str>,
+    /// The message.
+    pub message: &'static str,
+    /// The intent to answer (forced, so the table tests the scripts, not the classifier).
+    pub intent: crate::Intent,
+    /// `group/situation` of the reply, or `handoff/<code>[/<rule>]`.
+    pub expect: &'static str,
+}
+
+macro_rules! case {
+    ($email:expr, $message:expr, $intent:ident, $expect:expr) => {
+        DemoCase {
+            email: $email,
+            message: $message,
+            intent: crate::Intent::$intent,
+            expect: $expect,
+        }
+    };
+}
+
+/// Every demo story, covering every reply situation and every handoff kind the demo shop can
+/// show (see `examples/demo-shop/README.md`).
+pub const DEMO_CASES: &[DemoCase] = &[
+    case!(
+        Some("jane@example.com"),
+        "Where is my dress?",
+        Tracking,
+        "tracking/in_transit"
+    ),
+    case!(
+        Some("jane@example.com"),
+        "I want to return the dress",
+        Return,
+        "return/not_yet_delivered"
+    ),
+    case!(
+        Some("jane@example.com"),
+        "please cancel my order",
+        Cancel,
+        "cancel/already_shipped"
+    ),
+    case!(
+        Some("jane@example.com"),
+        "my dress never came",
+        MissingItem,
+        "tracking/in_transit"
+    ),
+    case!(
+        Some("omar@example.com"),
+        "has my order shipped?",
+        Tracking,
+        "tracking/not_shipped_yet"
+    ),
+    case!(
+        Some("omar@example.com"),
+        "cancel my order please",
+        Cancel,
+        "cancel/request_received"
+    ),
+    case!(
+        Some("omar@example.com"),
+        "how do I return this",
+        Return,
+        "return/not_yet_delivered"
+    ),
+    case!(
+        Some("lena@example.com"),
+        "where is my order??",
+        Tracking,
+        "handoff/policy_requires_human/late_shipment"
+    ),
+    case!(
+        Some("lena@example.com"),
+        "cancel it",
+        Cancel,
+        "cancel/request_received"
+    ),
+    case!(
+        Some("raj@example.com"),
+        "my parcel is stuck",
+        Tracking,
+        "tracking/delayed"
+    ),
+    case!(
+        Some("mia@example.com"),
+        "when will it arrive",
+        Tracking,
+        "tracking/out_for_delivery"
+    ),
+    case!(
+        Some("chen@example.com"),
+        "where is my package",
+        Tracking,
+        "tracking/delivered"
+    ),
+    case!(
+        Some("chen@example.com"),
+        "it says delivered but it's not here",
+        MissingItem,
+        "missing_item/delivered_recently"
+    ),
+    case!(
+        Some("chen@example.com"),
+        "the lamp shade wasn't in the box",
+        MissingItem,
+        "handoff/policy_requires_human/claim"
+    ),
+    case!(
+        Some("chen@example.com"),
+        "I'd like to return it",
+        Return,
+        "return/within_window"
+    ),
+    case!(
+        Some("sofia@example.com"),
+        "where is my order",
+        Tracking,
+        "tracking/delivered"
+    ),
+    case!(
+        Some("sofia@example.com"),
+        "I never got my parcel",
+        MissingItem,
+        "handoff/policy_requires_human/claim"
+    ),
+    case!(
+        Some("sofia@example.com"),
+        "can I still return this?",
+        Return,
+        "return/outside_window"
+    ),
+    case!(
+        Some("tom@example.com"),
+        "where is my order",
+        Tracking,
+        "handoff/policy_requires_human/carrier_exception"
+    ),
+    case!(
+        Some("ana@example.com"),
+        "where is my order",
+        Tracking,
+        "common/several_orders"
+    ),
+    case!(
+        Some("ana@example.com"),
+        "where is order #1009",
+        Tracking,
+        "tracking/in_transit"
+    ),
+    case!(
+        Some("lucas@example.com"),
+        "where is my stuff",
+        Tracking,
+        "tracking/several_shipments"
+    ),
+    case!(
+        Some("lucas@example.com"),
+        "only part of my order came",
+        MissingItem,
+        "missing_item/split_shipment"
+    ),
+    case!(
+        Some("emma@example.com"),
+        "where is my order",
+        Tracking,
+        "tracking/delivered"
+    ),
+    case!(
+        Some("emma@example.com"),
+        "I want to return my order",
+        Return,
+        "return/already_returned"
+    ),
+    case!(
+        Some("noah@example.com"),
+        "cancel my order",
+        Cancel,
+        "cancel/already_cancelled"
+    ),
+    case!(
+        Some("ivy@example.com"),
+        "where is my parcel",
+        Tracking,
+        "tracking/attempted_delivery"
+    ),
+    case!(
+        Some("leo@example.com"),
+        "where is my order",
+        Tracking,
+        "handoff/conflicting_facts"
+    ),
+    case!(
+        Some("zoe@example.com"),
+        "where is my order",
+        Tracking,
+        "handoff/adapter_failure"
+    ),
+    case!(
+        None,
+        "where is order #9999?",
+        Tracking,
+        "handoff/no_order_found"
+    ),
+    case!(
+        Some("nobody@example.com"),
+        "where is my order",
+        Tracking,
+        "common/need_order_number"
+    ),
+    case!(
+        None,
+        "where is my order",
+        Tracking,
+        "common/need_order_number"
+    ),
+    case!(
+        Some("jane@example.com"),
+        "where is order #1006",
+        Tracking,
+        "handoff/policy_requires_human/email_mismatch"
+    ),
+];
+
+/// `group/situation` or `handoff/<code>[/<rule>]` of an outcome, as in [`DemoCase::expect`].
+pub fn outcome_label(outcome: &crate::Outcome) -> String {
+    match outcome {
+        crate::Outcome::Reply { situation, .. } => situation.clone(),
+        crate::Outcome::Handoff { reason, .. } => match reason {
+            crate::scripts::HandoffReason::PolicyRequiresHuman { rule, .. } => {
+                format!("handoff/{}/{rule}", reason.code())
+            }
+            other => format!("handoff/{}", other.code()),
+        },
+    }
+}

@@ -1,0 +1,245 @@
+//! The facts deskbot may state: orders, fulfillments and shipment tracking, in one vocabulary
+//! for every vendor. Adapters translate vendor payloads into these types; scripts and templates
+//! see nothing else.
+//!
+//! Optional facts are `Option`s on purpose: a reply may only mention what was actually fetched,
+//! and a template that needs a missing fact fails instead of printing a blank.
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::carrier::Carrier;
+
+/// Payment state of an order, as the platform reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinancialStatus {
+    /// Awaiting payment or authorisation.
+    Pending,
+    /// Authorised, not captured.
+    Authorized,
+    /// Paid in full.
+    Paid,
+    /// Part of the payment refunded.
+    PartiallyRefunded,
+    /// Fully refunded.
+    Refunded,
+    /// Authorisation voided.
+    Voided,
+    /// Anything the platform reports that we do not map.
+    Unknown,
+}
+
+/// Shipping state of an order as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FulfillmentStatus {
+    /// Nothing shipped yet.
+    Unfulfilled,
+    /// Some items shipped.
+    PartiallyFulfilled,
+    /// Everything shipped.
+    Fulfilled,
+    /// Anything else.
+    Unknown,
+}
+
+/// Where a return stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStatus {
+    /// The customer asked; nothing sent back yet.
+    Requested,
+    /// The parcel is on its way back.
+    InTransit,
+    /// The shop has it.
+    Received,
+    /// Money returned.
+    Refunded,
+}
+
+/// One product line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineItem {
+    /// Platform id of the line.
+    pub id: String,
+    /// Product title as the customer saw it.
+    pub title: String,
+    /// Units ordered.
+    pub quantity: u32,
+}
+
+/// Where an order goes (only what replies may mention).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    /// City.
+    pub city: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+}
+
+/// Units of one line item in a fulfillment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilledItem {
+    /// The order's line item id.
+    pub line_item_id: String,
+    /// Units in this fulfillment.
+    pub quantity: u32,
+}
+
+/// One shipment of (part of) an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fulfillment {
+    /// Platform id.
+    pub id: String,
+    /// What is in this shipment.
+    pub items: Vec<FulfilledItem>,
+    /// Tracking numbers, as the platform gives them.
+    pub tracking_numbers: Vec<String>,
+    /// Carrier name as the platform gives it ("UPS", "United States Postal Service", …).
+    #[serde(default)]
+    pub carrier: Option<String>,
+    /// Tracking page links from the platform.
+    #[serde(default)]
+    pub tracking_urls: Vec<String>,
+    /// When it was handed to the carrier.
+    #[serde(default)]
+    pub shipped_at: Option<Timestamp>,
+    /// The platform's own view of delivery, if it tracks one (Shopify `shipment_status`).
+    #[serde(default)]
+    pub platform_status: Option<TrackingStatus>,
+}
+
+/// An order, as every platform adapter reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Order {
+    /// Platform id.
+    pub id: String,
+    /// The number the customer sees, without `#` ("1001").
+    pub number: String,
+    /// Customer e-mail.
+    pub email: String,
+    /// When it was placed.
+    pub created_at: Timestamp,
+    /// Payment state.
+    pub financial_status: FinancialStatus,
+    /// Shipping state.
+    pub fulfillment_status: FulfillmentStatus,
+    /// When it was cancelled, if it was.
+    #[serde(default)]
+    pub cancelled_at: Option<Timestamp>,
+    /// Products.
+    pub line_items: Vec<LineItem>,
+    /// Shipping method code, matched against the shop policy ("standard", "express").
+    #[serde(default)]
+    pub shipping_method: Option<String>,
+    /// Where it goes.
+    #[serde(default)]
+    pub destination: Option<Destination>,
+    /// Shipments so far.
+    #[serde(default)]
+    pub fulfillments: Vec<Fulfillment>,
+    /// Return in progress or done, if any.
+    #[serde(default)]
+    pub return_status: Option<ReturnStatus>,
+}
+
+impl Order {
+    /// Title of a line item by id.
+    pub fn line_item(&self, id: &str) -> Option<&LineItem> {
+        self.line_items.iter().find(|item| item.id == id)
+    }
+
+    /// Whether the order has been cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
+    }
+}
+
+/// A carrier's normalised shipment status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackingStatus {
+    /// Label printed, not yet scanned by the carrier.
+    LabelCreated,
+    /// Moving.
+    InTransit,
+    /// On the van today.
+    OutForDelivery,
+    /// Delivered.
+    Delivered,
+    /// A delivery attempt failed.
+    AttemptedDelivery,
+    /// Held, damaged, delayed by the carrier.
+    Exception,
+    /// On its way back to the shop.
+    ReturnedToSender,
+    /// The carrier says something we cannot map.
+    Unknown,
+}
+
+impl TrackingStatus {
+    /// Words for a customer ("in transit").
+    pub fn describe(self) -> &'static str {
+        match self {
+            TrackingStatus::LabelCreated => "label created, waiting for the carrier to pick it up",
+            TrackingStatus::InTransit => "in transit",
+            TrackingStatus::OutForDelivery => "out for delivery",
+            TrackingStatus::Delivered => "delivered",
+            TrackingStatus::AttemptedDelivery => "delivery attempted",
+            TrackingStatus::Exception => "held up by the carrier",
+            TrackingStatus::ReturnedToSender => "being returned to us",
+            TrackingStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// One carrier scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingEvent {
+    /// When.
+    pub time: Timestamp,
+    /// Where, if the carrier says.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// The carrier's description.
+    pub description: String,
+}
+
+/// What a carrier says about one tracking number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tracking {
+    /// Who carries it.
+    pub carrier: Carrier,
+    /// The tracking number.
+    pub number: String,
+    /// Normalised status.
+    pub status: TrackingStatus,
+    /// The latest scan.
+    #[serde(default)]
+    pub latest_event: Option<TrackingEvent>,
+    /// The carrier's delivery estimate.
+    #[serde(default)]
+    pub estimated_delivery: Option<Date>,
+    /// When it was delivered.
+    #[serde(default)]
+    pub delivered_at: Option<Timestamp>,
+    /// The carrier's public tracking page.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl Tracking {
+    /// Time of the latest scan.
+    pub fn last_scan_at(&self) -> Option<Timestamp> {
+        self.latest_event.as_ref().map(|event| event.time)
+    }
+}

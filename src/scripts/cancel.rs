@@ -1,0 +1,61 @@
+//! cancel: please cancel my order.
+
+use serde_json::json;
+
+use super::{policy_handoff, ScriptInput, ScriptResult, Situation};
+use crate::facts::FinancialStatus;
+use crate::policy::CancelMode;
+
+/// What the cancel script needs the caller to do before replying.
+pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
+    let order = input.order;
+    let policy = input.policy;
+    if let Some(cancelled) = order.cancelled_at {
+        let mut context = input.base_context();
+        context.insert("cancelled_on".into(), json!(input.date(cancelled)));
+        context.insert(
+            "refunded".into(),
+            json!(order.financial_status == FinancialStatus::Refunded),
+        );
+        return ScriptResult::Reply(Situation::new("cancel", "already_cancelled", context));
+    }
+    if let Some(shipped_at) = order.fulfillments.iter().filter_map(|f| f.shipped_at).min() {
+        let mut context = input.base_context();
+        context.insert("shipped_on".into(), json!(input.date(shipped_at)));
+        context.insert("window_days".into(), json!(policy.return_window_days));
+        context.insert("portal_url".into(), json!(policy.return_portal_url));
+        return ScriptResult::Reply(Situation::new("cancel", "already_shipped", context));
+    }
+    if !order.fulfillments.is_empty() {
+        return policy_handoff(
+            "partly_shipped",
+            format!(
+                "order #{} has a fulfillment without a ship date",
+                order.number
+            ),
+        );
+    }
+    if !policy.cancel_allowed_while_unfulfilled {
+        return policy_handoff(
+            "cancellation_not_allowed",
+            format!(
+                "the customer asks to cancel unfulfilled order #{}; policy does not allow it",
+                order.number
+            ),
+        );
+    }
+    let mut context = input.base_context();
+    context.insert("placed_on".into(), json!(input.date(order.created_at)));
+    match policy.cancel_mode {
+        CancelMode::Request => {
+            let mut situation = Situation::new("cancel", "request_received", context);
+            situation.follow_up = Some(format!(
+                "Cancel order #{} as the customer asked (not shipped yet).",
+                order.number
+            ));
+            ScriptResult::Reply(situation)
+        }
+        // The responder performs the cancellation through the platform before rendering.
+        CancelMode::Perform => ScriptResult::Reply(Situation::new("cancel", "cancelled", context)),
+    }
+}

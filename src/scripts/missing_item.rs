@@ -1,0 +1,94 @@
+//! missing_item: it says delivered but it's not here; something is missing from the box.
+
+use jiff::ToSpan;
+use serde_json::json;
+
+use super::{policy_handoff, tracking, ScriptInput, ScriptResult, Situation};
+use crate::facts::TrackingStatus;
+
+pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
+    let order = input.order;
+    if let Some(cancelled) = order.cancelled_at {
+        return policy_handoff(
+            "cancelled_order",
+            format!(
+                "order #{} was cancelled on {}",
+                order.number,
+                input.date(cancelled)
+            ),
+        );
+    }
+    if let Some(reason) = input.contradiction() {
+        return ScriptResult::Handoff(reason);
+    }
+    if input.shipments.is_empty() {
+        return tracking::not_shipped(input);
+    }
+    let delivered = |s: &&super::Shipment| s.tracking.status == TrackingStatus::Delivered;
+    let some_delivered = input.shipments.iter().any(|s| delivered(&s));
+    if !input.all_delivered() {
+        if some_delivered {
+            let mut context = input.base_context();
+            context.insert("shipments".into(), input.shipments_context());
+            return ScriptResult::Reply(Situation::new("missing_item", "split_shipment", context));
+        }
+        // Not delivered yet: what the customer needs is where it is.
+        return tracking::run(input);
+    }
+    let latest = input
+        .shipments
+        .iter()
+        .filter(|s| s.tracking.delivered_at.is_some())
+        .max_by_key(|s| s.tracking.delivered_at)
+        .unwrap_or(&input.shipments[0]);
+    let Some(delivered_at) = latest.tracking.delivered_at else {
+        return policy_handoff(
+            "no_delivery_date",
+            format!(
+                "the carrier gives no delivery date for order #{}",
+                order.number
+            ),
+        );
+    };
+    let delivered_on = input.policy.local_date(delivered_at);
+    let claim_from = delivered_on
+        .checked_add(i64::from(input.policy.claim_after_days).days())
+        .expect("claim window stays within the calendar");
+    if input.today() > claim_from {
+        return policy_handoff(
+            "claim",
+            format!(
+                "order #{} was delivered on {} ({}) and is reported missing now; open a claim",
+                order.number,
+                input.day(delivered_on),
+                latest.tracking.number
+            ),
+        );
+    }
+    if input.message.part_missing {
+        return policy_handoff(
+            "claim",
+            format!(
+                "the customer reports part of order #{} missing from a parcel delivered on {}; items: {}",
+                order.number,
+                input.day(delivered_on),
+                order
+                    .line_items
+                    .iter()
+                    .map(|i| format!("{} ×{}", i.title, i.quantity))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    let mut context = input.base_context();
+    context.insert("shipment".into(), input.shipment_context(latest));
+    if let Some(destination) = &order.destination {
+        context.insert("city".into(), json!(destination.city));
+    }
+    ScriptResult::Reply(Situation::new(
+        "missing_item",
+        "delivered_recently",
+        context,
+    ))
+}

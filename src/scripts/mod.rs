@@ -1,0 +1,494 @@
+//! Scripts: one per intent, turning the facts of one order plus the shop policy into a
+//! situation to reply to, or a reason to hand the message to a human.
+//!
+//! Scripts are pure: no I/O, no clock (the caller passes `now`), so every situation can be
+//! reproduced in a test. The template context they build holds only facts that were fetched or
+//! policy values; a missing optional fact is *absent* from the context, never null.
+
+mod cancel;
+mod missing_item;
+mod returns;
+mod tracking;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::facts::{Fulfillment, Order, Tracking, TrackingStatus};
+use crate::intent::Intent;
+use crate::policy::Policy;
+use crate::respond::extract::MessageFacts;
+
+/// A reply situation: which template, and the variables it gets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Situation {
+    /// Template group: an intent, or `common`.
+    pub group: &'static str,
+    /// Situation within the group.
+    pub name: &'static str,
+    /// Template variables.
+    pub context: Map<String, Value>,
+    /// Something a person must still do after the reply (e.g. cancel the order).
+    pub follow_up: Option<String>,
+}
+
+impl Situation {
+    fn new(group: &'static str, name: &'static str, context: Map<String, Value>) -> Self {
+        Situation {
+            group,
+            name,
+            context,
+            follow_up: None,
+        }
+    }
+
+    /// `group/name`, the template's path without extension.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.group, self.name)
+    }
+}
+
+/// Every reply situation a script can produce, as `(group, name)`: each needs a template.
+pub const REPLY_SITUATIONS: &[(&str, &str)] = &[
+    ("tracking", "not_shipped_yet"),
+    ("tracking", "in_transit"),
+    ("tracking", "delayed"),
+    ("tracking", "out_for_delivery"),
+    ("tracking", "attempted_delivery"),
+    ("tracking", "delivered"),
+    ("tracking", "several_shipments"),
+    ("return", "within_window"),
+    ("return", "outside_window"),
+    ("return", "not_yet_delivered"),
+    ("return", "already_returned"),
+    ("missing_item", "delivered_recently"),
+    ("missing_item", "split_shipment"),
+    ("cancel", "request_received"),
+    ("cancel", "cancelled"),
+    ("cancel", "already_shipped"),
+    ("cancel", "already_cancelled"),
+    ("common", "need_order_number"),
+    ("common", "several_orders"),
+];
+
+/// Why a message goes to a human instead of getting a reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// Nothing to read in the message.
+    EmptyMessage,
+    /// The message is not one deskbot answers (`other`).
+    OutOfScope,
+    /// The classifier is not sure enough.
+    LowConfidence {
+        /// Top probability.
+        confidence: f64,
+        /// Threshold it missed.
+        threshold: f64,
+    },
+    /// Two intents are too close.
+    Ambiguous {
+        /// The second intent.
+        runner_up: Intent,
+        /// The gap between them.
+        gap: f64,
+    },
+    /// The order number the customer gave does not exist.
+    NoOrderFound {
+        /// As given.
+        order_number: String,
+    },
+    /// Several open orders and the policy says a person picks.
+    SeveralOrders {
+        /// The candidates.
+        order_numbers: Vec<String>,
+    },
+    /// An adapter call failed.
+    AdapterFailure {
+        /// Which adapter.
+        adapter: String,
+        /// What was asked.
+        operation: String,
+        /// The error kind (`not_found`, `rate_limited`, `unavailable`, …).
+        kind: &'static str,
+        /// The error message.
+        error: String,
+    },
+    /// Two sources disagree (platform says delivered, carrier says in transit).
+    ConflictingFacts {
+        /// What disagrees.
+        detail: String,
+    },
+    /// A fact is too old or impossible to rely on.
+    StaleFacts {
+        /// What is wrong.
+        detail: String,
+    },
+    /// No carrier fits the tracking number and the platform names none we know.
+    UnrecognisedCarrier {
+        /// The number.
+        tracking_number: String,
+        /// What the platform called the carrier, if anything.
+        platform_carrier: Option<String>,
+    },
+    /// The shop's policy wants a person for this case.
+    PolicyRequiresHuman {
+        /// Which rule (`late_shipment`, `carrier_exception`, `claim`, …).
+        rule: &'static str,
+        /// The case.
+        detail: String,
+    },
+    /// The reply template could not be rendered with the facts at hand.
+    TemplateFailed {
+        /// Which template.
+        template: String,
+        /// Tera's message.
+        detail: String,
+    },
+}
+
+impl HandoffReason {
+    /// Stable machine-readable code, as in the JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HandoffReason::EmptyMessage => "empty_message",
+            HandoffReason::OutOfScope => "out_of_scope",
+            HandoffReason::LowConfidence { .. } => "low_confidence",
+            HandoffReason::Ambiguous { .. } => "ambiguous",
+            HandoffReason::NoOrderFound { .. } => "no_order_found",
+            HandoffReason::SeveralOrders { .. } => "several_orders",
+            HandoffReason::AdapterFailure { .. } => "adapter_failure",
+            HandoffReason::ConflictingFacts { .. } => "conflicting_facts",
+            HandoffReason::StaleFacts { .. } => "stale_facts",
+            HandoffReason::UnrecognisedCarrier { .. } => "unrecognised_carrier",
+            HandoffReason::PolicyRequiresHuman { .. } => "policy_requires_human",
+            HandoffReason::TemplateFailed { .. } => "template_failed",
+        }
+    }
+}
+
+impl std::fmt::Display for HandoffReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandoffReason::EmptyMessage => f.write_str("the message is empty"),
+            HandoffReason::OutOfScope => {
+                f.write_str("not a tracking, return, missing item or cancel request")
+            }
+            HandoffReason::LowConfidence {
+                confidence,
+                threshold,
+            } => {
+                write!(f, "low confidence ({confidence:.2} < {threshold:.2})")
+            }
+            HandoffReason::Ambiguous { runner_up, gap } => {
+                write!(f, "ambiguous with {runner_up} (gap {gap:.2})")
+            }
+            HandoffReason::NoOrderFound { order_number } => write!(f, "no order #{order_number}"),
+            HandoffReason::SeveralOrders { order_numbers } => {
+                write!(f, "several open orders: #{}", order_numbers.join(", #"))
+            }
+            HandoffReason::AdapterFailure {
+                adapter,
+                operation,
+                error,
+                ..
+            } => {
+                write!(f, "{adapter} failed to {operation}: {error}")
+            }
+            HandoffReason::ConflictingFacts { detail } => write!(f, "conflicting facts: {detail}"),
+            HandoffReason::StaleFacts { detail } => write!(f, "stale facts: {detail}"),
+            HandoffReason::UnrecognisedCarrier {
+                tracking_number,
+                platform_carrier,
+            } => write!(
+                f,
+                "no known carrier for tracking number {tracking_number}{}",
+                platform_carrier
+                    .as_ref()
+                    .map(|c| format!(" (platform says {c:?})"))
+                    .unwrap_or_default()
+            ),
+            HandoffReason::PolicyRequiresHuman { rule, detail } => write!(f, "{rule}: {detail}"),
+            HandoffReason::TemplateFailed { template, detail } => {
+                write!(f, "template {template} failed: {detail}")
+            }
+        }
+    }
+}
+
+/// What a script decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptResult {
+    /// Reply with this situation's template.
+    Reply(Situation),
+    /// Hand to a human.
+    Handoff(HandoffReason),
+}
+
+/// One fulfillment with what its carrier said.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shipment {
+    /// The platform's fulfillment.
+    pub fulfillment: Fulfillment,
+    /// The carrier's tracking.
+    pub tracking: Tracking,
+}
+
+/// Everything a script may look at.
+#[derive(Debug, Clone, Copy)]
+pub struct ScriptInput<'a> {
+    /// The order in question.
+    pub order: &'a Order,
+    /// Its tracked shipments, in fulfillment order.
+    pub shipments: &'a [Shipment],
+    /// The shop policy.
+    pub policy: &'a Policy,
+    /// Now.
+    pub now: Timestamp,
+    /// What the message says.
+    pub message: &'a MessageFacts,
+}
+
+impl ScriptInput<'_> {
+    fn today(&self) -> Date {
+        self.policy.local_date(self.now)
+    }
+
+    fn date(&self, time: Timestamp) -> String {
+        self.policy
+            .format_date(self.policy.local_date(time), self.today())
+    }
+
+    fn day(&self, date: Date) -> String {
+        self.policy.format_date(date, self.today())
+    }
+
+    /// Line items not in any fulfillment yet: `(title, quantity)`.
+    fn unshipped(&self) -> Vec<(String, u32)> {
+        self.order
+            .line_items
+            .iter()
+            .filter_map(|item| {
+                let shipped: u32 = self
+                    .order
+                    .fulfillments
+                    .iter()
+                    .flat_map(|f| &f.items)
+                    .filter(|i| i.line_item_id == item.id)
+                    .map(|i| i.quantity)
+                    .sum();
+                let left = item.quantity.saturating_sub(shipped);
+                (left > 0).then(|| (item.title.clone(), left))
+            })
+            .collect()
+    }
+
+    /// The variables every order template gets.
+    fn base_context(&self) -> Map<String, Value> {
+        let mut context = shop_context(self.policy);
+        context.insert("order_number".into(), json!(self.order.number));
+        context.insert(
+            "items".into(),
+            Value::Array(
+                self.order
+                    .line_items
+                    .iter()
+                    .map(|item| json!({"title": item.title, "quantity": item.quantity}))
+                    .collect(),
+            ),
+        );
+        let titles: Vec<&str> = self
+            .order
+            .line_items
+            .iter()
+            .map(|i| i.title.as_str())
+            .collect();
+        context.insert("item_summary".into(), json!(summarize(&titles)));
+        context
+    }
+
+    /// A shipment as templates see it.
+    fn shipment_context(&self, shipment: &Shipment) -> Value {
+        let tracking = &shipment.tracking;
+        let titles: Vec<&str> = shipment
+            .fulfillment
+            .items
+            .iter()
+            .filter_map(|i| {
+                self.order
+                    .line_item(&i.line_item_id)
+                    .map(|l| l.title.as_str())
+            })
+            .collect();
+        let mut value = Map::new();
+        value.insert("carrier".into(), json!(tracking.carrier.display_name()));
+        value.insert("tracking_number".into(), json!(tracking.number));
+        value.insert("status".into(), json!(tracking.status.describe()));
+        value.insert("item_summary".into(), json!(summarize(&titles)));
+        value.insert("shipped".into(), json!(true));
+        let url = tracking
+            .url
+            .clone()
+            .or_else(|| shipment.fulfillment.tracking_urls.first().cloned());
+        if let Some(url) = url {
+            value.insert("tracking_url".into(), json!(url));
+        }
+        if let Some(event) = &tracking.latest_event {
+            let mut latest = Map::new();
+            latest.insert("on".into(), json!(self.date(event.time)));
+            latest.insert("description".into(), json!(event.description));
+            if let Some(place) = &event.place {
+                latest.insert("place".into(), json!(place));
+            }
+            value.insert("latest_event".into(), Value::Object(latest));
+        }
+        if let Some(delivered) = tracking.delivered_at {
+            value.insert("delivered_on".into(), json!(self.date(delivered)));
+        }
+        if let Some(eta) = tracking.estimated_delivery {
+            value.insert("eta".into(), json!(self.day(eta)));
+        }
+        Value::Object(value)
+    }
+
+    /// Every parcel, plus the not-yet-shipped remainder.
+    fn shipments_context(&self) -> Value {
+        let mut list: Vec<Value> = self
+            .shipments
+            .iter()
+            .map(|s| self.shipment_context(s))
+            .collect();
+        let unshipped = self.unshipped();
+        if !unshipped.is_empty() {
+            let titles: Vec<&str> = unshipped.iter().map(|(t, _)| t.as_str()).collect();
+            list.push(json!({
+                "shipped": false,
+                "item_summary": summarize(&titles),
+                "status": "not shipped yet",
+            }));
+        }
+        Value::Array(list)
+    }
+
+    /// Whether everything is shipped in exactly one parcel.
+    fn single_parcel(&self) -> bool {
+        self.shipments.len() == 1 && self.unshipped().is_empty()
+    }
+
+    fn all_delivered(&self) -> bool {
+        !self.shipments.is_empty()
+            && self.unshipped().is_empty()
+            && self
+                .shipments
+                .iter()
+                .all(|s| s.tracking.status == TrackingStatus::Delivered)
+    }
+
+    /// Facts from two sources that cannot both be true.
+    fn contradiction(&self) -> Option<HandoffReason> {
+        for shipment in self.shipments {
+            let tracking = &shipment.tracking;
+            if shipment.fulfillment.platform_status == Some(TrackingStatus::Delivered)
+                && tracking.status != TrackingStatus::Delivered
+            {
+                return Some(HandoffReason::ConflictingFacts {
+                    detail: format!(
+                        "the platform marks {} delivered but {} says {}",
+                        tracking.number,
+                        tracking.carrier.display_name(),
+                        tracking.status.describe()
+                    ),
+                });
+            }
+            if let (Some(shipped), Some(delivered)) =
+                (shipment.fulfillment.shipped_at, tracking.delivered_at)
+            {
+                if delivered < shipped {
+                    return Some(HandoffReason::ConflictingFacts {
+                        detail: format!("{} delivered before it shipped", tracking.number),
+                    });
+                }
+            }
+            if let Some(scan) = tracking.last_scan_at() {
+                if scan < self.order.created_at {
+                    return Some(HandoffReason::StaleFacts {
+                        detail: format!(
+                            "the latest scan of {} predates order #{}",
+                            tracking.number, self.order.number
+                        ),
+                    });
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Shop name and sign-off, in every template.
+pub fn shop_context(policy: &Policy) -> Map<String, Value> {
+    let mut context = Map::new();
+    context.insert(
+        "shop".into(),
+        json!({"name": policy.shop_name, "sign_off": policy.sign_off}),
+    );
+    context
+}
+
+/// "A", "A and B", "A, B and 1 more item", "A, B and 3 more items".
+pub fn summarize(titles: &[&str]) -> String {
+    match titles {
+        [] => "your items".to_owned(),
+        [one] => (*one).to_owned(),
+        [a, b] => format!("{a} and {b}"),
+        [a, b, rest @ ..] => {
+            let more = rest.len();
+            format!(
+                "{a}, {b} and {more} more item{}",
+                if more == 1 { "" } else { "s" }
+            )
+        }
+    }
+}
+
+/// Runs the script for `intent` (tracking, return, missing_item or cancel).
+pub fn run(intent: Intent, input: &ScriptInput<'_>) -> ScriptResult {
+    match intent {
+        Intent::Tracking => tracking::run(input),
+        Intent::Return => returns::run(input),
+        Intent::MissingItem => missing_item::run(input),
+        Intent::Cancel => cancel::run(input),
+        Intent::Other => ScriptResult::Handoff(HandoffReason::OutOfScope),
+    }
+}
+
+fn policy_handoff(rule: &'static str, detail: String) -> ScriptResult {
+    ScriptResult::Handoff(HandoffReason::PolicyRequiresHuman { rule, detail })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_read_naturally() {
+        assert_eq!(summarize(&["Dress"]), "Dress");
+        assert_eq!(summarize(&["Dress", "Tote"]), "Dress and Tote");
+        assert_eq!(
+            summarize(&["Dress", "Tote", "Scarf"]),
+            "Dress, Tote and 1 more item"
+        );
+        assert_eq!(summarize(&["A", "B", "C", "D"]), "A, B and 2 more items");
+    }
+
+    #[test]
+    fn every_reply_situation_is_listed_once() {
+        let mut ids: Vec<String> = REPLY_SITUATIONS
+            .iter()
+            .map(|(g, n)| format!("{g}/{n}"))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), REPLY_SITUATIONS.len());
+    }
+}

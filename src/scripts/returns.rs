@@ -1,0 +1,83 @@
+//! return: how do I send this back?
+
+use jiff::ToSpan;
+use serde_json::json;
+
+use super::{policy_handoff, ScriptInput, ScriptResult, Situation};
+use crate::facts::{FulfillmentStatus, ReturnStatus, TrackingStatus};
+
+pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
+    let order = input.order;
+    let policy = input.policy;
+    if let Some(status) = order.return_status {
+        let mut context = input.base_context();
+        let words = match status {
+            ReturnStatus::Requested => "requested",
+            ReturnStatus::InTransit => "on its way back to us",
+            ReturnStatus::Received => "received",
+            ReturnStatus::Refunded => "refunded",
+        };
+        context.insert("return_status".into(), json!(words));
+        return ScriptResult::Reply(Situation::new("return", "already_returned", context));
+    }
+    if let Some(cancelled) = order.cancelled_at {
+        return policy_handoff(
+            "cancelled_order",
+            format!(
+                "order #{} was cancelled on {}; nothing to return",
+                order.number,
+                input.date(cancelled)
+            ),
+        );
+    }
+    if let Some(reason) = input.contradiction() {
+        return ScriptResult::Handoff(reason);
+    }
+    if !input.all_delivered() {
+        let status = input
+            .shipments
+            .iter()
+            .map(|s| s.tracking.status)
+            .find(|s| *s != TrackingStatus::Delivered)
+            .map_or("not shipped yet", TrackingStatus::describe);
+        let unfulfilled = order.fulfillment_status == FulfillmentStatus::Unfulfilled
+            && input.shipments.is_empty();
+        let mut context = input.base_context();
+        context.insert("status".into(), json!(status));
+        context.insert(
+            "can_cancel".into(),
+            json!(unfulfilled && policy.cancel_allowed_while_unfulfilled),
+        );
+        return ScriptResult::Reply(Situation::new("return", "not_yet_delivered", context));
+    }
+    // The window runs from the last parcel's delivery.
+    let Some(delivered_at) = input
+        .shipments
+        .iter()
+        .map(|s| s.tracking.delivered_at)
+        .collect::<Option<Vec<_>>>()
+        .and_then(|times| times.into_iter().max())
+    else {
+        return policy_handoff(
+            "no_delivery_date",
+            format!(
+                "the carrier gives no delivery date for order #{}",
+                order.number
+            ),
+        );
+    };
+    let delivered_on = policy.local_date(delivered_at);
+    let deadline = delivered_on
+        .checked_add(i64::from(policy.return_window_days).days())
+        .expect("return window stays within the calendar");
+    let mut context = input.base_context();
+    context.insert("delivered_on".into(), json!(input.day(delivered_on)));
+    context.insert("return_deadline".into(), json!(input.day(deadline)));
+    context.insert("window_days".into(), json!(policy.return_window_days));
+    if input.today() > deadline {
+        return ScriptResult::Reply(Situation::new("return", "outside_window", context));
+    }
+    context.insert("conditions".into(), json!(policy.return_conditions));
+    context.insert("portal_url".into(), json!(policy.return_portal_url));
+    ScriptResult::Reply(Situation::new("return", "within_window", context))
+}

@@ -1,0 +1,149 @@
+//! tracking: where is my order?
+
+use jiff::SignedDuration;
+use serde_json::json;
+
+use super::{policy_handoff, ScriptInput, ScriptResult, Shipment, Situation};
+use crate::facts::TrackingStatus;
+use crate::policy::add_business_days;
+
+pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
+    let order = input.order;
+    if let Some(cancelled) = order.cancelled_at {
+        return policy_handoff(
+            "cancelled_order",
+            format!(
+                "order #{} was cancelled on {}",
+                order.number,
+                input.date(cancelled)
+            ),
+        );
+    }
+    if let Some(reason) = input.contradiction() {
+        return ScriptResult::Handoff(reason);
+    }
+    if input.shipments.is_empty() {
+        return not_shipped(input);
+    }
+    if !input.single_parcel() {
+        let mut context = input.base_context();
+        context.insert("shipments".into(), input.shipments_context());
+        return ScriptResult::Reply(Situation::new("tracking", "several_shipments", context));
+    }
+    one_parcel(input, &input.shipments[0])
+}
+
+/// Nothing shipped: on time (say when it ships) or late (a person looks into it).
+pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
+    let order = input.order;
+    let placed = input.policy.local_date(order.created_at);
+    let ships_by = add_business_days(placed, input.policy.processing_days);
+    if input.today() > ships_by {
+        return policy_handoff(
+            "late_shipment",
+            format!(
+                "order #{} placed on {} has not shipped; it was due to ship by {}",
+                order.number,
+                input.day(placed),
+                input.day(ships_by)
+            ),
+        );
+    }
+    let mut context = input.base_context();
+    context.insert("placed_on".into(), json!(input.day(placed)));
+    context.insert("ships_by".into(), json!(input.day(ships_by)));
+    ScriptResult::Reply(Situation::new("tracking", "not_shipped_yet", context))
+}
+
+/// One parcel holding the whole order.
+pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> ScriptResult {
+    let tracking = &shipment.tracking;
+    let mut context = input.base_context();
+    context.insert("shipment".into(), input.shipment_context(shipment));
+    let name = match tracking.status {
+        TrackingStatus::Delivered => {
+            if let Some(destination) = &input.order.destination {
+                context.insert("city".into(), json!(destination.city));
+            }
+            "delivered"
+        }
+        TrackingStatus::OutForDelivery => "out_for_delivery",
+        TrackingStatus::AttemptedDelivery => "attempted_delivery",
+        TrackingStatus::Exception => {
+            return policy_handoff(
+                "carrier_exception",
+                format!(
+                    "{} reports a problem with {}: {}",
+                    tracking.carrier.display_name(),
+                    tracking.number,
+                    tracking
+                        .latest_event
+                        .as_ref()
+                        .map_or("no details", |e| e.description.as_str())
+                ),
+            )
+        }
+        TrackingStatus::ReturnedToSender => {
+            return policy_handoff(
+                "returned_to_sender",
+                format!("{} is on its way back to the shop", tracking.number),
+            )
+        }
+        TrackingStatus::Unknown => {
+            return policy_handoff(
+                "unknown_carrier_status",
+                format!(
+                    "{} gives no status we understand for {}",
+                    tracking.carrier.display_name(),
+                    tracking.number
+                ),
+            )
+        }
+        TrackingStatus::LabelCreated | TrackingStatus::InTransit => {
+            return moving(input, shipment, context)
+        }
+    };
+    ScriptResult::Reply(Situation::new("tracking", name, context))
+}
+
+/// Label created or in transit: on time, or delayed by the policy's rule.
+fn moving(
+    input: &ScriptInput<'_>,
+    shipment: &Shipment,
+    mut context: serde_json::Map<String, serde_json::Value>,
+) -> ScriptResult {
+    let tracking = &shipment.tracking;
+    let shipped_on = shipment
+        .fulfillment
+        .shipped_at
+        .map(|t| input.policy.local_date(t))
+        .unwrap_or_else(|| input.policy.local_date(input.order.created_at));
+    let policy_estimate = add_business_days(
+        shipped_on,
+        input
+            .policy
+            .transit_days_for(input.order.shipping_method.as_deref()),
+    );
+    let expected_by = tracking.estimated_delivery.unwrap_or(policy_estimate);
+    // With no scan at all, the clock starts when the label was handed over.
+    let last_seen = tracking.last_scan_at().or(shipment.fulfillment.shipped_at);
+    let silent = last_seen.is_some_and(|seen| {
+        input.now.duration_since(seen)
+            > SignedDuration::from_hours(i64::from(input.policy.delayed_after_no_scan_hours))
+    });
+    if input.today() > expected_by || silent {
+        context.insert("expected_by".into(), json!(input.day(expected_by)));
+        if silent {
+            if let Some(scan) = tracking.last_scan_at() {
+                context.insert("last_scan_on".into(), json!(input.date(scan)));
+            }
+        }
+        return ScriptResult::Reply(Situation::new("tracking", "delayed", context));
+    }
+    context.insert("eta".into(), json!(input.day(expected_by)));
+    context.insert(
+        "eta_from_carrier".into(),
+        json!(tracking.estimated_delivery.is_some()),
+    );
+    ScriptResult::Reply(Situation::new("tracking", "in_transit", context))
+}
