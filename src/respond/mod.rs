@@ -266,7 +266,7 @@ impl Responder {
             .clone()
             .or_else(|| said.emails.first().cloned())
         else {
-            return Err(self.need_order_number());
+            return Err(self.need_order_number(false));
         };
         facts.email = Some(email.clone());
         let orders = match self
@@ -281,7 +281,7 @@ impl Responder {
         };
         facts.orders = orders.clone();
         if orders.is_empty() {
-            return Err(self.need_order_number());
+            return Err(self.need_order_number(true));
         }
         // A tracking number in the message picks its order.
         if let Some(order) = orders.iter().find(|order| {
@@ -301,11 +301,12 @@ impl Responder {
         }
     }
 
-    fn need_order_number(&self) -> ScriptResult {
-        ScriptResult::Reply(situation_without_order(
-            "need_order_number",
-            shop_context(&self.policy),
-        ))
+    /// Ask for the order number; `email_checked` says whether an e-mail was looked up (and
+    /// found no order), so the reply never claims a search that did not happen.
+    fn need_order_number(&self, email_checked: bool) -> ScriptResult {
+        let mut context = shop_context(&self.policy);
+        context.insert("email_checked".into(), serde_json::json!(email_checked));
+        ScriptResult::Reply(situation_without_order("need_order_number", context))
     }
 
     fn several_orders(&self, orders: &[&Order], now: Timestamp) -> ScriptResult {

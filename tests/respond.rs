@@ -1,0 +1,456 @@
+//! The responder on the demo shop: every story's outcome, golden reply texts, adapter
+//! failures, and the rule that no rendered reply ever shows a placeholder.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use deskbot::adapters::{AdapterError, MemoryCarrierTracker, MemoryOrderPlatform};
+use deskbot::demo::{outcome_label, DemoShop, DEMO_CASES};
+use deskbot::policy::Policy;
+use deskbot::respond::Templates;
+use deskbot::scripts::{HandoffReason, REPLY_SITUATIONS};
+use deskbot::{Customer, Intent, IntentModel, Outcome, Prediction, Responder};
+use jiff::Timestamp;
+
+fn model() -> Arc<IntentModel> {
+    Arc::new(IntentModel::load(common::root().join("models/intent-model.json")).unwrap())
+}
+
+fn demo() -> DemoShop {
+    DemoShop::load(&common::root().join("examples/demo-shop"), None).unwrap()
+}
+
+fn templates() -> Templates {
+    Templates::load(&common::root().join("templates")).unwrap()
+}
+
+fn demo_responder() -> (Responder, Timestamp) {
+    let shop = demo();
+    let now = shop.policy.now();
+    let responder = Responder::new(
+        model(),
+        Arc::new(shop.platform),
+        Arc::new(shop.carriers),
+        shop.policy,
+        templates(),
+    );
+    (responder, now)
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+fn customer(email: Option<&str>) -> Customer {
+    Customer {
+        email: email.map(str::to_owned),
+    }
+}
+
+#[test]
+fn every_demo_story_ends_as_expected() {
+    let (responder, now) = demo_responder();
+    let mut failures = Vec::new();
+    for case in DEMO_CASES {
+        let outcome = block_on(responder.respond_to(
+            Prediction::certain(case.intent),
+            case.message,
+            &customer(case.email),
+            now,
+        ));
+        let label = outcome_label(&outcome);
+        if label != case.expect {
+            failures.push(format!(
+                "{:?} {:?} as {}: expected {}, got {label}",
+                case.email, case.message, case.intent, case.expect
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_reply_situation_is_reachable_from_the_demo_shop() {
+    let (responder, now) = demo_responder();
+    let mut reached: Vec<String> = DEMO_CASES
+        .iter()
+        .filter_map(|case| {
+            let outcome = block_on(responder.respond_to(
+                Prediction::certain(case.intent),
+                case.message,
+                &customer(case.email),
+                now,
+            ));
+            outcome.situation().map(str::to_owned)
+        })
+        .collect();
+    // cancel/cancelled needs the "perform" policy: covered by its own test below.
+    reached.push("cancel/cancelled".to_owned());
+    for (group, name) in REPLY_SITUATIONS {
+        let id = format!("{group}/{name}");
+        assert!(reached.contains(&id), "no demo story reaches {id}");
+    }
+}
+
+#[test]
+fn golden_replies() {
+    let (responder, now) = demo_responder();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("golden");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for case in DEMO_CASES {
+            let outcome = block_on(responder.respond_to(
+                Prediction::certain(case.intent),
+                case.message,
+                &customer(case.email),
+                now,
+            ));
+            let name = format!(
+                "{}-{}-{}",
+                case.email.unwrap_or("anonymous").split('@').next().unwrap(),
+                case.intent,
+                outcome_label(&outcome).replace('/', "-")
+            );
+            let shown = match &outcome {
+                Outcome::Reply { text, .. } => text.clone(),
+                Outcome::Handoff { reason, .. } => format!("HANDOFF {}: {reason}\n", reason.code()),
+            };
+            insta::assert_snapshot!(name, shown);
+        }
+    });
+}
+
+#[test]
+fn the_readme_example_is_classified_and_answered() {
+    let (responder, now) = demo_responder();
+    let outcome = block_on(responder.respond(
+        "I bought a dress last week and never got any shipping information — has it shipped?",
+        &customer(Some("jane@example.com")),
+        now,
+    ));
+    assert_eq!(
+        outcome.situation(),
+        Some("tracking/in_transit"),
+        "{outcome:?}"
+    );
+    let text = outcome.reply_text().unwrap();
+    assert!(text.contains("9400111798643261622439"));
+    assert!(text.contains("USPS"));
+}
+
+#[test]
+fn classifier_escalations_become_handoffs_without_touching_adapters() {
+    let shop = demo();
+    let now = shop.policy.now();
+    let platform = Arc::new(shop.platform);
+    platform.set_failure(Some(AdapterError::unavailable("must not be called")));
+    let responder = Responder::new(
+        model(),
+        platform,
+        Arc::new(shop.carriers),
+        shop.policy,
+        templates(),
+    );
+    for (message, code) in [
+        ("do you sell gift cards?", "out_of_scope"),
+        ("", "empty_message"),
+        ("😡😡😡", "empty_message"),
+    ] {
+        let outcome =
+            block_on(responder.respond(message, &customer(Some("jane@example.com")), now));
+        assert_eq!(
+            outcome.handoff_reason().map(|r| r.code()),
+            Some(code),
+            "{message:?}"
+        );
+    }
+}
+
+#[test]
+fn platform_failures_hand_off_with_the_error_kind() {
+    let errors = [
+        AdapterError::not_found("customer"),
+        AdapterError::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(5)),
+        },
+        AdapterError::unavailable("503 from the platform"),
+        AdapterError::Unauthenticated {
+            message: "bad token".into(),
+        },
+    ];
+    for error in errors {
+        let shop = demo();
+        let now = shop.policy.now();
+        let platform = Arc::new(shop.platform);
+        platform.set_failure(Some(error.clone()));
+        let responder = Responder::new(
+            model(),
+            platform,
+            Arc::new(shop.carriers),
+            shop.policy,
+            templates(),
+        );
+        for intent in [
+            Intent::Tracking,
+            Intent::Return,
+            Intent::MissingItem,
+            Intent::Cancel,
+        ] {
+            let outcome = block_on(responder.respond_to(
+                Prediction::certain(intent),
+                "where is my order",
+                &customer(Some("jane@example.com")),
+                now,
+            ));
+            match outcome.handoff_reason() {
+                Some(HandoffReason::AdapterFailure { kind, .. }) => assert_eq!(*kind, error.kind()),
+                other => panic!("{intent} with {error}: expected adapter failure, got {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn carrier_failures_hand_off_and_keep_the_order_facts() {
+    let shop = demo();
+    let now = shop.policy.now();
+    let orders = shop.platform;
+    for error in [
+        AdapterError::RateLimited { retry_after: None },
+        AdapterError::unavailable("timeout"),
+        AdapterError::not_found("shipment"),
+    ] {
+        let carriers = MemoryCarrierTracker::new(Vec::new())
+            .with_failure("9400111798643261622439", error.clone());
+        let responder = Responder::new(
+            model(),
+            Arc::new(MemoryOrderPlatform::new(block_on(async {
+                use deskbot::adapters::OrderPlatform;
+                orders
+                    .recent_orders_by_email("jane@example.com", 5)
+                    .await
+                    .unwrap()
+            }))),
+            Arc::new(carriers),
+            Policy::load(&common::root().join("examples/demo-shop/deskbot.toml")).unwrap(),
+            templates(),
+        );
+        let outcome = block_on(responder.respond_to(
+            Prediction::certain(Intent::Tracking),
+            "where is my dress",
+            &customer(Some("jane@example.com")),
+            now,
+        ));
+        match &outcome {
+            Outcome::Handoff {
+                reason: HandoffReason::AdapterFailure { kind, .. },
+                facts,
+                note,
+                ..
+            } => {
+                assert_eq!(*kind, error.kind());
+                assert_eq!(
+                    facts.order_number.as_deref(),
+                    Some("1001"),
+                    "the order found is kept"
+                );
+                assert!(note.contains("#1001"), "{note}");
+            }
+            other => panic!("expected adapter failure, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn perform_mode_cancels_through_the_platform() {
+    let dir = common::root().join("examples/demo-shop");
+    let text = std::fs::read_to_string(dir.join("deskbot.toml")).unwrap();
+    let perform = text.replace("mode = \"request\"", "mode = \"perform\"");
+    assert_ne!(perform, text);
+    let policy = Policy::from_toml(Path::new("perform.toml"), &perform).unwrap();
+    let shop = demo();
+    let now = policy.now();
+    let platform = Arc::new(shop.platform);
+    let responder = Responder::new(
+        model(),
+        platform.clone(),
+        Arc::new(shop.carriers),
+        policy,
+        templates(),
+    );
+    let outcome = block_on(responder.respond_to(
+        Prediction::certain(Intent::Cancel),
+        "cancel my order",
+        &customer(Some("omar@example.com")),
+        now,
+    ));
+    assert_eq!(outcome.situation(), Some("cancel/cancelled"), "{outcome:?}");
+    let order = block_on(async {
+        use deskbot::adapters::OrderPlatform;
+        platform.order_by_number("1002").await.unwrap()
+    });
+    assert_eq!(order.cancelled_at, Some(now), "the platform cancelled it");
+    // Asking again: already cancelled.
+    let again = block_on(responder.respond_to(
+        Prediction::certain(Intent::Cancel),
+        "cancel my order",
+        &customer(Some("omar@example.com")),
+        now,
+    ));
+    assert_eq!(again.situation(), Some("cancel/already_cancelled"));
+}
+
+#[test]
+fn several_orders_hand_off_when_the_policy_says_so() {
+    let dir = common::root().join("examples/demo-shop");
+    let text = std::fs::read_to_string(dir.join("deskbot.toml")).unwrap();
+    let handoff = text.replace(
+        "several_open_orders = \"ask\"",
+        "several_open_orders = \"handoff\"",
+    );
+    let policy = Policy::from_toml(Path::new("h.toml"), &handoff).unwrap();
+    let shop = demo();
+    let now = policy.now();
+    let responder = Responder::new(
+        model(),
+        Arc::new(shop.platform),
+        Arc::new(shop.carriers),
+        policy,
+        templates(),
+    );
+    let outcome = block_on(responder.respond_to(
+        Prediction::certain(Intent::Tracking),
+        "where is my order",
+        &customer(Some("ana@example.com")),
+        now,
+    ));
+    match outcome.handoff_reason() {
+        Some(HandoffReason::SeveralOrders { order_numbers }) => {
+            assert_eq!(order_numbers, &["1010", "1009"])
+        }
+        other => panic!("expected several orders, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_template_that_uses_an_unknown_fact_hands_off() {
+    let dir = tempfile::tempdir().unwrap();
+    for (group, name) in REPLY_SITUATIONS {
+        let from = common::root()
+            .join("templates")
+            .join(group)
+            .join(format!("{name}.tera"));
+        let to_dir = dir.path().join(group);
+        std::fs::create_dir_all(&to_dir).unwrap();
+        std::fs::copy(from, to_dir.join(format!("{name}.tera"))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("tracking/in_transit.tera"),
+        "Hi, your {{ shipment.colour }} parcel.\n",
+    )
+    .unwrap();
+    let shop = demo();
+    let now = shop.policy.now();
+    let responder = Responder::new(
+        model(),
+        Arc::new(shop.platform),
+        Arc::new(shop.carriers),
+        shop.policy,
+        Templates::load(dir.path()).unwrap(),
+    );
+    let outcome = block_on(responder.respond_to(
+        Prediction::certain(Intent::Tracking),
+        "where is my dress",
+        &customer(Some("jane@example.com")),
+        now,
+    ));
+    match outcome.handoff_reason() {
+        Some(HandoffReason::TemplateFailed { template, .. }) => {
+            assert_eq!(template, "tracking/in_transit")
+        }
+        other => panic!("expected template failure, got {other:?}"),
+    }
+}
+
+mod conformance {
+    use super::*;
+    use deskbot::adapters::{conformance, MemoryHelpDesk};
+
+    #[test]
+    fn memory_order_platform() {
+        block_on(conformance::order_platform(&MemoryOrderPlatform::new(
+            conformance::fixture_orders(),
+        )));
+    }
+
+    #[test]
+    fn memory_carrier_tracker() {
+        block_on(conformance::carrier_tracker(&MemoryCarrierTracker::new(
+            conformance::fixture_tracking(),
+        )));
+    }
+
+    #[test]
+    fn memory_help_desk() {
+        let desk = MemoryHelpDesk::new(["4711"]);
+        block_on(conformance::help_desk(&desk, "4711"));
+        assert_eq!(
+            desk.actions().len(),
+            2,
+            "one reply and one handoff recorded"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "newest first")]
+    fn the_suite_catches_a_platform_that_breaks_the_contract() {
+        // Orders stored under reversed dates: the memory platform sorts correctly, so swap the
+        // fixture's timestamps to make "newest first" observable as a failure of a broken
+        // implementation that returns storage order.
+        struct StorageOrder(MemoryOrderPlatform, Vec<deskbot::facts::Order>);
+        #[async_trait::async_trait]
+        impl deskbot::adapters::OrderPlatform for StorageOrder {
+            fn name(&self) -> &str {
+                "broken"
+            }
+            async fn order_by_number(
+                &self,
+                n: &str,
+            ) -> Result<deskbot::facts::Order, AdapterError> {
+                self.0.order_by_number(n).await
+            }
+            async fn recent_orders_by_email(
+                &self,
+                email: &str,
+                limit: usize,
+            ) -> Result<Vec<deskbot::facts::Order>, AdapterError> {
+                let mut orders: Vec<_> = self
+                    .1
+                    .iter()
+                    .filter(|o| o.email.eq_ignore_ascii_case(email))
+                    .cloned()
+                    .collect();
+                orders.truncate(limit);
+                Ok(orders)
+            }
+            async fn cancel_order(
+                &self,
+                n: &str,
+                at: Timestamp,
+            ) -> Result<deskbot::facts::Order, AdapterError> {
+                self.0.cancel_order(n, at).await
+            }
+        }
+        let orders = conformance::fixture_orders();
+        block_on(conformance::order_platform(&StorageOrder(
+            MemoryOrderPlatform::new(orders.clone()),
+            orders,
+        )));
+    }
+}
