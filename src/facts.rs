@@ -59,6 +59,17 @@ pub enum ReturnStatus {
     Refunded,
 }
 
+/// An amount of money as the platform reports it: a decimal string (never a float, so cents
+/// are exact) and an ISO 4217 currency code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// Decimal amount, e.g. `"1234.50"`.
+    pub amount: String,
+    /// ISO 4217 code, e.g. `"USD"`.
+    pub currency: String,
+}
+
 /// One product line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -148,6 +159,9 @@ pub struct Order {
     /// Return in progress or done, if any.
     #[serde(default)]
     pub return_status: Option<ReturnStatus>,
+    /// Order total, if the platform gives it.
+    #[serde(default)]
+    pub total: Option<Money>,
 }
 
 impl Order {

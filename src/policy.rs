@@ -372,6 +372,46 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Writes `money` for a customer: `$1,234.50`, `£12.00`, `€8.99`; a currency whose symbol
+    /// would be ambiguous in this locale gets a prefix (`US$` in en-GB, `CA$` in en-US). `None`
+    /// when the amount is not a decimal number, so a malformed fact is never shown.
+    pub fn format_money(&self, money: &crate::facts::Money) -> Option<String> {
+        let amount = money.amount.trim();
+        let (negative, digits) = match amount.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, amount),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+            || fraction.len() > 2
+        {
+            return None;
+        }
+        let mut grouped = String::new();
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        let cents = format!("{fraction:0<2}");
+        let symbol = match (money.currency.to_ascii_uppercase().as_str(), self.locale) {
+            ("USD", Locale::EnUs) => "$".to_owned(),
+            ("USD", Locale::EnGb) => "US$".to_owned(),
+            ("GBP", _) => "£".to_owned(),
+            ("EUR", _) => "€".to_owned(),
+            ("CAD", _) => "CA$".to_owned(),
+            ("AUD", _) => "A$".to_owned(),
+            (code, _) => format!("{code} "),
+        };
+        let sign = if negative { "-" } else { "" };
+        Some(format!("{sign}{symbol}{grouped}.{cents}"))
+    }
+}
+
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -432,6 +472,43 @@ mod tests {
         assert_eq!(policy.transit_days_for(Some("teleport")), 5);
         assert_eq!(policy.cancel_mode, CancelMode::Request);
         assert!(policy.clock.is_some());
+    }
+
+    #[test]
+    fn money_follows_locale_and_rejects_malformed_amounts() {
+        use crate::facts::Money;
+        let money = |amount: &str, currency: &str| Money {
+            amount: amount.into(),
+            currency: currency.into(),
+        };
+        let policy = demo();
+        assert_eq!(
+            policy.format_money(&money("1234.5", "USD")).as_deref(),
+            Some("$1,234.50")
+        );
+        assert_eq!(
+            policy.format_money(&money("49.99", "EUR")).as_deref(),
+            Some("€49.99")
+        );
+        assert_eq!(
+            policy.format_money(&money("1000000", "JPY")).as_deref(),
+            Some("JPY 1,000,000.00")
+        );
+        assert_eq!(
+            policy.format_money(&money("-5", "GBP")).as_deref(),
+            Some("-£5.00")
+        );
+        for bad in ["", "abc", "1.2.3", "12.345", "1e3", ".5"] {
+            assert_eq!(policy.format_money(&money(bad, "USD")), None, "{bad:?}");
+        }
+        let british = Policy {
+            locale: Locale::EnGb,
+            ..policy
+        };
+        assert_eq!(
+            british.format_money(&money("20", "USD")).as_deref(),
+            Some("US$20.00")
+        );
     }
 
     #[test]

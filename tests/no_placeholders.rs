@@ -187,6 +187,10 @@ fn build(story: &Story, now: Timestamp) -> (Order, Vec<Tracking>) {
             country: "US".to_owned(),
         }),
         fulfillments,
+        total: story.refunded.then(|| deskbot::facts::Money {
+            amount: "1234.5".to_owned(),
+            currency: "USD".to_owned(),
+        }),
         return_status: story.return_status.map(|i| {
             [
                 ReturnStatus::Requested,

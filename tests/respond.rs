@@ -454,3 +454,70 @@ mod conformance {
         )));
     }
 }
+
+#[test]
+fn outcomes_are_delivered_to_the_help_desk() {
+    use deskbot::adapters::{HelpDeskAction, MemoryHelpDesk};
+    let (responder, now) = demo_responder();
+    let desk = MemoryHelpDesk::new(["t-1", "t-2", "t-3"]);
+    let cases = [
+        (
+            "t-1",
+            "jane@example.com",
+            Intent::Tracking,
+            "where is my dress",
+        ),
+        (
+            "t-2",
+            "tom@example.com",
+            Intent::Tracking,
+            "where is my order",
+        ),
+        ("t-3", "omar@example.com", Intent::Cancel, "cancel my order"),
+    ];
+    for (ticket, email, intent, message) in cases {
+        let outcome = block_on(responder.respond_to(
+            Prediction::certain(intent),
+            message,
+            &customer(Some(email)),
+            now,
+        ));
+        block_on(outcome.deliver(&desk, ticket, Some("Tier 2"))).unwrap();
+    }
+    let actions = desk.actions();
+    assert!(
+        matches!(&actions[0], HelpDeskAction::Reply { ticket, body } if ticket == "t-1" && body.contains("#1001"))
+    );
+    match &actions[1] {
+        HelpDeskAction::Handoff { ticket, note } => {
+            assert_eq!(ticket, "t-2");
+            assert!(
+                note.tags
+                    .contains(&"deskbot-policy_requires_human".to_owned()),
+                "{note:?}"
+            );
+            assert_eq!(note.group.as_deref(), Some("Tier 2"));
+            assert!(
+                note.internal_note.contains("Held at customs"),
+                "facts travel with the handoff"
+            );
+        }
+        other => panic!("expected a handoff, got {other:?}"),
+    }
+    // A cancellation request: the reply, then the task for a person.
+    assert!(matches!(&actions[2], HelpDeskAction::Reply { ticket, .. } if ticket == "t-3"));
+    assert!(
+        matches!(&actions[3], HelpDeskAction::Handoff { note, .. } if note.internal_note.contains("Cancel order #1002"))
+    );
+    assert_eq!(actions.len(), 4);
+    let missing = block_on(
+        block_on(responder.respond_to(
+            Prediction::certain(Intent::Tracking),
+            "x",
+            &customer(Some("jane@example.com")),
+            now,
+        ))
+        .deliver(&desk, "no-such-ticket", None),
+    );
+    assert!(matches!(missing, Err(AdapterError::NotFound { .. })));
+}

@@ -47,6 +47,7 @@ fn order(number: &str, email: &str, created: &str) -> Order {
         destination: None,
         fulfillments: Vec::new(),
         return_status: None,
+        total: None,
     }
 }
 

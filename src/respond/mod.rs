@@ -11,7 +11,7 @@ use serde::Serialize;
 
 pub use templates::{TemplateCheck, TemplateError, Templates};
 
-use crate::adapters::{AdapterError, CarrierTracker, OrderPlatform};
+use crate::adapters::{AdapterError, CarrierTracker, HandoffNote, HelpDesk, OrderPlatform};
 use crate::carrier;
 use crate::decision::{Decision, EscalationReason};
 use crate::facts::{FulfillmentStatus, Order, TrackingStatus};
@@ -104,6 +104,44 @@ impl Outcome {
         match self {
             Outcome::Reply { situation, .. } => Some(situation),
             Outcome::Handoff { .. } => None,
+        }
+    }
+
+    /// Puts this outcome on a help-desk ticket: a reply is posted publicly (plus an internal
+    /// note when a person still has something to do); a handoff becomes an internal note tagged
+    /// `deskbot` and `deskbot-<reason>`, routed to `group` if given.
+    pub async fn deliver(
+        &self,
+        desk: &dyn HelpDesk,
+        ticket: &str,
+        group: Option<&str>,
+    ) -> Result<(), AdapterError> {
+        let note = |internal_note: String, tag: String| HandoffNote {
+            internal_note,
+            tags: vec!["deskbot".to_owned(), tag],
+            group: group.map(str::to_owned),
+        };
+        match self {
+            Outcome::Reply {
+                text, follow_up, ..
+            } => {
+                desk.post_public_reply(ticket, text).await?;
+                if let Some(task) = follow_up {
+                    let internal = format!("deskbot replied to the customer. Still to do: {task}");
+                    desk.hand_off(ticket, &note(internal, "deskbot-follow-up".to_owned()))
+                        .await?;
+                }
+                Ok(())
+            }
+            Outcome::Handoff {
+                reason, note: text, ..
+            } => {
+                desk.hand_off(
+                    ticket,
+                    &note(text.clone(), format!("deskbot-{}", reason.code())),
+                )
+                .await
+            }
         }
     }
 }

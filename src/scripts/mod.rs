@@ -305,6 +305,14 @@ impl ScriptInput<'_> {
             .map(|i| i.title.as_str())
             .collect();
         context.insert("item_summary".into(), json!(summarize(&titles)));
+        if let Some(total) = self
+            .order
+            .total
+            .as_ref()
+            .and_then(|money| self.policy.format_money(money))
+        {
+            context.insert("order_total".into(), json!(total));
+        }
         context
     }
 
