@@ -299,3 +299,137 @@ fn carrier_command_prints_candidates_as_json() {
     assert_eq!(lines[0]["candidates"][0]["check_digit_valid"], true);
     assert_eq!(lines[1]["candidates"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn readme_main_command_answers_from_the_demo_shop() {
+    let out = deskbot(
+        &["reply", "--from", "jane@example.com", "Where is my dress?"],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("reply     tracking/in_transit"), "{text}");
+    assert!(text.contains("9400111798643261622439"), "{text}");
+    assert!(text.trim_end().ends_with("Sam at Juniper & Oak"), "{text}");
+
+    let out = deskbot(
+        &[
+            "reply",
+            "--format",
+            "json",
+            "--from",
+            "tom@example.com",
+            "where is my order?",
+        ],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let outcome: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(outcome["outcome"], "handoff");
+    assert_eq!(outcome["reason"]["code"], "policy_requires_human");
+    assert_eq!(outcome["reason"]["rule"], "carrier_exception");
+    assert_eq!(outcome["facts"]["order_number"], "1008");
+    assert_eq!(
+        outcome["facts"]["shipments"][0]["tracking"]["status"],
+        "exception"
+    );
+}
+
+#[test]
+fn check_templates_passes_on_the_bundled_templates_and_fails_on_gaps() {
+    let out = deskbot(&["check-templates"], &common::root());
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("all 19 situations"),
+        "{}",
+        stdout(&out)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &Path, to: &Path| {
+        for group in std::fs::read_dir(from).unwrap() {
+            let group = group.unwrap().path();
+            let target = to.join(group.file_name().unwrap());
+            std::fs::create_dir_all(&target).unwrap();
+            for file in std::fs::read_dir(&group).unwrap() {
+                let file = file.unwrap().path();
+                std::fs::copy(&file, target.join(file.file_name().unwrap())).unwrap();
+            }
+        }
+    };
+    copy(&common::root().join("templates"), dir.path());
+    std::fs::remove_file(dir.path().join("return/outside_window.tera")).unwrap();
+    std::fs::write(dir.path().join("tracking/teleported.tera"), "Hi\n").unwrap();
+    std::fs::write(
+        dir.path().join("tracking/delivered.tera"),
+        "Hi, it was delivered to {{ shipment.porch_colour }}.\n",
+    )
+    .unwrap();
+    let templates = dir.path().to_str().unwrap();
+    let out = deskbot(
+        &["check-templates", "--templates", templates],
+        &common::root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(
+        report.contains("MISSING   return/outside_window"),
+        "{report}"
+    );
+    assert!(report.contains("ORPHAN    tracking/teleported"), "{report}");
+    assert!(report.contains("porch_colour"), "{report}");
+}
+
+#[test]
+fn bad_policy_and_shop_files_name_the_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy =
+        std::fs::read_to_string(common::root().join("examples/demo-shop/deskbot.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        policy.replace("window_days = 30", "window_days = 0"),
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.toml");
+    let out = deskbot(
+        &[
+            "reply",
+            "--config",
+            bad.to_str().unwrap(),
+            "--from",
+            "jane@example.com",
+            "where is it",
+        ],
+        &common::root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bad.toml") && stderr(&out).contains("returns.window_days"),
+        "{}",
+        stderr(&out)
+    );
+
+    let shop = dir.path().join("shop");
+    std::fs::create_dir(&shop).unwrap();
+    std::fs::write(shop.join("orders.json"), "[{\"id\": 1}]").unwrap();
+    std::fs::write(shop.join("tracking.json"), "[]").unwrap();
+    std::fs::write(shop.join("deskbot.toml"), &policy).unwrap();
+    let out = deskbot(
+        &[
+            "reply",
+            "--shop",
+            shop.to_str().unwrap(),
+            "--from",
+            "jane@example.com",
+            "where is it",
+        ],
+        &common::root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("orders.json") && stderr(&out).contains("line 1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+}
