@@ -170,6 +170,15 @@ impl Order {
         self.line_items.iter().find(|item| item.id == id)
     }
 
+    /// Every line as "title ×quantity", for notes to people.
+    pub fn describe_items(&self) -> String {
+        self.line_items
+            .iter()
+            .map(|item| format!("{} ×{}", item.title, item.quantity))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Whether the order has been cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.cancelled_at.is_some()

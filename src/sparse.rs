@@ -57,6 +57,16 @@ impl SparseRows {
         (&self.columns[span.clone()], &self.values[span])
     }
 
+    /// Row `row` as `(column, value)` pairs in `f64`, the form classifiers take.
+    pub fn row_features(&self, row: usize) -> Vec<(u32, f64)> {
+        let (columns, values) = self.row(row);
+        columns
+            .iter()
+            .zip(values)
+            .map(|(&column, &value)| (column, f64::from(value)))
+            .collect()
+    }
+
     /// The matrix as a dense `ndarray` (for tests and the linfa reference model only).
     pub fn to_dense(&self) -> ndarray::Array2<f64> {
         let mut dense = ndarray::Array2::zeros((self.n_rows(), self.n_columns));

@@ -55,12 +55,7 @@ fn sparse_solver_agrees_with_linfa_logistic() {
     let mut worst: f64 = 0.0;
     let mut probabilities = [0.0; Intent::COUNT];
     for row in 0..x.n_rows() {
-        let (columns, values) = x.row(row);
-        let features: Vec<(u32, f64)> = columns
-            .iter()
-            .zip(values)
-            .map(|(&c, &v)| (c, f64::from(v)))
-            .collect();
+        let features = x.row_features(row);
         ours.layer.probabilities_into(&features, &mut probabilities);
         for class in 0..Intent::COUNT {
             worst = worst.max((probabilities[class] - expected[(row, class)]).abs());

@@ -26,6 +26,14 @@ fn templates() -> Templates {
     Templates::load(&common::root().join("templates")).unwrap()
 }
 
+/// The demo policy with one setting changed.
+fn demo_policy_with(from: &str, to: &str) -> Policy {
+    let text =
+        std::fs::read_to_string(common::root().join("examples/demo-shop/deskbot.toml")).unwrap();
+    assert!(text.contains(from), "the demo policy has {from:?}");
+    Policy::from_toml(Path::new("changed.toml"), &text.replace(from, to)).unwrap()
+}
+
 fn demo_responder() -> (Responder, Timestamp) {
     let shop = demo();
     let now = shop.policy.now();
@@ -269,11 +277,7 @@ fn carrier_failures_hand_off_and_keep_the_order_facts() {
 
 #[test]
 fn perform_mode_cancels_through_the_platform() {
-    let dir = common::root().join("examples/demo-shop");
-    let text = std::fs::read_to_string(dir.join("deskbot.toml")).unwrap();
-    let perform = text.replace("mode = \"request\"", "mode = \"perform\"");
-    assert_ne!(perform, text);
-    let policy = Policy::from_toml(Path::new("perform.toml"), &perform).unwrap();
+    let policy = demo_policy_with("mode = \"request\"", "mode = \"perform\"");
     let shop = demo();
     let now = policy.now();
     let platform = Arc::new(shop.platform);
@@ -308,13 +312,10 @@ fn perform_mode_cancels_through_the_platform() {
 
 #[test]
 fn several_orders_hand_off_when_the_policy_says_so() {
-    let dir = common::root().join("examples/demo-shop");
-    let text = std::fs::read_to_string(dir.join("deskbot.toml")).unwrap();
-    let handoff = text.replace(
+    let policy = demo_policy_with(
         "several_open_orders = \"ask\"",
         "several_open_orders = \"handoff\"",
     );
-    let policy = Policy::from_toml(Path::new("h.toml"), &handoff).unwrap();
     let shop = demo();
     let now = policy.now();
     let responder = Responder::new(

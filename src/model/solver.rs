@@ -415,12 +415,7 @@ mod tests {
         let (x, labels) = toy();
         let fit = fit_softmax(&x, &labels, 3, &[1.0; 3], settings(), None).unwrap();
         for (row, &label) in labels.iter().enumerate() {
-            let (columns, values) = x.row(row);
-            let features: Vec<(u32, f64)> = columns
-                .iter()
-                .zip(values)
-                .map(|(&c, &v)| (c, f64::from(v)))
-                .collect();
+            let features = x.row_features(row);
             let mut p = [0.0; 3];
             fit.layer.probabilities_into(&features, &mut p);
             let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();

@@ -194,12 +194,7 @@ pub fn train(
             let fit = solve(&x, &kept)?;
             let x = vectorizer.transform(&corpus, &held_out);
             for (i, &row) in held_out.iter().enumerate() {
-                let (columns, values) = x.row(i);
-                let features: Vec<(u32, f64)> = columns
-                    .iter()
-                    .zip(values)
-                    .map(|(&c, &v)| (c, f64::from(v)))
-                    .collect();
+                let features = x.row_features(i);
                 points[row] = Some(calibration_point(&fit, &features, labels[row]));
             }
         }

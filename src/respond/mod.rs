@@ -535,12 +535,7 @@ fn handoff_note(
                     policy.format_date(policy.local_date(c), today)
                 ))
                 .unwrap_or_default(),
-            order
-                .line_items
-                .iter()
-                .map(|i| format!("{} ×{}", i.title, i.quantity))
-                .collect::<Vec<_>>()
-                .join(", ")
+            order.describe_items()
         ));
     }
     for shipment in &facts.shipments {

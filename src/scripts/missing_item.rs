@@ -8,18 +8,8 @@ use crate::facts::TrackingStatus;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     let order = input.order;
-    if let Some(cancelled) = order.cancelled_at {
-        return policy_handoff(
-            "cancelled_order",
-            format!(
-                "order #{} was cancelled on {}",
-                order.number,
-                input.date(cancelled)
-            ),
-        );
-    }
-    if let Some(reason) = input.contradiction() {
-        return ScriptResult::Handoff(reason);
+    if let Some(handoff) = input.cancelled_or_contradictory() {
+        return handoff;
     }
     if input.shipments.is_empty() {
         return tracking::not_shipped(input);
@@ -72,12 +62,7 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
                 "the customer reports part of order #{} missing from a parcel delivered on {}; items: {}",
                 order.number,
                 input.day(delivered_on),
-                order
-                    .line_items
-                    .iter()
-                    .map(|i| format!("{} ×{}", i.title, i.quantity))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                order.describe_items()
             ),
         );
     }

@@ -393,6 +393,22 @@ impl ScriptInput<'_> {
                 .all(|s| s.tracking.status == TrackingStatus::Delivered)
     }
 
+    /// The checks every order script starts with: a cancelled order, or facts that cannot all
+    /// be true, go to a person.
+    fn cancelled_or_contradictory(&self) -> Option<ScriptResult> {
+        if let Some(cancelled) = self.order.cancelled_at {
+            return Some(policy_handoff(
+                "cancelled_order",
+                format!(
+                    "order #{} was cancelled on {}",
+                    self.order.number,
+                    self.date(cancelled)
+                ),
+            ));
+        }
+        self.contradiction().map(ScriptResult::Handoff)
+    }
+
     /// Facts from two sources that cannot both be true.
     fn contradiction(&self) -> Option<HandoffReason> {
         for shipment in self.shipments {

@@ -20,18 +20,8 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         context.insert("return_status".into(), json!(words));
         return ScriptResult::Reply(Situation::new("return", "already_returned", context));
     }
-    if let Some(cancelled) = order.cancelled_at {
-        return policy_handoff(
-            "cancelled_order",
-            format!(
-                "order #{} was cancelled on {}; nothing to return",
-                order.number,
-                input.date(cancelled)
-            ),
-        );
-    }
-    if let Some(reason) = input.contradiction() {
-        return ScriptResult::Handoff(reason);
+    if let Some(handoff) = input.cancelled_or_contradictory() {
+        return handoff;
     }
     if !input.all_delivered() {
         let status = input

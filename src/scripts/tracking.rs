@@ -8,19 +8,8 @@ use crate::facts::TrackingStatus;
 use crate::policy::add_business_days;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
-    let order = input.order;
-    if let Some(cancelled) = order.cancelled_at {
-        return policy_handoff(
-            "cancelled_order",
-            format!(
-                "order #{} was cancelled on {}",
-                order.number,
-                input.date(cancelled)
-            ),
-        );
-    }
-    if let Some(reason) = input.contradiction() {
-        return ScriptResult::Handoff(reason);
+    if let Some(handoff) = input.cancelled_or_contradictory() {
+        return handoff;
     }
     if input.shipments.is_empty() {
         return not_shipped(input);
