@@ -13,13 +13,14 @@ pub use templates::{TemplateCheck, TemplateError, Templates};
 
 use crate::adapters::{AdapterError, CarrierTracker, HandoffNote, HelpDesk, OrderPlatform};
 use crate::carrier;
-use crate::decision::{Decision, EscalationReason};
+use crate::decision::Decision;
 use crate::facts::{FulfillmentStatus, Order, TrackingStatus};
 use crate::intent::Intent;
 use crate::model::{IntentModel, Prediction};
-use crate::policy::{CancelMode, Policy, SeveralOrders};
+use crate::policy::{Policy, SeveralOrders};
 use crate::scripts::{
-    self, shop_context, HandoffReason, ScriptInput, ScriptResult, Shipment, Situation,
+    self, shop_context, HandoffReason, PlatformAction, ScriptInput, ScriptResult, Shipment,
+    Situation,
 };
 use extract::{read_message, MessageFacts};
 
@@ -155,8 +156,8 @@ pub struct Responder {
     templates: Templates,
 }
 
-/// An order is "open" for choosing among several: not cancelled, nothing being returned, and
-/// either not fully shipped or shipped recently without the platform calling it delivered.
+/// Days after its last shipment that a fulfilled order still counts as open when choosing among
+/// a customer's orders (see `is_open`).
 const OPEN_ORDER_DAYS: i64 = 30;
 
 impl Responder {
@@ -201,20 +202,7 @@ impl Responder {
         let confidence = prediction.confidence;
         let mut facts = Facts::default();
         let result = match prediction.decision {
-            Decision::Escalate(reason) => ScriptResult::Handoff(match reason {
-                EscalationReason::EmptyMessage => HandoffReason::EmptyMessage,
-                EscalationReason::OutOfScope => HandoffReason::OutOfScope,
-                EscalationReason::LowConfidence {
-                    confidence,
-                    threshold,
-                } => HandoffReason::LowConfidence {
-                    confidence,
-                    threshold,
-                },
-                EscalationReason::Ambiguous { runner_up, gap, .. } => {
-                    HandoffReason::Ambiguous { runner_up, gap }
-                }
-            }),
+            Decision::Escalate(reason) => ScriptResult::Handoff(reason.into()),
             Decision::Automate => {
                 self.handle(intent, message, customer, now, &mut facts)
                     .await
@@ -252,9 +240,8 @@ impl Responder {
         };
         let result = scripts::run(intent, &input);
         if let ScriptResult::Reply(situation) = &result {
-            if situation.id() == "cancel/cancelled"
-                && self.policy.cancel_mode == CancelMode::Perform
-            {
+            // The reply may only say it happened once the platform confirms it.
+            if situation.action == Some(PlatformAction::CancelOrder) {
                 if let Err(error) = self.platform.cancel_order(&order.number, now).await {
                     return self.adapter_failure(self.platform.name(), "cancel the order", &error);
                 }
@@ -473,9 +460,12 @@ fn situation_without_order(
         name,
         context,
         follow_up: None,
+        action: None,
     }
 }
 
+/// An order is "open" when choosing among several: not cancelled, nothing being returned, and
+/// either not fully shipped or shipped recently without the platform calling it delivered.
 fn is_open(order: &Order, now: Timestamp) -> bool {
     if order.is_cancelled() || order.return_status.is_some() {
         return false;

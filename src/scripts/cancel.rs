@@ -2,11 +2,10 @@
 
 use serde_json::json;
 
-use super::{policy_handoff, ScriptInput, ScriptResult, Situation};
+use super::{policy_handoff, PlatformAction, ScriptInput, ScriptResult, Situation};
 use crate::facts::FinancialStatus;
 use crate::policy::CancelMode;
 
-/// What the cancel script needs the caller to do before replying.
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     let order = input.order;
     let policy = input.policy;
@@ -55,7 +54,10 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
             ));
             ScriptResult::Reply(situation)
         }
-        // The responder performs the cancellation through the platform before rendering.
-        CancelMode::Perform => ScriptResult::Reply(Situation::new("cancel", "cancelled", context)),
+        CancelMode::Perform => {
+            let mut situation = Situation::new("cancel", "cancelled", context);
+            situation.action = Some(PlatformAction::CancelOrder);
+            ScriptResult::Reply(situation)
+        }
     }
 }

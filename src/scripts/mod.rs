@@ -31,6 +31,16 @@ pub struct Situation {
     pub context: Map<String, Value>,
     /// Something a person must still do after the reply (e.g. cancel the order).
     pub follow_up: Option<String>,
+    /// Something the platform must do before the reply may be sent.
+    pub action: Option<PlatformAction>,
+}
+
+/// A change deskbot makes on the order platform before replying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformAction {
+    /// Cancel the order (policy `cancellation.mode = "perform"`).
+    CancelOrder,
 }
 
 impl Situation {
@@ -40,6 +50,7 @@ impl Situation {
             name,
             context,
             follow_up: None,
+            action: None,
         }
     }
 
@@ -164,6 +175,26 @@ impl HandoffReason {
             HandoffReason::UnrecognisedCarrier { .. } => "unrecognised_carrier",
             HandoffReason::PolicyRequiresHuman { .. } => "policy_requires_human",
             HandoffReason::TemplateFailed { .. } => "template_failed",
+        }
+    }
+}
+
+impl From<crate::decision::EscalationReason> for HandoffReason {
+    fn from(reason: crate::decision::EscalationReason) -> Self {
+        use crate::decision::EscalationReason;
+        match reason {
+            EscalationReason::EmptyMessage => HandoffReason::EmptyMessage,
+            EscalationReason::OutOfScope => HandoffReason::OutOfScope,
+            EscalationReason::LowConfidence {
+                confidence,
+                threshold,
+            } => HandoffReason::LowConfidence {
+                confidence,
+                threshold,
+            },
+            EscalationReason::Ambiguous { runner_up, gap, .. } => {
+                HandoffReason::Ambiguous { runner_up, gap }
+            }
         }
     }
 }
