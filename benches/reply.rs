@@ -35,13 +35,17 @@ fn reply(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("reply");
     group.bench_function("tracking_in_transit", |b| {
-        b.iter(|| runtime.block_on(responder.respond(black_box("Where is my dress?"), &jane, now)))
+        b.iter(|| {
+            runtime.block_on(responder.respond_at(black_box("Where is my dress?"), &jane, now))
+        })
     });
     group.bench_function("tracking_two_parcels", |b| {
-        b.iter(|| runtime.block_on(responder.respond(black_box("where is my stuff"), &lucas, now)))
+        b.iter(|| {
+            runtime.block_on(responder.respond_at(black_box("where is my stuff"), &lucas, now))
+        })
     });
     group.bench_function("handoff_carrier_exception", |b| {
-        b.iter(|| runtime.block_on(responder.respond(black_box("where is my order"), &tom, now)))
+        b.iter(|| runtime.block_on(responder.respond_at(black_box("where is my order"), &tom, now)))
     });
     group.finish();
 }

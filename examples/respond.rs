@@ -15,7 +15,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "Where is my dress?".to_owned());
 
     let shop = DemoShop::load("examples/demo-shop".as_ref(), None)?; // or your own adapters
-    let now = shop.policy.now();
     let responder = Responder::new(
         Arc::new(IntentModel::load("models/intent-model.json")?),
         Arc::new(shop.platform), // impl OrderPlatform
@@ -24,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Templates::load("templates".as_ref())?,
     );
     let customer = Customer { email: Some(email) };
-    match responder.respond(&message, &customer, now).await {
+    match responder.respond(&message, &customer).await {
         Outcome::Reply {
             text, situation, ..
         } => println!("{situation}\n{text}"),

@@ -137,7 +137,7 @@ fn golden_replies() {
 #[test]
 fn the_readme_example_is_classified_and_answered() {
     let (responder, now) = demo_responder();
-    let outcome = block_on(responder.respond(
+    let outcome = block_on(responder.respond_at(
         "I bought a dress last week and never got any shipping information — has it shipped?",
         &customer(Some("jane@example.com")),
         now,
@@ -171,7 +171,7 @@ fn classifier_escalations_become_handoffs_without_touching_adapters() {
         ("😡😡😡", "empty_message"),
     ] {
         let outcome =
-            block_on(responder.respond(message, &customer(Some("jane@example.com")), now));
+            block_on(responder.respond_at(message, &customer(Some("jane@example.com")), now));
         assert_eq!(
             outcome.handoff_reason().map(|r| r.code()),
             Some(code),

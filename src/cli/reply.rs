@@ -58,7 +58,7 @@ pub fn run(args: ReplyArgs) -> Result<()> {
     let customer = Customer {
         email: args.from.clone(),
     };
-    let outcome = runtime()?.block_on(responder.respond(&args.message, &customer, now));
+    let outcome = runtime()?.block_on(responder.respond_at(&args.message, &customer, now));
     let mut out = std::io::stdout().lock();
     match args.format {
         OutputFormat::Json | OutputFormat::Jsonl => {

@@ -183,13 +183,18 @@ impl Responder {
         &self.policy
     }
 
+    /// Answers `message` from `customer` now (the policy's clock if it has one).
+    pub async fn respond(&self, message: &str, customer: &Customer) -> Outcome {
+        self.respond_at(message, customer, self.policy.now()).await
+    }
+
     /// Answers `message` from `customer` as of `now`.
-    pub async fn respond(&self, message: &str, customer: &Customer, now: Timestamp) -> Outcome {
+    pub async fn respond_at(&self, message: &str, customer: &Customer, now: Timestamp) -> Outcome {
         let prediction = self.model.classify(message);
         self.respond_to(prediction, message, customer, now).await
     }
 
-    /// As [`Responder::respond`], with the classification already made (or forced, in tests
+    /// As [`Responder::respond_at`], with the classification already made (or forced, in tests
     /// and `check-templates`).
     pub async fn respond_to(
         &self,
