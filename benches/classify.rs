@@ -55,6 +55,10 @@ fn batch(c: &mut Criterion) {
     group.bench_function("10k_holdout_messages", |b| {
         b.iter(|| model.classify_batch(black_box(&texts)))
     });
+    let sixteen = vec![SIXTEEN_WORDS; 10_000];
+    group.bench_function("10k_16_word_messages", |b| {
+        b.iter(|| model.classify_batch(black_box(&sixteen)))
+    });
     group.finish();
 }
 

@@ -58,12 +58,31 @@ pub struct LinearSoftmax {
 impl LinearSoftmax {
     /// Writes class probabilities for one sparse row into `out` (`n_classes` long).
     pub fn probabilities_into(&self, features: &[(u32, f64)], out: &mut [f64]) {
-        out.copy_from_slice(&self.intercepts);
-        for &(column, value) in features {
-            let row = &self.weights[column as usize * self.n_classes..][..self.n_classes];
-            out.iter_mut().zip(row).for_each(|(z, w)| *z += value * w);
+        // deskbot's five intents get a loop the compiler unrolls; other counts (tests) the
+        // general one. Both add in the same order, so they give the same bits.
+        match out.len() {
+            5 => self.logits_into::<5>(features, out),
+            _ => {
+                out.copy_from_slice(&self.intercepts);
+                for &(column, value) in features {
+                    let row = &self.weights[column as usize * self.n_classes..][..self.n_classes];
+                    out.iter_mut().zip(row).for_each(|(z, w)| *z += value * w);
+                }
+            }
         }
         softmax_in_place(out);
+    }
+
+    fn logits_into<const K: usize>(&self, features: &[(u32, f64)], out: &mut [f64]) {
+        let (rows, _) = self.weights.as_chunks::<K>();
+        let mut logits: [f64; K] = self.intercepts[..K].try_into().expect("K intercepts");
+        for &(column, value) in features {
+            let row = &rows[column as usize];
+            for class in 0..K {
+                logits[class] += value * row[class];
+            }
+        }
+        out.copy_from_slice(&logits);
     }
 
     /// The weights of one feature, one per class.
