@@ -284,6 +284,33 @@ impl Policy {
                 ),
             ));
         }
+        // Bounds keep date arithmetic far from the calendar's end (and loops short).
+        let within = |field: &'static str, value: u32, max: u32| {
+            if value > max {
+                Err(invalid(field, format!("{value} is more than {max}")))
+            } else {
+                Ok(())
+            }
+        };
+        within(
+            "shipping.processing_days",
+            file.shipping.processing_days,
+            365,
+        )?;
+        for &days in file.shipping.methods.values() {
+            within("shipping.methods", days, 365)?;
+        }
+        within(
+            "shipping.delayed_after_no_scan_hours",
+            file.shipping.delayed_after_no_scan_hours,
+            24 * 365,
+        )?;
+        within("returns.window_days", file.returns.window_days, 3650)?;
+        within(
+            "missing_items.claim_after_days",
+            file.missing_items.claim_after_days,
+            3650,
+        )?;
         if file.shipping.delayed_after_no_scan_hours == 0 {
             return Err(invalid(
                 "shipping.delayed_after_no_scan_hours",
@@ -564,6 +591,17 @@ mod tests {
                 "shipping.default_method",
             ),
             ("window_days = 30", "window_days = 0", "returns.window_days"),
+            (
+                "window_days = 30",
+                "window_days = 4000000000",
+                "returns.window_days",
+            ),
+            (
+                "processing_days = 2",
+                "processing_days = 3000000000",
+                "shipping.processing_days",
+            ),
+            ("express = 2", "express = 100000", "shipping.methods"),
         ];
         for (from, to, field) in cases {
             assert!(DEMO.contains(from), "{from}");
