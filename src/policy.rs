@@ -466,19 +466,18 @@ fn weekday_name(weekday: Weekday) -> &'static str {
     }
 }
 
-/// `date` plus `days` business days (Monday to Friday). Zero days is the date itself.
-pub fn add_business_days(date: Date, days: u32) -> Date {
+/// `date` plus `days` business days (Monday to Friday). Zero days is the date itself. `None`
+/// past the end of the calendar (a date near year 9999 can only come from a broken feed).
+pub fn add_business_days(date: Date, days: u32) -> Option<Date> {
     let mut current = date;
     let mut left = days;
     while left > 0 {
-        current = current
-            .tomorrow()
-            .expect("dates stay far from the calendar's end");
+        current = current.tomorrow().ok()?;
         if !matches!(current.weekday(), Weekday::Saturday | Weekday::Sunday) {
             left -= 1;
         }
     }
-    current
+    Some(current)
 }
 
 #[cfg(test)]
@@ -541,11 +540,21 @@ mod tests {
     #[test]
     fn business_days_skip_weekends() {
         let thursday: Date = "2026-11-19".parse().unwrap();
-        assert_eq!(add_business_days(thursday, 0), thursday);
-        assert_eq!(add_business_days(thursday, 1).to_string(), "2026-11-20");
-        assert_eq!(add_business_days(thursday, 2).to_string(), "2026-11-23");
+        assert_eq!(add_business_days(thursday, 0), Some(thursday));
+        assert_eq!(
+            add_business_days(thursday, 1).unwrap().to_string(),
+            "2026-11-20"
+        );
+        assert_eq!(
+            add_business_days(thursday, 2).unwrap().to_string(),
+            "2026-11-23"
+        );
         let saturday: Date = "2026-11-21".parse().unwrap();
-        assert_eq!(add_business_days(saturday, 1).to_string(), "2026-11-23");
+        assert_eq!(
+            add_business_days(saturday, 1).unwrap().to_string(),
+            "2026-11-23"
+        );
+        assert_eq!(add_business_days(Date::MAX, 1), None);
     }
 
     #[test]

@@ -522,3 +522,45 @@ fn outcomes_are_delivered_to_the_help_desk() {
     );
     assert!(matches!(missing, Err(AdapterError::NotFound { .. })));
 }
+
+#[test]
+fn impossible_dates_from_a_feed_hand_off_instead_of_panicking() {
+    use deskbot::adapters::conformance::fixture_orders;
+    let far: Timestamp = "9999-12-30T12:00:00Z".parse().unwrap();
+    let mut order = fixture_orders().remove(0); // unfulfilled
+    order.created_at = far;
+    let shop = demo();
+    let responder = Responder::new(
+        model(),
+        Arc::new(MemoryOrderPlatform::new(vec![order])),
+        Arc::new(shop.carriers),
+        shop.policy,
+        templates(),
+    );
+    for intent in [
+        Intent::Tracking,
+        Intent::MissingItem,
+        Intent::Return,
+        Intent::Cancel,
+    ] {
+        let outcome = block_on(responder.respond_to(
+            Prediction::certain(intent),
+            "about order #500",
+            &customer(None),
+            far,
+        ));
+        if let Some(reason) = outcome.handoff_reason() {
+            assert_ne!(reason.code(), "template_failed", "{intent}: {reason}");
+        }
+    }
+    let tracking = block_on(responder.respond_to(
+        Prediction::certain(Intent::Tracking),
+        "about order #500",
+        &customer(None),
+        far,
+    ));
+    assert_eq!(
+        tracking.handoff_reason().map(|r| r.code()),
+        Some("stale_facts")
+    );
+}

@@ -3,7 +3,7 @@
 use jiff::ToSpan;
 use serde_json::json;
 
-use super::{policy_handoff, tracking, ScriptInput, ScriptResult, Situation};
+use super::{impossible_date, policy_handoff, tracking, ScriptInput, ScriptResult, Situation};
 use crate::facts::TrackingStatus;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
@@ -41,9 +41,10 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         );
     };
     let delivered_on = input.policy.local_date(delivered_at);
-    let claim_from = delivered_on
-        .checked_add(i64::from(input.policy.claim_after_days).days())
-        .expect("claim window stays within the calendar");
+    let Ok(claim_from) = delivered_on.checked_add(i64::from(input.policy.claim_after_days).days())
+    else {
+        return impossible_date(order);
+    };
     if input.today() > claim_from {
         return policy_handoff(
             "claim",

@@ -517,6 +517,16 @@ pub fn run(intent: Intent, input: &ScriptInput<'_>) -> ScriptResult {
     }
 }
 
+/// Facts whose dates run off the calendar can only come from a broken feed.
+fn impossible_date(order: &Order) -> ScriptResult {
+    ScriptResult::Handoff(HandoffReason::StaleFacts {
+        detail: format!(
+            "order #{} has dates too far in the future to be real",
+            order.number
+        ),
+    })
+}
+
 fn policy_handoff(rule: &'static str, detail: String) -> ScriptResult {
     ScriptResult::Handoff(HandoffReason::PolicyRequiresHuman { rule, detail })
 }

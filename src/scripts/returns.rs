@@ -3,7 +3,7 @@
 use jiff::ToSpan;
 use serde_json::json;
 
-use super::{policy_handoff, ScriptInput, ScriptResult, Situation};
+use super::{impossible_date, policy_handoff, ScriptInput, ScriptResult, Situation};
 use crate::facts::{FulfillmentStatus, ReturnStatus, TrackingStatus};
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
@@ -57,9 +57,9 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         );
     };
     let delivered_on = policy.local_date(delivered_at);
-    let deadline = delivered_on
-        .checked_add(i64::from(policy.return_window_days).days())
-        .expect("return window stays within the calendar");
+    let Ok(deadline) = delivered_on.checked_add(i64::from(policy.return_window_days).days()) else {
+        return impossible_date(order);
+    };
     let mut context = input.base_context();
     context.insert("delivered_on".into(), json!(input.day(delivered_on)));
     context.insert("return_deadline".into(), json!(input.day(deadline)));

@@ -3,7 +3,7 @@
 use jiff::SignedDuration;
 use serde_json::json;
 
-use super::{policy_handoff, ScriptInput, ScriptResult, Shipment, Situation};
+use super::{impossible_date, policy_handoff, ScriptInput, ScriptResult, Shipment, Situation};
 use crate::facts::TrackingStatus;
 use crate::policy::add_business_days;
 
@@ -26,7 +26,9 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
 pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
     let order = input.order;
     let placed = input.policy.local_date(order.created_at);
-    let ships_by = add_business_days(placed, input.policy.processing_days);
+    let Some(ships_by) = add_business_days(placed, input.policy.processing_days) else {
+        return impossible_date(order);
+    };
     if input.today() > ships_by {
         return policy_handoff(
             "late_shipment",
@@ -107,12 +109,12 @@ fn moving(
         .shipped_at
         .map(|t| input.policy.local_date(t))
         .unwrap_or_else(|| input.policy.local_date(input.order.created_at));
-    let policy_estimate = add_business_days(
-        shipped_on,
-        input
-            .policy
-            .transit_days_for(input.order.shipping_method.as_deref()),
-    );
+    let transit_days = input
+        .policy
+        .transit_days_for(input.order.shipping_method.as_deref());
+    let Some(policy_estimate) = add_business_days(shipped_on, transit_days) else {
+        return impossible_date(input.order);
+    };
     let expected_by = tracking.estimated_delivery.unwrap_or(policy_estimate);
     // With no scan at all, the clock starts when the label was handed over.
     let last_seen = tracking.last_scan_at().or(shipment.fulfillment.shipped_at);
