@@ -22,8 +22,11 @@ nobody has answered my two previous e-mails. I am honestly starting to wonder wh
 Could you please check what is going on and tell me when I can expect it to arrive? If it cannot arrive \
 before the 20th I would like to know my options.\n\nThanks in advance,\nMaria Gonzalez\nSent from my iPhone";
 
+/// The bundled model, or the one named by `DESKBOT_BENCH_MODEL` (e.g. a model trained with
+/// `--char-ngrams 3-5`, to measure what they cost).
 fn load() -> IntentModel {
-    IntentModel::load(MODEL).expect("run benches from the repository root")
+    let path = std::env::var("DESKBOT_BENCH_MODEL").unwrap_or_else(|_| MODEL.to_owned());
+    IntentModel::load(&path).expect("run benches from the repository root")
 }
 
 fn single_message(c: &mut Criterion) {

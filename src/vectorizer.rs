@@ -19,6 +19,43 @@ const NO_TERM: u32 = u32::MAX;
 /// Marks "this term has no unigram feature".
 const NO_FEATURE: u32 = u32::MAX;
 
+/// Marks word boundaries in character n-grams: "▁wh", "ge▁".
+const WORD_BOUNDARY: char = '\u{2581}';
+/// Prefix of character n-gram feature names; words never contain it (segmentation drops `#`).
+const CHAR_PREFIX: char = '#';
+
+/// Character n-gram lengths taken from each word, boundaries included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CharNgrams {
+    /// Shortest n-gram.
+    pub min: usize,
+    /// Longest n-gram.
+    pub max: usize,
+}
+
+/// Calls `emit` with every character n-gram of `word` padded with boundary marks.
+fn for_each_char_gram(
+    word: &str,
+    range: CharNgrams,
+    padded: &mut String,
+    bounds: &mut Vec<usize>,
+    mut emit: impl FnMut(&str),
+) {
+    padded.clear();
+    padded.push(WORD_BOUNDARY);
+    padded.push_str(word);
+    padded.push(WORD_BOUNDARY);
+    bounds.clear();
+    bounds.extend(padded.char_indices().map(|(at, _)| at));
+    bounds.push(padded.len());
+    let chars = bounds.len() - 1;
+    for n in range.min..=range.max.min(chars) {
+        for start in 0..=chars - n {
+            emit(&padded[bounds[start]..bounds[start + n]]);
+        }
+    }
+}
+
 /// Settings of the TF-IDF stage, stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct VectorizerConfig {
@@ -30,6 +67,10 @@ pub struct VectorizerConfig {
     pub max_features: usize,
     /// Use `1 + ln(tf)` instead of raw counts. Default: true.
     pub sublinear_tf: bool,
+    /// Character n-grams of each word, for typo robustness. Default: none (they cost several
+    /// times the classification time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_ngrams: Option<CharNgrams>,
 }
 
 impl Default for VectorizerConfig {
@@ -39,6 +80,7 @@ impl Default for VectorizerConfig {
             min_df: 2,
             max_features: 50_000,
             sublinear_tf: true,
+            char_ngrams: None,
         }
     }
 }
@@ -52,34 +94,57 @@ pub struct Corpus {
     surface_terms: FxHashMap<Box<str>, u32>,
     tokens: Vec<u32>,
     doc_starts: Vec<usize>,
+    /// Character n-gram terms (named `#gram`) per message, when asked for.
+    char_tokens: Vec<u32>,
+    char_doc_starts: Vec<usize>,
 }
 
 impl Corpus {
-    /// Analyses every text once.
-    pub fn analyze<'t>(analyzer: &Analyzer, texts: impl IntoIterator<Item = &'t str>) -> Self {
+    /// Analyses every text once; with `char_ngrams`, also collects each word's character
+    /// n-grams.
+    pub fn analyze<'t>(
+        analyzer: &Analyzer,
+        texts: impl IntoIterator<Item = &'t str>,
+        char_ngrams: Option<CharNgrams>,
+    ) -> Self {
         let mut corpus = Corpus {
             doc_starts: vec![0],
+            char_doc_starts: vec![0],
             ..Corpus::default()
         };
         let mut buffer = String::new();
+        let (mut padded, mut bounds, mut name) = (String::new(), Vec::new(), String::new());
         for text in texts {
             let mut doc = std::mem::take(&mut corpus.tokens);
+            let mut grams = std::mem::take(&mut corpus.char_tokens);
             analyzer.tokens(text, &mut buffer, |token| {
                 let id = match token {
-                    Token::Word(word) => match corpus.surface_terms.get(word) {
-                        Some(&id) => id,
-                        None => {
-                            let id = corpus.intern(&analyzer.stem(word));
-                            corpus.surface_terms.insert(word.into(), id);
-                            id
+                    Token::Word(word) => {
+                        if let Some(range) = char_ngrams {
+                            for_each_char_gram(word, range, &mut padded, &mut bounds, |gram| {
+                                name.clear();
+                                name.push(CHAR_PREFIX);
+                                name.push_str(gram);
+                                grams.push(corpus.intern(&name));
+                            });
                         }
-                    },
+                        match corpus.surface_terms.get(word) {
+                            Some(&id) => id,
+                            None => {
+                                let id = corpus.intern(&analyzer.stem(word));
+                                corpus.surface_terms.insert(word.into(), id);
+                                id
+                            }
+                        }
+                    }
                     Token::Masked(placeholder) => corpus.intern(placeholder.token()),
                 };
                 doc.push(id);
             });
             corpus.tokens = doc;
+            corpus.char_tokens = grams;
             corpus.doc_starts.push(corpus.tokens.len());
+            corpus.char_doc_starts.push(corpus.char_tokens.len());
         }
         corpus
     }
@@ -106,6 +171,10 @@ impl Corpus {
 
     fn doc(&self, index: usize) -> &[u32] {
         &self.tokens[self.doc_starts[index]..self.doc_starts[index + 1]]
+    }
+
+    fn char_doc(&self, index: usize) -> &[u32] {
+        &self.char_tokens[self.char_doc_starts[index]..self.char_doc_starts[index + 1]]
     }
 }
 
@@ -134,6 +203,7 @@ impl VectorizerConfig {
             if self.max_ngram >= 2 {
                 keys.extend(doc.windows(2).map(|pair| bigram_key(pair[0], pair[1])));
             }
+            keys.extend(corpus.char_doc(row).iter().map(|&term| unigram_key(term)));
             keys.sort_unstable();
             keys.dedup();
             for &key in &keys {
@@ -184,6 +254,8 @@ pub struct Scratch {
     normalized: String,
     terms: Vec<Option<u32>>,
     ids: Vec<u32>,
+    padded: String,
+    bounds: Vec<usize>,
     /// The last vector produced: `(feature, weight)` sorted by feature.
     pub features: Vec<(u32, f64)>,
 }
@@ -201,11 +273,13 @@ pub struct TfidfVectorizer {
     placeholder_terms: [Option<u32>; Placeholder::ALL.len()],
     unigram_features: Vec<u32>,
     bigram_features: FxHashMap<u64, u32>,
+    /// Character n-gram (without the `#` prefix) → feature.
+    char_features: FxHashMap<Box<str>, u32>,
 }
 
 /// A vocabulary entry that cannot be a feature name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("feature {index} ({name:?}) must be one term or two terms separated by one space")]
+#[error("feature {index} ({name:?}) must be one term, two terms separated by one space, or `#` and a character n-gram when character n-grams are configured")]
 pub struct BadFeatureName {
     /// Position in the vocabulary.
     pub index: usize,
@@ -240,6 +314,7 @@ impl TfidfVectorizer {
         let mut term_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut unigram_features: Vec<u32> = Vec::new();
         let mut bigram_features = FxHashMap::default();
+        let mut char_features: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut term_id = |term: &str, unigram_features: &mut Vec<u32>| -> u32 {
             if let Some(&id) = term_ids.get(term) {
                 return id;
@@ -254,6 +329,13 @@ impl TfidfVectorizer {
                 index,
                 name: name.clone(),
             };
+            if let Some(gram) = name.strip_prefix(CHAR_PREFIX) {
+                if config.char_ngrams.is_none() || gram.is_empty() {
+                    return Err(bad());
+                }
+                char_features.insert(gram.into(), index as u32);
+                continue;
+            }
             let mut parts = name.split(' ');
             let first = parts.next().filter(|p| !p.is_empty()).ok_or_else(bad)?;
             let second = parts.next();
@@ -287,6 +369,7 @@ impl TfidfVectorizer {
             placeholder_terms,
             unigram_features,
             bigram_features,
+            char_features,
         })
     }
 
@@ -334,12 +417,22 @@ impl TfidfVectorizer {
             normalized,
             terms,
             ids,
+            padded,
+            bounds,
             features,
         } = scratch;
         terms.clear();
+        ids.clear();
         self.analyzer.tokens(text, normalized, |token| {
             terms.push(match token {
-                Token::Word(word) => self.word_term(word),
+                Token::Word(word) => {
+                    if let Some(range) = self.config.char_ngrams {
+                        for_each_char_gram(word, range, padded, bounds, |gram| {
+                            ids.extend(self.char_features.get(gram).copied());
+                        });
+                    }
+                    self.word_term(word)
+                }
                 Token::Masked(placeholder) => self.placeholder_terms[placeholder as usize],
             })
         });
@@ -361,23 +454,38 @@ impl TfidfVectorizer {
             .iter()
             .map(|term| self.term_ids.get(term).copied())
             .collect();
+        let to_char_feature: Vec<Option<u32>> = corpus
+            .terms
+            .iter()
+            .map(|term| {
+                let gram = term.strip_prefix(CHAR_PREFIX)?;
+                self.char_features.get(gram).copied()
+            })
+            .collect();
         let mut matrix = SparseRows::new(self.n_features());
         let (mut terms, mut ids, mut features) = (Vec::new(), Vec::new(), Vec::new());
         for &row in rows {
             terms.clear();
             terms.extend(corpus.doc(row).iter().map(|&t| to_runtime[t as usize]));
+            ids.clear();
+            ids.extend(
+                corpus
+                    .char_doc(row)
+                    .iter()
+                    .filter_map(|&t| to_char_feature[t as usize]),
+            );
             self.weigh(&terms, &mut ids, &mut features);
             matrix.push_row(&features);
         }
         matrix
     }
 
-    /// Term sequence → sorted, TF-IDF weighted, L2-normalised features.
+    /// Term sequence (plus character n-gram features already in `ids`) → sorted, TF-IDF
+    /// weighted, L2-normalised features.
     fn weigh(&self, terms: &[Option<u32>], ids: &mut Vec<u32>, features: &mut Vec<(u32, f64)>) {
         features.clear();
         // Sorting plain feature ids is much cheaper than sorting (id, weight) pairs, and runs
         // of equal ids are the counts.
-        ids.clear();
         for (position, &term) in terms.iter().enumerate() {
             let Some(term) = term else { continue };
             let unigram = self.unigram_features[term as usize];
@@ -431,7 +539,7 @@ mod tests {
 
     fn fitted(config: VectorizerConfig) -> (Corpus, TfidfVectorizer) {
         let analyzer = Analyzer::new(AnalyzerConfig::default());
-        let corpus = Corpus::analyze(&analyzer, TEXTS);
+        let corpus = Corpus::analyze(&analyzer, TEXTS, config.char_ngrams);
         let rows: Vec<usize> = (0..corpus.len()).collect();
         let vectorizer = config.fit(AnalyzerConfig::default(), &corpus, &rows);
         (corpus, vectorizer)
@@ -497,6 +605,66 @@ mod tests {
         }
     }
 
+    fn with_chars() -> VectorizerConfig {
+        VectorizerConfig {
+            char_ngrams: Some(CharNgrams { min: 3, max: 4 }),
+            ..VectorizerConfig::default()
+        }
+    }
+
+    #[test]
+    fn char_ngrams_agree_between_training_and_runtime() {
+        let (corpus, vectorizer) = fitted(with_chars());
+        assert!(vectorizer
+            .feature_names()
+            .iter()
+            .any(|n| n.starts_with('#')));
+        let rows: Vec<usize> = (0..corpus.len()).collect();
+        let matrix = vectorizer.transform(&corpus, &rows);
+        let mut scratch = Scratch::default();
+        for (row, text) in TEXTS.iter().enumerate() {
+            vectorizer.vectorize(text, &mut scratch);
+            let runtime: Vec<u32> = scratch.features.iter().map(|f| f.0).collect();
+            assert_eq!(runtime, matrix.row(row).0, "{text}");
+        }
+    }
+
+    #[test]
+    fn char_ngrams_give_a_misspelling_features_of_the_real_word() {
+        let (_, words_only) = fitted(VectorizerConfig::default());
+        let (_, with_chars) = fitted(with_chars());
+        let mut scratch = Scratch::default();
+        // "cancle" is no word the vocabulary knows, but shares "▁can", "canc", "anc"…
+        words_only.vectorize("cancle", &mut scratch);
+        assert!(scratch.features.is_empty());
+        with_chars.vectorize("cancle", &mut scratch);
+        assert!(!scratch.features.is_empty());
+    }
+
+    #[test]
+    fn char_grams_cover_every_length_with_boundaries() {
+        let mut grams = Vec::new();
+        let (mut padded, mut bounds) = (String::new(), Vec::new());
+        let range = CharNgrams { min: 2, max: 3 };
+        for_each_char_gram("ab", range, &mut padded, &mut bounds, |g| {
+            grams.push(g.to_owned())
+        });
+        assert_eq!(grams, ["▁a", "ab", "b▁", "▁ab", "ab▁"]);
+        grams.clear();
+        for_each_char_gram(
+            "é",
+            CharNgrams { min: 3, max: 9 },
+            &mut padded,
+            &mut bounds,
+            |g| grams.push(g.to_owned()),
+        );
+        assert_eq!(
+            grams,
+            ["▁é▁"],
+            "multi-byte characters and lengths past the word"
+        );
+    }
+
     #[test]
     fn unseen_words_are_ignored_and_empty_text_counts_no_tokens() {
         let (_, vectorizer) = fitted(VectorizerConfig::default());
@@ -550,7 +718,7 @@ mod tests {
 
     #[test]
     fn malformed_feature_names_are_rejected() {
-        for bad in ["", "a  b", "a b c", " a"] {
+        for bad in ["", "a  b", "a b c", " a", "#abc"] {
             let result = TfidfVectorizer::try_from_parts(
                 VectorizerConfig::default(),
                 AnalyzerConfig::default(),

@@ -17,7 +17,11 @@ use ndarray::Array1;
 fn sparse_solver_agrees_with_linfa_logistic() {
     let data = common::sample(12);
     let analyzer = Analyzer::new(AnalyzerConfig::default());
-    let corpus = Corpus::analyze(&analyzer, data.messages.iter().map(|m| m.text.as_str()));
+    let corpus = Corpus::analyze(
+        &analyzer,
+        data.messages.iter().map(|m| m.text.as_str()),
+        None,
+    );
     let rows: Vec<usize> = (0..corpus.len()).collect();
     let vectorizer = VectorizerConfig::default().fit(AnalyzerConfig::default(), &corpus, &rows);
     let x = vectorizer.transform(&corpus, &rows);

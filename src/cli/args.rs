@@ -90,6 +90,9 @@ pub struct TrainArgs {
     /// Vocabulary cap.
     #[arg(long, default_value_t = 50_000, value_name = "N")]
     pub max_features: usize,
+    /// Add character n-grams of each word, e.g. `3-5`, for typo robustness (slower to classify).
+    #[arg(long, value_name = "MIN-MAX")]
+    pub char_ngrams: Option<String>,
     /// Use raw term counts instead of 1 + ln(tf).
     #[arg(long)]
     pub linear_tf: bool,

@@ -10,6 +10,7 @@ use deskbot::eval::evaluate;
 use deskbot::model::train::{train, TrainEvent};
 use deskbot::model::{ClassWeight, TrainParams, TuningParams};
 use deskbot::text::Language;
+use deskbot::vectorizer::CharNgrams;
 use deskbot::{Intent, Thresholds};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -126,6 +127,20 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
 fn params_from(args: &TrainArgs) -> Result<TrainParams> {
     let language: Language = args.language.parse()?;
+    let char_ngrams = args
+        .char_ngrams
+        .as_deref()
+        .map(|range| {
+            let (min, max) = range.split_once('-').unwrap_or((range, range));
+            let parse = |n: &str| n.trim().parse::<usize>();
+            match (parse(min), parse(max)) {
+                (Ok(min), Ok(max)) => Ok(CharNgrams { min, max }),
+                _ => Err(anyhow::anyhow!(
+                    "--char-ngrams {range:?}: expected lengths like 3-5"
+                )),
+            }
+        })
+        .transpose()?;
     let tuning = (!args.no_tune).then_some(TuningParams {
         folds: args.folds,
         target_precision: args.target_precision,
@@ -136,6 +151,7 @@ fn params_from(args: &TrainArgs) -> Result<TrainParams> {
         .min_df(args.min_df)
         .max_features(args.max_features)
         .sublinear_tf(!args.linear_tf)
+        .char_ngrams(char_ngrams)
         .alpha(args.alpha)
         .max_iterations(args.max_iter)
         .gradient_tolerance(args.gradient_tolerance)

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::{InvalidThreshold, Thresholds};
 use crate::text::{AnalyzerConfig, Language};
-use crate::vectorizer::VectorizerConfig;
+use crate::vectorizer::{CharNgrams, VectorizerConfig};
 
 /// How rows of each class weigh in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -140,6 +140,13 @@ impl TrainParams {
         self
     }
 
+    /// Adds character n-grams of each word, e.g. lengths 3 to 5, for typo robustness (default
+    /// none: they cost several times the classification time).
+    pub fn char_ngrams(mut self, range: Option<CharNgrams>) -> Self {
+        self.vectorizer.char_ngrams = range;
+        self
+    }
+
     /// Sets the L2 penalty (default 0.1).
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
@@ -213,6 +220,15 @@ impl TrainParams {
                 self.vectorizer.max_ngram.to_string(),
             ));
         }
+        if let Some(range) = self.vectorizer.char_ngrams {
+            if !(1 <= range.min && range.min <= range.max && range.max <= 8) {
+                return Err(out_of_range(
+                    "char_ngrams",
+                    "lengths MIN-MAX with 1 <= MIN <= MAX <= 8",
+                    format!("{}-{}", range.min, range.max),
+                ));
+            }
+        }
         if self.vectorizer.min_df == 0 {
             return Err(out_of_range("min_df", "at least 1", "0".into()));
         }
@@ -266,6 +282,14 @@ mod tests {
             ),
             (TrainParams::default().max_ngram(3), "max_ngram"),
             (TrainParams::default().min_df(0), "min_df"),
+            (
+                TrainParams::default().char_ngrams(Some(CharNgrams { min: 4, max: 3 })),
+                "char_ngrams",
+            ),
+            (
+                TrainParams::default().char_ngrams(Some(CharNgrams { min: 0, max: 3 })),
+                "char_ngrams",
+            ),
             (TrainParams::default().max_features(0), "max_features"),
             (
                 TrainParams::default().tuning(Some(TuningParams {

@@ -134,7 +134,11 @@ pub fn train(
     }
 
     let analyzer = Analyzer::new(params.analyzer);
-    let corpus = Corpus::analyze(&analyzer, data.messages.iter().map(|m| m.text.as_str()));
+    let corpus = Corpus::analyze(
+        &analyzer,
+        data.messages.iter().map(|m| m.text.as_str()),
+        params.vectorizer.char_ngrams,
+    );
     notify(TrainEvent::Analyzed {
         messages: corpus.len(),
     });
