@@ -60,17 +60,23 @@ fn customer(email: Option<&str>) -> Customer {
     }
 }
 
+/// What `responder` does with `message` from `email`, the intent forced to `intent`.
+fn answer(
+    responder: &Responder,
+    intent: Intent,
+    message: &str,
+    email: Option<&str>,
+    now: Timestamp,
+) -> Outcome {
+    block_on(responder.respond_to(Prediction::certain(intent), message, &customer(email), now))
+}
+
 #[test]
 fn every_demo_story_ends_as_expected() {
     let (responder, now) = demo_responder();
     let mut failures = Vec::new();
     for case in DEMO_CASES {
-        let outcome = block_on(responder.respond_to(
-            Prediction::certain(case.intent),
-            case.message,
-            &customer(case.email),
-            now,
-        ));
+        let outcome = answer(&responder, case.intent, case.message, case.email, now);
         let label = outcome_label(&outcome);
         if label != case.expect {
             failures.push(format!(
@@ -88,12 +94,7 @@ fn every_reply_situation_is_reachable_from_the_demo_shop() {
     let mut reached: Vec<String> = DEMO_CASES
         .iter()
         .filter_map(|case| {
-            let outcome = block_on(responder.respond_to(
-                Prediction::certain(case.intent),
-                case.message,
-                &customer(case.email),
-                now,
-            ));
+            let outcome = answer(&responder, case.intent, case.message, case.email, now);
             outcome.situation().map(str::to_owned)
         })
         .collect();
@@ -113,12 +114,7 @@ fn golden_replies() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
         for case in DEMO_CASES {
-            let outcome = block_on(responder.respond_to(
-                Prediction::certain(case.intent),
-                case.message,
-                &customer(case.email),
-                now,
-            ));
+            let outcome = answer(&responder, case.intent, case.message, case.email, now);
             let name = format!(
                 "{}-{}-{}",
                 case.email.unwrap_or("anonymous").split('@').next().unwrap(),
@@ -210,12 +206,13 @@ fn platform_failures_hand_off_with_the_error_kind() {
             Intent::MissingItem,
             Intent::Cancel,
         ] {
-            let outcome = block_on(responder.respond_to(
-                Prediction::certain(intent),
+            let outcome = answer(
+                &responder,
+                intent,
                 "where is my order",
-                &customer(Some("jane@example.com")),
+                Some("jane@example.com"),
                 now,
-            ));
+            );
             match outcome.handoff_reason() {
                 Some(HandoffReason::AdapterFailure { kind, .. }) => assert_eq!(*kind, error.kind()),
                 other => panic!("{intent} with {error}: expected adapter failure, got {other:?}"),
@@ -249,12 +246,13 @@ fn carrier_failures_hand_off_and_keep_the_order_facts() {
             Policy::load(&common::root().join("examples/demo-shop/deskbot.toml")).unwrap(),
             templates(),
         );
-        let outcome = block_on(responder.respond_to(
-            Prediction::certain(Intent::Tracking),
+        let outcome = answer(
+            &responder,
+            Intent::Tracking,
             "where is my dress",
-            &customer(Some("jane@example.com")),
+            Some("jane@example.com"),
             now,
-        ));
+        );
         match &outcome {
             Outcome::Handoff {
                 reason: HandoffReason::AdapterFailure { kind, .. },
@@ -288,12 +286,13 @@ fn perform_mode_cancels_through_the_platform() {
         policy,
         templates(),
     );
-    let outcome = block_on(responder.respond_to(
-        Prediction::certain(Intent::Cancel),
+    let outcome = answer(
+        &responder,
+        Intent::Cancel,
         "cancel my order",
-        &customer(Some("omar@example.com")),
+        Some("omar@example.com"),
         now,
-    ));
+    );
     assert_eq!(outcome.situation(), Some("cancel/cancelled"), "{outcome:?}");
     let order = block_on(async {
         use deskbot::adapters::OrderPlatform;
@@ -301,12 +300,13 @@ fn perform_mode_cancels_through_the_platform() {
     });
     assert_eq!(order.cancelled_at, Some(now), "the platform cancelled it");
     // Asking again: already cancelled.
-    let again = block_on(responder.respond_to(
-        Prediction::certain(Intent::Cancel),
+    let again = answer(
+        &responder,
+        Intent::Cancel,
         "cancel my order",
-        &customer(Some("omar@example.com")),
+        Some("omar@example.com"),
         now,
-    ));
+    );
     assert_eq!(again.situation(), Some("cancel/already_cancelled"));
 }
 
@@ -325,12 +325,13 @@ fn several_orders_hand_off_when_the_policy_says_so() {
         policy,
         templates(),
     );
-    let outcome = block_on(responder.respond_to(
-        Prediction::certain(Intent::Tracking),
+    let outcome = answer(
+        &responder,
+        Intent::Tracking,
         "where is my order",
-        &customer(Some("ana@example.com")),
+        Some("ana@example.com"),
         now,
-    ));
+    );
     match outcome.handoff_reason() {
         Some(HandoffReason::SeveralOrders { order_numbers }) => {
             assert_eq!(order_numbers, &["1010", "1009"])
@@ -365,12 +366,13 @@ fn a_template_that_uses_an_unknown_fact_hands_off() {
         shop.policy,
         Templates::load(dir.path()).unwrap(),
     );
-    let outcome = block_on(responder.respond_to(
-        Prediction::certain(Intent::Tracking),
+    let outcome = answer(
+        &responder,
+        Intent::Tracking,
         "where is my dress",
-        &customer(Some("jane@example.com")),
+        Some("jane@example.com"),
         now,
-    ));
+    );
     match outcome.handoff_reason() {
         Some(HandoffReason::TemplateFailed { template, .. }) => {
             assert_eq!(template, "tracking/in_transit")
@@ -477,12 +479,7 @@ fn outcomes_are_delivered_to_the_help_desk() {
         ("t-3", "omar@example.com", Intent::Cancel, "cancel my order"),
     ];
     for (ticket, email, intent, message) in cases {
-        let outcome = block_on(responder.respond_to(
-            Prediction::certain(intent),
-            message,
-            &customer(Some(email)),
-            now,
-        ));
+        let outcome = answer(&responder, intent, message, Some(email), now);
         block_on(outcome.deliver(&desk, ticket, Some("Tier 2"))).unwrap();
     }
     let actions = desk.actions();
@@ -512,12 +509,13 @@ fn outcomes_are_delivered_to_the_help_desk() {
     );
     assert_eq!(actions.len(), 4);
     let missing = block_on(
-        block_on(responder.respond_to(
-            Prediction::certain(Intent::Tracking),
+        answer(
+            &responder,
+            Intent::Tracking,
             "x",
-            &customer(Some("jane@example.com")),
+            Some("jane@example.com"),
             now,
-        ))
+        )
         .deliver(&desk, "no-such-ticket", None),
     );
     assert!(matches!(missing, Err(AdapterError::NotFound { .. })));
