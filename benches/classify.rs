@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
-use deskbot::dataset::Dataset;
+use deskbot::classify::dataset::Dataset;
 use deskbot::IntentModel;
 
 const MODEL: &str = "models/intent-model.json";

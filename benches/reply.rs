@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use deskbot::demo::DemoShop;
+use deskbot::respond::demo::DemoShop;
 use deskbot::respond::Templates;
 use deskbot::{Customer, IntentModel, Responder};
 

@@ -2,8 +2,8 @@
 //! does). Peak memory and the 200k run are measured by `benches/train_scale.sh`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use deskbot::dataset::Dataset;
-use deskbot::model::train::train;
+use deskbot::classify::dataset::Dataset;
+use deskbot::classify::model::train::train;
 use deskbot::TrainParams;
 
 #[path = "../examples/generate_corpus.rs"]

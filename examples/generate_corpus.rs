@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use deskbot::dataset::{Dataset, LabelledMessage};
+use deskbot::classify::dataset::{Dataset, LabelledMessage};
 
 /// `count` messages from pairs of `source` messages of the same intent.
 pub fn generate(source: &Dataset, count: usize) -> Vec<LabelledMessage> {

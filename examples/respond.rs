@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use deskbot::{demo::DemoShop, respond::Templates, Customer, IntentModel, Outcome, Responder};
+use deskbot::respond::{demo::DemoShop, Templates};
+use deskbot::{Customer, IntentModel, Outcome, Responder};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

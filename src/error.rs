@@ -6,22 +6,22 @@
 pub enum Error {
     /// A data file problem (with file and line).
     #[error(transparent)]
-    Data(#[from] crate::dataset::DataError),
+    Data(#[from] crate::classify::dataset::DataError),
     /// A setting out of range.
     #[error(transparent)]
-    Params(#[from] crate::model::params::ParamError),
+    Params(#[from] crate::classify::model::params::ParamError),
     /// A threshold out of range.
     #[error(transparent)]
-    Threshold(#[from] crate::decision::InvalidThreshold),
+    Threshold(#[from] crate::classify::decision::InvalidThreshold),
     /// A model file problem.
     #[error(transparent)]
-    ModelFile(#[from] crate::model::artifact::ModelFileError),
+    ModelFile(#[from] crate::classify::model::artifact::ModelFileError),
     /// Training failed.
     #[error(transparent)]
-    Training(#[from] crate::model::train::TrainError),
+    Training(#[from] crate::classify::model::train::TrainError),
     /// Re-tuning a model without calibration data.
     #[error(transparent)]
-    NothingToTune(#[from] crate::model::classifier::NothingToTune),
+    NothingToTune(#[from] crate::classify::model::classifier::NothingToTune),
 }
 
 /// `Result` with [`Error`].

@@ -3,11 +3,11 @@
 
 mod common;
 
-use deskbot::dataset::Dataset;
-use deskbot::model::train::train;
-use deskbot::model::{ClassWeight, TrainParams};
-use deskbot::text::{Analyzer, AnalyzerConfig};
-use deskbot::vectorizer::{Corpus, VectorizerConfig};
+use deskbot::classify::dataset::Dataset;
+use deskbot::classify::model::train::train;
+use deskbot::classify::model::{ClassWeight, TrainParams};
+use deskbot::classify::text::{Analyzer, AnalyzerConfig};
+use deskbot::classify::vectorizer::{Corpus, VectorizerConfig};
 use deskbot::{Decision, EscalationReason, Intent, IntentModel};
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
@@ -28,12 +28,12 @@ fn sparse_solver_agrees_with_linfa_logistic() {
     let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
     let alpha = 0.5;
 
-    let ours = deskbot::model::solver::fit_softmax(
+    let ours = deskbot::classify::model::solver::fit_softmax(
         &x,
         &labels,
         Intent::COUNT,
         &[1.0; Intent::COUNT],
-        deskbot::model::solver::SolverSettings {
+        deskbot::classify::model::solver::SolverSettings {
             alpha,
             max_iterations: 1000,
             gradient_tolerance: 1e-9,
@@ -73,7 +73,7 @@ fn sparse_solver_agrees_with_linfa_logistic() {
 }
 
 fn small_params() -> TrainParams {
-    TrainParams::default().tuning(Some(deskbot::model::TuningParams {
+    TrainParams::default().tuning(Some(deskbot::classify::model::TuningParams {
         folds: 3,
         target_precision: 0.9,
     }))

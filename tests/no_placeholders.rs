@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use deskbot::adapters::{MemoryCarrierTracker, MemoryOrderPlatform};
 use deskbot::carrier::Carrier;
-use deskbot::facts::{
+use deskbot::respond::facts::{
     Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Order,
     ReturnStatus, Tracking, TrackingEvent, TrackingStatus,
 };
-use deskbot::policy::Policy;
+use deskbot::respond::policy::Policy;
 use deskbot::respond::Templates;
 use deskbot::{Customer, Intent, IntentModel, Outcome, Prediction, Responder};
 use jiff::{SignedDuration, Timestamp};
@@ -187,7 +187,7 @@ fn build(story: &Story, now: Timestamp) -> (Order, Vec<Tracking>) {
             country: "US".to_owned(),
         }),
         fulfillments,
-        total: story.refunded.then(|| deskbot::facts::Money {
+        total: story.refunded.then(|| deskbot::respond::facts::Money {
             amount: "1234.5".to_owned(),
             currency: "USD".to_owned(),
         }),

@@ -7,10 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use deskbot::adapters::{AdapterError, MemoryCarrierTracker, MemoryOrderPlatform};
-use deskbot::demo::{outcome_label, DemoShop, DEMO_CASES};
-use deskbot::policy::Policy;
+use deskbot::respond::demo::{outcome_label, DemoShop, DEMO_CASES};
+use deskbot::respond::policy::Policy;
+use deskbot::respond::scripts::{HandoffReason, REPLY_SITUATIONS};
 use deskbot::respond::Templates;
-use deskbot::scripts::{HandoffReason, REPLY_SITUATIONS};
 use deskbot::{Customer, Intent, IntentModel, Outcome, Prediction, Responder};
 use jiff::Timestamp;
 
@@ -416,7 +416,7 @@ mod conformance {
         // Orders stored under reversed dates: the memory platform sorts correctly, so swap the
         // fixture's timestamps to make "newest first" observable as a failure of a broken
         // implementation that returns storage order.
-        struct StorageOrder(MemoryOrderPlatform, Vec<deskbot::facts::Order>);
+        struct StorageOrder(MemoryOrderPlatform, Vec<deskbot::respond::facts::Order>);
         #[async_trait::async_trait]
         impl deskbot::adapters::OrderPlatform for StorageOrder {
             fn name(&self) -> &str {
@@ -425,14 +425,14 @@ mod conformance {
             async fn order_by_number(
                 &self,
                 n: &str,
-            ) -> Result<deskbot::facts::Order, AdapterError> {
+            ) -> Result<deskbot::respond::facts::Order, AdapterError> {
                 self.0.order_by_number(n).await
             }
             async fn recent_orders_by_email(
                 &self,
                 email: &str,
                 limit: usize,
-            ) -> Result<Vec<deskbot::facts::Order>, AdapterError> {
+            ) -> Result<Vec<deskbot::respond::facts::Order>, AdapterError> {
                 let mut orders: Vec<_> = self
                     .1
                     .iter()
@@ -446,7 +446,7 @@ mod conformance {
                 &self,
                 n: &str,
                 at: Timestamp,
-            ) -> Result<deskbot::facts::Order, AdapterError> {
+            ) -> Result<deskbot::respond::facts::Order, AdapterError> {
                 self.0.cancel_order(n, at).await
             }
         }

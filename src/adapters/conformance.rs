@@ -15,7 +15,7 @@ use jiff::Timestamp;
 
 use super::{AdapterError, CarrierTracker, HandoffNote, HelpDesk, OrderPlatform};
 use crate::carrier::Carrier;
-use crate::facts::{
+use crate::respond::facts::{
     FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Order, Tracking,
     TrackingEvent, TrackingStatus,
 };

@@ -2,7 +2,7 @@
 //!
 //! One trait per family, each with an in-memory implementation and one shared conformance
 //! suite ([`conformance`]) that every implementation — in-memory or vendor HTTP — must pass.
-//! All of them speak the vocabulary of [`crate::facts`] and fail with [`AdapterError`].
+//! All of them speak the vocabulary of [`crate::respond::facts`] and fail with [`AdapterError`].
 
 pub mod carriers;
 pub mod conformance;

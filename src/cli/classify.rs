@@ -3,8 +3,8 @@
 use std::io::{BufWriter, Write};
 
 use anyhow::{bail, Context, Result};
-use deskbot::dataset::read_texts;
-use deskbot::model::{Explanation, Prediction};
+use deskbot::classify::dataset::read_texts;
+use deskbot::classify::model::{Explanation, Prediction};
 use deskbot::{Decision, IntentModel};
 
 use super::args::{ClassifyArgs, OutputFormat};

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use deskbot::dataset::Dataset;
-use deskbot::eval::{evaluate, ClassificationMetrics, EvalReport};
+use deskbot::classify::dataset::Dataset;
+use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport};
 use deskbot::Intent;
 
 use super::args::{EvalArgs, OutputFormat};
@@ -23,7 +23,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         OutputFormat::Text => write_report(&mut out, &report)?,
     }
     if let Some(dir) = &args.plot {
-        for path in deskbot::plot::write_charts(&report, dir)? {
+        for path in super::plot::write_charts(&report, dir)? {
             eprintln!("wrote {}", path.display());
         }
     }

@@ -4,6 +4,7 @@ pub mod args;
 mod carrier;
 mod classify;
 mod eval;
+mod plot;
 mod reply;
 mod train;
 mod tune;

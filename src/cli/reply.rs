@@ -6,9 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use deskbot::demo::{DemoShop, DEMO_CASES};
+use deskbot::respond::demo::{DemoShop, DEMO_CASES};
+use deskbot::respond::scripts::REPLY_SITUATIONS;
 use deskbot::respond::Templates;
-use deskbot::scripts::REPLY_SITUATIONS;
 use deskbot::{Customer, IntentModel, Outcome, Prediction, Responder};
 use jiff::Timestamp;
 
@@ -140,7 +140,8 @@ pub fn check_templates(args: CheckTemplatesArgs) -> Result<()> {
                 *rendered.entry(situation.clone()).or_default() += 1
             }
             Outcome::Handoff {
-                reason: deskbot::scripts::HandoffReason::TemplateFailed { template, detail },
+                reason:
+                    deskbot::respond::scripts::HandoffReason::TemplateFailed { template, detail },
                 ..
             } => failures.push(format!("{template}: {detail}")),
             Outcome::Handoff { .. } => {}

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use deskbot::dataset::Dataset;
-use deskbot::eval::evaluate;
-use deskbot::model::train::{train, TrainEvent};
-use deskbot::model::{ClassWeight, TrainParams, TuningParams};
-use deskbot::text::Language;
-use deskbot::vectorizer::CharNgrams;
+use deskbot::classify::dataset::Dataset;
+use deskbot::classify::eval::evaluate;
+use deskbot::classify::model::train::{train, TrainEvent};
+use deskbot::classify::model::{ClassWeight, TrainParams, TuningParams};
+use deskbot::classify::text::Language;
+use deskbot::classify::vectorizer::CharNgrams;
 use deskbot::{Intent, Thresholds};
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use deskbot::tune::TuningReport;
+use deskbot::classify::tune::TuningReport;
 
 use super::args::{OutputFormat, ThresholdArgs, TuneArgs};
 use super::{load_model, percent};

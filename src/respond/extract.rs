@@ -2,7 +2,7 @@
 //! wrote, and whether they say part of a parcel's contents is missing.
 
 use crate::carrier;
-use crate::text::mask::{is_email, trim_wrapping};
+use crate::classify::text::mask::{is_email, trim_wrapping};
 
 /// What the message itself tells us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

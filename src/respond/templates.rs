@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, Tera};
 
-use crate::scripts::{Situation, REPLY_SITUATIONS};
+use crate::respond::scripts::{Situation, REPLY_SITUATIONS};
 
 /// A template problem.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use deskbot::dataset::Dataset;
+use deskbot::classify::dataset::Dataset;
 
 /// The repository root.
 pub fn root() -> PathBuf {

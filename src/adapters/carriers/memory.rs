@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::CarrierTracker;
 use crate::adapters::AdapterError;
 use crate::carrier::{normalize, Carrier};
-use crate::facts::Tracking;
+use crate::respond::facts::Tracking;
 
 /// Tracking records in memory, for every carrier.
 #[derive(Debug, Default)]

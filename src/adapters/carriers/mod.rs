@@ -8,7 +8,7 @@ pub use memory::MemoryCarrierTracker;
 
 use super::AdapterError;
 use crate::carrier::Carrier;
-use crate::facts::Tracking;
+use crate::respond::facts::Tracking;
 
 /// Tracks shipments with one or more carriers.
 ///

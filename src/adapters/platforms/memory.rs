@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::OrderPlatform;
 use crate::adapters::{normalize_order_number, AdapterError};
-use crate::facts::{FulfillmentStatus, Order};
+use crate::respond::facts::{FulfillmentStatus, Order};
 
 /// Orders in memory. Optionally fails every call with a given error, to test handoffs.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ pub use memory::MemoryOrderPlatform;
 use jiff::Timestamp;
 
 use super::AdapterError;
-use crate::facts::Order;
+use crate::respond::facts::Order;
 
 /// Reads orders from a shop platform.
 ///

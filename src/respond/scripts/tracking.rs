@@ -4,8 +4,8 @@ use jiff::SignedDuration;
 use serde_json::json;
 
 use super::{impossible_date, policy_handoff, ScriptInput, ScriptResult, Shipment, Situation};
-use crate::facts::TrackingStatus;
-use crate::policy::add_business_days;
+use crate::respond::facts::TrackingStatus;
+use crate::respond::policy::add_business_days;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(handoff) = input.cancelled_or_contradictory() {

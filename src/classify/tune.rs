@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::Thresholds;
-use crate::intent::Intent;
+use crate::classify::decision::Thresholds;
+use crate::classify::intent::Intent;
 
 /// One cross-validated prediction, kept in the model file so `deskbot tune` can re-tune without
 /// the training data.

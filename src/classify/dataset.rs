@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::intent::Intent;
+use crate::classify::intent::Intent;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -78,7 +78,7 @@ pub enum DataError {
         /// Where.
         location: Location,
         /// Which label.
-        source: crate::intent::UnknownIntent,
+        source: crate::classify::intent::UnknownIntent,
     },
     /// The same message appears under two different intents.
     #[error("the same text is labelled `{first_intent}` at {first} and `{second_intent}` at {second}: {text:?}")]

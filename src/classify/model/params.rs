@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{InvalidThreshold, Thresholds};
-use crate::text::{AnalyzerConfig, Language};
-use crate::vectorizer::{CharNgrams, VectorizerConfig};
+use crate::classify::decision::{InvalidThreshold, Thresholds};
+use crate::classify::text::{AnalyzerConfig, Language};
+use crate::classify::vectorizer::{CharNgrams, VectorizerConfig};
 
 /// How rows of each class weigh in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::intent::Intent;
+use crate::classify::intent::Intent;
 
 /// A probability for one intent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

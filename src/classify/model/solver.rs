@@ -19,7 +19,7 @@ use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 use rayon::prelude::*;
 
-use crate::sparse::SparseRows;
+use crate::classify::sparse::SparseRows;
 
 /// Rows per chunk below which splitting the pass is not worth a task.
 const MIN_CHUNK_ROWS: usize = 512;

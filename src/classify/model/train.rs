@@ -3,17 +3,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::dataset::Dataset;
-use crate::eval::ClassificationMetrics;
-use crate::intent::Intent;
-use crate::model::artifact::{CrossValidationSummary, TrainingMetadata, TuningSummary};
-use crate::model::classifier::IntentModel;
-use crate::model::params::{ClassWeight, ValidTrainParams};
-use crate::model::solver::{fit_softmax, SoftmaxFit, SolverError, SolverSettings};
-use crate::sparse::SparseRows;
-use crate::text::Analyzer;
-use crate::tune::{tune_thresholds, CalibrationPoint, TuningReport};
-use crate::vectorizer::Corpus;
+use crate::classify::dataset::Dataset;
+use crate::classify::eval::ClassificationMetrics;
+use crate::classify::intent::Intent;
+use crate::classify::model::artifact::{CrossValidationSummary, TrainingMetadata, TuningSummary};
+use crate::classify::model::classifier::IntentModel;
+use crate::classify::model::params::{ClassWeight, ValidTrainParams};
+use crate::classify::model::solver::{fit_softmax, SoftmaxFit, SolverError, SolverSettings};
+use crate::classify::sparse::SparseRows;
+use crate::classify::text::Analyzer;
+use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
+use crate::classify::vectorizer::Corpus;
 
 /// Progress reported while training.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::sparse::SparseRows;
-use crate::text::{Analyzer, AnalyzerConfig, Placeholder, Token};
+use crate::classify::sparse::SparseRows;
+use crate::classify::text::{Analyzer, AnalyzerConfig, Placeholder, Token};
 
 /// Marks "no term" in the low half of a feature key, making the key a unigram.
 const NO_TERM: u32 = u32::MAX;

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::Thresholds;
-use crate::intent::Intent;
-use crate::model::params::TrainParams;
-use crate::tune::CalibrationPoint;
+use crate::classify::decision::Thresholds;
+use crate::classify::intent::Intent;
+use crate::classify::model::params::TrainParams;
+use crate::classify::tune::CalibrationPoint;
 
 /// The `format` field every model file carries.
 pub const MODEL_FORMAT: &str = "deskbot-intent-model";

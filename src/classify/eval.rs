@@ -7,11 +7,11 @@ use linfa::metrics::ToConfusionMatrix;
 use ndarray::Array1;
 use serde::Serialize;
 
-use crate::dataset::Dataset;
-use crate::decision::Thresholds;
-use crate::intent::Intent;
-use crate::model::IntentModel;
-use crate::tune::{automation_stats, AutomationStats, CalibrationPoint};
+use crate::classify::dataset::Dataset;
+use crate::classify::decision::Thresholds;
+use crate::classify::intent::Intent;
+use crate::classify::model::IntentModel;
+use crate::classify::tune::{automation_stats, AutomationStats, CalibrationPoint};
 
 /// Precision, recall and F1 of one intent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

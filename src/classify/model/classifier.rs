@@ -6,14 +6,14 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::decision::{Decision, IntentScore, InvalidThreshold, Thresholds};
-use crate::intent::Intent;
-use crate::model::artifact::{
+use crate::classify::decision::{Decision, IntentScore, InvalidThreshold, Thresholds};
+use crate::classify::intent::Intent;
+use crate::classify::model::artifact::{
     ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT, MODEL_FORMAT_VERSION,
 };
-use crate::model::solver::LinearSoftmax;
-use crate::tune::{tune_thresholds, CalibrationPoint, TuningReport};
-use crate::vectorizer::{Scratch, TfidfVectorizer};
+use crate::classify::model::solver::LinearSoftmax;
+use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
+use crate::classify::vectorizer::{Scratch, TfidfVectorizer};
 
 thread_local! {
     // One set of buffers per thread: classify allocates nothing once warm.

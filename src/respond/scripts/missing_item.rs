@@ -4,7 +4,7 @@ use jiff::ToSpan;
 use serde_json::json;
 
 use super::{impossible_date, policy_handoff, tracking, ScriptInput, ScriptResult, Situation};
-use crate::facts::TrackingStatus;
+use crate::respond::facts::TrackingStatus;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     let order = input.order;

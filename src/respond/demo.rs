@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::adapters::{AdapterError, MemoryCarrierTracker, MemoryOrderPlatform};
-use crate::facts::{Order, Tracking};
-use crate::policy::{Policy, PolicyError};
+use crate::respond::facts::{Order, Tracking};
+use crate::respond::policy::{Policy, PolicyError};
 
 /// Where the demo shop lives, relative to the repository root.
 pub const DEMO_SHOP_DIR: &str = "examples/demo-shop";
@@ -353,7 +353,7 @@ pub fn outcome_label(outcome: &crate::Outcome) -> String {
     match outcome {
         crate::Outcome::Reply { situation, .. } => situation.clone(),
         crate::Outcome::Handoff { reason, .. } => match reason {
-            crate::scripts::HandoffReason::PolicyRequiresHuman { rule, .. } => {
+            crate::respond::scripts::HandoffReason::PolicyRequiresHuman { rule, .. } => {
                 format!("handoff/{}/{rule}", reason.code())
             }
             other => format!("handoff/{}", other.code()),

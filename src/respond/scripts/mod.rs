@@ -15,10 +15,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::facts::{Fulfillment, Order, Tracking, TrackingStatus};
-use crate::intent::Intent;
-use crate::policy::Policy;
+use crate::classify::intent::Intent;
 use crate::respond::extract::MessageFacts;
+use crate::respond::facts::{Fulfillment, Order, Tracking, TrackingStatus};
+use crate::respond::policy::Policy;
 
 /// A reply situation: which template, and the variables it gets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -179,9 +179,9 @@ impl HandoffReason {
     }
 }
 
-impl From<crate::decision::EscalationReason> for HandoffReason {
-    fn from(reason: crate::decision::EscalationReason) -> Self {
-        use crate::decision::EscalationReason;
+impl From<crate::classify::decision::EscalationReason> for HandoffReason {
+    fn from(reason: crate::classify::decision::EscalationReason) -> Self {
+        use crate::classify::decision::EscalationReason;
         match reason {
             EscalationReason::EmptyMessage => HandoffReason::EmptyMessage,
             EscalationReason::OutOfScope => HandoffReason::OutOfScope,

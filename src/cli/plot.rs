@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-use crate::eval::EvalReport;
-use crate::intent::Intent;
+use deskbot::classify::eval::EvalReport;
+use deskbot::classify::intent::Intent;
 
 /// A chart could not be drawn or written.
 #[derive(Debug, thiserror::Error)]

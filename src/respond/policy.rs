@@ -403,7 +403,7 @@ impl Policy {
     /// Writes `money` for a customer: `$1,234.50`, `£12.00`, `€8.99`; a currency whose symbol
     /// would be ambiguous in this locale gets a prefix (`US$` in en-GB, `CA$` in en-US). `None`
     /// when the amount is not a decimal number, so a malformed fact is never shown.
-    pub fn format_money(&self, money: &crate::facts::Money) -> Option<String> {
+    pub fn format_money(&self, money: &crate::respond::facts::Money) -> Option<String> {
         let amount = money.amount.trim();
         let (negative, digits) = match amount.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -484,7 +484,7 @@ pub fn add_business_days(date: Date, days: u32) -> Option<Date> {
 mod tests {
     use super::*;
 
-    const DEMO: &str = include_str!("../examples/demo-shop/deskbot.toml");
+    const DEMO: &str = include_str!("../../examples/demo-shop/deskbot.toml");
 
     fn demo() -> Policy {
         Policy::from_toml(Path::new("deskbot.toml"), DEMO).unwrap()
@@ -502,7 +502,7 @@ mod tests {
 
     #[test]
     fn money_follows_locale_and_rejects_malformed_amounts() {
-        use crate::facts::Money;
+        use crate::respond::facts::Money;
         let money = |amount: &str, currency: &str| Money {
             amount: amount.into(),
             currency: currency.into(),

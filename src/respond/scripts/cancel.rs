@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::{policy_handoff, PlatformAction, ScriptInput, ScriptResult, Situation};
-use crate::facts::FinancialStatus;
-use crate::policy::CancelMode;
+use crate::respond::facts::FinancialStatus;
+use crate::respond::policy::CancelMode;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     let order = input.order;

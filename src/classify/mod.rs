@@ -1,0 +1,14 @@
+//! The classify half: text → analysis → TF-IDF → multinomial logistic regression → a probability
+//! per intent → automate or escalate, plus training, tuning and evaluation.
+//!
+//! No async, no HTTP, no templates: this builds with `default-features = false`.
+
+pub mod dataset;
+pub mod decision;
+pub mod eval;
+pub mod intent;
+pub mod model;
+pub mod sparse;
+pub mod text;
+pub mod tune;
+pub mod vectorizer;

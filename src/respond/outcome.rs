@@ -1,0 +1,199 @@
+//! What deskbot does with a message: reply or hand off, with every fact gathered, and how an
+//! outcome is put on a help-desk ticket.
+
+use serde::Serialize;
+
+use crate::adapters::{AdapterError, HandoffNote, HelpDesk};
+use crate::classify::intent::Intent;
+use crate::respond::facts::Order;
+use crate::respond::policy::Policy;
+use crate::respond::scripts::{HandoffReason, Shipment};
+use jiff::Timestamp;
+
+/// Who wrote the message, as far as the channel knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Customer {
+    /// The sender's e-mail address, if the channel provides one. When set, an order number in the
+    /// message must belong to this address before its facts are shared.
+    pub email: Option<String>,
+}
+
+/// Every fact gathered while handling one message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Facts {
+    /// What the message itself said.
+    pub order_numbers_in_message: Vec<String>,
+    /// Tracking numbers in the message.
+    pub tracking_numbers_in_message: Vec<String>,
+    /// The e-mail used to look orders up.
+    pub email: Option<String>,
+    /// Orders fetched.
+    pub orders: Vec<Order>,
+    /// The order the reply is about.
+    pub order_number: Option<String>,
+    /// Its shipments with carrier tracking.
+    pub shipments: Vec<Shipment>,
+}
+
+/// What deskbot does with a message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Send this reply.
+    Reply {
+        /// The reply text.
+        text: String,
+        /// The intent answered.
+        intent: Intent,
+        /// Classifier confidence.
+        confidence: f64,
+        /// `group/name` of the situation.
+        situation: String,
+        /// Something a person must still do (e.g. cancel the order), if anything.
+        follow_up: Option<String>,
+        /// The facts the reply rests on.
+        facts: Facts,
+    },
+    /// Hand to a human.
+    Handoff {
+        /// Why.
+        reason: HandoffReason,
+        /// The intent as classified.
+        intent: Intent,
+        /// Classifier confidence.
+        confidence: f64,
+        /// An internal note for the person taking over.
+        note: String,
+        /// Every fact gathered before handing off.
+        facts: Facts,
+    },
+}
+
+impl Outcome {
+    /// The reply text, if this is a reply.
+    pub fn reply_text(&self) -> Option<&str> {
+        match self {
+            Outcome::Reply { text, .. } => Some(text),
+            Outcome::Handoff { .. } => None,
+        }
+    }
+
+    /// The handoff reason, if handed off.
+    pub fn handoff_reason(&self) -> Option<&HandoffReason> {
+        match self {
+            Outcome::Reply { .. } => None,
+            Outcome::Handoff { reason, .. } => Some(reason),
+        }
+    }
+
+    /// `group/name` of the reply situation, if a reply.
+    pub fn situation(&self) -> Option<&str> {
+        match self {
+            Outcome::Reply { situation, .. } => Some(situation),
+            Outcome::Handoff { .. } => None,
+        }
+    }
+
+    /// Puts this outcome on a help-desk ticket: a reply is posted publicly (plus an internal
+    /// note when a person still has something to do); a handoff becomes an internal note tagged
+    /// `deskbot` and `deskbot-<reason>`, routed to `group` if given.
+    pub async fn deliver(
+        &self,
+        desk: &dyn HelpDesk,
+        ticket: &str,
+        group: Option<&str>,
+    ) -> Result<(), AdapterError> {
+        let note = |internal_note: String, tag: String| HandoffNote {
+            internal_note,
+            tags: vec!["deskbot".to_owned(), tag],
+            group: group.map(str::to_owned),
+        };
+        match self {
+            Outcome::Reply {
+                text, follow_up, ..
+            } => {
+                desk.post_public_reply(ticket, text).await?;
+                if let Some(task) = follow_up {
+                    let internal = format!("deskbot replied to the customer. Still to do: {task}");
+                    desk.hand_off(ticket, &note(internal, "deskbot-follow-up".to_owned()))
+                        .await?;
+                }
+                Ok(())
+            }
+            Outcome::Handoff {
+                reason, note: text, ..
+            } => {
+                desk.hand_off(
+                    ticket,
+                    &note(text.clone(), format!("deskbot-{}", reason.code())),
+                )
+                .await
+            }
+        }
+    }
+}
+
+/// The internal note a person reads when taking over.
+pub(crate) fn handoff_note(
+    reason: &HandoffReason,
+    intent: Intent,
+    confidence: f64,
+    facts: &Facts,
+    policy: &Policy,
+    now: Timestamp,
+) -> String {
+    let today = policy.local_date(now);
+    let mut note = format!(
+        "deskbot handed this over: {reason}.\nClassified as {intent} ({:.0}% confident).\n",
+        confidence * 100.0
+    );
+    if let Some(email) = &facts.email {
+        note.push_str(&format!("Customer e-mail: {email}\n"));
+    }
+    if !facts.order_numbers_in_message.is_empty() {
+        note.push_str(&format!(
+            "Order numbers in the message: #{}\n",
+            facts.order_numbers_in_message.join(", #")
+        ));
+    }
+    for order in &facts.orders {
+        note.push_str(&format!(
+            "Order #{} placed {}: {:?}, {:?}{}; items: {}\n",
+            order.number,
+            policy.format_date(policy.local_date(order.created_at), today),
+            order.financial_status,
+            order.fulfillment_status,
+            order
+                .cancelled_at
+                .map(|c| format!(
+                    ", cancelled {}",
+                    policy.format_date(policy.local_date(c), today)
+                ))
+                .unwrap_or_default(),
+            order.describe_items()
+        ));
+    }
+    for shipment in &facts.shipments {
+        let tracking = &shipment.tracking;
+        note.push_str(&format!(
+            "Shipment {} {}: {}{}\n",
+            tracking.carrier.display_name(),
+            tracking.number,
+            tracking.status.describe(),
+            tracking
+                .latest_event
+                .as_ref()
+                .map(|e| format!(
+                    " (latest: {} {}{})",
+                    policy.format_date(policy.local_date(e.time), today),
+                    e.description,
+                    e.place
+                        .as_ref()
+                        .map(|p| format!(", {p}"))
+                        .unwrap_or_default()
+                ))
+                .unwrap_or_default()
+        ));
+    }
+    note
+}
