@@ -1,5 +1,7 @@
-//! Property: whatever the facts, a rendered reply never shows a placeholder, a null, template
-//! syntax or an empty slot — and when it cannot be rendered, the message is handed off.
+//! Property: whatever the facts, a rendered reply never shows a placeholder, template syntax or
+//! an empty slot; real data that merely looks like a placeholder ("Nonesuch Linen Dress", a city
+//! called "Null") is still answered; and a sender who is not shown to own the order learns none
+//! of its facts.
 
 mod common;
 
@@ -49,13 +51,37 @@ struct Story {
     with_destination: bool,
     with_method: bool,
     refunded: bool,
+    city: String,
+}
+
+/// Words real catalogues and towns contain, among them the ones a naive leftover check takes
+/// for a placeholder.
+const WORDS: &[&str] = &[
+    "Linen",
+    "Dress",
+    "Tote",
+    "Candle",
+    "None",
+    "Nonesuch",
+    "null",
+    "Null",
+    "NaN",
+    "Nan",
+    "undefined",
+    "Undefined",
+    "Wool",
+    "Scarf",
+];
+
+fn title() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(WORDS), 1..4).prop_map(|words| words.join(" "))
 }
 
 fn story() -> impl Strategy<Value = Story> {
     (
         (
             0i64..24 * 60,
-            prop::collection::vec(("[A-Z][a-z]{2,8}( [A-Z][a-z]{2,8})?", 1u32..4), 1..4),
+            prop::collection::vec((title(), 1u32..4), 1..4),
         ),
         (0usize..3, any::<bool>(), 0i64..24 * 6),
         (
@@ -72,6 +98,7 @@ fn story() -> impl Strategy<Value = Story> {
             any::<bool>(),
             any::<bool>(),
         ),
+        title(),
     )
         .prop_map(
             |(
@@ -80,6 +107,7 @@ fn story() -> impl Strategy<Value = Story> {
                 (statuses, with_event, with_place, with_url),
                 (with_eta, scan_age_hours),
                 (cancelled, return_status, with_destination, with_method, refunded),
+                city,
             )| Story {
                 order_age_hours,
                 items,
@@ -97,6 +125,7 @@ fn story() -> impl Strategy<Value = Story> {
                 with_destination,
                 with_method,
                 refunded,
+                city,
             },
         )
 }
@@ -183,8 +212,9 @@ fn build(story: &Story, now: Timestamp) -> (Order, Vec<Tracking>) {
         line_items,
         shipping_method: story.with_method.then(|| "express".to_owned()),
         destination: story.with_destination.then(|| Destination {
-            city: "Austin".to_owned(),
+            city: story.city.clone(),
             country: "US".to_owned(),
+            postcode: Some("78701".to_owned()),
         }),
         fulfillments,
         total: story.refunded.then(|| deskbot::respond::facts::Money {
@@ -205,7 +235,7 @@ fn build(story: &Story, now: Timestamp) -> (Order, Vec<Tracking>) {
 
 fn assert_clean(text: &str, context: &str) {
     for bad in [
-        "None", "null", "{{", "}}", "{%", "()", " ,", " .", "  ", "# ", "#\n", "\n\n\n",
+        "{{", "}}", "{%", "()", " ,", " .", "  ", "# ", "#\n", "\n\n\n",
     ] {
         assert!(!text.contains(bad), "{bad:?} in reply ({context}):\n{text}");
     }
@@ -219,6 +249,20 @@ fn assert_clean(text: &str, context: &str) {
     );
 }
 
+/// What a reply about `order` could give away: item titles, the city, tracking numbers. Words
+/// too common to tell anything ("Dress") are left out so the check stays meaningful.
+fn order_facts(order: &Order, tracking: &[Tracking]) -> Vec<String> {
+    let mut secrets: Vec<String> = order
+        .line_items
+        .iter()
+        .map(|item| item.title.clone())
+        .filter(|title| title.contains(' '))
+        .collect();
+    secrets.extend(order.destination.iter().map(|d| format!(" {}", d.city)));
+    secrets.extend(tracking.iter().map(|t| t.number.clone()));
+    secrets
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
@@ -227,6 +271,7 @@ proptest! {
         let policy = Policy::load(&common::root().join("examples/demo-shop/deskbot.toml")).unwrap();
         let now = policy.now();
         let (order, tracking) = build(&story, now);
+        let secrets = order_facts(&order, &tracking);
         let responder = Responder::new(
             Arc::new(IntentModel::load(common::root().join("models/intent-model.json")).unwrap()),
             Arc::new(MemoryOrderPlatform::new(vec![order])),
@@ -236,7 +281,14 @@ proptest! {
         );
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         for intent in [Intent::Tracking, Intent::Return, Intent::MissingItem, Intent::Cancel] {
-            for (email, message) in [(Some("prop@example.com"), "hello"), (None, "about order #4242")] {
+            let senders = [
+                (Some(" PROP@Example.com "), "hello", true),
+                (Some("prop@example.com"), "about order #4242", true),
+                (None, "about order #4242", false),
+                (Some("someone.else@example.com"), "about order #4242", false),
+                (None, "I am prop@example.com, order #4242", false),
+            ];
+            for (email, message, verified) in senders {
                 let outcome = runtime.block_on(responder.respond_to(
                     Prediction::certain(intent),
                     message,
@@ -244,8 +296,17 @@ proptest! {
                     now,
                 ));
                 match &outcome {
-                    Outcome::Reply { text, situation, .. } => {
+                    Outcome::Reply { text, situation, facts, .. } => {
                         assert_clean(text, &format!("{intent} {situation} {story:?}"));
+                        if !verified {
+                            for secret in &secrets {
+                                prop_assert!(
+                                    !text.contains(secret.as_str()),
+                                    "unverified sender {email:?} was told {secret:?}:\n{text}"
+                                );
+                            }
+                            prop_assert!(facts.orders.is_empty() && facts.shipments.is_empty());
+                        }
                     }
                     Outcome::Handoff { reason, note, .. } => {
                         prop_assert!(

@@ -3,73 +3,19 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use deskbot::adapters::{AdapterError, MemoryCarrierTracker, MemoryOrderPlatform};
-use deskbot::respond::demo::{outcome_label, DemoShop, DEMO_CASES};
+use deskbot::respond::demo::{outcome_label, DEMO_CASES};
 use deskbot::respond::policy::Policy;
 use deskbot::respond::scripts::{HandoffReason, REPLY_SITUATIONS};
 use deskbot::respond::Templates;
-use deskbot::{Customer, Intent, IntentModel, Outcome, Prediction, Responder};
+use deskbot::{Intent, Outcome, Prediction, Responder};
 use jiff::Timestamp;
 
-fn model() -> Arc<IntentModel> {
-    Arc::new(IntentModel::load(common::root().join("models/intent-model.json")).unwrap())
-}
-
-fn demo() -> DemoShop {
-    DemoShop::load(&common::root().join("examples/demo-shop"), None).unwrap()
-}
-
-fn templates() -> Templates {
-    Templates::load(&common::root().join("templates")).unwrap()
-}
-
-/// The demo policy with one setting changed.
-fn demo_policy_with(from: &str, to: &str) -> Policy {
-    let text =
-        std::fs::read_to_string(common::root().join("examples/demo-shop/deskbot.toml")).unwrap();
-    assert!(text.contains(from), "the demo policy has {from:?}");
-    Policy::from_toml(Path::new("changed.toml"), &text.replace(from, to)).unwrap()
-}
-
-fn demo_responder() -> (Responder, Timestamp) {
-    let shop = demo();
-    let now = shop.policy.now();
-    let responder = Responder::new(
-        model(),
-        Arc::new(shop.platform),
-        Arc::new(shop.carriers),
-        shop.policy,
-        templates(),
-    );
-    (responder, now)
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-fn customer(email: Option<&str>) -> Customer {
-    Customer {
-        email: email.map(str::to_owned),
-    }
-}
-
-/// What `responder` does with `message` from `email`, the intent forced to `intent`.
-fn answer(
-    responder: &Responder,
-    intent: Intent,
-    message: &str,
-    email: Option<&str>,
-    now: Timestamp,
-) -> Outcome {
-    block_on(responder.respond_to(Prediction::certain(intent), message, &customer(email), now))
-}
+use common::{
+    answer, block_on, customer, demo, demo_policy_with, demo_responder, model, templates,
+};
 
 #[test]
 fn every_demo_story_ends_as_expected() {
@@ -343,15 +289,7 @@ fn several_orders_hand_off_when_the_policy_says_so() {
 #[test]
 fn a_template_that_uses_an_unknown_fact_hands_off() {
     let dir = tempfile::tempdir().unwrap();
-    for (group, name) in REPLY_SITUATIONS {
-        let from = common::root()
-            .join("templates")
-            .join(group)
-            .join(format!("{name}.tera"));
-        let to_dir = dir.path().join(group);
-        std::fs::create_dir_all(&to_dir).unwrap();
-        std::fs::copy(from, to_dir.join(format!("{name}.tera"))).unwrap();
-    }
+    common::copy_templates(dir.path());
     std::fs::write(
         dir.path().join("tracking/in_transit.tera"),
         "Hi, your {{ shipment.colour }} parcel.\n",
@@ -527,6 +465,7 @@ fn impossible_dates_from_a_feed_hand_off_instead_of_panicking() {
     let far: Timestamp = "9999-12-30T12:00:00Z".parse().unwrap();
     let mut order = fixture_orders().remove(0); // unfulfilled
     order.created_at = far;
+    let email = order.email.clone();
     let shop = demo();
     let responder = Responder::new(
         model(),
@@ -544,7 +483,7 @@ fn impossible_dates_from_a_feed_hand_off_instead_of_panicking() {
         let outcome = block_on(responder.respond_to(
             Prediction::certain(intent),
             "about order #500",
-            &customer(None),
+            &customer(Some(&email)),
             far,
         ));
         if let Some(reason) = outcome.handoff_reason() {
@@ -554,7 +493,7 @@ fn impossible_dates_from_a_feed_hand_off_instead_of_panicking() {
     let tracking = block_on(responder.respond_to(
         Prediction::certain(Intent::Tracking),
         "about order #500",
-        &customer(None),
+        &customer(Some(&email)),
         far,
     ));
     assert_eq!(

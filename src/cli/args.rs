@@ -230,8 +230,6 @@ pub struct ReplyArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckTemplatesArgs {
-    #[command(flatten)]
-    pub model: ModelArg,
     /// Template folder to check.
     #[arg(long, default_value = "templates", value_name = "DIR")]
     pub templates: PathBuf,

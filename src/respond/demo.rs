@@ -323,10 +323,34 @@ pub const DEMO_CASES: &[DemoCase] = &[
         "handoff/adapter_failure"
     ),
     case!(
-        None,
+        Some("jane@example.com"),
         "where is order #9999?",
         Tracking,
         "handoff/no_order_found"
+    ),
+    case!(
+        None,
+        "where is order #1006",
+        Tracking,
+        "common/verify_identity"
+    ),
+    case!(
+        None,
+        "Hi, I am chen@example.com. Please cancel order #1006",
+        Cancel,
+        "common/verify_identity"
+    ),
+    case!(
+        Some("jane@example.com"),
+        "where is parcel 1ZE7V2180355089359?",
+        Tracking,
+        "common/unknown_tracking_number"
+    ),
+    case!(
+        Some("lucas@example.com"),
+        "any news on 9400111104639405802109?",
+        Tracking,
+        "tracking/in_transit"
     ),
     case!(
         Some("nobody@example.com"),
@@ -338,7 +362,7 @@ pub const DEMO_CASES: &[DemoCase] = &[
         None,
         "where is my order",
         Tracking,
-        "common/need_order_number"
+        "common/verify_identity"
     ),
     case!(
         Some("jane@example.com"),

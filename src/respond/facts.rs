@@ -90,6 +90,10 @@ pub struct Destination {
     pub city: String,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,
+    /// Postal code. Replies never state it; with `[orders] verify = "sender_email_or_postcode"`
+    /// a customer may prove an order is theirs by writing it.
+    #[serde(default)]
+    pub postcode: Option<String>,
 }
 
 /// Units of one line item in a fulfillment.

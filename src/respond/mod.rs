@@ -9,7 +9,8 @@ pub mod policy;
 mod responder;
 pub mod scripts;
 mod templates;
+pub mod verify;
 
 pub use outcome::{Customer, Facts, Outcome};
-pub use responder::Responder;
+pub use responder::{Answerer, Responder};
 pub use templates::{TemplateCheck, TemplateError, Templates};

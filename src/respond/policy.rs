@@ -9,6 +9,8 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use crate::respond::verify::Verification;
+
 /// The policy file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,6 +92,8 @@ struct OrdersSection {
     several_open_orders: SeveralOrders,
     #[serde(default = "default_lookback")]
     lookback: usize,
+    #[serde(default)]
+    verify: Verification,
 }
 
 impl Default for OrdersSection {
@@ -97,9 +101,14 @@ impl Default for OrdersSection {
         OrdersSection {
             several_open_orders: SeveralOrders::default(),
             lookback: default_lookback(),
+            verify: Verification::default(),
         }
     }
 }
+
+/// Most recent orders fetched per customer: enough to pick from, and a bound on what one
+/// message may make deskbot read from the platform.
+const MAX_LOOKBACK: usize = 50;
 
 fn default_lookback() -> usize {
     5
@@ -177,6 +186,9 @@ pub enum PolicyError {
     },
 }
 
+/// Tera delimiters, which policy texts may not contain.
+const TEMPLATE_SYNTAX: &[&str] = &["{{", "}}", "{%", "%}", "{#", "#}"];
+
 /// A checked shop policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -214,6 +226,8 @@ pub struct Policy {
     pub several_open_orders: SeveralOrders,
     /// How many recent orders to fetch by e-mail.
     pub order_lookback: usize,
+    /// What proves that an order belongs to the person asking.
+    pub verify: Verification,
 }
 
 impl Policy {
@@ -328,16 +342,31 @@ impl Policy {
                 "must be an http(s) URL".into(),
             ));
         }
-        if file.orders.lookback == 0 {
-            return Err(invalid("orders.lookback", "must be at least 1".into()));
+        if !(1..=MAX_LOOKBACK).contains(&file.orders.lookback) {
+            return Err(invalid(
+                "orders.lookback",
+                format!("{} is outside 1..={MAX_LOOKBACK}", file.orders.lookback),
+            ));
         }
+        // These go into every reply verbatim: a blank one or one holding template syntax would
+        // turn replies into handoffs at run time, so refuse them now.
         for (field, value) in [
             ("shop.name", &file.shop.name),
             ("shop.sign_off", &file.shop.sign_off),
             ("returns.conditions", &file.returns.conditions),
+            ("returns.portal_url", &file.returns.portal_url),
         ] {
             if value.trim().is_empty() {
                 return Err(invalid(field, "must not be empty".into()));
+            }
+            if let Some(syntax) = TEMPLATE_SYNTAX.iter().find(|s| value.contains(*s)) {
+                return Err(invalid(
+                    field,
+                    format!("{value:?} contains template syntax {syntax:?}; write plain text"),
+                ));
+            }
+            if value.chars().any(|c| c.is_control() && c != '\n') {
+                return Err(invalid(field, "contains a control character".into()));
             }
         }
         Ok(Policy {
@@ -358,6 +387,7 @@ impl Policy {
             claim_after_days: file.missing_items.claim_after_days,
             several_open_orders: file.orders.several_open_orders,
             order_lookback: file.orders.lookback,
+            verify: file.orders.verify,
         })
     }
 
@@ -491,6 +521,17 @@ mod tests {
     }
 
     #[test]
+    fn verification_defaults_to_the_sender_address() {
+        assert_eq!(demo().verify, Verification::SenderEmail);
+        let text = DEMO.replace(
+            "lookback = 5",
+            "lookback = 5\nverify = \"sender_email_or_postcode\"",
+        );
+        let policy = Policy::from_toml(Path::new("p.toml"), &text).unwrap();
+        assert_eq!(policy.verify, Verification::SenderEmailOrPostcode);
+    }
+
+    #[test]
     fn demo_policy_loads() {
         let policy = demo();
         assert_eq!(policy.return_window_days, 30);
@@ -611,6 +652,23 @@ mod tests {
                 "shipping.processing_days",
             ),
             ("express = 2", "express = 100000", "shipping.methods"),
+            (
+                "sign_off = \"Sam at Juniper & Oak\"",
+                "sign_off = \"Sam {{ at }} Juniper\"",
+                "shop.sign_off",
+            ),
+            (
+                "name = \"Juniper & Oak\"",
+                "name = \"Juniper {% raw %}\"",
+                "shop.name",
+            ),
+            ("lookback = 5", "lookback = 100000000000", "orders.lookback"),
+            ("lookback = 5", "lookback = 0", "orders.lookback"),
+            (
+                "lookback = 5",
+                "lookback = 5\nverify = \"trust_me\"",
+                "verify",
+            ),
         ];
         for (from, to, field) in cases {
             assert!(DEMO.contains(from), "{from}");

@@ -19,14 +19,22 @@ use crate::respond::scripts::{
     Situation,
 };
 use crate::respond::templates::Templates;
+use crate::respond::verify::{verify, Verification, VerifiedOrder};
 
-/// Model + adapters + policy + templates.
-pub struct Responder {
-    model: Arc<IntentModel>,
+/// Everything after classification: adapters, policy and templates. Answers a message whose
+/// intent is already known, so it needs no model (`check-templates`, a service that swaps models
+/// while running).
+pub struct Answerer {
     platform: Arc<dyn OrderPlatform>,
     carriers: Arc<dyn CarrierTracker>,
     policy: Policy,
     templates: Templates,
+}
+
+/// Model + adapters + policy + templates: classifies a message, then answers it.
+pub struct Responder {
+    model: Arc<IntentModel>,
+    answerer: Answerer,
 }
 
 /// Days after its last shipment that a fulfilled order still counts as open when choosing among
@@ -44,6 +52,57 @@ impl Responder {
     ) -> Self {
         Responder {
             model,
+            answerer: Answerer::new(platform, carriers, policy, templates),
+        }
+    }
+
+    /// The shop policy.
+    pub fn policy(&self) -> &Policy {
+        &self.answerer.policy
+    }
+
+    /// The part that answers once the intent is known.
+    pub fn answerer(&self) -> &Answerer {
+        &self.answerer
+    }
+
+    /// Answers `message` from `customer` now (the policy's clock if it has one).
+    pub async fn respond(&self, message: &str, customer: &Customer) -> Outcome {
+        self.respond_at(message, customer, self.policy().now())
+            .await
+    }
+
+    /// Answers `message` from `customer` as of `now`.
+    pub async fn respond_at(&self, message: &str, customer: &Customer, now: Timestamp) -> Outcome {
+        let prediction = self.model.classify(message);
+        self.answerer
+            .respond_to(prediction, message, customer, now)
+            .await
+    }
+
+    /// As [`Responder::respond_at`], with the classification already made (or forced, in tests).
+    pub async fn respond_to(
+        &self,
+        prediction: Prediction,
+        message: &str,
+        customer: &Customer,
+        now: Timestamp,
+    ) -> Outcome {
+        self.answerer
+            .respond_to(prediction, message, customer, now)
+            .await
+    }
+}
+
+impl Answerer {
+    /// Assembles an answerer.
+    pub fn new(
+        platform: Arc<dyn OrderPlatform>,
+        carriers: Arc<dyn CarrierTracker>,
+        policy: Policy,
+        templates: Templates,
+    ) -> Self {
+        Answerer {
             platform,
             carriers,
             policy,
@@ -56,19 +115,7 @@ impl Responder {
         &self.policy
     }
 
-    /// Answers `message` from `customer` now (the policy's clock if it has one).
-    pub async fn respond(&self, message: &str, customer: &Customer) -> Outcome {
-        self.respond_at(message, customer, self.policy.now()).await
-    }
-
-    /// Answers `message` from `customer` as of `now`.
-    pub async fn respond_at(&self, message: &str, customer: &Customer, now: Timestamp) -> Outcome {
-        let prediction = self.model.classify(message);
-        self.respond_to(prediction, message, customer, now).await
-    }
-
-    /// As [`Responder::respond_at`], with the classification already made (or forced, in tests
-    /// and `check-templates`).
+    /// Answers `message` from `customer` as of `now`, given its classification.
     pub async fn respond_to(
         &self,
         prediction: Prediction,
@@ -100,22 +147,22 @@ impl Responder {
         let said = read_message(message);
         facts.order_numbers_in_message = said.order_numbers.clone();
         facts.tracking_numbers_in_message = said.tracking_numbers.clone();
-        let order = match self.find_order(&said, customer, facts, now).await {
+        let sender = customer
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|email| !email.is_empty());
+        let verified = match self.find_order(&said, message, sender, facts, now).await {
             Ok(order) => order,
             Err(early) => return early,
         };
+        let order = verified.order();
         facts.order_number = Some(order.number.clone());
-        match self.track(&order, facts).await {
+        match self.track(order, facts).await {
             Ok(shipments) => facts.shipments = shipments,
             Err(handoff) => return ScriptResult::Handoff(handoff),
         }
-        let input = ScriptInput {
-            order: &order,
-            shipments: &facts.shipments,
-            policy: &self.policy,
-            now,
-            message: &said,
-        };
+        let input = ScriptInput::new(&verified, &facts.shipments, &self.policy, now, &said);
         let result = scripts::run(intent, &input);
         if let ScriptResult::Reply(situation) = &result {
             // The reply may only say it happened once the platform confirms it.
@@ -128,31 +175,32 @@ impl Responder {
         result
     }
 
-    /// The order the message is about, or what to do instead.
+    /// The order the message is about, verified as the sender's, or what to do instead.
+    ///
+    /// Only `sender` (the channel's address) and, where the policy allows, the order's postcode
+    /// written in the message tie an order to the person asking. An unverified order's facts
+    /// never reach the reply, nor the facts it rests on.
     async fn find_order(
         &self,
         said: &MessageFacts,
-        customer: &Customer,
+        message: &str,
+        sender: Option<&str>,
         facts: &mut Facts,
         now: Timestamp,
-    ) -> Result<Order, ScriptResult> {
-        let platform = self.platform.name();
+    ) -> Result<VerifiedOrder, ScriptResult> {
+        let rule = self.policy.verify;
         if let Some(number) = said.order_numbers.first() {
-            let order = match self.platform.order_by_number(number).await {
-                Ok(order) => order,
-                Err(AdapterError::NotFound { .. }) => {
-                    return Err(ScriptResult::Handoff(HandoffReason::NoOrderFound {
-                        order_number: number.clone(),
-                    }))
-                }
-                Err(error) => {
-                    return Err(self.adapter_failure(platform, "look up the order", &error))
-                }
-            };
-            facts.orders.push(order.clone());
-            // Order numbers are guessable: never share one order's facts with another sender.
-            if let Some(sender) = &customer.email {
-                if !order.email.eq_ignore_ascii_case(sender.trim()) {
+            if sender.is_none() && rule == Verification::SenderEmail {
+                // Nothing to verify against: do not even look, so the reply cannot differ
+                // between orders that exist and orders that do not.
+                return Err(self.verify_identity());
+            }
+            let order = self.order_by_number(number).await?;
+            let order = match verify(rule, order, sender, message) {
+                Ok(verified) => verified,
+                Err(order) if sender.is_some() => {
+                    // Kept for the person taking over; the customer is told nothing.
+                    facts.orders.push((*order).clone());
                     return Err(ScriptResult::Handoff(HandoffReason::PolicyRequiresHuman {
                         rule: "email_mismatch",
                         detail: format!(
@@ -161,47 +209,102 @@ impl Responder {
                         ),
                     }));
                 }
+                Err(_) => return Err(self.verify_identity()),
+            };
+            facts.orders.push(order.order().clone());
+            if !said.tracking_numbers.is_empty() && !holds_any(order.order(), said) {
+                return Err(self.unknown_tracking_number(said, false));
             }
             return Ok(order);
         }
-        let Some(email) = customer
-            .email
-            .clone()
-            .or_else(|| said.emails.first().cloned())
-        else {
-            return Err(self.need_order_number(false));
+        let Some(sender) = sender else {
+            return Err(match rule {
+                Verification::SenderEmail => self.verify_identity(),
+                _ => self.need_order_number(false),
+            });
         };
-        facts.email = Some(email.clone());
+        facts.email = Some(sender.to_owned());
         let orders = match self
             .platform
-            .recent_orders_by_email(&email, self.policy.order_lookback)
+            .recent_orders_by_email(sender, self.policy.order_lookback)
             .await
         {
             Ok(orders) => orders,
             Err(error) => {
-                return Err(self.adapter_failure(platform, "list the customer's orders", &error))
+                return Err(self.adapter_failure(
+                    self.platform.name(),
+                    "list the customer's orders",
+                    &error,
+                ))
             }
         };
-        facts.orders = orders.clone();
+        // A platform's e-mail search may be looser than equality (WooCommerce searches
+        // substrings): keep only the orders that are provably the sender's.
+        let orders: Vec<VerifiedOrder> = orders
+            .into_iter()
+            .filter_map(|order| verify(Verification::SenderEmail, order, Some(sender), "").ok())
+            .collect();
+        facts.orders = orders.iter().map(|o| o.order().clone()).collect();
         if orders.is_empty() {
             return Err(self.need_order_number(true));
         }
-        // A tracking number in the message picks its order.
-        if let Some(order) = orders.iter().find(|order| {
-            order.fulfillments.iter().any(|f| {
-                f.tracking_numbers
-                    .iter()
-                    .any(|n| said.tracking_numbers.contains(&carrier::normalize(n)))
-            })
-        }) {
-            return Ok(order.clone());
+        if !said.tracking_numbers.is_empty() {
+            // The parcel asked about picks its order; a number on none of them is said so,
+            // never answered with another parcel.
+            return match orders.into_iter().find(|o| holds_any(o.order(), said)) {
+                Some(order) => Ok(order),
+                None => Err(self.unknown_tracking_number(said, true)),
+            };
         }
-        let open: Vec<&Order> = orders.iter().filter(|order| is_open(order, now)).collect();
+        let open: Vec<&VerifiedOrder> = orders
+            .iter()
+            .filter(|order| is_open(order.order(), now))
+            .collect();
         match open.as_slice() {
             [] => Ok(orders[0].clone()),
             [only] => Ok((*only).clone()),
             several => Err(self.several_orders(several, now)),
         }
+    }
+
+    async fn order_by_number(&self, number: &str) -> Result<Order, ScriptResult> {
+        match self.platform.order_by_number(number).await {
+            Ok(order) => Ok(order),
+            Err(AdapterError::NotFound { .. }) => {
+                Err(ScriptResult::Handoff(HandoffReason::NoOrderFound {
+                    order_number: number.to_owned(),
+                }))
+            }
+            Err(error) => {
+                Err(self.adapter_failure(self.platform.name(), "look up the order", &error))
+            }
+        }
+    }
+
+    /// Ask the customer to write from the address on the order (or, where allowed, to give
+    /// the order's postcode): no order facts until then.
+    fn verify_identity(&self) -> ScriptResult {
+        let mut context = shop_context(&self.policy);
+        context.insert(
+            "postcode_accepted".into(),
+            serde_json::json!(self.policy.verify == Verification::SenderEmailOrPostcode),
+        );
+        ScriptResult::Reply(situation_without_order("verify_identity", context))
+    }
+
+    /// The tracking number asked about is on none of the sender's orders (or not on the order
+    /// named): say so rather than answer about another parcel.
+    fn unknown_tracking_number(&self, said: &MessageFacts, all_orders: bool) -> ScriptResult {
+        let mut context = shop_context(&self.policy);
+        context.insert(
+            "tracking_numbers".into(),
+            serde_json::json!(said.tracking_numbers),
+        );
+        context.insert("all_orders".into(), serde_json::json!(all_orders));
+        if let (false, Some(number)) = (all_orders, said.order_numbers.first()) {
+            context.insert("order_number".into(), serde_json::json!(number));
+        }
+        ScriptResult::Reply(situation_without_order("unknown_tracking_number", context))
     }
 
     /// Ask for the order number; `email_checked` says whether an e-mail was looked up (and
@@ -212,17 +315,18 @@ impl Responder {
         ScriptResult::Reply(situation_without_order("need_order_number", context))
     }
 
-    fn several_orders(&self, orders: &[&Order], now: Timestamp) -> ScriptResult {
+    fn several_orders(&self, orders: &[&VerifiedOrder], now: Timestamp) -> ScriptResult {
         if self.policy.several_open_orders == SeveralOrders::Handoff {
             return ScriptResult::Handoff(HandoffReason::SeveralOrders {
-                order_numbers: orders.iter().map(|o| o.number.clone()).collect(),
+                order_numbers: orders.iter().map(|o| o.order().number.clone()).collect(),
             });
         }
         let today = self.policy.local_date(now);
         let mut context = shop_context(&self.policy);
         let list: Vec<serde_json::Value> = orders
             .iter()
-            .map(|order| {
+            .map(|verified| {
+                let order = verified.order();
                 let titles: Vec<&str> = order.line_items.iter().map(|i| i.title.as_str()).collect();
                 serde_json::json!({
                     "number": order.number,
@@ -340,6 +444,15 @@ fn situation_without_order(
         follow_up: None,
         action: None,
     }
+}
+
+/// Whether `order` carries one of the tracking numbers the message names.
+fn holds_any(order: &Order, said: &MessageFacts) -> bool {
+    order.fulfillments.iter().any(|f| {
+        f.tracking_numbers
+            .iter()
+            .any(|n| said.tracking_numbers.contains(&carrier::normalize(n)))
+    })
 }
 
 /// An order is "open" when choosing among several: not cancelled, nothing being returned, and

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use super::OrderPlatform;
 use crate::adapters::{normalize_order_number, AdapterError};
 use crate::respond::facts::{FulfillmentStatus, Order};
+use crate::respond::verify::same_email;
 
 /// Orders in memory. Optionally fails every call with a given error, to test handoffs.
 #[derive(Debug, Default)]
@@ -62,13 +63,12 @@ impl OrderPlatform for MemoryOrderPlatform {
         limit: usize,
     ) -> Result<Vec<Order>, AdapterError> {
         self.check_failure()?;
-        let email = email.trim();
         let mut orders: Vec<Order> = self
             .orders
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .filter(|order| order.email.eq_ignore_ascii_case(email))
+            .filter(|order| same_email(&order.email, email))
             .cloned()
             .collect();
         // Newest first; ties by number so the order never depends on storage order.

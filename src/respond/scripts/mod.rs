@@ -11,7 +11,7 @@ mod returns;
 mod tracking;
 
 use jiff::civil::Date;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -19,6 +19,7 @@ use crate::classify::intent::Intent;
 use crate::respond::extract::MessageFacts;
 use crate::respond::facts::{Fulfillment, Order, Tracking, TrackingStatus};
 use crate::respond::policy::Policy;
+use crate::respond::verify::VerifiedOrder;
 
 /// A reply situation: which template, and the variables it gets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -81,6 +82,8 @@ pub const REPLY_SITUATIONS: &[(&str, &str)] = &[
     ("cancel", "already_cancelled"),
     ("common", "need_order_number"),
     ("common", "several_orders"),
+    ("common", "verify_identity"),
+    ("common", "unknown_tracking_number"),
 ];
 
 /// Why a message goes to a human instead of getting a reply.
@@ -266,19 +269,43 @@ pub struct Shipment {
     pub tracking: Tracking,
 }
 
-/// Everything a script may look at.
+/// Everything a script may look at. Built only from a [`VerifiedOrder`], so no script can
+/// answer about (or act on) an order not shown to be the sender's.
 #[derive(Debug, Clone, Copy)]
 pub struct ScriptInput<'a> {
-    /// The order in question.
-    pub order: &'a Order,
-    /// Its tracked shipments, in fulfillment order.
-    pub shipments: &'a [Shipment],
-    /// The shop policy.
-    pub policy: &'a Policy,
-    /// Now.
-    pub now: Timestamp,
-    /// What the message says.
-    pub message: &'a MessageFacts,
+    pub(crate) order: &'a Order,
+    pub(crate) shipments: &'a [Shipment],
+    pub(crate) policy: &'a Policy,
+    pub(crate) now: Timestamp,
+    pub(crate) message: &'a MessageFacts,
+}
+
+/// How far ahead of "now" a carrier or platform time may be before it counts as impossible:
+/// room for clocks that disagree a little, not for a feed from the future.
+const CLOCK_SKEW: SignedDuration = SignedDuration::from_hours(2);
+
+/// A parcel not delivered and not scanned for this long has facts too old to answer from: it is
+/// lost or the feed has stopped, and either way a person should look.
+const STALE_AFTER_DAYS: i64 = 30;
+
+impl<'a> ScriptInput<'a> {
+    /// The input for answering about `order`, with its tracked `shipments` (in fulfillment
+    /// order), as of `now`.
+    pub fn new(
+        order: &'a VerifiedOrder,
+        shipments: &'a [Shipment],
+        policy: &'a Policy,
+        now: Timestamp,
+        message: &'a MessageFacts,
+    ) -> Self {
+        ScriptInput {
+            order: order.order(),
+            shipments,
+            policy,
+            now,
+            message,
+        }
+    }
 }
 
 impl ScriptInput<'_> {
@@ -410,6 +437,23 @@ impl ScriptInput<'_> {
         Value::Array(list)
     }
 
+    /// The shipments whose tracking numbers the message names.
+    fn asked_parcels(&self) -> Vec<&Shipment> {
+        let asked = &self.message.tracking_numbers;
+        if asked.is_empty() {
+            return Vec::new();
+        }
+        self.shipments
+            .iter()
+            .filter(|s| {
+                s.fulfillment
+                    .tracking_numbers
+                    .iter()
+                    .any(|n| asked.contains(&crate::carrier::normalize(n)))
+            })
+            .collect()
+    }
+
     /// Whether everything is shipped in exactly one parcel.
     fn single_parcel(&self) -> bool {
         self.shipments.len() == 1 && self.unshipped().is_empty()
@@ -480,6 +524,58 @@ impl ScriptInput<'_> {
     }
 }
 
+impl ScriptInput<'_> {
+    /// Times after `now` (beyond clock skew), or a parcel still on its way whose latest news is
+    /// too old to repeat: an answer from these would be made up.
+    fn impossible_for_now(&self) -> Option<HandoffReason> {
+        let limit = self.now.checked_add(CLOCK_SKEW).unwrap_or(Timestamp::MAX);
+        let stale = |detail: String| Some(HandoffReason::StaleFacts { detail });
+        if self.order.created_at > limit {
+            return stale(format!(
+                "order #{} was placed after the current time",
+                self.order.number
+            ));
+        }
+        if let Some(cancelled) = self.order.cancelled_at.filter(|&t| t > limit) {
+            return stale(format!(
+                "order #{} is cancelled at {cancelled}, after the current time",
+                self.order.number
+            ));
+        }
+        for shipment in self.shipments {
+            let tracking = &shipment.tracking;
+            let times = [
+                ("shipped", shipment.fulfillment.shipped_at),
+                ("delivered", tracking.delivered_at),
+                ("scanned", tracking.last_scan_at()),
+            ];
+            if let Some((what, _)) = times.iter().find(|(_, t)| t.is_some_and(|t| t > limit)) {
+                return stale(format!(
+                    "{} was {what} after the current time",
+                    tracking.number
+                ));
+            }
+            let on_its_way = !matches!(
+                tracking.status,
+                TrackingStatus::Delivered | TrackingStatus::ReturnedToSender
+            );
+            let last_news = tracking.last_scan_at().or(shipment.fulfillment.shipped_at);
+            if on_its_way
+                && last_news.is_some_and(|seen| {
+                    self.now.duration_since(seen)
+                        > SignedDuration::from_hours(24 * STALE_AFTER_DAYS)
+                })
+            {
+                return stale(format!(
+                    "{} has had no carrier news for over {STALE_AFTER_DAYS} days",
+                    tracking.number
+                ));
+            }
+        }
+        None
+    }
+}
+
 /// Shop name and sign-off, in every template.
 pub fn shop_context(policy: &Policy) -> Map<String, Value> {
     let mut context = Map::new();
@@ -508,6 +604,9 @@ pub fn summarize(titles: &[&str]) -> String {
 
 /// Runs the script for `intent` (tracking, return, missing_item or cancel).
 pub fn run(intent: Intent, input: &ScriptInput<'_>) -> ScriptResult {
+    if let Some(stale) = input.impossible_for_now() {
+        return ScriptResult::Handoff(stale);
+    }
     match intent {
         Intent::Tracking => tracking::run(input),
         Intent::Return => returns::run(input),

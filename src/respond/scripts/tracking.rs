@@ -14,6 +14,10 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     if input.shipments.is_empty() {
         return not_shipped(input);
     }
+    // A customer who names a parcel gets that parcel's news, not the whole order's.
+    if let [asked] = input.asked_parcels().as_slice() {
+        return one_parcel(input, asked);
+    }
     if !input.single_parcel() {
         let mut context = input.base_context();
         context.insert("shipments".into(), input.shipments_context());
@@ -50,7 +54,12 @@ pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
 pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> ScriptResult {
     let tracking = &shipment.tracking;
     let mut context = input.base_context();
-    context.insert("shipment".into(), input.shipment_context(shipment));
+    let parcel = input.shipment_context(shipment);
+    if !input.single_parcel() {
+        // One parcel of several: the items named are this parcel's.
+        context.insert("item_summary".into(), parcel["item_summary"].clone());
+    }
+    context.insert("shipment".into(), parcel);
     let name = match tracking.status {
         TrackingStatus::Delivered => {
             if let Some(destination) = &input.order.destination {
