@@ -84,8 +84,8 @@ fn the_sender_address_matches_trimmed_and_case_folded() {
 #[test]
 fn postcode_proves_the_order_only_where_the_policy_allows() {
     let policy = demo_policy_with(
-        "lookback = 5",
-        "lookback = 5\nverify = \"sender_email_or_postcode\"",
+        "verify = \"sender_email\"",
+        "verify = \"sender_email_or_postcode\"",
     );
     let now = policy.now();
     let (responder, _) = responder_with(policy);
@@ -113,7 +113,7 @@ fn postcode_proves_the_order_only_where_the_policy_allows() {
 
 #[test]
 fn trusted_channels_answer_an_order_number_alone() {
-    let policy = demo_policy_with("lookback = 5", "lookback = 5\nverify = \"none\"");
+    let policy = demo_policy_with("verify = \"sender_email\"", "verify = \"none\"");
     let now = policy.now();
     let (responder, _) = responder_with(policy);
     let outcome = answer(

@@ -524,8 +524,8 @@ mod tests {
     fn verification_defaults_to_the_sender_address() {
         assert_eq!(demo().verify, Verification::SenderEmail);
         let text = DEMO.replace(
-            "lookback = 5",
-            "lookback = 5\nverify = \"sender_email_or_postcode\"",
+            "verify = \"sender_email\"",
+            "verify = \"sender_email_or_postcode\"",
         );
         let policy = Policy::from_toml(Path::new("p.toml"), &text).unwrap();
         assert_eq!(policy.verify, Verification::SenderEmailOrPostcode);
@@ -665,8 +665,8 @@ mod tests {
             ("lookback = 5", "lookback = 100000000000", "orders.lookback"),
             ("lookback = 5", "lookback = 0", "orders.lookback"),
             (
-                "lookback = 5",
-                "lookback = 5\nverify = \"trust_me\"",
+                "verify = \"sender_email\"",
+                "verify = \"trust_me\"",
                 "verify",
             ),
         ];
