@@ -9,6 +9,16 @@
 //! [`respond`] (facts → script → template → outcome), with [`adapters`] at the edges and
 //! [`carrier`] recognising tracking numbers.
 //!
+//! # Cargo features
+//!
+//! | feature | what it adds | default |
+//! |---|---|---|
+//! | (none) | [`classify`]: analysis, TF-IDF, the model, decisions, training, evaluation | always |
+//! | `respond` | [`respond`] and [`adapters`]: facts, policy, scripts, templates, demo shop | via `cli` |
+//! | `http` | the shared HTTP stack for vendor adapters (reqwest + rustls, retries, cache, limits) | via vendors |
+//! | `shopify`, `woocommerce`, `magento`, `bigcommerce` | one order platform each (`platforms` = all four) | yes |
+//! | `cli` | the `deskbot` binary | yes |
+//!
 //! ```no_run
 //! let model = deskbot::IntentModel::load("models/intent-model.json")?;
 //! let p = model.classify("where is my parcel?");
@@ -16,17 +26,26 @@
 //! # Ok::<(), deskbot::Error>(())
 //! ```
 
+#[cfg(feature = "respond")]
 pub mod adapters;
 pub mod carrier;
 pub mod classify;
 pub mod error;
+#[cfg(feature = "respond")]
 pub mod respond;
 
 pub use classify::decision::{Decision, EscalationReason, IntentScore, Thresholds};
 pub use classify::intent::Intent;
 pub use classify::model::{IntentModel, Prediction, TrainParams};
 pub use error::{Error, Result};
+#[cfg(feature = "respond")]
 pub use respond::{Customer, Outcome, Responder};
+
+// What an adapter author needs to implement a trait, so they add no crates by hand.
+#[cfg(feature = "respond")]
+pub use async_trait::async_trait;
+#[cfg(feature = "respond")]
+pub use jiff;
 
 /// The model file format version this build reads and writes.
 pub const MODEL_VERSION: u32 = classify::model::artifact::MODEL_FORMAT_VERSION;

@@ -1,5 +1,7 @@
 //! The `deskbot` binary as a user runs it.
 
+#![cfg(feature = "cli")]
+
 mod common;
 
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! on an unverified order, no reply from facts that cannot be true now, and no reply that a
 //! template failed to fill.
 
+#![cfg(feature = "respond")]
+
 mod common;
 
 use std::sync::Arc;

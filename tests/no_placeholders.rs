@@ -3,6 +3,8 @@
 //! called "Null") is still answered; and a sender who is not shown to own the order learns none
 //! of its facts.
 
+#![cfg(feature = "respond")]
+
 mod common;
 
 use std::sync::Arc;

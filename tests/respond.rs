@@ -1,6 +1,8 @@
 //! The responder on the demo shop: every story's outcome, golden reply texts, adapter
 //! failures, and the rule that no rendered reply ever shows a placeholder.
 
+#![cfg(feature = "respond")]
+
 mod common;
 
 use std::sync::Arc;
