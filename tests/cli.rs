@@ -224,6 +224,62 @@ fn bad_training_data_fails_with_file_and_line_and_writes_nothing() {
     }
 }
 
+/// Files that are not CSV text, or whose quoting or header is broken, say what is wrong, for
+/// `train` and for `classify --input` alike.
+#[test]
+fn broken_csv_files_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let utf16 = b"t\0e\0x\0t\0,\0i\0n\0t\0e\0n\0t\0\r\0\n\0h\0i\0,\0o\0t\0h\0e\0r\0";
+    let cases: [(&str, &[u8], &str); 5] = [
+        (
+            "empty.csv",
+            b"",
+            "the file is empty (0 bytes); expected a header line such as `text,intent`",
+        ),
+        (
+            "utf16.csv",
+            utf16,
+            "looks like UTF-16 (NUL bytes every other byte); save it as UTF-8",
+        ),
+        (
+            "stray.csv",
+            b"text,intent\r\nok,tracking\r\n\"cancel\"order,cancel\r\n",
+            "stray.csv:3: field `text`: text after the closing quote",
+        ),
+        (
+            "twice.csv",
+            b"text,intent,text\nhi,other,bye\n",
+            "column `text` appears twice in the header (columns 1 and 3)",
+        ),
+        (
+            "crlf.csv",
+            b"\xEF\xBB\xBFtext,intent\r\nok,tracking\r\n\r\nhm,refund\r\n",
+            "crlf.csv:4: field `intent`",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let out = deskbot(
+            &["train", "--data", name, "--out", "model.json", "-q"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
+        assert!(!dir.path().join("model.json").exists(), "{name}");
+    }
+    let input = dir.path().join("utf16.csv");
+    let out = deskbot(
+        &["classify", "--input", input.to_str().unwrap()],
+        &common::root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("utf16.csv: looks like UTF-16"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn bad_model_and_arguments_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
