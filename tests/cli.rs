@@ -281,6 +281,33 @@ fn broken_csv_files_say_what_is_wrong() {
 }
 
 #[test]
+fn eval_plot_into_a_file_says_it_expects_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("charts.svg");
+    std::fs::write(&file, "not a directory").unwrap();
+    for plot in [file.clone(), file.join("sub")] {
+        let out = deskbot(
+            &[
+                "eval",
+                "--data",
+                "training-data/holdout",
+                "--plot",
+                plot.to_str().unwrap(),
+            ],
+            &common::root(),
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("--plot expects a directory"), "{err}");
+        assert!(err.contains("charts.svg is a file"), "{err}");
+        assert!(!err.contains("os error"), "{err}");
+        // The check comes before the evaluation, so nothing else is printed.
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+}
+
+#[test]
 fn bad_model_and_arguments_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
