@@ -384,6 +384,24 @@ fn carrier_command_prints_candidates_as_json() {
 }
 
 #[test]
+fn carrier_command_rejects_s10_numbers_from_no_country() {
+    let out = deskbot(
+        &["carrier", "RR123456785ZZ", "RR123456785GB"],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("RR123456785ZZ: no known carrier format"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RR123456785GB: Royal Mail (royal_mail; check digit valid)"),
+        "{text}"
+    );
+}
+
+#[test]
 fn readme_main_command_answers_from_the_demo_shop() {
     let out = deskbot(
         &["reply", "--from", "jane@example.com", "Where is my dress?"],
