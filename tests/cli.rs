@@ -226,6 +226,89 @@ fn bad_training_data_fails_with_file_and_line_and_writes_nothing() {
     }
 }
 
+/// Files that are not CSV text, or whose quoting or header is broken, say what is wrong, for
+/// `train` and for `classify --input` alike.
+#[test]
+fn broken_csv_files_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let utf16 = b"t\0e\0x\0t\0,\0i\0n\0t\0e\0n\0t\0\r\0\n\0h\0i\0,\0o\0t\0h\0e\0r\0";
+    let cases: [(&str, &[u8], &str); 5] = [
+        (
+            "empty.csv",
+            b"",
+            "the file is empty (0 bytes); expected a header line such as `text,intent`",
+        ),
+        (
+            "utf16.csv",
+            utf16,
+            "looks like UTF-16 (NUL bytes every other byte); save it as UTF-8",
+        ),
+        (
+            "stray.csv",
+            b"text,intent\r\nok,tracking\r\n\"cancel\"order,cancel\r\n",
+            "stray.csv:3: field `text`: text after the closing quote",
+        ),
+        (
+            "twice.csv",
+            b"text,intent,text\nhi,other,bye\n",
+            "column `text` appears twice in the header (columns 1 and 3)",
+        ),
+        (
+            "crlf.csv",
+            b"\xEF\xBB\xBFtext,intent\r\nok,tracking\r\n\r\nhm,refund\r\n",
+            "crlf.csv:4: field `intent`",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let out = deskbot(
+            &["train", "--data", name, "--out", "model.json", "-q"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
+        assert!(!dir.path().join("model.json").exists(), "{name}");
+    }
+    let input = dir.path().join("utf16.csv");
+    let out = deskbot(
+        &["classify", "--input", input.to_str().unwrap()],
+        &common::root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("utf16.csv: looks like UTF-16"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn eval_plot_into_a_file_says_it_expects_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("charts.svg");
+    std::fs::write(&file, "not a directory").unwrap();
+    for plot in [file.clone(), file.join("sub")] {
+        let out = deskbot(
+            &[
+                "eval",
+                "--data",
+                "training-data/holdout",
+                "--plot",
+                plot.to_str().unwrap(),
+            ],
+            &common::root(),
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("--plot expects a directory"), "{err}");
+        assert!(err.contains("charts.svg is a file"), "{err}");
+        assert!(!err.contains("os error"), "{err}");
+        // The check comes before the evaluation, so nothing else is printed.
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+}
+
 #[test]
 fn bad_model_and_arguments_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -300,6 +383,24 @@ fn carrier_command_prints_candidates_as_json() {
     assert_eq!(lines[0]["candidates"][0]["carrier"], "ups");
     assert_eq!(lines[0]["candidates"][0]["check_digit_valid"], true);
     assert_eq!(lines[1]["candidates"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn carrier_command_rejects_s10_numbers_from_no_country() {
+    let out = deskbot(
+        &["carrier", "RR123456785ZZ", "RR123456785GB"],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("RR123456785ZZ: no known carrier format"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RR123456785GB: Royal Mail (royal_mail; check digit valid)"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -41,6 +41,7 @@
 //! comment in the rule table says so.
 
 mod checksum;
+mod iso3166;
 mod names;
 mod rules;
 
@@ -51,18 +52,19 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use rules::{MAX_LEN, RULES};
 
-/// An ISO 3166-1 alpha-2 country code as it ends an S10 number, always two uppercase ASCII
-/// letters. Whether the code is an assigned country is not checked.
+/// An assigned ISO 3166-1 alpha-2 country code, as it ends an S10 number: always two uppercase
+/// ASCII letters that name a country or territory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
-    /// The code for two ASCII letters in either case; `None` for anything else.
+    /// The code for two ASCII letters in either case; `None` for anything else, including
+    /// codes ISO 3166-1 has not assigned to a country (`XX`, `ZZ`, `XK`).
     pub fn new(code: &str) -> Option<Self> {
         match code.as_bytes() {
-            &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Some(Self([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
-            }
+            &[a, b] => Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
+                .filter(|&code| iso3166::is_assigned(code))
+                .map(Self),
             _ => None,
         }
     }

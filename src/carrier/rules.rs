@@ -32,6 +32,7 @@ impl Rule {
     pub fn carrier(&self, number: &str) -> Carrier {
         match self.owner {
             Owner::Is(carrier) => carrier,
+            // `fits` has checked the code, so the fallback is never taken; it avoids a panic.
             Owner::S10Country => number.get(11..13).and_then(CountryCode::new).map_or(
                 Carrier::PostalOperator(CountryCode(*b"XX")),
                 Carrier::from_country,
@@ -288,11 +289,14 @@ pub(super) const RULES: &[Rule] = &[
         check: Some(|s| mod10_check(s, 0..15, 3, 1)),
     },
     Rule {
-        // Any two trailing letters are accepted as a country: an unknown one becomes
-        // `PostalOperator`, so no UPU member list has to be kept here.
+        // The trailing letters must be an assigned ISO 3166-1 code, as the spec requires (its
+        // `exists: Courier` check rejects `RB123456785XX`); a number from no country names no
+        // operator to ask, so it does not fit at all. The spec checks against its list of 191
+        // UPU members; `iso3166` says why the full ISO list is used instead. A country without a
+        // named variant becomes `PostalOperator`.
         name: "UPU S10",
         owner: Owner::S10Country,
-        fits: |s| shape(s, "@@#########@@"),
+        fits: |s| shape(s, "@@#########@@") && CountryCode::new(&s[11..13]).is_some(),
         check: Some(|s| ends_with_check(&s[..11], s10(&s.as_bytes()[2..10]))),
     },
 ];

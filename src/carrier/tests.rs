@@ -337,6 +337,42 @@ fn s10_country_picks_the_operator() {
     assert_eq!(only("EE000000005SE"), cand(Carrier::PostNord, true));
 }
 
+#[test]
+fn s10_country_must_be_an_iso_3166_code() {
+    // The spec's own test numbers: RB123456785XX is invalid only because XX is no country.
+    for valid in [
+        "RB123456785GB",
+        "RB123456785US",
+        "RB123456785CV",
+        "RB123456785CF",
+    ] {
+        assert!(only(valid).check_digit_valid, "{valid}");
+    }
+    // Check digit right (12345678 → 5), country code unassigned: no S10 candidate at all.
+    for invalid in [
+        "RB123456785XX",
+        "RR123456785ZZ",
+        "RR123456785AA",
+        "EE000000005QQ",
+    ] {
+        assert_eq!(detect(invalid), [], "{invalid}");
+        assert_eq!(resolve(None, invalid), None, "{invalid}");
+    }
+    // Assigned codes of operators outside the spec's UPU-member list still count (Jersey Post,
+    // Chunghwa Post, Macao Post).
+    for code in ["JE", "TW", "MO"] {
+        let number = format!("RB123456785{code}");
+        assert_eq!(
+            only(&number),
+            cand(Carrier::PostalOperator(country(code)), true)
+        );
+    }
+    assert_eq!(CountryCode::new("ZZ"), None);
+    assert_eq!(CountryCode::new("xk"), None);
+    assert_eq!(Carrier::from_slug("post_zz"), None);
+    assert_eq!(Carrier::from_platform_name("post_zz"), None);
+}
+
 // ---- ordering and ambiguity -----------------------------------------------------------------
 
 #[test]

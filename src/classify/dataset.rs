@@ -12,6 +12,10 @@ use sha2::{Digest, Sha256};
 
 use crate::classify::intent::Intent;
 
+mod raw_csv;
+
+pub use raw_csv::QuoteProblem;
+
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Where a row came from.
@@ -41,6 +45,24 @@ pub enum DataError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file has no bytes (or only a byte-order mark and line ends).
+    #[error("{}: the file is empty ({}); expected a header line such as `{expected_header}`", path.display(), if *size == 0 { "0 bytes".to_owned() } else { format!("{size} bytes, but only a byte-order mark and line ends") })]
+    Empty {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: usize,
+        /// The columns the file needs, as a header line.
+        expected_header: String,
+    },
+    /// The file is UTF-16, which spreadsheets offer as "Unicode text".
+    #[error("{}: looks like UTF-16 ({}); save it as UTF-8", path.display(), if *bom { "it starts with a UTF-16 byte-order mark" } else { "NUL bytes every other byte" })]
+    Utf16 {
+        /// The file.
+        path: PathBuf,
+        /// Whether it starts with a UTF-16 byte-order mark.
+        bom: bool,
+    },
     /// A directory was given but holds no `.csv` file.
     #[error("no .csv files in {}", path.display())]
     NoCsvFiles {
@@ -55,6 +77,28 @@ pub enum DataError {
         location: Location,
         /// What the CSV reader reported.
         message: String,
+    },
+    /// A field's quotes are broken, which the CSV reader would silently accept.
+    #[error("{location}: field {field}: {problem}; a field with quotes in it must be quoted whole, with each inner quote doubled: \"say \"\"hi\"\"\"")]
+    BrokenQuoting {
+        /// Where the problem is (the line of the quote, not of the record's start).
+        location: Location,
+        /// The field: its column name in backticks, or its number in the header.
+        field: String,
+        /// What is wrong.
+        problem: QuoteProblem,
+    },
+    /// The header names a required column twice, so which one holds the data is unclear.
+    #[error("{}:1: column `{column}` appears twice in the header (columns {first} and {second}); keep one", path.display())]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The repeated column.
+        column: &'static str,
+        /// 1-based position of its first occurrence.
+        first: usize,
+        /// 1-based position of its second occurrence.
+        second: usize,
     },
     /// The header lacks a required column.
     #[error("{}:1: missing column `{column}` in the header (found: {found}); the first line must name the columns, e.g. `text,intent`", path.display())]
@@ -297,53 +341,72 @@ fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
     })
 }
 
-/// Parses `bytes` as CSV with a header naming at least `columns`, calling `row` with each row's
-/// location and the requested fields in `columns` order. A UTF-8 BOM and CRLF line ends are
-/// accepted, since spreadsheet exports produce both.
+/// Parses `bytes` as CSV with a header naming at least `columns`, once each, calling `row` with
+/// each row's location and the requested fields in `columns` order. A UTF-8 BOM and CRLF line
+/// ends are accepted, since spreadsheet exports produce both; empty and UTF-16 files, stray
+/// quotes and invalid UTF-8 are errors.
 fn for_each_row(
     path: &Path,
     bytes: &[u8],
     columns: &[&'static str],
     mut row: impl FnMut(Location, &[&str]) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
+    match raw_csv::sniff(bytes, UTF8_BOM) {
+        Some(raw_csv::NotText::Empty) => {
+            return Err(DataError::Empty {
+                path: path.to_owned(),
+                size: bytes.len(),
+                expected_header: columns.join(","),
+            })
+        }
+        Some(raw_csv::NotText::Utf16 { bom }) => {
+            return Err(DataError::Utf16 {
+                path: path.to_owned(),
+                bom,
+            })
+        }
+        None => {}
+    }
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    let malformed = |line: u64, error: &csv::Error| DataError::Malformed {
-        location: Location {
-            path: path.to_owned(),
-            line,
-        },
-        message: describe_csv_error(error),
+    let mut records = Records {
+        path,
+        bytes,
+        reader: csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(false)
+            .from_reader(bytes),
+        lines: raw_csv::Lines::new(bytes),
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(bytes);
-    let header = reader.headers().map_err(|e| malformed(1, &e))?.clone();
+    let mut header = csv::StringRecord::new();
+    records.next(&mut header, None)?;
     let mut indices = Vec::with_capacity(columns.len());
     for &column in columns {
-        let index = header
+        let mut positions = header
             .iter()
-            .position(|name| name.trim().eq_ignore_ascii_case(column))
-            .ok_or_else(|| DataError::MissingColumn {
-                path: path.to_owned(),
-                column,
-                found: header.iter().collect::<Vec<_>>().join(","),
-            })?;
-        indices.push(index);
-    }
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(error) => {
-                let line = error
-                    .position()
-                    .map_or_else(|| reader.position().line(), |p| p.line());
-                return Err(malformed(line, &error));
+            .enumerate()
+            .filter(|(_, name)| name.trim().eq_ignore_ascii_case(column))
+            .map(|(index, _)| index);
+        match (positions.next(), positions.next()) {
+            (Some(index), None) => indices.push(index),
+            (Some(first), Some(second)) => {
+                return Err(DataError::DuplicateColumn {
+                    path: path.to_owned(),
+                    column,
+                    first: first + 1,
+                    second: second + 1,
+                })
+            }
+            (None, _) => {
+                return Err(DataError::MissingColumn {
+                    path: path.to_owned(),
+                    column,
+                    found: header.iter().collect::<Vec<_>>().join(","),
+                })
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+    }
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = records.next(&mut record, Some(&header))? {
         let fields: Vec<&str> = indices
             .iter()
             .map(|&i| record.get(i).unwrap_or(""))
@@ -356,13 +419,70 @@ fn for_each_row(
             &fields,
         )?;
     }
+    Ok(())
 }
 
-fn describe_csv_error(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => {
-            format!("invalid UTF-8 in field {} (the file must be UTF-8)", err.field() + 1)
+/// The CSV reader with the checks it does not make itself.
+struct Records<'a> {
+    path: &'a Path,
+    bytes: &'a [u8],
+    reader: csv::Reader<&'a [u8]>,
+    lines: raw_csv::Lines<'a>,
+}
+
+impl Records<'_> {
+    /// Reads the next record into `record` and returns its 1-based line, or `None` at the end.
+    /// `header` names the fields in errors; it is `None` while the header itself is read.
+    fn next(
+        &mut self,
+        record: &mut csv::StringRecord,
+        header: Option<&csv::StringRecord>,
+    ) -> Result<Option<u64>, DataError> {
+        let read = self.reader.read_record(record);
+        let offset = match &read {
+            Ok(false) => return Ok(None),
+            Ok(true) => record.position().map(csv::Position::byte),
+            Err(error) => error.position().map(csv::Position::byte),
         }
+        .unwrap_or_else(|| self.reader.position().byte());
+        let (start, line) = self.lines.record_start(offset);
+        let field_name = |index: usize| match header.and_then(|h| h.get(index)) {
+            Some(name) => format!("`{}`", name.trim()),
+            None if header.is_none() => format!("{} of the header", index + 1),
+            None => (index + 1).to_string(),
+        };
+        // Checked first, also when the reader failed: a stray quote is the likely cause of a
+        // wrong field count, and the more precise report.
+        if let Some(stray) = raw_csv::stray_quote(&self.bytes[start..]) {
+            return Err(DataError::BrokenQuoting {
+                location: self.location(line + stray.line_breaks),
+                field: field_name(stray.field),
+                problem: stray.problem,
+            });
+        }
+        match read {
+            Ok(_) => Ok(Some(line)),
+            Err(error) => Err(DataError::Malformed {
+                location: self.location(line),
+                message: describe_csv_error(&error, field_name),
+            }),
+        }
+    }
+
+    fn location(&self, line: u64) -> Location {
+        Location {
+            path: self.path.to_owned(),
+            line,
+        }
+    }
+}
+
+fn describe_csv_error(error: &csv::Error, field_name: impl Fn(usize) -> String) -> String {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "invalid UTF-8 in field {} (the file must be UTF-8)",
+            field_name(err.field())
+        ),
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!(
@@ -441,7 +561,11 @@ mod tests {
         let err = load_bytes(b"text,intent\nfine,tracking\n\"unclosed,cancel\nmore,return\n")
             .unwrap_err();
         assert!(
-            matches!(err, DataError::Malformed { ref location, .. } if location.line == 3),
+            matches!(
+                err,
+                DataError::BrokenQuoting { ref location, problem: QuoteProblem::Unclosed, .. }
+                    if location.line == 3
+            ),
             "{err}"
         );
         let err = load_bytes(b"text,intent\na,b,c\n").unwrap_err();
@@ -500,5 +624,145 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "in.csv", b"id,text\n1,hello\n2,\n3,bye\n");
         assert_eq!(read_texts(&path).unwrap(), ["hello", "", "bye"]);
+    }
+
+    fn read_texts_bytes(bytes: &[u8]) -> Result<Vec<String>, DataError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "in.csv", bytes);
+        read_texts(&path)
+    }
+
+    fn error_of(bytes: &[u8]) -> String {
+        load_bytes(bytes).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn stray_quotes_are_errors_naming_file_line_and_column() {
+        let message = error_of(b"text,intent\nok,tracking\n\"cancel\"order,cancel\n");
+        assert!(
+            message.contains("data.csv:3: field `text`: text after the closing quote"),
+            "{message}"
+        );
+        let message = error_of(b"text,intent\nok,tracking\nhi,canc\"el\n");
+        assert!(
+            message.contains("data.csv:3: field `intent`: a quote inside an unquoted field"),
+            "{message}"
+        );
+        // The quote's own line, inside a record that spans lines.
+        let message = error_of(b"text,intent\n\"one\ntwo\"x,other\n");
+        assert!(message.contains("data.csv:3: field `text`"), "{message}");
+        // A stray quote that also splits the row is reported as the quote, not the field count.
+        let message = error_of(b"text,intent\nhe said \"no, thanks\",cancel\n");
+        assert!(
+            message.contains("data.csv:2: field `text`: a quote inside an unquoted field"),
+            "{message}"
+        );
+        let message = error_of(b"\"text\"x,intent\nok,tracking\n");
+        assert!(
+            message.contains("data.csv:1: field 1 of the header"),
+            "{message}"
+        );
+        let err = read_texts_bytes(b"text\n\"a\"b\n").unwrap_err().to_string();
+        assert!(err.contains("in.csv:2: field `text`"), "{err}");
+    }
+
+    #[test]
+    fn legitimate_quoting_still_loads() {
+        let data = load_bytes(
+            b"\xEF\xBB\xBFtext,intent\r\n\"she said \"\"cancel\"\" twice\",cancel\r\n\"a, b\r\nc\",other\r\n\"\"\"quoted\"\"\",return\r\n",
+        )
+        .unwrap();
+        let texts: Vec<_> = data.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["she said \"cancel\" twice", "a, b\r\nc", "\"quoted\""]
+        );
+    }
+
+    #[test]
+    fn a_required_column_named_twice_is_an_error() {
+        let message = error_of(b"text,intent,TEXT \nhi,other,bye\n");
+        assert!(
+            message.contains(
+                "data.csv:1: column `text` appears twice in the header (columns 1 and 3)"
+            ),
+            "{message}"
+        );
+        let message = error_of(b"intent,text,intent\nother,hi,cancel\n");
+        assert!(
+            message.contains("`intent`") && message.contains("columns 1 and 3"),
+            "{message}"
+        );
+        // Repeated columns nobody reads are left alone.
+        assert!(load_bytes(b"id,id,text,intent\n1,2,hi,other\n").is_ok());
+        let err = read_texts_bytes(b"text,text\na,b\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column `text` appears twice"), "{err}");
+        assert_eq!(
+            read_texts_bytes(b"intent,intent,text\na,b,hi\n").unwrap(),
+            ["hi"]
+        );
+    }
+
+    #[test]
+    fn empty_and_utf16_files_say_what_they_look_like() {
+        let empty = "the file is empty (0 bytes); expected a header line such as `text,intent`";
+        assert!(error_of(b"").contains(empty), "{}", error_of(b""));
+        let message = read_texts_bytes(b"").unwrap_err().to_string();
+        assert!(message.contains("the file is empty (0 bytes)"), "{message}");
+        let utf16 = "looks like UTF-16 (NUL bytes every other byte); save it as UTF-8";
+        let le = b"t\0e\0x\0t\0,\0i\0n\0t\0e\0n\0t\0\n\0h\0i\0,\0o\0t\0h\0e\0r\0\n\0";
+        assert!(error_of(le).contains(utf16), "{}", error_of(le));
+        let message = read_texts_bytes(le).unwrap_err().to_string();
+        assert!(message.contains(utf16), "{message}");
+        let mut with_bom = b"\xFF\xFE".to_vec();
+        with_bom.extend_from_slice(le);
+        let message = error_of(&with_bom);
+        assert!(
+            message.contains("looks like UTF-16") && message.contains("save it as UTF-8"),
+            "{message}"
+        );
+    }
+
+    /// The same errors on line 5 of a file saved with LF, CRLF and BOM + CRLF line ends.
+    #[test]
+    fn line_numbers_are_the_same_for_lf_crlf_and_bom_crlf() {
+        let bodies: [(&[u8], &str); 5] = [
+            (b"  ,cancel", "field `text` is empty"),
+            (b"refund pls,refund", "field `intent`"),
+            (b"a,b,c", "expected 2 fields"),
+            (b"bad \xff,cancel", "UTF-8"),
+            (b"\"stray\"x,cancel", "text after the closing quote"),
+        ];
+        for (body, expected) in bodies {
+            let lf = [
+                b"text,intent\nok,tracking\n\"two\nlines\",other\n",
+                body,
+                b"\n",
+            ]
+            .concat();
+            let crlf: Vec<u8> = lf
+                .iter()
+                .flat_map(|&b| {
+                    if b == b'\n' {
+                        vec![b'\r', b'\n']
+                    } else {
+                        vec![b]
+                    }
+                })
+                .collect();
+            let bom_crlf = [UTF8_BOM, &crlf].concat();
+            for (name, bytes) in [("LF", &lf), ("CRLF", &crlf), ("BOM+CRLF", &bom_crlf)] {
+                let message = error_of(bytes);
+                assert!(
+                    message.contains("data.csv:5:") && message.contains(expected),
+                    "{name}: {message}"
+                );
+            }
+        }
+        // A blank line counts as a line too.
+        let message = error_of(b"text,intent\r\nok,tracking\r\n\r\n  ,cancel\r\n");
+        assert!(message.contains("data.csv:4:"), "{message}");
     }
 }

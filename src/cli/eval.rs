@@ -11,6 +11,10 @@ use super::args::{EvalArgs, OutputFormat};
 use super::{load_model, percent};
 
 pub fn run(args: EvalArgs) -> Result<()> {
+    // A bad --plot is reported before the evaluation, not after it has printed its report.
+    if let Some(dir) = &args.plot {
+        super::plot::check_dir(dir)?;
+    }
     let model = load_model(&args.model.model, &args.thresholds)?;
     let data = Dataset::load(&args.data)
         .with_context(|| format!("reading evaluation data {}", args.data.display()))?;

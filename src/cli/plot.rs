@@ -8,29 +8,64 @@ use plotters::prelude::*;
 use deskbot::classify::eval::EvalReport;
 use deskbot::classify::intent::Intent;
 
-/// A chart could not be drawn or written.
+/// The charts could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write chart {}: {message}", path.display())]
-pub struct PlotError {
-    /// The chart file.
-    pub path: PathBuf,
-    /// What went wrong.
-    pub message: String,
+pub enum PlotError {
+    /// `--plot` names a file, or a path through a file.
+    #[error("--plot expects a directory; {} is a file{}", file.display(), if file == dir { String::new() } else { format!(", so {} cannot be created", dir.display()) })]
+    NotADirectory {
+        /// The directory asked for.
+        dir: PathBuf,
+        /// The file that is in the way: `dir` itself or one of its parents.
+        file: PathBuf,
+    },
+    /// The directory could not be created.
+    #[error("cannot create the chart directory {}", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A chart could not be drawn or written.
+    #[error("cannot write chart {}: {message}", path.display())]
+    Chart {
+        /// The chart file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Fails if `dir` cannot become the chart directory because it, or a parent, is a file.
+/// `create_dir_all` would only say "File exists" or "Not a directory", without naming which.
+pub fn check_dir(dir: &Path) -> Result<(), PlotError> {
+    match dir
+        .ancestors()
+        .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()))
+    {
+        Some(file) => Err(PlotError::NotADirectory {
+            dir: dir.to_owned(),
+            file: file.to_owned(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Writes `confusion-matrix.svg` and `coverage-precision.svg` into `dir`; returns their paths.
 pub fn write_charts(report: &EvalReport, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    std::fs::create_dir_all(dir).map_err(|e| PlotError {
-        path: dir.to_owned(),
-        message: e.to_string(),
+    check_dir(dir)?;
+    std::fs::create_dir_all(dir).map_err(|source| PlotError::CreateDir {
+        dir: dir.to_owned(),
+        source,
     })?;
     let heatmap = dir.join("confusion-matrix.svg");
-    confusion_heatmap(report, &heatmap).map_err(|message| PlotError {
+    confusion_heatmap(report, &heatmap).map_err(|message| PlotError::Chart {
         path: heatmap.clone(),
         message,
     })?;
     let curve = dir.join("coverage-precision.svg");
-    coverage_curve(report, &curve).map_err(|message| PlotError {
+    coverage_curve(report, &curve).map_err(|message| PlotError::Chart {
         path: curve.clone(),
         message,
     })?;

@@ -1,11 +1,14 @@
 //! The demo shop: a file-backed order platform, carrier and policy in `examples/demo-shop/`,
 //! so `deskbot reply` works on a fresh clone with no credentials and no network.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::adapters::{AdapterError, MemoryCarrierTracker, MemoryOrderPlatform};
+use crate::adapters::{
+    normalize_order_number, AdapterError, MemoryCarrierTracker, MemoryOrderPlatform,
+};
 use crate::respond::facts::{Order, Tracking};
 use crate::respond::policy::{Policy, PolicyError};
 
@@ -24,13 +27,26 @@ pub enum DemoShopError {
         /// Why.
         source: std::io::Error,
     },
-    /// A file is not the expected JSON.
-    #[error("{}: {source}", path.display())]
+    /// A file is not the expected JSON. The parser's message, with line and column, is the
+    /// source, so it is not repeated here: `{:#}` prints it once.
+    #[error("{} is not the expected JSON", path.display())]
     Json {
         /// The file.
         path: PathBuf,
         /// The JSON error, with line and column.
         source: serde_json::Error,
+    },
+    /// Two orders share a number, so a customer asking about it could get either.
+    #[error("{}:{line}: field `number`: order number {number} is already used by the order at line {first_line}", path.display())]
+    DuplicateOrderNumber {
+        /// The file.
+        path: PathBuf,
+        /// The number, as a customer types it (without `#`).
+        number: String,
+        /// Line where the second order starts.
+        line: u64,
+        /// Line where the first order starts.
+        first_line: u64,
     },
     /// The policy is invalid.
     #[error(transparent)]
@@ -85,20 +101,65 @@ pub struct DemoShop {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, DemoShopError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DemoShopError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| DemoShopError::Json {
+    parse_json(path, &read_text(path)?)
+}
+
+fn read_text(path: &Path) -> Result<String, DemoShopError> {
+    std::fs::read_to_string(path).map_err(|source| DemoShopError::Io {
         path: path.to_owned(),
         source,
     })
 }
 
+fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, DemoShopError> {
+    serde_json::from_str(text).map_err(|source| DemoShopError::Json {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Reads `orders.json`, whose order numbers must be unique as a customer types them.
+fn read_orders(path: &Path) -> Result<Vec<Order>, DemoShopError> {
+    let text = read_text(path)?;
+    let orders: Vec<Order> = parse_json(path, &text)?;
+    let mut first_index: HashMap<String, usize> = HashMap::with_capacity(orders.len());
+    for (index, order) in orders.iter().enumerate() {
+        let number = normalize_order_number(&order.number);
+        if let Some(&first) = first_index.get(&number) {
+            let lines = element_lines(&text);
+            let line_of = |i: usize| lines.get(i).copied().unwrap_or(1);
+            return Err(DemoShopError::DuplicateOrderNumber {
+                path: path.to_owned(),
+                number,
+                line: line_of(index),
+                first_line: line_of(first),
+            });
+        }
+        first_index.insert(number, index);
+    }
+    Ok(orders)
+}
+
+/// The 1-based line on which each element of the top-level JSON array in `text` starts; empty
+/// if `text` is not an array. serde does not report where a value was, so the array is read
+/// again as raw slices of `text`, whose offsets give the lines.
+fn element_lines(text: &str) -> Vec<u64> {
+    let elements: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(text).unwrap_or_default();
+    elements
+        .iter()
+        .map(|raw| {
+            let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            let before = text.as_bytes().get(..offset).unwrap_or_default();
+            1 + before.iter().filter(|&&b| b == b'\n').count() as u64
+        })
+        .collect()
+}
+
 impl DemoShop {
     /// Loads the shop in `dir`. `policy` overrides `dir/deskbot.toml` when given.
     pub fn load(dir: &Path, policy: Option<&Path>) -> Result<DemoShop, DemoShopError> {
-        let orders: Vec<Order> = read_json(&dir.join("orders.json"))?;
+        let orders = read_orders(&dir.join("orders.json"))?;
         let tracking: Vec<Tracking> = read_json(&dir.join("tracking.json"))?;
         let failures_path = dir.join("carrier-failures.json");
         let failures: Vec<CarrierFailure> = if failures_path.exists() {
@@ -382,5 +443,80 @@ pub fn outcome_label(outcome: &crate::Outcome) -> String {
             }
             other => format!("handoff/{}", other.code()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(number: &str) -> String {
+        format!(
+            r#"  {{
+    "id": "ord-{number}-{}",
+    "number": "{number}",
+    "email": "jane@example.com",
+    "created_at": "2026-11-12T18:24:00Z",
+    "financial_status": "paid",
+    "fulfillment_status": "unfulfilled",
+    "line_items": []
+  }}"#,
+            number.len()
+        )
+    }
+
+    /// A shop directory with the demo policy, no tracking and `orders` as orders.json.
+    fn shop_with_orders(orders: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO_SHOP_DIR);
+        std::fs::copy(demo.join("deskbot.toml"), dir.path().join("deskbot.toml")).unwrap();
+        std::fs::write(dir.path().join("tracking.json"), "[]").unwrap();
+        std::fs::write(dir.path().join("orders.json"), orders).unwrap();
+        dir
+    }
+
+    /// The error and its causes as `{:#}` prints them in the CLI.
+    fn chain(error: &dyn std::error::Error) -> String {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn distinct_order_numbers_load() {
+        let orders = format!("[\n{},\n{}\n]\n", order("1001"), order("1002"));
+        let dir = shop_with_orders(&orders);
+        assert!(DemoShop::load(dir.path(), None).is_ok());
+    }
+
+    #[test]
+    fn duplicate_order_numbers_are_an_error_naming_file_line_and_number() {
+        // The second order 1001 starts on line 20; "#1001" is the same number to a customer.
+        let orders = format!(
+            "[\n{},\n{},\n{}\n]\n",
+            order("1001"),
+            order("1002"),
+            order("#1001")
+        );
+        let dir = shop_with_orders(&orders);
+        let err = DemoShop::load(dir.path(), None).unwrap_err();
+        let message = chain(&err);
+        assert!(
+            message.contains("orders.json:20: field `number`: order number 1001 is already used by the order at line 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn json_errors_print_the_parser_message_once() {
+        let dir = shop_with_orders(r#"[{"id": 1}]"#);
+        let err = DemoShop::load(dir.path(), None).unwrap_err();
+        let message = chain(&err);
+        assert!(message.contains("orders.json"), "{message}");
+        assert_eq!(message.matches("at line 1 column").count(), 1, "{message}");
     }
 }
