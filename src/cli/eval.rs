@@ -28,7 +28,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
     if let Some(dir) = &args.plot {
         for path in super::plot::write_charts(&report, dir)? {
-            eprintln!("wrote {}", path.display());
+            // A closed stderr must not panic: the charts are written either way.
+            let _ = writeln!(std::io::stderr(), "wrote {}", path.display());
         }
     }
     Ok(())
