@@ -30,6 +30,8 @@
 pub mod adapters;
 pub mod carrier;
 pub mod classify;
+#[cfg(feature = "respond")]
+pub mod config;
 pub mod error;
 #[cfg(feature = "respond")]
 pub mod respond;

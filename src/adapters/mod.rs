@@ -6,14 +6,19 @@
 
 pub mod carriers;
 pub mod conformance;
+pub mod connect;
 pub mod helpdesk;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod platforms;
+mod secret;
 
 use std::time::Duration;
 
 pub use carriers::{CarrierTracker, MemoryCarrierTracker};
 pub use helpdesk::{HandoffNote, HelpDesk, HelpDeskAction, MemoryHelpDesk};
 pub use platforms::{MemoryOrderPlatform, OrderPlatform};
+pub use secret::Secret;
 
 /// Why an adapter call failed, in terms every vendor maps onto.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,10 +30,17 @@ pub enum AdapterError {
         /// What was looked up.
         what: String,
     },
-    /// Credentials missing, wrong or lacking permission (HTTP 401/403).
+    /// Credentials missing or wrong (HTTP 401).
     #[error("not authenticated: {message}")]
     Unauthenticated {
         /// The vendor's explanation.
+        message: String,
+    },
+    /// Credentials accepted but lacking a scope or permission (HTTP 403, or the vendor's own
+    /// "access denied" in a 200 body).
+    #[error("permission denied: {message}")]
+    PermissionDenied {
+        /// The vendor's explanation, naming the scope where it does.
         message: String,
     },
     /// Too many requests (HTTP 429); retry after the given time, if the vendor said.
@@ -43,24 +55,60 @@ pub enum AdapterError {
         /// What happened.
         message: String,
     },
-    /// The request or the response was malformed (HTTP 400/422, or a body we cannot read).
+    /// No connection could be made: DNS, refused, or a TLS handshake that failed.
+    #[error("unreachable{}: {message}", if *tls { " (TLS)" } else { "" })]
+    Unreachable {
+        /// What happened.
+        message: String,
+        /// The TCP connection worked but TLS did not (certificate, protocol).
+        tls: bool,
+    },
+    /// The vendor refused the request as invalid (HTTP 400/422), or an operation is not
+    /// possible in the order's state.
     #[error("invalid: {message}")]
     Invalid {
+        /// What was wrong.
+        message: String,
+    },
+    /// The vendor answered with a body deskbot cannot read: not JSON, or a field missing or
+    /// of the wrong type.
+    #[error("{vendor} sent an unreadable answer at `{field}`: {message}")]
+    BadResponse {
+        /// Which vendor.
+        vendor: String,
+        /// The JSON path of the field (`orders[0].total_price`), or `.` for the whole body.
+        field: String,
         /// What was wrong.
         message: String,
     },
 }
 
 impl AdapterError {
-    /// Stable machine-readable kind (`not_found`, `unauthenticated`, `rate_limited`,
-    /// `unavailable`, `invalid`).
+    /// Stable machine-readable kind (`not_found`, `unauthenticated`, `permission_denied`,
+    /// `rate_limited`, `unavailable`, `unreachable`, `invalid`, `bad_response`).
     pub fn kind(&self) -> &'static str {
         match self {
             AdapterError::NotFound { .. } => "not_found",
             AdapterError::Unauthenticated { .. } => "unauthenticated",
+            AdapterError::PermissionDenied { .. } => "permission_denied",
             AdapterError::RateLimited { .. } => "rate_limited",
             AdapterError::Unavailable { .. } => "unavailable",
+            AdapterError::Unreachable { .. } => "unreachable",
             AdapterError::Invalid { .. } => "invalid",
+            AdapterError::BadResponse { .. } => "bad_response",
+        }
+    }
+
+    /// Shorthand for [`AdapterError::BadResponse`].
+    pub fn bad_response(
+        vendor: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        AdapterError::BadResponse {
+            vendor: vendor.into(),
+            field: field.into(),
+            message: message.into(),
         }
     }
 

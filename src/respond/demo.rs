@@ -159,7 +159,27 @@ fn element_lines(text: &str) -> Vec<u64> {
 impl DemoShop {
     /// Loads the shop in `dir`. `policy` overrides `dir/deskbot.toml` when given.
     pub fn load(dir: &Path, policy: Option<&Path>) -> Result<DemoShop, DemoShopError> {
-        let orders = read_orders(&dir.join("orders.json"))?;
+        let platform = DemoShop::orders(dir)?;
+        let carriers = DemoShop::carriers(dir)?;
+        let policy =
+            Policy::load(&policy.map_or_else(|| dir.join("deskbot.toml"), Path::to_owned))?;
+        Ok(DemoShop {
+            platform,
+            carriers,
+            policy,
+        })
+    }
+
+    /// The orders in `dir/orders.json`.
+    pub fn orders(dir: &Path) -> Result<MemoryOrderPlatform, DemoShopError> {
+        Ok(MemoryOrderPlatform::new(read_orders(
+            &dir.join("orders.json"),
+        )?))
+    }
+
+    /// The carrier answers in `dir/tracking.json`, with the failures in
+    /// `dir/carrier-failures.json` if present.
+    pub fn carriers(dir: &Path) -> Result<MemoryCarrierTracker, DemoShopError> {
         let tracking: Vec<Tracking> = read_json(&dir.join("tracking.json"))?;
         let failures_path = dir.join("carrier-failures.json");
         let failures: Vec<CarrierFailure> = if failures_path.exists() {
@@ -172,13 +192,7 @@ impl DemoShop {
             let error = failure.error.to_error(&failure.number);
             carriers = carriers.with_failure(&failure.number, error);
         }
-        let policy =
-            Policy::load(&policy.map_or_else(|| dir.join("deskbot.toml"), Path::to_owned))?;
-        Ok(DemoShop {
-            platform: MemoryOrderPlatform::new(orders),
-            carriers,
-            policy,
-        })
+        Ok(carriers)
     }
 }
 

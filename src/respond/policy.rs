@@ -23,6 +23,14 @@ struct PolicyFile {
     missing_items: MissingItemsSection,
     #[serde(default)]
     orders: OrdersSection,
+    // Tables of the same file that describe connections rather than policy: read by
+    // `crate::config`, accepted here so one file holds both.
+    #[serde(default, rename = "platform")]
+    _platform: Option<toml::Value>,
+    #[serde(default, rename = "carriers")]
+    _carriers: Option<toml::Value>,
+    #[serde(default, rename = "http")]
+    _http: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -36,6 +36,41 @@ pub trait OrderPlatform: Send + Sync {
 
     /// Cancels an unfulfilled order as of `at`, returning it as it now stands. Answers
     /// [`AdapterError::NotFound`] for an unknown number and [`AdapterError::Invalid`] for an
-    /// order that is shipped or already cancelled.
+    /// order that is shipped or already cancelled. A vendor may record its own time of
+    /// cancellation rather than `at`.
     async fn cancel_order(&self, number: &str, at: Timestamp) -> Result<Order, AdapterError>;
+
+    /// One cheap authenticated call, for `deskbot doctor`: proves the address, the credentials
+    /// and the read permission work. In-memory platforms have nothing to check.
+    async fn check_connection(&self) -> Result<(), AdapterError> {
+        Ok(())
+    }
+}
+
+/// A boxed platform is a platform (vendor clients are chosen at run time from the config).
+#[async_trait]
+impl OrderPlatform for Box<dyn OrderPlatform> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+
+    async fn order_by_number(&self, number: &str) -> Result<Order, AdapterError> {
+        (**self).order_by_number(number).await
+    }
+
+    async fn recent_orders_by_email(
+        &self,
+        email: &str,
+        limit: usize,
+    ) -> Result<Vec<Order>, AdapterError> {
+        (**self).recent_orders_by_email(email, limit).await
+    }
+
+    async fn cancel_order(&self, number: &str, at: Timestamp) -> Result<Order, AdapterError> {
+        (**self).cancel_order(number, at).await
+    }
+
+    async fn check_connection(&self) -> Result<(), AdapterError> {
+        (**self).check_connection().await
+    }
 }
