@@ -8,6 +8,7 @@ use deskbot::classify::dataset::Dataset;
 #[cfg(feature = "respond")]
 mod shop;
 #[cfg(feature = "respond")]
+#[allow(unused_imports)]
 pub use shop::*;
 
 /// The repository root.
