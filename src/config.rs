@@ -63,9 +63,10 @@ pub enum ConfigError {
 /// Which order platform to read from, with what was checked about it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlatformSettings {
-    /// The file-backed demo shop (`orders.json`, `tracking.json`).
+    /// The file-backed demo shop (`orders.json`, `tracking.json`): the default.
     Demo {
-        /// Its folder.
+        /// Its folder: `dir` in the table (relative to the config file), else
+        /// `examples/demo-shop` (relative to the working directory).
         dir: PathBuf,
     },
     /// Shopify GraphQL Admin API.
@@ -271,8 +272,9 @@ impl Config {
             checker.http(table, &mut http)?;
         }
         let platform = match tables.platform {
+            // The demo shop stays the default, where the README's first command finds it.
             None => PlatformSettings::Demo {
-                dir: base.to_owned(),
+                dir: PathBuf::from(crate::respond::demo::DEMO_SHOP_DIR),
             },
             Some(table) => checker.platform(table, base, &mut http)?,
         };
@@ -439,7 +441,10 @@ impl Checker<'_> {
         };
         let settings = match kind.as_str() {
             "demo" => PlatformSettings::Demo {
-                dir: base.join(table.dir.unwrap_or_default()),
+                dir: table.dir.map_or_else(
+                    || PathBuf::from(crate::respond::demo::DEMO_SHOP_DIR),
+                    |dir| base.join(dir),
+                ),
             },
             "shopify" => {
                 let shop = required("shop", table.shop)?;
@@ -590,12 +595,19 @@ mod tests {
     }
 
     #[test]
-    fn no_platform_table_means_the_demo_shop_next_to_the_file() {
+    fn no_platform_table_means_the_bundled_demo_shop() {
         let config = load("", &[]).unwrap();
         assert_eq!(
             config.platform,
             PlatformSettings::Demo {
-                dir: PathBuf::from("shop")
+                dir: PathBuf::from("examples/demo-shop")
+            }
+        );
+        let config = load("[platform]\nkind = \"demo\"\ndir = \"orders\"\n", &[]).unwrap();
+        assert_eq!(
+            config.platform,
+            PlatformSettings::Demo {
+                dir: PathBuf::from("shop/orders")
             }
         );
         assert_eq!(config.http, HttpSettings::default());

@@ -9,6 +9,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Vendor calls log at `info` (vendor, endpoint template, status, latency, attempt); shown
+    // with DESKBOT_LOG=info. Logs go to stderr so stdout stays the command's output.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DESKBOT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`deskbot classify … | head`) is not an error worth reporting.

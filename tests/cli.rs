@@ -586,7 +586,7 @@ fn nobody_reads_an_order_without_proving_it_is_theirs() {
         let out = deskbot(&["reply", "--format", "json", message], &common::root());
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);
-        for secret in ["Portland", "1ZE7V2180355089359", "Lamp"] {
+        for secret in ["Portland", "1ZE7V2180355089359", "Chunky Knit Throw"] {
             assert!(
                 !text.contains(secret),
                 "{message:?} leaked {secret}:\n{text}"
@@ -677,4 +677,86 @@ fn bad_policy_and_shop_files_name_the_file_and_field() {
         stderr(&out)
     );
     assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn lookup_and_doctor_on_the_demo_shop() {
+    let out = deskbot(
+        &["lookup", "order", "--number", "#1006", "--format", "json"],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let found: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(found["orders"][0]["number"], "1006");
+    // The same shape as facts.orders[] in `reply --format json`.
+    let reply = deskbot(
+        &[
+            "reply",
+            "--format",
+            "json",
+            "--from",
+            "chen@example.com",
+            "where is order #1006?",
+        ],
+        &common::root(),
+    );
+    let reply: serde_json::Value = serde_json::from_str(&stdout(&reply)).unwrap();
+    assert_eq!(found["orders"][0], reply["facts"]["orders"][0]);
+
+    let out = deskbot(
+        &[
+            "lookup",
+            "order",
+            "--email",
+            "ANA@example.com",
+            "--format",
+            "json",
+        ],
+        &common::root(),
+    );
+    let found: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let numbers: Vec<&str> = found["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["1010", "1009"]);
+    let out = deskbot(&["lookup", "order", "--number", "9999"], &common::root());
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim(), "no orders");
+    let out = deskbot(&["lookup", "order"], &common::root());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--number or --email is required"
+    );
+
+    let out = deskbot(&["doctor"], &common::root());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("demo") && stdout(&out).contains("OK"));
+}
+
+#[test]
+fn a_config_naming_a_platform_without_its_secret_is_a_startup_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy =
+        std::fs::read_to_string(common::root().join("examples/demo-shop/deskbot.toml")).unwrap();
+    let config = dir.path().join("deskbot.toml");
+    std::fs::write(
+        &config,
+        format!("{policy}\n[platform]\nkind = \"bigcommerce\"\nstore_hash = \"abc123\"\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .args(["doctor", "--config", config.to_str().unwrap()])
+        .env_remove("BIGCOMMERCE_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("BIGCOMMERCE_ACCESS_TOKEN") && stderr(&out).contains("deskbot.toml"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -31,6 +31,56 @@ pub enum Command {
     CheckTemplates(CheckTemplatesArgs),
     /// Recognise carriers from tracking numbers.
     Carrier(CarrierArgs),
+    /// Show what deskbot sees on the order platform.
+    Lookup(LookupArgs),
+    /// Check each configured vendor with one cheap authenticated call.
+    Doctor(DoctorArgs),
+}
+
+/// Which shop to talk to.
+#[derive(Debug, Args, Default)]
+pub struct ShopArgs {
+    /// Shop configuration: the policy plus `[platform]` and `[carriers.*]` [default: the demo
+    /// shop's deskbot.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The demo shop's folder (orders.json, tracking.json) [default: examples/demo-shop].
+    #[arg(long, value_name = "DIR")]
+    pub shop: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    #[command(subcommand)]
+    pub what: LookupWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LookupWhat {
+    /// An order by number, or a customer's recent orders by e-mail. JSON: `{"orders": [...]}`.
+    Order(LookupOrderArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("key").required(true).args(["number", "email"])))]
+pub struct LookupOrderArgs {
+    /// The order number, with or without `#`.
+    #[arg(long, value_name = "N")]
+    pub number: Option<String>,
+    /// The customer's e-mail: their most recent orders (up to the policy's lookback).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    #[command(flatten)]
+    pub shop: ShopArgs,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub shop: ShopArgs,
 }
 
 /// Where the model lives.
@@ -209,12 +259,8 @@ pub struct ReplyArgs {
     /// must belong to it).
     #[arg(long, value_name = "EMAIL")]
     pub from: Option<String>,
-    /// Shop policy file [default: SHOP/deskbot.toml].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The file-backed shop to answer from (orders.json, tracking.json).
-    #[arg(long, default_value = "examples/demo-shop", value_name = "DIR")]
-    pub shop: PathBuf,
+    #[command(flatten)]
+    pub shop: ShopArgs,
     /// Reply templates (`<intent>/<situation>.tera`); point at your own folder to override.
     #[arg(long, default_value = "templates", value_name = "DIR")]
     pub templates: PathBuf,

@@ -3,9 +3,12 @@
 pub mod args;
 mod carrier;
 mod classify;
+mod doctor;
 mod eval;
+mod lookup;
 mod plot;
 mod reply;
+mod shop;
 mod train;
 mod tune;
 
@@ -27,7 +30,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Reply(args) => reply::run(args),
         Command::CheckTemplates(args) => reply::check_templates(args),
         Command::Carrier(args) => carrier::run(args),
+        Command::Lookup(args) => lookup::run(args),
+        Command::Doctor(args) => doctor::run(args),
     }
+}
+
+/// A runtime for one command's vendor calls.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// Loads a model and applies threshold overrides from the command line.

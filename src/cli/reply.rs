@@ -14,14 +14,7 @@ use deskbot::{Customer, Intent, IntentModel, Outcome, Prediction, Responder};
 use jiff::Timestamp;
 
 use super::args::{CheckTemplatesArgs, OutputFormat, ReplyArgs};
-use super::percent;
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
+use super::{percent, runtime, shop};
 
 /// The demo shop in `dir`, with the policy from `config` when given. Errors name the file at
 /// fault: the policy's own errors carry its path.
@@ -34,32 +27,18 @@ fn load_shop(dir: &Path, config: Option<&Path>) -> Result<DemoShop> {
     })
 }
 
-fn responder(
-    model: Arc<IntentModel>,
-    shop: &Path,
-    policy: Option<&Path>,
-    templates: &Path,
-) -> Result<Responder> {
-    let shop = load_shop(shop, policy)?;
-    let templates = Templates::load(templates)?;
-    Ok(Responder::new(
-        model,
-        Arc::new(shop.platform),
-        Arc::new(shop.carriers),
-        shop.policy,
-        templates,
-    ))
-}
-
 pub fn run(args: ReplyArgs) -> Result<()> {
     let model = IntentModel::load(&args.model.model)
         .with_context(|| format!("loading {}", args.model.model.display()))?;
-    let responder = responder(
+    let shop = shop::open(&args.shop)?;
+    let templates = Templates::load(&args.templates)?;
+    let responder = Responder::new(
         Arc::new(model),
-        &args.shop,
-        args.config.as_deref(),
-        &args.templates,
-    )?;
+        shop.connections.platform,
+        shop.connections.carriers,
+        shop.config.policy,
+        templates,
+    );
     let now = match &args.now {
         Some(text) => text
             .parse::<Timestamp>()

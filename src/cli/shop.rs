@@ -1,0 +1,55 @@
+//! Opening the shop a command talks to: `deskbot.toml` (policy + connections) → adapters.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use deskbot::adapters::connect::{connect, Connections};
+use deskbot::config::{Config, PlatformSettings};
+use deskbot::respond::demo::DEMO_SHOP_DIR;
+
+use super::args::ShopArgs;
+
+/// A checked configuration and the adapters it names.
+pub struct Shop {
+    pub config: Config,
+    pub connections: Connections,
+}
+
+/// Reads the config (`--config`, else the demo shop's `deskbot.toml`) and connects. `--shop`
+/// points the demo platform at another folder.
+pub fn open(args: &ShopArgs) -> Result<Shop> {
+    let config = load(args)?;
+    let connections = connect(&config)
+        .with_context(|| format!("connecting as {} says", config.path.display()))?;
+    Ok(Shop {
+        config,
+        connections,
+    })
+}
+
+/// The checked configuration alone.
+pub fn load(args: &ShopArgs) -> Result<Config> {
+    let path = match (&args.config, &args.shop) {
+        (Some(config), _) => config.clone(),
+        (None, Some(shop)) => shop.join("deskbot.toml"),
+        (None, None) => PathBuf::from(DEMO_SHOP_DIR).join("deskbot.toml"),
+    };
+    if args.config.is_none() && !path.exists() {
+        bail!(
+            "no shop configuration at {}: pass --config FILE (a deskbot.toml), --shop DIR, or run from the repository root for the demo shop",
+            path.display()
+        );
+    }
+    let mut config = Config::load(&path)?;
+    if let Some(shop) = &args.shop {
+        match &mut config.platform {
+            PlatformSettings::Demo { dir } => *dir = shop.clone(),
+            other => bail!(
+                "--shop only applies to the demo shop; {} connects to {}",
+                path.display(),
+                other.kind()
+            ),
+        }
+    }
+    Ok(config)
+}
