@@ -6,12 +6,12 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::adapters::{AdapterError, CarrierTracker, OrderPlatform};
-use crate::carrier;
+use crate::carrier::{self, Carrier};
 use crate::classify::decision::Decision;
 use crate::classify::intent::Intent;
 use crate::classify::model::{IntentModel, Prediction};
 use crate::respond::extract::{read_message, MessageFacts};
-use crate::respond::facts::{FulfillmentStatus, Order, TrackingStatus};
+use crate::respond::facts::{Fulfillment, FulfillmentStatus, Order, TrackingStatus};
 use crate::respond::outcome::{handoff_note, Customer, Facts, Outcome};
 use crate::respond::policy::{Policy, SeveralOrders};
 use crate::respond::scripts::{
@@ -344,40 +344,57 @@ impl Answerer {
         ScriptResult::Reply(situation_without_order("several_orders", context))
     }
 
-    /// Tracks every fulfillment's first tracking number.
+    /// Tracks every tracking number of every fulfillment (a number listed twice once), in
+    /// fulfillment order: one [`Shipment`] per parcel.
     async fn track(
         &self,
         order: &Order,
         facts: &mut Facts,
     ) -> Result<Vec<Shipment>, HandoffReason> {
-        let mut shipments = Vec::new();
+        let mut parcels: Vec<(&Fulfillment, Carrier, String)> = Vec::new();
         for fulfillment in &order.fulfillments {
-            let Some(number) = fulfillment.tracking_numbers.first() else {
-                continue;
-            };
-            let Some(carrier) = carrier::resolve(fulfillment.carrier.as_deref(), number) else {
-                return Err(HandoffReason::UnrecognisedCarrier {
-                    tracking_number: number.clone(),
-                    platform_carrier: fulfillment.carrier.clone(),
-                });
-            };
-            match self.carriers.track(&carrier, number).await {
+            for number in &fulfillment.tracking_numbers {
+                if parcels.iter().any(|(_, _, seen)| seen == number) {
+                    continue;
+                }
+                let Some(carrier) = carrier::resolve(fulfillment.carrier.as_deref(), number)
+                else {
+                    return Err(HandoffReason::UnrecognisedCarrier {
+                        tracking_number: number.clone(),
+                        platform_carrier: fulfillment.carrier.clone(),
+                    });
+                };
+                parcels.push((fulfillment, carrier, number.clone()));
+            }
+        }
+        let asked: Vec<(Carrier, String)> = parcels
+            .iter()
+            .map(|(_, carrier, number)| (carrier.clone(), number.clone()))
+            .collect();
+        let answers = self.carriers.track_many(&asked).await;
+        let mut shipments = Vec::with_capacity(parcels.len());
+        for ((fulfillment, carrier, number), answer) in parcels.into_iter().zip(answers) {
+            match answer {
                 Ok(tracking) => shipments.push(Shipment {
                     fulfillment: fulfillment.clone(),
                     tracking,
                 }),
                 Err(error) => {
                     facts.shipments = shipments;
-                    return Err(HandoffReason::AdapterFailure {
-                        adapter: self.carriers.name().to_owned(),
-                        operation: format!("track {} {number}", carrier.display_name()),
-                        kind: error.kind(),
-                        error: error.to_string(),
-                    });
+                    return Err(self.tracking_failure(&carrier, &number, &error));
                 }
             }
         }
         Ok(shipments)
+    }
+
+    fn tracking_failure(&self, carrier: &Carrier, number: &str, error: &AdapterError) -> HandoffReason {
+        HandoffReason::AdapterFailure {
+            adapter: self.carriers.name().to_owned(),
+            operation: format!("track {} {number}", carrier.display_name()),
+            kind: error.kind(),
+            error: error.to_string(),
+        }
     }
 
     fn adapter_failure(

@@ -25,4 +25,17 @@ pub trait CarrierTracker: Send + Sync {
 
     /// The current status of `number` with `carrier`.
     async fn track(&self, carrier: &Carrier, number: &str) -> Result<Tracking, AdapterError>;
+
+    /// Every parcel of an order at once, answers in the order asked. Carriers whose API takes
+    /// several numbers per call (FedEx: 30) override this to batch; the default asks one by one.
+    async fn track_many(
+        &self,
+        parcels: &[(Carrier, String)],
+    ) -> Vec<Result<Tracking, AdapterError>> {
+        let mut answers = Vec::with_capacity(parcels.len());
+        for (carrier, number) in parcels {
+            answers.push(self.track(carrier, number).await);
+        }
+        answers
+    }
 }
