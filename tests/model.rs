@@ -23,7 +23,9 @@ fn sparse_solver_agrees_with_linfa_logistic() {
         None,
     );
     let rows: Vec<usize> = (0..corpus.len()).collect();
-    let vectorizer = VectorizerConfig::default().fit(AnalyzerConfig::default(), &corpus, &rows);
+    let vectorizer = VectorizerConfig::default()
+        .fit(AnalyzerConfig::default(), &corpus, &rows)
+        .unwrap();
     let x = vectorizer.transform(&corpus, &rows);
     let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
     let alpha = 0.5;

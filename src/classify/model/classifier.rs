@@ -183,7 +183,7 @@ impl IntentModel {
                 file.training.n_features
             )));
         }
-        let vectorizer = TfidfVectorizer::try_from_parts(
+        let vectorizer = TfidfVectorizer::from_parts(
             params.vectorizer,
             params.analyzer,
             file.features,

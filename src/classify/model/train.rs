@@ -13,7 +13,7 @@ use crate::classify::model::solver::{fit_softmax, SoftmaxFit, SolverError, Solve
 use crate::classify::sparse::SparseRows;
 use crate::classify::text::Analyzer;
 use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
-use crate::classify::vectorizer::Corpus;
+use crate::classify::vectorizer::{Corpus, InvalidVectorizerParts};
 
 /// Progress reported while training.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,6 +73,9 @@ pub enum TrainError {
     /// The solver failed.
     #[error(transparent)]
     Solver(#[from] SolverError),
+    /// The analysed text produced a term that cannot be stored as a feature.
+    #[error(transparent)]
+    Vocabulary(#[from] InvalidVectorizerParts),
 }
 
 /// Cross-validation results.
@@ -168,7 +171,7 @@ pub fn train(
         });
     };
     let design = |corpus: &Corpus, rows: &[usize]| {
-        let vectorizer = params.vectorizer.fit(params.analyzer, corpus, rows);
+        let vectorizer = params.vectorizer.fit(params.analyzer, corpus, rows)?;
         if vectorizer.n_features() == 0 {
             return Err(TrainError::NoFeatures {
                 min_df: params.vectorizer.min_df,
