@@ -437,3 +437,51 @@ fn bad_policy_and_shop_files_name_the_file_and_field() {
     );
     assert!(!stderr(&out).contains("panicked"));
 }
+
+/// Names in `dir`, sorted: shows leftover temporary files.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn training_that_failed_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--data", "data", "--out", "m.json", "-q"];
+        args.extend_from_slice(extra);
+        deskbot(&args, dir.path())
+    };
+
+    let out = train(&["--alpha", "1e308"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NaN or infinite"), "{}", stderr(&out));
+    assert!(!dir.path().join("m.json").exists());
+
+    for extra in [&["--max-iter", "1"][..], &["--max-iter", "1", "--no-tune"]] {
+        let out = train(extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("did not converge")
+                && stderr(&out).contains("--allow-unconverged"),
+            "{extra:?}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("m.json").exists(), "{extra:?}");
+    }
+
+    let out = train(&["--max-iter", "1", "--no-tune", "--allow-unconverged"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning") && stderr(&out).contains("did not converge"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.path().join("m.json").exists());
+    assert_eq!(names_in(dir.path()), ["data", "m.json"]);
+}

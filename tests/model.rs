@@ -280,3 +280,29 @@ fn corrupt_model_files_are_clear_errors() {
     let nan = good.replacen("\"weights\": [\n    [", "\"weights\": [\n    [1e999,", 1);
     assert!(IntentModel::from_slice("n.json", nan.as_bytes()).is_err());
 }
+
+#[test]
+fn training_that_overflows_or_does_not_converge_is_an_error() {
+    use deskbot::classify::model::train::TrainError;
+    let data = common::sample(6);
+    let err = train(
+        &small_params().alpha(1e308).check().unwrap(),
+        data.clone(),
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, TrainError::Solver { .. }), "{err}");
+
+    let capped = small_params().max_iterations(2);
+    let err = train(&capped.clone().check().unwrap(), data.clone(), None).unwrap_err();
+    match err {
+        TrainError::NotConverged(fit) => {
+            assert_eq!(fit.iterations, 2);
+            assert_eq!(fit.fit.fold, Some((1, 3)), "the first fold fails first");
+        }
+        other => panic!("expected NotConverged, got {other}"),
+    }
+    let outcome = train(&capped.allow_unconverged(true).check().unwrap(), data, None).unwrap();
+    assert_eq!(outcome.unconverged.len(), 4, "3 folds and the final fit");
+    assert!(outcome.model.metadata().params.allow_unconverged);
+}

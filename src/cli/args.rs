@@ -99,9 +99,13 @@ pub struct TrainArgs {
     /// L2 penalty on the weights.
     #[arg(long, default_value_t = 0.1)]
     pub alpha: f64,
-    /// L-BFGS iteration cap.
+    /// L-BFGS iteration cap. A fit that reaches it has not converged, which is an error unless
+    /// --allow-unconverged is given.
     #[arg(long, default_value_t = 400, value_name = "N")]
     pub max_iter: u64,
+    /// Keep the model even if a fit stops before converging (with a warning).
+    #[arg(long)]
+    pub allow_unconverged: bool,
     /// Stop L-BFGS when the gradient norm per training row falls below this.
     #[arg(long, default_value_t = 1e-4, value_name = "TOL")]
     pub gradient_tolerance: f64,

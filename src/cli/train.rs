@@ -71,9 +71,19 @@ pub fn run(args: TrainArgs) -> Result<()> {
         data.duplicates_dropped,
     );
     let leaked = holdout.as_ref().map_or(0, |h| h.overlap_with(&data));
-    let outcome = train(&params, data, Some(observer))?;
+    let outcome = train(&params, data, Some(observer));
     bar.finish_and_clear();
+    let outcome = outcome?;
     let elapsed = started.elapsed();
+    for fit in &outcome.unconverged {
+        eprintln!("warning: {fit}");
+    }
+    if !outcome.unconverged.is_empty() {
+        eprintln!(
+            "warning: THIS MODEL DID NOT CONVERGE. It is kept because of --allow-unconverged, but \
+             its probabilities and thresholds are not to be trusted; raise --max-iter."
+        );
+    }
     outcome
         .model
         .save(&args.out)
@@ -165,5 +175,6 @@ fn params_from(args: &TrainArgs) -> Result<TrainParams> {
                 .with_ambiguity_margin(args.margin),
         )
         .tuning(tuning)
-        .cross_validation_folds(args.cv))
+        .cross_validation_folds(args.cv)
+        .allow_unconverged(args.allow_unconverged))
 }

@@ -61,6 +61,15 @@ pub struct TrainParams {
     /// Report k-fold cross-validated accuracy/F1 with this many folds (reuses the tuning folds
     /// when equal). Default: none.
     pub cross_validation_folds: Option<usize>,
+    /// Keep a model whose fits stopped before converging (at the iteration cap, or when the line
+    /// search gave up) instead of failing. Default: false. Written to the model file only when
+    /// true, so such a model says so and every other file keeps its bytes.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_unconverged: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for TrainParams {
@@ -75,6 +84,7 @@ impl Default for TrainParams {
             thresholds: Thresholds::default(),
             tuning: Some(TuningParams::default()),
             cross_validation_folds: None,
+            allow_unconverged: false,
         }
     }
 }
@@ -189,6 +199,12 @@ impl TrainParams {
         self
     }
 
+    /// Keeps models whose fits did not converge instead of failing (default false).
+    pub fn allow_unconverged(mut self, allow: bool) -> Self {
+        self.allow_unconverged = allow;
+        self
+    }
+
     /// Checks every setting once; training trusts the result.
     pub fn check(self) -> Result<ValidTrainParams, ParamError> {
         let out_of_range = |name, expected, value: String| ParamError::OutOfRange {
@@ -268,6 +284,19 @@ mod tests {
     #[test]
     fn defaults_pass() {
         assert!(TrainParams::default().check().is_ok());
+    }
+
+    #[test]
+    fn allow_unconverged_is_stored_only_when_set() {
+        let default = serde_json::to_string(&TrainParams::default()).unwrap();
+        assert!(!default.contains("allow_unconverged"), "{default}");
+        let allowed = TrainParams::default().allow_unconverged(true);
+        let json = serde_json::to_string(&allowed).unwrap();
+        assert!(json.contains("\"allow_unconverged\":true"), "{json}");
+        let back: TrainParams = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, allowed);
+        let back: TrainParams = serde_json::from_str(&default).unwrap();
+        assert_eq!(back, TrainParams::default());
     }
 
     #[test]
