@@ -485,3 +485,52 @@ fn training_that_failed_writes_nothing() {
     assert!(dir.path().join("m.json").exists());
     assert_eq!(names_in(dir.path()), ["data", "m.json"]);
 }
+
+/// A temporary directory holding a copy of the committed model as `m.json`.
+fn dir_with_model() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::root().join("models/intent-model.json"),
+        dir.path().join("m.json"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn oversized_model_files_are_refused_before_reading() {
+    let dir = dir_with_model();
+    let out = deskbot(
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--max-model-bytes",
+            "1000",
+            "hi",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let size = std::fs::metadata(dir.path().join("m.json")).unwrap().len();
+    for expected in ["m.json", &size.to_string(), "1000"] {
+        assert!(
+            stderr(&out).contains(expected),
+            "{expected}: {}",
+            stderr(&out)
+        );
+    }
+
+    // A sparse file far over the default cap: refused at once, without reading it.
+    let huge = std::fs::File::create(dir.path().join("huge.json")).unwrap();
+    huge.set_len(4 << 30).unwrap();
+    let started = std::time::Instant::now();
+    let out = deskbot(&["classify", "--model", "huge.json", "hi"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("huge.json") && stderr(&out).contains(&(4u64 << 30).to_string()),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

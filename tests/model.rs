@@ -306,3 +306,43 @@ fn training_that_overflows_or_does_not_converge_is_an_error() {
     assert_eq!(outcome.unconverged.len(), 4, "3 folds and the final fit");
     assert!(outcome.model.metadata().params.allow_unconverged);
 }
+
+#[test]
+fn weights_that_can_overflow_the_logits_are_rejected_on_load() {
+    let good = std::fs::read_to_string(common::root().join("models/intent-model.json")).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    // Column 3 is `cancel`: one weight that alone can push its logit past any sane value.
+    file["weights"][7][3] = serde_json::json!(1e308);
+    let Err(err) = IntentModel::from_slice("huge.json", file.to_string().as_bytes()) else {
+        panic!("a model with a weight of 1e308 loaded");
+    };
+    let message = err.to_string();
+    assert!(
+        message.contains("huge.json") && message.contains("cancel"),
+        "{message}"
+    );
+
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    file["intercepts"][0] = serde_json::json!(-1e300);
+    let Err(err) = IntentModel::from_slice("b.json", file.to_string().as_bytes()) else {
+        panic!("a model with an intercept of -1e300 loaded");
+    };
+    assert!(err.to_string().contains("tracking"), "{err}");
+}
+
+#[test]
+fn model_files_over_the_size_limit_are_refused_before_reading() {
+    use deskbot::classify::model::artifact::ModelFileError;
+    use deskbot::classify::model::LoadOptions;
+    let path = common::root().join("models/intent-model.json");
+    let size = std::fs::metadata(&path).unwrap().len();
+    let Err(err) = IntentModel::load_with(&path, LoadOptions::default().max_bytes(size - 1)) else {
+        panic!("a model over the limit loaded");
+    };
+    assert!(
+        matches!(err, ModelFileError::TooLarge { size: s, max_bytes, .. } if s == size && max_bytes == size - 1),
+        "{err}"
+    );
+    assert!(err.to_string().contains("intent-model.json"), "{err}");
+    assert!(IntentModel::load_with(&path, LoadOptions::default().max_bytes(size)).is_ok());
+}

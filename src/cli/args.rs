@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use deskbot::classify::model::artifact::DEFAULT_MAX_MODEL_BYTES;
+use deskbot::classify::model::LoadOptions;
 
 /// deskbot: answers routine shop support messages with fact-checked replies, and hands the
 /// rest to a human.
@@ -33,9 +35,28 @@ pub enum Command {
     Carrier(CarrierArgs),
 }
 
-/// Where the model lives.
+/// Where the model lives, and how large a file may be read.
 #[derive(Debug, Args)]
 pub struct ModelArg {
+    /// Model file.
+    #[arg(long, default_value = "models/intent-model.json")]
+    pub model: PathBuf,
+    /// Refuse model files larger than this many bytes (checked before reading).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MODEL_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_model_bytes: u64,
+}
+
+impl ModelArg {
+    /// The library's load options for these arguments.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions::default().max_bytes(self.max_model_bytes)
+    }
+}
+
+/// Where the model lives, for commands that read it with the default size limit.
+#[derive(Debug, Args)]
+pub struct ModelPathArg {
     /// Model file.
     #[arg(long, default_value = "models/intent-model.json")]
     pub model: PathBuf,
@@ -163,7 +184,7 @@ pub struct ClassifyArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     #[command(flatten)]
-    pub model: ModelArg,
+    pub model: ModelPathArg,
     /// Labelled CSV file or directory.
     #[arg(long, default_value = "training-data/holdout")]
     pub data: PathBuf,
@@ -235,7 +256,7 @@ pub struct ReplyArgs {
 #[derive(Debug, Args)]
 pub struct CheckTemplatesArgs {
     #[command(flatten)]
-    pub model: ModelArg,
+    pub model: ModelPathArg,
     /// Template folder to check.
     #[arg(long, default_value = "templates", value_name = "DIR")]
     pub templates: PathBuf,

@@ -12,10 +12,11 @@ mod tune;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use deskbot::classify::model::LoadOptions;
 use deskbot::{Intent, IntentModel, Thresholds};
 
 pub use args::Cli;
-use args::{Command, ThresholdArgs};
+use args::{Command, ModelArg, ThresholdArgs};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
@@ -30,9 +31,23 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Loads a model and applies threshold overrides from the command line.
+/// Loads a model with the default size limit and applies threshold overrides from the
+/// command line.
 fn load_model(path: &Path, overrides: &ThresholdArgs) -> Result<IntentModel> {
-    let model = IntentModel::load(path).with_context(|| {
+    load_model_with(path, LoadOptions::default(), overrides)
+}
+
+/// Loads the model `--model` names, with `--max-model-bytes`, and applies threshold overrides.
+fn load_model_from(model: &ModelArg, overrides: &ThresholdArgs) -> Result<IntentModel> {
+    load_model_with(&model.model, model.load_options(), overrides)
+}
+
+fn load_model_with(
+    path: &Path,
+    options: LoadOptions,
+    overrides: &ThresholdArgs,
+) -> Result<IntentModel> {
+    let model = IntentModel::load_with(path, options).with_context(|| {
         if path.exists() {
             format!("loading {}", path.display())
         } else {

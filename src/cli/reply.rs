@@ -41,7 +41,7 @@ fn responder(
 }
 
 pub fn run(args: ReplyArgs) -> Result<()> {
-    let model = IntentModel::load(&args.model.model)
+    let model = IntentModel::load_with(&args.model.model, args.model.load_options())
         .with_context(|| format!("loading {}", args.model.model.display()))?;
     let responder = responder(
         Arc::new(model),

@@ -6,14 +6,14 @@ use anyhow::{Context, Result};
 use deskbot::classify::tune::TuningReport;
 
 use super::args::{OutputFormat, ThresholdArgs, TuneArgs};
-use super::{load_model, percent};
+use super::{load_model_from, percent};
 
 pub fn run(args: TuneArgs) -> Result<()> {
     let overrides = ThresholdArgs {
         margin: args.margin,
         ..ThresholdArgs::default()
     };
-    let mut model = load_model(&args.model.model, &overrides)?;
+    let mut model = load_model_from(&args.model, &overrides)?;
     let report = model
         .retune(args.target_precision)
         .with_context(|| format!("tuning {}", args.model.model.display()))?;

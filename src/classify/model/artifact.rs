@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,35 @@ use crate::classify::tune::CalibrationPoint;
 pub const MODEL_FORMAT: &str = "deskbot-intent-model";
 /// The model file format this build reads and writes.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// Largest model file read by default: 128 MiB. The bundled model is 1.5 MB and the default
+/// 50 000-feature cap keeps trained models to a few MB, so this leaves ample room while bounding
+/// what a wrong or hostile file costs: parsing takes about 15 bytes of memory per byte of JSON.
+pub const DEFAULT_MAX_MODEL_BYTES: u64 = 128 * 1024 * 1024;
+
+/// How model files are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Files larger than this many bytes are refused before reading them.
+    pub max_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_bytes: DEFAULT_MAX_MODEL_BYTES,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Sets the largest model file accepted, in bytes (default [`DEFAULT_MAX_MODEL_BYTES`]).
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+}
 
 /// Summary of cross-validation, stored with the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,16 +183,28 @@ pub enum ModelFileError {
         /// What is wrong.
         problem: String,
     },
+    /// Larger than the configured limit; refused before reading.
+    #[error("model file {} is {size} bytes, more than the {max_bytes} allowed; raise the limit (--max-model-bytes) if the file is genuine", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        max_bytes: u64,
+    },
 }
 
 impl ModelFile {
-    /// Reads and parses `path`, checking format and version first.
+    /// Reads and parses `path`, checking format and version first. Files over
+    /// [`DEFAULT_MAX_MODEL_BYTES`] are refused.
     pub fn read(path: &Path) -> Result<Self, ModelFileError> {
-        let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
-            action: "read",
-            path: path.to_owned(),
-            source,
-        })?;
+        Self::read_with(path, LoadOptions::default())
+    }
+
+    /// As [`ModelFile::read`], with `options`' size limit, checked before anything is read.
+    pub fn read_with(path: &Path, options: LoadOptions) -> Result<Self, ModelFileError> {
+        let bytes = read_capped(path, options.max_bytes)?;
         Self::from_slice(path, &bytes)
     }
 
@@ -224,6 +266,37 @@ impl ModelFile {
         std::fs::write(&temporary, self.render()).map_err(io_error)?;
         std::fs::rename(&temporary, path).map_err(io_error)
     }
+}
+
+/// Reads `path` whole if it is at most `max_bytes` long, checking the size before reading and
+/// never reading more than the limit (a file may grow, or not report its size).
+fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ModelFileError> {
+    let io_error = |source| ModelFileError::Io {
+        action: "read",
+        path: path.to_owned(),
+        source,
+    };
+    let too_large = |size| ModelFileError::TooLarge {
+        path: path.to_owned(),
+        size,
+        max_bytes,
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let size = file.metadata().map_err(io_error)?.len();
+    if size > max_bytes {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    (&file)
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > max_bytes {
+        // It grew while being read: report its size now, or at least what was read.
+        let now = file.metadata().map_or(0, |m| m.len());
+        return Err(too_large(now.max(bytes.len() as u64)));
+    }
+    Ok(bytes)
 }
 
 fn check_header(

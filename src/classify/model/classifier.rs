@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::classify::decision::{Decision, IntentScore, InvalidThreshold, Thresholds};
 use crate::classify::intent::Intent;
 use crate::classify::model::artifact::{
-    ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+    LoadOptions, ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT,
+    MODEL_FORMAT_VERSION,
 };
 use crate::classify::model::solver::LinearSoftmax;
 use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
@@ -68,6 +69,17 @@ pub struct IntentModel {
 #[error("this model has no cross-validated predictions to tune from (it was trained with --no-tune); retrain it without --no-tune")]
 pub struct NothingToTune;
 
+/// Largest idf a model may hold. Fitted idf is `ln((1 + n) / (1 + df)) + 1`, under 40 for any
+/// number of messages `n` a computer can count; a huge one would overflow the vector norm.
+const MAX_IDF: f64 = 100.0;
+
+/// Largest value any logit may reach, by the bound [`IntentModel::load`] computes from the
+/// weights. Softmax subtracts the largest logit, so any finite logits give finite
+/// probabilities; the danger is the sum itself overflowing to infinity (then ∞ − ∞ = NaN).
+/// Trained models stay far below this (|logit| ≈ 10 already means a probability of 0.99995,
+/// and the L2 penalty keeps weights small), so a bound past it means a corrupt or crafted file.
+const MAX_LOGIT: f64 = 1e4;
+
 impl Prediction {
     /// A prediction of `intent` with full confidence, automated: for driving the responder
     /// without a model (tests, `deskbot check-templates`).
@@ -103,10 +115,16 @@ impl IntentModel {
         }
     }
 
-    /// Loads and validates a model file.
+    /// Loads and validates a model file, refusing files larger than
+    /// [`DEFAULT_MAX_MODEL_BYTES`](crate::classify::model::artifact::DEFAULT_MAX_MODEL_BYTES).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelFileError> {
+        Self::load_with(path, LoadOptions::default())
+    }
+
+    /// As [`IntentModel::load`], with `options` (e.g. a different size limit).
+    pub fn load_with(path: impl AsRef<Path>, options: LoadOptions) -> Result<Self, ModelFileError> {
         let path = path.as_ref();
-        Self::from_file(path, ModelFile::read(path)?)
+        Self::from_file(path, ModelFile::read_with(path, options)?)
     }
 
     /// Loads a model from bytes; `name` is used in error messages.
@@ -159,9 +177,20 @@ impl IntentModel {
         if file.intercepts.iter().any(|v| !v.is_finite()) {
             return Err(invalid("an intercept is not finite".into()));
         }
-        if let Some(i) = file.idf.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+        let bounds = logit_bounds(&file.weights, &file.intercepts);
+        if let Some((bound, label)) = bounds
+            .into_iter()
+            .zip(&file.labels)
+            .find(|(bound, _)| bound.is_nan() || *bound > MAX_LOGIT)
+        {
             return Err(invalid(format!(
-                "idf {i} is {}, expected a positive number",
+                "the weights of `{label}` can push its score to {bound:e}, past the limit of \
+                 {MAX_LOGIT:e}: the probabilities would overflow"
+            )));
+        }
+        if let Some(i) = file.idf.iter().position(|v| !(*v > 0.0 && *v <= MAX_IDF)) {
+            return Err(invalid(format!(
+                "idf {i} is {}, expected a number in (0, {MAX_IDF}]",
                 file.idf[i]
             )));
         }
@@ -353,6 +382,23 @@ impl IntentModel {
         });
         Ok(report)
     }
+}
+
+/// For each class, a bound on `|logit|` over every possible message: `|b| + ‖w‖₂`. Sound
+/// because message vectors are L2-normalised (‖x‖₂ ≤ 1), so `|x·w| ≤ ‖w‖₂` by Cauchy–Schwarz.
+/// Infinite when the weights are so large that the bound itself overflows.
+fn logit_bounds(weights: &[Vec<f64>], intercepts: &[f64]) -> Vec<f64> {
+    let mut squares = vec![0.0_f64; intercepts.len()];
+    for row in weights {
+        for (sum, w) in squares.iter_mut().zip(row) {
+            *sum += w * w;
+        }
+    }
+    squares
+        .iter()
+        .zip(intercepts)
+        .map(|(sum, b)| b.abs() + sum.sqrt())
+        .collect()
 }
 
 /// The JSON shape of a prediction, as `deskbot classify --format jsonl` writes it:
