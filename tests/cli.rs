@@ -247,10 +247,11 @@ fn bad_model_and_arguments_are_clear_errors() {
         &["classify", "--intent-threshold", "refund=0.5", "hi"],
         &common::root(),
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown intent"), "{}", stderr(&out));
 
     let out = deskbot(&["classify", "--threshold", "1.5", "hi"], &common::root());
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("must be a number in [0, 1]"),
         "{}",
@@ -533,4 +534,112 @@ fn oversized_model_files_are_refused_before_reading() {
         stderr(&out)
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn tune_rejects_bad_precision_and_margin_and_writes_nothing() {
+    let dir = dir_with_model();
+    let before = std::fs::read(dir.path().join("m.json")).unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (&["--target-precision", "0"], "--target-precision"),
+        (&["--target-precision=-0.5"], "--target-precision"),
+        (&["--target-precision", "2"], "--target-precision"),
+        (&["--target-precision", "NaN"], "--target-precision"),
+        (&["--target-precision", "inf"], "--target-precision"),
+        (
+            &["--target-precision", "0.9", "--margin", "NaN"],
+            "--margin",
+        ),
+        (&["--target-precision", "0.9", "--margin", "2"], "--margin"),
+    ];
+    for (case, flag) in cases {
+        let mut args = vec!["tune", "--model", "m.json", "--out", "t.json"];
+        args.extend_from_slice(case);
+        let out = deskbot(&args, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{case:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(flag), "{case:?}: {}", stderr(&out));
+        assert_eq!(names_in(dir.path()), ["m.json"], "{case:?} wrote a file");
+    }
+    assert_eq!(std::fs::read(dir.path().join("m.json")).unwrap(), before);
+}
+
+#[test]
+fn bad_option_values_are_usage_errors_that_name_the_flag() {
+    let dir = dir_with_model();
+    let cases: [&[&str]; 19] = [
+        &["train", "--ngrams", "3"],
+        &["train", "--target-precision", "2"],
+        &["train", "--folds", "1"],
+        &["train", "--cv", "1"],
+        &["train", "--min-df", "0"],
+        &["train", "--max-features", "0"],
+        &["train", "--max-iter", "0"],
+        &["train", "--alpha", "nan"],
+        &["train", "--gradient-tolerance", "0"],
+        &["train", "--threshold", "2"],
+        &["train", "--margin", "1"],
+        &["train", "--char-ngrams", "0-3"],
+        &["train", "--language", "klingon"],
+        &["classify", "--model", "m.json", "--threshold", "2", "hi"],
+        &["classify", "--model", "m.json", "--margin", "inf", "hi"],
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--intent-threshold",
+            "cancel=2",
+            "hi",
+        ],
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--intent-threshold",
+            "other=0.5",
+            "hi",
+        ],
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--max-model-bytes",
+            "0",
+            "hi",
+        ],
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "2",
+            "--out",
+            "t.json",
+        ],
+    ];
+    for case in cases {
+        let out = deskbot(case, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{case:?}: {}", stderr(&out));
+        let flag = case
+            .iter()
+            .rev()
+            .find(|a| a.starts_with("--") && **a != "--out" && **a != "--model")
+            .unwrap();
+        assert!(stderr(&out).contains(flag), "{case:?}: {}", stderr(&out));
+    }
+    let out = deskbot(
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--intent-threshold",
+            "other=0.5",
+            "hi",
+        ],
+        dir.path(),
+    );
+    assert!(
+        stderr(&out).contains("`other` is never automated"),
+        "{}",
+        stderr(&out)
+    );
 }

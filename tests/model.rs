@@ -346,3 +346,14 @@ fn model_files_over_the_size_limit_are_refused_before_reading() {
     assert!(err.to_string().contains("intent-model.json"), "{err}");
     assert!(IntentModel::load_with(&path, LoadOptions::default().max_bytes(size)).is_ok());
 }
+
+#[test]
+fn retune_rejects_targets_outside_zero_to_one() {
+    let mut model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let before = model.to_file();
+    for target in [0.0, -0.5, 2.0, f64::NAN, f64::INFINITY] {
+        let err = model.retune(target).unwrap_err();
+        assert!(err.to_string().contains("target_precision"), "{err}");
+    }
+    assert_eq!(model.to_file(), before, "a failed retune changed the model");
+}

@@ -11,9 +11,9 @@ mod tune;
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use deskbot::classify::model::LoadOptions;
-use deskbot::{Intent, IntentModel, Thresholds};
+use deskbot::{IntentModel, Thresholds};
 
 pub use args::Cli;
 use args::{Command, ModelArg, ThresholdArgs};
@@ -67,16 +67,8 @@ fn apply_overrides(mut thresholds: Thresholds, overrides: &ThresholdArgs) -> Res
         // A global override replaces tuned per-intent values; explicit ones follow below.
         thresholds.per_intent.clear();
     }
-    for pair in &overrides.intent_threshold {
-        let Some((intent, value)) = pair.split_once('=') else {
-            bail!("--intent-threshold {pair:?}: expected INTENT=P, e.g. cancel=0.9");
-        };
-        let intent: Intent = intent.parse()?;
-        let value: f64 = value
-            .trim()
-            .parse()
-            .with_context(|| format!("--intent-threshold {pair:?}: {value:?} is not a number"))?;
-        thresholds = thresholds.with_intent(intent, value);
+    for one in &overrides.intent_threshold {
+        thresholds = thresholds.with_intent(one.intent, one.threshold);
     }
     if let Some(margin) = overrides.margin {
         thresholds = thresholds.with_ambiguity_margin(margin);

@@ -9,8 +9,6 @@ use deskbot::classify::dataset::Dataset;
 use deskbot::classify::eval::evaluate;
 use deskbot::classify::model::train::{train, TrainEvent};
 use deskbot::classify::model::{ClassWeight, TrainParams, TuningParams};
-use deskbot::classify::text::Language;
-use deskbot::classify::vectorizer::CharNgrams;
 use deskbot::{Intent, Thresholds};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -19,7 +17,7 @@ use super::eval::{write_metrics, write_report};
 use super::tune::write_tuning;
 
 pub fn run(args: TrainArgs) -> Result<()> {
-    let params = params_from(&args)?.check()?;
+    let params = params_from(&args).check()?;
     // Read everything before training so bad input fails fast and writes nothing.
     let data = Dataset::load(&args.data)
         .with_context(|| format!("reading training data {}", args.data.display()))?;
@@ -135,33 +133,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn params_from(args: &TrainArgs) -> Result<TrainParams> {
-    let language: Language = args.language.parse()?;
-    let char_ngrams = args
-        .char_ngrams
-        .as_deref()
-        .map(|range| {
-            let (min, max) = range.split_once('-').unwrap_or((range, range));
-            let parse = |n: &str| n.trim().parse::<usize>();
-            match (parse(min), parse(max)) {
-                (Ok(min), Ok(max)) => Ok(CharNgrams { min, max }),
-                _ => Err(anyhow::anyhow!(
-                    "--char-ngrams {range:?}: expected lengths like 3-5"
-                )),
-            }
-        })
-        .transpose()?;
+fn params_from(args: &TrainArgs) -> TrainParams {
     let tuning = (!args.no_tune).then_some(TuningParams {
         folds: args.folds,
         target_precision: args.target_precision,
     });
-    Ok(TrainParams::default()
-        .language(language)
+    TrainParams::default()
+        .language(args.language)
         .max_ngram(args.ngrams)
         .min_df(args.min_df)
         .max_features(args.max_features)
         .sublinear_tf(!args.linear_tf)
-        .char_ngrams(char_ngrams)
+        .char_ngrams(args.char_ngrams)
         .alpha(args.alpha)
         .max_iterations(args.max_iter)
         .gradient_tolerance(args.gradient_tolerance)
@@ -176,5 +159,5 @@ fn params_from(args: &TrainArgs) -> Result<TrainParams> {
         )
         .tuning(tuning)
         .cross_validation_folds(args.cv)
-        .allow_unconverged(args.allow_unconverged))
+        .allow_unconverged(args.allow_unconverged)
 }

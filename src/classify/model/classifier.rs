@@ -12,6 +12,7 @@ use crate::classify::model::artifact::{
     LoadOptions, ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT,
     MODEL_FORMAT_VERSION,
 };
+use crate::classify::model::params::{check_target_precision, ParamError};
 use crate::classify::model::solver::LinearSoftmax;
 use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
 use crate::classify::vectorizer::{Scratch, TfidfVectorizer};
@@ -65,9 +66,21 @@ pub struct IntentModel {
 }
 
 /// `deskbot tune` on a model trained without cross-validated predictions.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("this model has no cross-validated predictions to tune from (it was trained with --no-tune); retrain it without --no-tune")]
 pub struct NothingToTune;
+
+/// Why [`IntentModel::retune`] refused; the model is left unchanged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RetuneError {
+    /// No cross-validated predictions in the model.
+    #[error(transparent)]
+    NothingToTune(#[from] NothingToTune),
+    /// The target precision is not in `(0, 1]`.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+}
 
 /// Largest idf a model may hold. Fitted idf is `ln((1 + n) / (1 + df)) + 1`, under 40 for any
 /// number of messages `n` a computer can count; a huge one would overflow the vector norm.
@@ -360,11 +373,12 @@ impl IntentModel {
         self.vectorizer.n_features()
     }
 
-    /// Re-tunes per-intent thresholds for another target precision from the stored
-    /// cross-validated predictions.
-    pub fn retune(&mut self, target_precision: f64) -> Result<TuningReport, NothingToTune> {
+    /// Re-tunes per-intent thresholds for another target precision (in `(0, 1]`) from the
+    /// stored cross-validated predictions. On error the model is unchanged.
+    pub fn retune(&mut self, target_precision: f64) -> Result<TuningReport, RetuneError> {
+        check_target_precision(target_precision)?;
         if self.calibration.is_empty() {
-            return Err(NothingToTune);
+            return Err(NothingToTune.into());
         }
         let base = Thresholds {
             per_intent: Default::default(),

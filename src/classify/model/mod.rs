@@ -8,5 +8,5 @@ pub mod solver;
 pub mod train;
 
 pub use artifact::LoadOptions;
-pub use classifier::{Contribution, Explanation, IntentModel, Prediction};
+pub use classifier::{Contribution, Explanation, IntentModel, Prediction, RetuneError};
 pub use params::{ClassWeight, TrainParams, TuningParams};
