@@ -643,3 +643,125 @@ fn bad_option_values_are_usage_errors_that_name_the_flag() {
         stderr(&out)
     );
 }
+
+#[test]
+fn tune_writes_in_place_only_when_asked() {
+    let dir = dir_with_model();
+    let before = std::fs::read(dir.path().join("m.json")).unwrap();
+    let out = deskbot(
+        &["tune", "--model", "m.json", "--target-precision", "0.9"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--out") && stderr(&out).contains("--in-place"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(dir.path().join("m.json")).unwrap(), before);
+
+    let out = deskbot(
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.9",
+            "--in-place",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    assert!(after.contains("\"target_precision\": 0.9"));
+    assert_eq!(
+        names_in(dir.path()),
+        ["m.json"],
+        "a temporary file was left"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn model_writes_go_through_a_symlinked_out() {
+    let dir = dir_with_model();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    std::fs::write(dir.path().join("real/tuned.json"), "old").unwrap();
+    std::os::unix::fs::symlink("real/tuned.json", dir.path().join("link.json")).unwrap();
+    let out = deskbot(
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.9",
+            "--out",
+            "link.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let link = dir.path().join("link.json");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let written = std::fs::read_to_string(dir.path().join("real/tuned.json")).unwrap();
+    assert!(written.contains("\"target_precision\": 0.9"));
+    assert_eq!(names_in(&dir.path().join("real")), ["tuned.json"]);
+}
+
+#[test]
+fn an_out_that_cannot_be_written_fails_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    std::fs::write(dir.path().join("a.json"), "not a directory").unwrap();
+    std::fs::create_dir(dir.path().join("models")).unwrap();
+    // The data does not exist: the --out check must come first.
+    let out = deskbot(
+        &["train", "--data", "missing", "--out", "a.json/b.json", "-q"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("cannot write the model to a.json/b.json: a.json is a file, not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    let out = deskbot(
+        &["train", "--data", "data", "--out", "models", "-q"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot write the model to models: it is a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("trained"), "{}", stdout(&out));
+
+    std::fs::copy(
+        common::root().join("models/intent-model.json"),
+        dir.path().join("m.json"),
+    )
+    .unwrap();
+    let out = deskbot(
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.9",
+            "--out",
+            "a.json/b.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("a.json is a file, not a directory"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -357,3 +357,46 @@ fn retune_rejects_targets_outside_zero_to_one() {
     }
     assert_eq!(model.to_file(), before, "a failed retune changed the model");
 }
+
+#[test]
+fn a_model_that_does_not_load_back_is_not_written() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.json");
+    let mut file = model.to_file();
+    file.thresholds.default = f64::NAN;
+    assert!(file.write(&path).is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // An existing good model stays as it was, and no temporary file is left beside it.
+    model.save(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    assert!(file.write(&path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_through_a_symlink_replaces_its_target() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("store")).unwrap();
+    // A dangling link: the target is created.
+    std::os::unix::fs::symlink("store/model.json", dir.path().join("current.json")).unwrap();
+    model.save(dir.path().join("current.json")).unwrap();
+    let link = std::fs::symlink_metadata(dir.path().join("current.json")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let loaded = IntentModel::load(dir.path().join("store/model.json")).unwrap();
+    assert_eq!(loaded.to_file(), model.to_file());
+    // And again, over the now existing target.
+    model.save(dir.path().join("current.json")).unwrap();
+    assert!(std::fs::symlink_metadata(dir.path().join("current.json"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("store")).unwrap().count(),
+        1
+    );
+}

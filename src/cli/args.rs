@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use deskbot::classify::decision::InvalidThreshold;
 use deskbot::classify::model::artifact::DEFAULT_MAX_MODEL_BYTES;
 use deskbot::classify::model::params::check_target_precision;
@@ -96,7 +96,8 @@ pub struct TrainArgs {
     /// A CSV file, or a directory whose `*.csv` files are read (not its subdirectories).
     #[arg(long, default_value = "training-data")]
     pub data: PathBuf,
-    /// Where to write the model.
+    /// Where to write the model (checked before training starts; a symbolic link is written
+    /// through to its target).
     #[arg(long, default_value = "models/intent-model.json")]
     pub out: PathBuf,
     /// Held-out labelled data to report on after training [default: DATA/holdout if present].
@@ -215,6 +216,7 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("destination").required(true).args(["out", "in_place"])))]
 pub struct TuneArgs {
     #[command(flatten)]
     pub model: ModelArg,
@@ -224,9 +226,13 @@ pub struct TuneArgs {
     /// Ambiguity margin to tune under, in [0, 1) [default: the model's].
     #[arg(long, value_name = "M", value_parser = margin)]
     pub margin: Option<f64>,
-    /// Write the re-tuned model here [default: overwrite --model].
-    #[arg(long)]
+    /// Write the re-tuned model to FILE (a symbolic link is written through to its target).
+    /// One of --out FILE or --in-place is required.
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Overwrite the --model file with the re-tuned model.
+    #[arg(long)]
+    pub in_place: bool,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

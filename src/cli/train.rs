@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use deskbot::classify::dataset::Dataset;
 use deskbot::classify::eval::evaluate;
+use deskbot::classify::model::artifact::{check_writable, DEFAULT_MAX_MODEL_BYTES};
 use deskbot::classify::model::train::{train, TrainEvent};
 use deskbot::classify::model::{ClassWeight, TrainParams, TuningParams};
 use deskbot::{Intent, Thresholds};
@@ -18,7 +19,9 @@ use super::tune::write_tuning;
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let params = params_from(&args).check()?;
-    // Read everything before training so bad input fails fast and writes nothing.
+    // Check the destination and read everything before training, so that bad input fails fast
+    // and writes nothing.
+    check_writable(&args.out)?;
     let data = Dataset::load(&args.data)
         .with_context(|| format!("reading training data {}", args.data.display()))?;
     let holdout_path = args.holdout.clone().or_else(|| {
@@ -82,10 +85,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
              its probabilities and thresholds are not to be trusted; raise --max-iter."
         );
     }
-    outcome
-        .model
-        .save(&args.out)
-        .with_context(|| format!("saving the model to {}", args.out.display()))?;
+    outcome.model.save(&args.out)?;
+    let size = std::fs::metadata(&args.out).map_or(0, |m| m.len());
+    if size > DEFAULT_MAX_MODEL_BYTES {
+        eprintln!(
+            "warning: the model is {size} bytes, more than the {DEFAULT_MAX_MODEL_BYTES} other \
+             commands read by default; pass them --max-model-bytes {size}"
+        );
+    }
 
     let mut out = std::io::stdout().lock();
     let meta = outcome.model.metadata();

@@ -3,12 +3,19 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
+use deskbot::classify::model::artifact::check_writable;
 use deskbot::classify::tune::TuningReport;
 
 use super::args::{OutputFormat, ThresholdArgs, TuneArgs};
 use super::{load_model_from, percent};
 
 pub fn run(args: TuneArgs) -> Result<()> {
+    // clap requires one of --out and --in-place, and refuses both.
+    let out_path = match &args.out {
+        Some(out) => out,
+        None => &args.model.model,
+    };
+    check_writable(out_path)?;
     let overrides = ThresholdArgs {
         margin: args.margin,
         ..ThresholdArgs::default()
@@ -17,7 +24,6 @@ pub fn run(args: TuneArgs) -> Result<()> {
     let report = model
         .retune(args.target_precision)
         .with_context(|| format!("tuning {}", args.model.model.display()))?;
-    let out_path = args.out.as_ref().unwrap_or(&args.model.model);
     model.save(out_path)?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -193,6 +193,23 @@ pub enum ModelFileError {
         /// The limit.
         max_bytes: u64,
     },
+    /// The destination cannot hold a model file.
+    #[error("cannot write the model to {}: {problem}", path.display())]
+    Unwritable {
+        /// The destination as given.
+        path: PathBuf,
+        /// What is in the way.
+        problem: String,
+    },
+    /// The file written did not load back as a valid model, so the destination was left as it
+    /// was.
+    #[error("the model for {} did not load back after writing, so the file was left as it was", path.display())]
+    WriteCheck {
+        /// The destination as given.
+        path: PathBuf,
+        /// Why the written file did not load.
+        source: Box<ModelFileError>,
+    },
 }
 
 impl ModelFile {
@@ -250,21 +267,166 @@ impl ModelFile {
         out
     }
 
-    /// Writes the file atomically: a partial model never replaces a good one.
+    /// Writes the file safely: a model that does not load back never replaces anything.
+    ///
+    /// The model goes to a temporary file in the destination's directory, which is synced,
+    /// read back and validated as [`IntentModel::load`](crate::IntentModel::load) would, and
+    /// only then renamed over the destination. The temporary file is removed on every failure.
+    /// A destination that is a symbolic link is written through: its target is replaced and
+    /// the link kept.
     pub fn write(&self, path: &Path) -> Result<(), ModelFileError> {
+        let destination = Destination::check(path)?;
         let io_error = |source| ModelFileError::Io {
             action: "write",
             path: path.to_owned(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io_error)?;
+        std::fs::create_dir_all(&destination.dir).map_err(io_error)?;
+        let mut temporary = destination.temporary_file().map_err(io_error)?;
+        temporary
+            .write_all(self.render().as_bytes())
+            .map_err(io_error)?;
+        temporary.as_file().sync_all().map_err(io_error)?;
+        // Check what is on disk, not what is in memory.
+        let written = std::fs::read(temporary.path()).map_err(io_error)?;
+        crate::classify::model::classifier::IntentModel::from_slice_at(path, &written).map_err(
+            |source| ModelFileError::WriteCheck {
+                path: path.to_owned(),
+                source: Box::new(source),
+            },
+        )?;
+        temporary
+            .persist(&destination.file)
+            .map_err(|e| io_error(e.error))?;
+        destination.sync_dir();
+        Ok(())
+    }
+}
+
+/// Checks, before any work, that a model can be written to `path`: no file stands where a
+/// directory is needed, `path` is not a directory, and the directory accepts new files.
+/// Creates nothing that stays.
+pub fn check_writable(path: &Path) -> Result<(), ModelFileError> {
+    let destination = Destination::check(path)?;
+    // The nearest existing ancestor is where the first new entry would go.
+    let existing = destination
+        .dir
+        .ancestors()
+        .find(|dir| dir.exists())
+        .unwrap_or(Path::new("."));
+    tempfile::Builder::new()
+        .prefix(".deskbot-write-check")
+        .tempfile_in(existing)
+        .map(drop)
+        .map_err(|source| ModelFileError::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// Where a model file is written: symbolic links resolved, the way there checked.
+struct Destination {
+    /// The file to replace (the final target when `path` is a symbolic link).
+    file: PathBuf,
+    /// Its directory.
+    dir: PathBuf,
+}
+
+/// Symbolic links followed before giving up, as the kernel's `ELOOP` limit.
+const MAX_SYMLINKS: usize = 40;
+
+impl Destination {
+    fn check(path: &Path) -> Result<Self, ModelFileError> {
+        let unwritable = |problem: String| ModelFileError::Unwritable {
+            path: path.to_owned(),
+            problem,
+        };
+        let io_error = |source| ModelFileError::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        };
+        // Follow links one at a time rather than canonicalising, so that a dangling link's
+        // target is created.
+        let mut file = path.to_owned();
+        let mut links = 0;
+        while let Ok(meta) = std::fs::symlink_metadata(&file) {
+            if !meta.file_type().is_symlink() {
+                break;
+            }
+            links += 1;
+            if links > MAX_SYMLINKS {
+                return Err(unwritable("too many levels of symbolic links".into()));
+            }
+            let target = std::fs::read_link(&file).map_err(io_error)?;
+            file = match file.parent() {
+                Some(dir) => dir.join(target),
+                None => target,
+            };
         }
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        std::fs::write(&temporary, self.render()).map_err(io_error)?;
-        std::fs::rename(&temporary, path).map_err(io_error)
+        if file.file_name().is_none() {
+            return Err(unwritable("it does not name a file".into()));
+        }
+        if file.is_dir() {
+            return Err(unwritable(if file == path {
+                "it is a directory".into()
+            } else {
+                format!("its target {} is a directory", file.display())
+            }));
+        }
+        let dir = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        // `create_dir_all` would only say "File exists"; name the file in the way.
+        if let Some(blocker) = dir
+            .ancestors()
+            .find(|a| a.symlink_metadata().is_ok())
+            .filter(|a| !a.is_dir())
+        {
+            return Err(unwritable(if blocker.exists() {
+                format!("{} is a file, not a directory", blocker.display())
+            } else {
+                format!("{} is a symbolic link to nothing", blocker.display())
+            }));
+        }
+        Ok(Destination { file, dir })
+    }
+
+    /// A new temporary file beside the destination, with the destination's permissions when it
+    /// exists (a fresh temporary file is private to its owner).
+    fn temporary_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        let name = self
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            // Like a plain `File::create`: read-write for all, less the umask.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temporary = builder.tempfile_in(&self.dir)?;
+        if let Ok(existing) = std::fs::metadata(&self.file) {
+            temporary
+                .as_file()
+                .set_permissions(existing.permissions())?;
+        }
+        Ok(temporary)
+    }
+
+    /// Makes the rename durable. Best effort: not every platform or file system can sync a
+    /// directory, and the model is already in place.
+    fn sync_dir(&self) {
+        #[cfg(unix)]
+        if let Ok(dir) = std::fs::File::open(&self.dir) {
+            let _ = dir.sync_all();
+        }
     }
 }
 

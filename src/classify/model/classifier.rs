@@ -142,7 +142,11 @@ impl IntentModel {
 
     /// Loads a model from bytes; `name` is used in error messages.
     pub fn from_slice(name: &str, bytes: &[u8]) -> Result<Self, ModelFileError> {
-        let path = Path::new(name);
+        Self::from_slice_at(Path::new(name), bytes)
+    }
+
+    /// As [`IntentModel::from_slice`], naming `path` in errors: the check after each write.
+    pub(crate) fn from_slice_at(path: &Path, bytes: &[u8]) -> Result<Self, ModelFileError> {
         Self::from_file(path, ModelFile::from_slice(path, bytes)?)
     }
 
@@ -270,7 +274,8 @@ impl IntentModel {
         }
     }
 
-    /// Writes the model to `path` (atomically).
+    /// Writes the model to `path` safely (see [`ModelFile::write`]): validated before it
+    /// replaces anything, through a symbolic link to its target.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
         self.to_file().write(path.as_ref())
     }
