@@ -22,6 +22,9 @@ pub enum Error {
     /// Re-tuning a model without calibration data.
     #[error(transparent)]
     NothingToTune(#[from] crate::classify::model::classifier::NothingToTune),
+    /// Re-tuning refused (no calibration data, or a target out of range).
+    #[error(transparent)]
+    Retune(#[from] crate::classify::model::classifier::RetuneError),
 }
 
 /// `Result` with [`Error`].

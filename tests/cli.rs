@@ -332,10 +332,11 @@ fn bad_model_and_arguments_are_clear_errors() {
         &["classify", "--intent-threshold", "refund=0.5", "hi"],
         &common::root(),
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown intent"), "{}", stderr(&out));
 
     let out = deskbot(&["classify", "--threshold", "1.5", "hi"], &common::root());
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("must be a number in [0, 1]"),
         "{}",
@@ -756,6 +757,328 @@ fn a_config_naming_a_platform_without_its_secret_is_a_startup_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("BIGCOMMERCE_ACCESS_TOKEN") && stderr(&out).contains("deskbot.toml"),
+/// Names in `dir`, sorted: shows leftover temporary files.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn training_that_failed_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--data", "data", "--out", "m.json", "-q"];
+        args.extend_from_slice(extra);
+        deskbot(&args, dir.path())
+    };
+
+    let out = train(&["--alpha", "1e308"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NaN or infinite"), "{}", stderr(&out));
+    assert!(!dir.path().join("m.json").exists());
+
+    for extra in [&["--max-iter", "1"][..], &["--max-iter", "1", "--no-tune"]] {
+        let out = train(extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("did not converge")
+                && stderr(&out).contains("--allow-unconverged"),
+            "{extra:?}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("m.json").exists(), "{extra:?}");
+    }
+
+    let out = train(&["--max-iter", "1", "--no-tune", "--allow-unconverged"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning") && stderr(&out).contains("did not converge"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.path().join("m.json").exists());
+    assert_eq!(names_in(dir.path()), ["data", "m.json"]);
+}
+
+/// A temporary directory holding a copy of the committed model as `m.json`.
+fn dir_with_model() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::root().join("models/intent-model.json"),
+        dir.path().join("m.json"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn oversized_model_files_are_refused_before_reading() {
+    let dir = dir_with_model();
+    let out = deskbot(
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--max-model-bytes",
+            "1000",
+            "hi",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let size = std::fs::metadata(dir.path().join("m.json")).unwrap().len();
+    for expected in ["m.json", &size.to_string(), "1000"] {
+        assert!(
+            stderr(&out).contains(expected),
+            "{expected}: {}",
+            stderr(&out)
+        );
+    }
+
+    // A sparse file far over the default cap: refused at once, without reading it.
+    let huge = std::fs::File::create(dir.path().join("huge.json")).unwrap();
+    huge.set_len(4 << 30).unwrap();
+    let started = std::time::Instant::now();
+    let out = deskbot(&["classify", "--model", "huge.json", "hi"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("huge.json") && stderr(&out).contains(&(4u64 << 30).to_string()),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn tune_rejects_bad_precision_and_margin_and_writes_nothing() {
+    let dir = dir_with_model();
+    let before = std::fs::read(dir.path().join("m.json")).unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (&["--target-precision", "0"], "--target-precision"),
+        (&["--target-precision=-0.5"], "--target-precision"),
+        (&["--target-precision", "2"], "--target-precision"),
+        (&["--target-precision", "NaN"], "--target-precision"),
+        (&["--target-precision", "inf"], "--target-precision"),
+        (
+            &["--target-precision", "0.9", "--margin", "NaN"],
+            "--margin",
+        ),
+        (&["--target-precision", "0.9", "--margin", "2"], "--margin"),
+    ];
+    for (case, flag) in cases {
+        let mut args = vec!["tune", "--model", "m.json", "--out", "t.json"];
+        args.extend_from_slice(case);
+        let out = deskbot(&args, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{case:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(flag), "{case:?}: {}", stderr(&out));
+        assert_eq!(names_in(dir.path()), ["m.json"], "{case:?} wrote a file");
+    }
+    assert_eq!(std::fs::read(dir.path().join("m.json")).unwrap(), before);
+}
+
+#[test]
+fn bad_option_values_are_usage_errors_that_name_the_flag() {
+    let dir = dir_with_model();
+    let cases: [&[&str]; 19] = [
+        &["train", "--ngrams", "3"],
+        &["train", "--target-precision", "2"],
+        &["train", "--folds", "1"],
+        &["train", "--cv", "1"],
+        &["train", "--min-df", "0"],
+        &["train", "--max-features", "0"],
+        &["train", "--max-iter", "0"],
+        &["train", "--alpha", "nan"],
+        &["train", "--gradient-tolerance", "0"],
+        &["train", "--threshold", "2"],
+        &["train", "--margin", "1"],
+        &["train", "--char-ngrams", "0-3"],
+        &["train", "--language", "klingon"],
+        &["classify", "--model", "m.json", "--threshold", "2", "hi"],
+        &["classify", "--model", "m.json", "--margin", "inf", "hi"],
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--intent-threshold",
+            "cancel=2",
+            "hi",
+        ],
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--intent-threshold",
+            "other=0.5",
+            "hi",
+        ],
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--max-model-bytes",
+            "0",
+            "hi",
+        ],
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "2",
+            "--out",
+            "t.json",
+        ],
+    ];
+    for case in cases {
+        let out = deskbot(case, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{case:?}: {}", stderr(&out));
+        let flag = case
+            .iter()
+            .rev()
+            .find(|a| a.starts_with("--") && **a != "--out" && **a != "--model")
+            .unwrap();
+        assert!(stderr(&out).contains(flag), "{case:?}: {}", stderr(&out));
+    }
+    let out = deskbot(
+        &[
+            "classify",
+            "--model",
+            "m.json",
+            "--intent-threshold",
+            "other=0.5",
+            "hi",
+        ],
+        dir.path(),
+    );
+    assert!(
+        stderr(&out).contains("`other` is never automated"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn tune_writes_in_place_only_when_asked() {
+    let dir = dir_with_model();
+    let before = std::fs::read(dir.path().join("m.json")).unwrap();
+    let out = deskbot(
+        &["tune", "--model", "m.json", "--target-precision", "0.9"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--out") && stderr(&out).contains("--in-place"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(dir.path().join("m.json")).unwrap(), before);
+
+    let out = deskbot(
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.9",
+            "--in-place",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    assert!(after.contains("\"target_precision\": 0.9"));
+    assert_eq!(
+        names_in(dir.path()),
+        ["m.json"],
+        "a temporary file was left"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn model_writes_go_through_a_symlinked_out() {
+    let dir = dir_with_model();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    std::fs::write(dir.path().join("real/tuned.json"), "old").unwrap();
+    std::os::unix::fs::symlink("real/tuned.json", dir.path().join("link.json")).unwrap();
+    let out = deskbot(
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.9",
+            "--out",
+            "link.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let link = dir.path().join("link.json");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let written = std::fs::read_to_string(dir.path().join("real/tuned.json")).unwrap();
+    assert!(written.contains("\"target_precision\": 0.9"));
+    assert_eq!(names_in(&dir.path().join("real")), ["tuned.json"]);
+}
+
+#[test]
+fn an_out_that_cannot_be_written_fails_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    std::fs::write(dir.path().join("a.json"), "not a directory").unwrap();
+    std::fs::create_dir(dir.path().join("models")).unwrap();
+    // The data does not exist: the --out check must come first.
+    let out = deskbot(
+        &["train", "--data", "missing", "--out", "a.json/b.json", "-q"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("cannot write the model to a.json/b.json: a.json is a file, not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    let out = deskbot(
+        &["train", "--data", "data", "--out", "models", "-q"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot write the model to models: it is a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("trained"), "{}", stdout(&out));
+
+    std::fs::copy(
+        common::root().join("models/intent-model.json"),
+        dir.path().join("m.json"),
+    )
+    .unwrap();
+    let out = deskbot(
+        &[
+            "tune",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.9",
+            "--out",
+            "a.json/b.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("a.json is a file, not a directory"),
         "{}",
         stderr(&out)
     );

@@ -23,7 +23,9 @@ fn sparse_solver_agrees_with_linfa_logistic() {
         None,
     );
     let rows: Vec<usize> = (0..corpus.len()).collect();
-    let vectorizer = VectorizerConfig::default().fit(AnalyzerConfig::default(), &corpus, &rows);
+    let vectorizer = VectorizerConfig::default()
+        .fit(AnalyzerConfig::default(), &corpus, &rows)
+        .unwrap();
     let x = vectorizer.transform(&corpus, &rows);
     let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
     let alpha = 0.5;
@@ -277,4 +279,124 @@ fn corrupt_model_files_are_clear_errors() {
 
     let nan = good.replacen("\"weights\": [\n    [", "\"weights\": [\n    [1e999,", 1);
     assert!(IntentModel::from_slice("n.json", nan.as_bytes()).is_err());
+}
+
+#[test]
+fn training_that_overflows_or_does_not_converge_is_an_error() {
+    use deskbot::classify::model::train::TrainError;
+    let data = common::sample(6);
+    let err = train(
+        &small_params().alpha(1e308).check().unwrap(),
+        data.clone(),
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, TrainError::Solver { .. }), "{err}");
+
+    let capped = small_params().max_iterations(2);
+    let err = train(&capped.clone().check().unwrap(), data.clone(), None).unwrap_err();
+    match err {
+        TrainError::NotConverged(fit) => {
+            assert_eq!(fit.iterations, 2);
+            assert_eq!(fit.fit.fold, Some((1, 3)), "the first fold fails first");
+        }
+        other => panic!("expected NotConverged, got {other}"),
+    }
+    let outcome = train(&capped.allow_unconverged(true).check().unwrap(), data, None).unwrap();
+    assert_eq!(outcome.unconverged.len(), 4, "3 folds and the final fit");
+    assert!(outcome.model.metadata().params.allow_unconverged);
+}
+
+#[test]
+fn weights_that_can_overflow_the_logits_are_rejected_on_load() {
+    let good = std::fs::read_to_string(common::root().join("models/intent-model.json")).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    // Column 3 is `cancel`: one weight that alone can push its logit past any sane value.
+    file["weights"][7][3] = serde_json::json!(1e308);
+    let Err(err) = IntentModel::from_slice("huge.json", file.to_string().as_bytes()) else {
+        panic!("a model with a weight of 1e308 loaded");
+    };
+    let message = err.to_string();
+    assert!(
+        message.contains("huge.json") && message.contains("cancel"),
+        "{message}"
+    );
+
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    file["intercepts"][0] = serde_json::json!(-1e300);
+    let Err(err) = IntentModel::from_slice("b.json", file.to_string().as_bytes()) else {
+        panic!("a model with an intercept of -1e300 loaded");
+    };
+    assert!(err.to_string().contains("tracking"), "{err}");
+}
+
+#[test]
+fn model_files_over_the_size_limit_are_refused_before_reading() {
+    use deskbot::classify::model::artifact::ModelFileError;
+    use deskbot::classify::model::LoadOptions;
+    let path = common::root().join("models/intent-model.json");
+    let size = std::fs::metadata(&path).unwrap().len();
+    let Err(err) = IntentModel::load_with(&path, LoadOptions::default().max_bytes(size - 1)) else {
+        panic!("a model over the limit loaded");
+    };
+    assert!(
+        matches!(err, ModelFileError::TooLarge { size: s, max_bytes, .. } if s == size && max_bytes == size - 1),
+        "{err}"
+    );
+    assert!(err.to_string().contains("intent-model.json"), "{err}");
+    assert!(IntentModel::load_with(&path, LoadOptions::default().max_bytes(size)).is_ok());
+}
+
+#[test]
+fn retune_rejects_targets_outside_zero_to_one() {
+    let mut model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let before = model.to_file();
+    for target in [0.0, -0.5, 2.0, f64::NAN, f64::INFINITY] {
+        let err = model.retune(target).unwrap_err();
+        assert!(err.to_string().contains("target_precision"), "{err}");
+    }
+    assert_eq!(model.to_file(), before, "a failed retune changed the model");
+}
+
+#[test]
+fn a_model_that_does_not_load_back_is_not_written() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.json");
+    let mut file = model.to_file();
+    file.thresholds.default = f64::NAN;
+    assert!(file.write(&path).is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // An existing good model stays as it was, and no temporary file is left beside it.
+    model.save(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    assert!(file.write(&path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_through_a_symlink_replaces_its_target() {
+    let model = IntentModel::load(common::root().join("models/intent-model.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("store")).unwrap();
+    // A dangling link: the target is created.
+    std::os::unix::fs::symlink("store/model.json", dir.path().join("current.json")).unwrap();
+    model.save(dir.path().join("current.json")).unwrap();
+    let link = std::fs::symlink_metadata(dir.path().join("current.json")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let loaded = IntentModel::load(dir.path().join("store/model.json")).unwrap();
+    assert_eq!(loaded.to_file(), model.to_file());
+    // And again, over the now existing target.
+    model.save(dir.path().join("current.json")).unwrap();
+    assert!(std::fs::symlink_metadata(dir.path().join("current.json"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("store")).unwrap().count(),
+        1
+    );
 }

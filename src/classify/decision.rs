@@ -63,19 +63,39 @@ pub enum EscalationReason {
         /// The margin required.
         margin: f64,
     },
+    /// The scores are not probabilities (NaN, infinite, outside `[0, 1]`, or not summing to 1):
+    /// the model is broken, and nothing it says can be trusted.
+    InvalidScores,
 }
 
 impl EscalationReason {
     /// Stable machine-readable code (`empty_message`, `out_of_scope`, `low_confidence`,
-    /// `ambiguous`).
+    /// `ambiguous`, `invalid_scores`).
     pub fn code(&self) -> &'static str {
         match self {
             EscalationReason::EmptyMessage => "empty_message",
             EscalationReason::OutOfScope => "out_of_scope",
             EscalationReason::LowConfidence { .. } => "low_confidence",
             EscalationReason::Ambiguous { .. } => "ambiguous",
+            EscalationReason::InvalidScores => "invalid_scores",
         }
     }
+}
+
+/// Formats `smaller < larger` with as many decimals as it takes for the two to read differently
+/// (at least three), so a message never claims "1.000 < 1.000".
+pub fn format_below(smaller: f64, larger: f64) -> String {
+    for decimals in 3..=17 {
+        let (a, b) = (
+            format!("{smaller:.decimals$}"),
+            format!("{larger:.decimals$}"),
+        );
+        if a != b {
+            return format!("{a} < {b}");
+        }
+    }
+    // Equal to 17 decimals: the shortest round-trip forms still differ when the values do.
+    format!("{smaller} < {larger}")
 }
 
 impl fmt::Display for EscalationReason {
@@ -86,29 +106,47 @@ impl fmt::Display for EscalationReason {
             EscalationReason::LowConfidence {
                 confidence,
                 threshold,
-            } => write!(f, "low confidence ({confidence:.3} < {threshold:.3})"),
+            } => write!(
+                f,
+                "low confidence ({})",
+                format_below(*confidence, *threshold)
+            ),
             EscalationReason::Ambiguous {
                 runner_up,
                 gap,
                 margin,
             } => write!(
                 f,
-                "ambiguous with {runner_up} (gap {gap:.3} < margin {margin:.3})"
+                "ambiguous with {runner_up} (gap < margin: {})",
+                format_below(*gap, *margin)
             ),
+            EscalationReason::InvalidScores => {
+                f.write_str("invalid scores (not finite, or not a probability distribution)")
+            }
         }
     }
 }
 
-/// A threshold setting outside its range.
+/// A threshold setting that cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{name} must be a number in {range}, got {value}")]
-pub struct InvalidThreshold {
-    /// Which setting.
-    pub name: String,
-    /// The allowed range, for the message.
-    pub range: &'static str,
-    /// The value given.
-    pub value: f64,
+#[non_exhaustive]
+pub enum InvalidThreshold {
+    /// A value outside its range.
+    #[error("{name} must be a number in {range}, got {value}")]
+    OutOfRange {
+        /// Which setting.
+        name: String,
+        /// The allowed range, for the message.
+        range: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A threshold for an intent that is never automated, so it would silently mean nothing.
+    #[error("a threshold for `{intent}` means nothing: `{intent}` is never automated")]
+    NeverAutomated {
+        /// The intent.
+        intent: Intent,
+    },
 }
 
 /// Confidence thresholds, stored in the model file and overridable at load.
@@ -158,7 +196,7 @@ impl Thresholds {
             if (0.0..=1.0).contains(&value) {
                 Ok(())
             } else {
-                Err(InvalidThreshold {
+                Err(InvalidThreshold::OutOfRange {
                     name,
                     range: "[0, 1]",
                     value,
@@ -166,11 +204,14 @@ impl Thresholds {
             }
         };
         in_unit("default threshold".into(), self.default)?;
-        for (intent, &value) in &self.per_intent {
+        for (&intent, &value) in &self.per_intent {
+            if !intent.is_in_scope() {
+                return Err(InvalidThreshold::NeverAutomated { intent });
+            }
             in_unit(format!("threshold for {intent}"), value)?;
         }
         if !(0.0..1.0).contains(&self.ambiguity_margin) {
-            return Err(InvalidThreshold {
+            return Err(InvalidThreshold::OutOfRange {
                 name: "ambiguity margin".into(),
                 range: "[0, 1)",
                 value: self.ambiguity_margin,
@@ -188,11 +229,16 @@ impl Thresholds {
     }
 
     /// Decides on scores sorted by descending probability. `empty` marks a message with
-    /// nothing to analyse.
+    /// nothing to analyse. Scores that are not probabilities always escalate.
     pub fn decide(&self, scores: &[IntentScore], empty: bool) -> Decision {
         let (Some(top), runner_up) = (scores.first(), scores.get(1)) else {
             return Decision::Escalate(EscalationReason::EmptyMessage);
         };
+        // Checked first: every comparison below is false for NaN, which would let a broken
+        // model's answer through.
+        if !are_probabilities(scores) {
+            return Decision::Escalate(EscalationReason::InvalidScores);
+        }
         if empty {
             return Decision::Escalate(EscalationReason::EmptyMessage);
         }
@@ -217,6 +263,24 @@ impl Thresholds {
             }
         }
         Decision::Automate
+    }
+}
+
+/// Slack for rounding in probabilities computed by softmax (their sum is 1 to within a few ulps).
+const PROBABILITY_TOLERANCE: f64 = 1e-6;
+
+/// Whether every score is a finite probability and together they could be a distribution: at
+/// most 1 in total, and exactly 1 (within rounding) when every intent is listed.
+fn are_probabilities(scores: &[IntentScore]) -> bool {
+    let in_unit = |p: f64| (-PROBABILITY_TOLERANCE..=1.0 + PROBABILITY_TOLERANCE).contains(&p);
+    if !scores.iter().all(|s| in_unit(s.probability)) {
+        return false;
+    }
+    let total: f64 = scores.iter().map(|s| s.probability).sum();
+    if scores.len() == Intent::COUNT {
+        (total - 1.0).abs() <= PROBABILITY_TOLERANCE
+    } else {
+        total <= 1.0 + PROBABILITY_TOLERANCE
     }
 }
 
@@ -245,7 +309,7 @@ mod tests {
     fn each_escalation_reason_is_reachable_in_priority_order() {
         let t = Thresholds::default()
             .with_default(0.6)
-            .with_ambiguity_margin(0.2);
+            .with_ambiguity_margin(0.3);
         let empty = scores(&[(Intent::Tracking, 0.9), (Intent::Other, 0.1)]);
         assert_eq!(
             t.decide(&empty, true),
@@ -261,11 +325,12 @@ mod tests {
             t.decide(&low, false).reason().unwrap().code(),
             "low_confidence"
         );
-        let close = scores(&[(Intent::Return, 0.65), (Intent::MissingItem, 0.5)]);
+        // Probabilities that could come from a model: together at most 1.
+        let close = scores(&[(Intent::Return, 0.6), (Intent::MissingItem, 0.35)]);
         match t.decide(&close, false) {
             Decision::Escalate(EscalationReason::Ambiguous { runner_up, gap, .. }) => {
                 assert_eq!(runner_up, Intent::MissingItem);
-                assert!((gap - 0.15).abs() < 1e-12);
+                assert!((gap - 0.25).abs() < 1e-12);
             }
             other => panic!("expected ambiguous, got {other:?}"),
         }
@@ -296,5 +361,88 @@ mod tests {
             .check()
             .is_err());
         assert!(Thresholds::default().check().is_ok());
+    }
+
+    #[test]
+    fn scores_that_are_not_probabilities_escalate() {
+        let t = Thresholds::default();
+        let all = |first: f64, rest: f64| {
+            let mut s = scores(&[(Intent::Tracking, first)]);
+            for intent in [
+                Intent::Return,
+                Intent::MissingItem,
+                Intent::Cancel,
+                Intent::Other,
+            ] {
+                s.push(IntentScore {
+                    intent,
+                    probability: rest,
+                });
+            }
+            s
+        };
+        assert_eq!(t.decide(&all(0.96, 0.01), false), Decision::Automate);
+        for broken in [
+            all(f64::NAN, f64::NAN),
+            all(f64::NAN, 0.0),
+            all(1.0, f64::NAN),
+            all(f64::INFINITY, 0.0),
+            all(0.96, 0.2),
+            all(0.9, 0.0),
+            all(1.5, -0.125),
+            scores(&[(Intent::Tracking, 0.9), (Intent::Other, 0.9)]),
+        ] {
+            assert_eq!(
+                t.decide(&broken, false),
+                Decision::Escalate(EscalationReason::InvalidScores),
+                "{broken:?}"
+            );
+            assert_eq!(
+                t.decide(&broken, true).reason().unwrap().code(),
+                "invalid_scores"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_show_the_digits_where_the_numbers_differ() {
+        let low = EscalationReason::LowConfidence {
+            confidence: 0.99995,
+            threshold: 0.99996,
+        };
+        assert_eq!(low.to_string(), "low confidence (0.99995 < 0.99996)");
+        let low = EscalationReason::LowConfidence {
+            confidence: 0.5,
+            threshold: 0.6,
+        };
+        assert_eq!(low.to_string(), "low confidence (0.500 < 0.600)");
+        let close = EscalationReason::Ambiguous {
+            runner_up: Intent::Cancel,
+            gap: 0.0999999,
+            margin: 0.1,
+        };
+        assert_eq!(
+            close.to_string(),
+            "ambiguous with cancel (gap < margin: 0.0999999 < 0.1000000)"
+        );
+        assert_eq!(
+            format_below(1.0 - f64::EPSILON, 1.0),
+            "0.9999999999999998 < 1.0000000000000000"
+        );
+    }
+
+    #[test]
+    fn a_threshold_for_other_is_rejected() {
+        let err = Thresholds::default()
+            .with_intent(Intent::Other, 0.5)
+            .check()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            InvalidThreshold::NeverAutomated {
+                intent: Intent::Other
+            }
+        );
+        assert!(err.to_string().contains("never automated"), "{err}");
     }
 }

@@ -188,12 +188,15 @@ fn bigram_key(first: u32, second: u32) -> u64 {
 
 impl VectorizerConfig {
     /// Fits the vocabulary and idf on the messages `rows` of `corpus`.
+    ///
+    /// Fails only if the analysed text yields a term that cannot be stored as a feature name,
+    /// which the analyzer is built never to produce.
     pub fn fit(
         &self,
         analyzer: AnalyzerConfig,
         corpus: &Corpus,
         rows: &[usize],
-    ) -> TfidfVectorizer {
+    ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
         let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
         let mut keys = Vec::new();
         for &row in rows {
@@ -277,18 +280,31 @@ pub struct TfidfVectorizer {
     char_features: FxHashMap<Box<str>, u32>,
 }
 
-/// A vocabulary entry that cannot be a feature name.
+/// Parts of a vectorizer (from a model file) that do not fit together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("feature {index} ({name:?}) must be one term, two terms separated by one space, or `#` and a character n-gram when character n-grams are configured")]
-pub struct BadFeatureName {
-    /// Position in the vocabulary.
-    pub index: usize,
-    /// The offending entry.
-    pub name: String,
+#[non_exhaustive]
+pub enum InvalidVectorizerParts {
+    /// A vocabulary entry that cannot be a feature name.
+    #[error("feature {index} ({name:?}) must be one term, two terms separated by one space, or `#` and a character n-gram when character n-grams are configured")]
+    FeatureName {
+        /// Position in the vocabulary.
+        index: usize,
+        /// The offending entry.
+        name: String,
+    },
+    /// Not one idf value per feature.
+    #[error("{features} features but {idf} idf values")]
+    IdfLength {
+        /// Number of features.
+        features: usize,
+        /// Number of idf values.
+        idf: usize,
+    },
 }
 
 impl TfidfVectorizer {
-    /// Rebuilds the runtime tables from the parts stored in a model file.
+    /// Rebuilds the runtime tables from the parts stored in a model file, checking that they
+    /// fit together: every feature name well-formed, one idf value per feature.
     ///
     /// `surface_forms` maps surface words to their stems; entries whose stem is not in the
     /// vocabulary are dropped.
@@ -298,19 +314,13 @@ impl TfidfVectorizer {
         features: Vec<String>,
         idf: Vec<f64>,
         surface_forms: BTreeMap<String, String>,
-    ) -> Self {
-        Self::try_from_parts(config, analyzer, features, idf, surface_forms)
-            .expect("fitted feature names are well-formed")
-    }
-
-    /// As [`TfidfVectorizer::from_parts`], validating feature names.
-    pub fn try_from_parts(
-        config: VectorizerConfig,
-        analyzer: AnalyzerConfig,
-        features: Vec<String>,
-        idf: Vec<f64>,
-        surface_forms: BTreeMap<String, String>,
-    ) -> Result<Self, BadFeatureName> {
+    ) -> Result<Self, InvalidVectorizerParts> {
+        if idf.len() != features.len() {
+            return Err(InvalidVectorizerParts::IdfLength {
+                features: features.len(),
+                idf: idf.len(),
+            });
+        }
         let mut term_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut unigram_features: Vec<u32> = Vec::new();
         let mut bigram_features = FxHashMap::default();
@@ -325,7 +335,7 @@ impl TfidfVectorizer {
             id
         };
         for (index, name) in features.iter().enumerate() {
-            let bad = || BadFeatureName {
+            let bad = || InvalidVectorizerParts::FeatureName {
                 index,
                 name: name.clone(),
             };
@@ -541,7 +551,9 @@ mod tests {
         let analyzer = Analyzer::new(AnalyzerConfig::default());
         let corpus = Corpus::analyze(&analyzer, TEXTS, config.char_ngrams);
         let rows: Vec<usize> = (0..corpus.len()).collect();
-        let vectorizer = config.fit(AnalyzerConfig::default(), &corpus, &rows);
+        let vectorizer = config
+            .fit(AnalyzerConfig::default(), &corpus, &rows)
+            .unwrap();
         (corpus, vectorizer)
     }
 
@@ -712,21 +724,43 @@ mod tests {
                 .collect(),
             vectorizer.idf().to_vec(),
             forms.clone(),
-        );
+        )
+        .unwrap();
         assert_eq!(rebuilt.surface_forms(), forms);
     }
 
     #[test]
-    fn malformed_feature_names_are_rejected() {
+    fn malformed_feature_names_are_errors_not_panics() {
         for bad in ["", "a  b", "a b c", " a", "#abc"] {
-            let result = TfidfVectorizer::try_from_parts(
+            let result = TfidfVectorizer::from_parts(
                 VectorizerConfig::default(),
                 AnalyzerConfig::default(),
-                vec![bad.to_owned()],
-                vec![1.0],
+                vec!["ok".to_owned(), bad.to_owned()],
+                vec![1.0, 1.0],
                 BTreeMap::new(),
             );
-            assert!(result.is_err(), "{bad:?}");
+            assert_eq!(
+                result.unwrap_err(),
+                InvalidVectorizerParts::FeatureName {
+                    index: 1,
+                    name: bad.to_owned()
+                },
+                "{bad:?}"
+            );
         }
+        let result = TfidfVectorizer::from_parts(
+            VectorizerConfig::default(),
+            AnalyzerConfig::default(),
+            vec!["a".to_owned(), "b".to_owned()],
+            vec![1.0],
+            BTreeMap::new(),
+        );
+        assert!(matches!(
+            result,
+            Err(InvalidVectorizerParts::IdfLength {
+                features: 2,
+                idf: 1
+            })
+        ));
     }
 }

@@ -3,7 +3,14 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use deskbot::classify::decision::InvalidThreshold;
+use deskbot::classify::model::artifact::DEFAULT_MAX_MODEL_BYTES;
+use deskbot::classify::model::params::check_target_precision;
+use deskbot::classify::model::LoadOptions;
+use deskbot::classify::text::Language;
+use deskbot::classify::vectorizer::CharNgrams;
+use deskbot::Intent;
 
 /// deskbot: answers routine shop support messages with fact-checked replies, and hands the
 /// rest to a human.
@@ -83,25 +90,46 @@ pub struct DoctorArgs {
     pub shop: ShopArgs,
 }
 
-/// Where the model lives.
+/// Where the model lives, and how large a file may be read.
 #[derive(Debug, Args)]
 pub struct ModelArg {
     /// Model file.
     #[arg(long, default_value = "models/intent-model.json")]
     pub model: PathBuf,
+    /// Refuse model files larger than this many bytes (checked before reading).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MODEL_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_model_bytes: u64,
+}
+
+impl ModelArg {
+    /// The library's load options for these arguments.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions::default().max_bytes(self.max_model_bytes)
+    }
+}
+
+/// One intent's threshold, as `--intent-threshold cancel=0.9` gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntentThreshold {
+    /// The intent (never `other`).
+    pub intent: Intent,
+    /// Its threshold, in `[0, 1]`.
+    pub threshold: f64,
 }
 
 /// Overrides of the thresholds stored in the model.
 #[derive(Debug, Args, Default)]
 pub struct ThresholdArgs {
     /// Override the default confidence threshold (0–1) for intents without their own.
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", value_parser = probability)]
     pub threshold: Option<f64>,
-    /// Override one intent's threshold, e.g. `--intent-threshold cancel=0.9` (repeatable).
-    #[arg(long, value_name = "INTENT=P")]
-    pub intent_threshold: Vec<String>,
+    /// Override one intent's threshold, e.g. `--intent-threshold cancel=0.9` (repeatable; not
+    /// for `other`, which is never automated).
+    #[arg(long, value_name = "INTENT=P", value_parser = intent_threshold)]
+    pub intent_threshold: Vec<IntentThreshold>,
     /// Override the ambiguity margin (0–1): top-1 minus top-2 below this escalates.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = margin)]
     pub margin: Option<f64>,
 }
 
@@ -110,7 +138,8 @@ pub struct TrainArgs {
     /// A CSV file, or a directory whose `*.csv` files are read (not its subdirectories).
     #[arg(long, default_value = "training-data")]
     pub data: PathBuf,
-    /// Where to write the model.
+    /// Where to write the model (checked before training starts; a symbolic link is written
+    /// through to its target).
     #[arg(long, default_value = "models/intent-model.json")]
     pub out: PathBuf,
     /// Held-out labelled data to report on after training [default: DATA/holdout if present].
@@ -119,51 +148,56 @@ pub struct TrainArgs {
     /// Skip threshold tuning: one fit, default thresholds.
     #[arg(long)]
     pub no_tune: bool,
-    /// Precision automated answers must reach (cross-validated) when tuning.
-    #[arg(long, default_value_t = 0.97, value_name = "P")]
+    /// Precision automated answers must reach (cross-validated) when tuning, in (0, 1].
+    #[arg(long, default_value_t = 0.97, value_name = "P", value_parser = target_precision)]
     pub target_precision: f64,
-    /// Folds used for tuning.
-    #[arg(long, default_value_t = 5, value_name = "K")]
+    /// Folds used for tuning (at least 2).
+    #[arg(long, default_value_t = 5, value_name = "K", value_parser = at_least::<2>)]
     pub folds: usize,
-    /// Also report K-fold cross-validated accuracy and macro-F1.
-    #[arg(long, value_name = "K")]
+    /// Also report K-fold cross-validated accuracy and macro-F1 (K at least 2).
+    #[arg(long, value_name = "K", value_parser = at_least::<2>)]
     pub cv: Option<usize>,
     /// Snowball stemming language (english, german, french, spanish, …).
     #[arg(long, default_value = "english")]
-    pub language: String,
+    pub language: Language,
     /// Longest word n-gram: 1 or 2.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = ngrams)]
     pub ngrams: usize,
     /// Minimum number of messages a feature must occur in.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = at_least::<1>)]
     pub min_df: usize,
     /// Vocabulary cap.
-    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    #[arg(long, default_value_t = 50_000, value_name = "N", value_parser = at_least::<1>)]
     pub max_features: usize,
     /// Add character n-grams of each word, e.g. `3-5`, for typo robustness (slower to classify).
-    #[arg(long, value_name = "MIN-MAX")]
-    pub char_ngrams: Option<String>,
+    #[arg(long, value_name = "MIN-MAX", value_parser = char_ngrams)]
+    pub char_ngrams: Option<CharNgrams>,
     /// Use raw term counts instead of 1 + ln(tf).
     #[arg(long)]
     pub linear_tf: bool,
-    /// L2 penalty on the weights.
-    #[arg(long, default_value_t = 0.1)]
+    /// L2 penalty on the weights (positive).
+    #[arg(long, default_value_t = 0.1, value_parser = positive)]
     pub alpha: f64,
-    /// L-BFGS iteration cap.
-    #[arg(long, default_value_t = 400, value_name = "N")]
+    /// L-BFGS iteration cap. A fit that reaches it has not converged, which is an error unless
+    /// --allow-unconverged is given.
+    #[arg(long, default_value_t = 400, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub max_iter: u64,
-    /// Stop L-BFGS when the gradient norm per training row falls below this.
-    #[arg(long, default_value_t = 1e-4, value_name = "TOL")]
+    /// Keep the model even if a fit stops before converging (with a warning).
+    #[arg(long)]
+    pub allow_unconverged: bool,
+    /// Stop L-BFGS when the gradient norm per training row falls below this (positive).
+    #[arg(long, default_value_t = 1e-4, value_name = "TOL", value_parser = positive)]
     pub gradient_tolerance: f64,
     /// How classes weigh in the loss: `balanced` makes every intent count equally whatever its
     /// row count; `uniform` counts every row once.
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
     pub class_weight: ClassWeightArg,
-    /// Default confidence threshold.
-    #[arg(long, default_value_t = 0.6, value_name = "P")]
+    /// Default confidence threshold, in [0, 1].
+    #[arg(long, default_value_t = 0.6, value_name = "P", value_parser = probability)]
     pub threshold: f64,
-    /// Ambiguity margin.
-    #[arg(long, default_value_t = 0.1, value_name = "M")]
+    /// Ambiguity margin, in [0, 1).
+    #[arg(long, default_value_t = 0.1, value_name = "M", value_parser = margin)]
     pub margin: f64,
     /// No progress bar.
     #[arg(long, short)]
@@ -224,18 +258,23 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("destination").required(true).args(["out", "in_place"])))]
 pub struct TuneArgs {
     #[command(flatten)]
     pub model: ModelArg,
-    /// Precision automated answers must reach.
-    #[arg(long, value_name = "P")]
+    /// Precision automated answers must reach, in (0, 1].
+    #[arg(long, value_name = "P", value_parser = target_precision)]
     pub target_precision: f64,
-    /// Ambiguity margin to tune under [default: the model's].
-    #[arg(long, value_name = "M")]
+    /// Ambiguity margin to tune under, in [0, 1) [default: the model's].
+    #[arg(long, value_name = "M", value_parser = margin)]
     pub margin: Option<f64>,
-    /// Write the re-tuned model here [default: overwrite --model].
-    #[arg(long)]
+    /// Write the re-tuned model to FILE (a symbolic link is written through to its target).
+    /// One of --out FILE or --in-place is required.
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Overwrite the --model file with the re-tuned model.
+    #[arg(long)]
+    pub in_place: bool,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -282,4 +321,120 @@ pub struct CheckTemplatesArgs {
     /// Shop whose facts the templates are rendered with.
     #[arg(long, default_value = "examples/demo-shop", value_name = "DIR")]
     pub shop: PathBuf,
+}
+
+// Value parsers: clap reports their errors as usage errors (exit 2) naming the flag, e.g.
+// "invalid value '3' for '--ngrams <N>': must be 1 or 2". The library checks the same ranges
+// again, so settings built in code are held to them too.
+
+fn number(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))
+}
+
+fn probability(text: &str) -> Result<f64, String> {
+    let value = number(text)?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err("must be a number in [0, 1]".into())
+    }
+}
+
+fn margin(text: &str) -> Result<f64, String> {
+    let value = number(text)?;
+    if (0.0..1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err("must be a number in [0, 1)".into())
+    }
+}
+
+fn target_precision(text: &str) -> Result<f64, String> {
+    let value = number(text)?;
+    check_target_precision(value).map_err(|_| "must be a number in (0, 1]".to_owned())?;
+    Ok(value)
+}
+
+fn positive(text: &str) -> Result<f64, String> {
+    let value = number(text)?;
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err("must be a positive number".into())
+    }
+}
+
+fn at_least<const MIN: usize>(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(value) if value >= MIN => Ok(value),
+        _ => Err(format!("must be a whole number, at least {MIN}")),
+    }
+}
+
+fn ngrams(text: &str) -> Result<usize, String> {
+    match text.trim() {
+        "1" => Ok(1),
+        "2" => Ok(2),
+        _ => Err("must be 1 or 2".into()),
+    }
+}
+
+fn char_ngrams(text: &str) -> Result<CharNgrams, String> {
+    let (min, max) = text.split_once('-').unwrap_or((text, text));
+    let parse = |n: &str| n.trim().parse::<usize>().ok();
+    match (parse(min), parse(max)) {
+        (Some(min), Some(max)) if 1 <= min && min <= max && max <= 8 => Ok(CharNgrams { min, max }),
+        _ => Err("expected lengths MIN-MAX with 1 <= MIN <= MAX <= 8, e.g. 3-5".into()),
+    }
+}
+
+fn intent_threshold(text: &str) -> Result<IntentThreshold, String> {
+    let Some((intent, value)) = text.split_once('=') else {
+        return Err("expected INTENT=P, e.g. cancel=0.9".into());
+    };
+    let intent: Intent = intent.parse().map_err(|e| format!("{e}"))?;
+    if !intent.is_in_scope() {
+        return Err(InvalidThreshold::NeverAutomated { intent }.to_string());
+    }
+    let threshold = probability(value)?;
+    Ok(IntentThreshold { intent, threshold })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_parsers_accept_the_range_and_nothing_else() {
+        assert_eq!(probability("1"), Ok(1.0));
+        assert!(probability("NaN").is_err() && probability("1.01").is_err());
+        assert_eq!(margin("0"), Ok(0.0));
+        assert!(margin("1").is_err() && margin("inf").is_err());
+        assert_eq!(target_precision("1"), Ok(1.0));
+        for bad in ["0", "-0.5", "2", "NaN", "inf", "x"] {
+            assert!(target_precision(bad).is_err(), "{bad}");
+        }
+        assert!(positive("1e-9").is_ok() && positive("0").is_err() && positive("inf").is_err());
+        assert_eq!(at_least::<2>("2"), Ok(2));
+        assert!(at_least::<2>("1").is_err() && at_least::<1>("-1").is_err());
+        assert_eq!(ngrams("2"), Ok(2));
+        assert_eq!(ngrams("3"), Err("must be 1 or 2".into()));
+        assert_eq!(char_ngrams("3-5"), Ok(CharNgrams { min: 3, max: 5 }));
+        assert_eq!(char_ngrams("4"), Ok(CharNgrams { min: 4, max: 4 }));
+        for bad in ["0-3", "5-3", "3-9", "a-b", ""] {
+            assert!(char_ngrams(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            intent_threshold("cancel=0.9"),
+            Ok(IntentThreshold {
+                intent: Intent::Cancel,
+                threshold: 0.9
+            })
+        );
+        for bad in ["cancel", "refund=0.5", "cancel=2", "other=0.5"] {
+            assert!(intent_threshold(bad).is_err(), "{bad}");
+        }
+    }
 }

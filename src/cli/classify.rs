@@ -8,7 +8,7 @@ use deskbot::classify::model::{Explanation, Prediction};
 use deskbot::{Decision, IntentModel};
 
 use super::args::{ClassifyArgs, OutputFormat};
-use super::{load_model, percent};
+use super::{load_model_from, percent};
 
 /// Features listed by `--explain`.
 const EXPLAIN_TOP: usize = 8;
@@ -21,7 +21,7 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
         (None, false) => args.text.clone(),
         (None, true) => bail!("nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv"),
     };
-    let model = load_model(&args.model.model, &args.thresholds)?;
+    let model = load_model_from(&args.model, &args.thresholds)?;
     let predictions = model.classify_batch(&texts);
     let mut out = BufWriter::new(std::io::stdout().lock());
     match args.format {

@@ -8,14 +8,14 @@ use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport};
 use deskbot::Intent;
 
 use super::args::{EvalArgs, OutputFormat};
-use super::{load_model, percent};
+use super::{load_model_from, percent};
 
 pub fn run(args: EvalArgs) -> Result<()> {
     // A bad --plot is reported before the evaluation, not after it has printed its report.
     if let Some(dir) = &args.plot {
         super::plot::check_dir(dir)?;
     }
-    let model = load_model(&args.model.model, &args.thresholds)?;
+    let model = load_model_from(&args.model, &args.thresholds)?;
     let data = Dataset::load(&args.data)
         .with_context(|| format!("reading evaluation data {}", args.data.display()))?;
     let report = evaluate(&model, &data);

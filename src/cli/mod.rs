@@ -14,11 +14,12 @@ mod tune;
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-use deskbot::{Intent, IntentModel, Thresholds};
+use anyhow::{Context, Result};
+use deskbot::classify::model::LoadOptions;
+use deskbot::{IntentModel, Thresholds};
 
 pub use args::Cli;
-use args::{Command, ThresholdArgs};
+use args::{Command, ModelArg, ThresholdArgs};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
@@ -43,9 +44,17 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Loads a model and applies threshold overrides from the command line.
-fn load_model(path: &Path, overrides: &ThresholdArgs) -> Result<IntentModel> {
-    let model = IntentModel::load(path).with_context(|| {
+/// Loads the model `--model` names, with `--max-model-bytes`, and applies threshold overrides.
+fn load_model_from(model: &ModelArg, overrides: &ThresholdArgs) -> Result<IntentModel> {
+    load_model_with(&model.model, model.load_options(), overrides)
+}
+
+fn load_model_with(
+    path: &Path,
+    options: LoadOptions,
+    overrides: &ThresholdArgs,
+) -> Result<IntentModel> {
+    let model = IntentModel::load_with(path, options).with_context(|| {
         if path.exists() {
             format!("loading {}", path.display())
         } else {
@@ -65,16 +74,8 @@ fn apply_overrides(mut thresholds: Thresholds, overrides: &ThresholdArgs) -> Res
         // A global override replaces tuned per-intent values; explicit ones follow below.
         thresholds.per_intent.clear();
     }
-    for pair in &overrides.intent_threshold {
-        let Some((intent, value)) = pair.split_once('=') else {
-            bail!("--intent-threshold {pair:?}: expected INTENT=P, e.g. cancel=0.9");
-        };
-        let intent: Intent = intent.parse()?;
-        let value: f64 = value
-            .trim()
-            .parse()
-            .with_context(|| format!("--intent-threshold {pair:?}: {value:?} is not a number"))?;
-        thresholds = thresholds.with_intent(intent, value);
+    for one in &overrides.intent_threshold {
+        thresholds = thresholds.with_intent(one.intent, one.threshold);
     }
     if let Some(margin) = overrides.margin {
         thresholds = thresholds.with_ambiguity_margin(margin);

@@ -28,7 +28,7 @@ fn load_shop(dir: &Path, config: Option<&Path>) -> Result<DemoShop> {
 }
 
 pub fn run(args: ReplyArgs) -> Result<()> {
-    let model = IntentModel::load(&args.model.model)
+    let model = IntentModel::load_with(&args.model.model, args.model.load_options())
         .with_context(|| format!("loading {}", args.model.model.display()))?;
     let shop = shop::open(&args.shop)?;
     let templates = Templates::load(&args.templates)?;

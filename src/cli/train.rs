@@ -7,10 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use deskbot::classify::dataset::Dataset;
 use deskbot::classify::eval::evaluate;
+use deskbot::classify::model::artifact::{check_writable, DEFAULT_MAX_MODEL_BYTES};
 use deskbot::classify::model::train::{train, TrainEvent};
 use deskbot::classify::model::{ClassWeight, TrainParams, TuningParams};
-use deskbot::classify::text::Language;
-use deskbot::classify::vectorizer::CharNgrams;
 use deskbot::{Intent, Thresholds};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -19,8 +18,10 @@ use super::eval::{write_metrics, write_report};
 use super::tune::write_tuning;
 
 pub fn run(args: TrainArgs) -> Result<()> {
-    let params = params_from(&args)?.check()?;
-    // Read everything before training so bad input fails fast and writes nothing.
+    let params = params_from(&args).check()?;
+    // Check the destination and read everything before training, so that bad input fails fast
+    // and writes nothing.
+    check_writable(&args.out)?;
     let data = Dataset::load(&args.data)
         .with_context(|| format!("reading training data {}", args.data.display()))?;
     let holdout_path = args.holdout.clone().or_else(|| {
@@ -71,13 +72,27 @@ pub fn run(args: TrainArgs) -> Result<()> {
         data.duplicates_dropped,
     );
     let leaked = holdout.as_ref().map_or(0, |h| h.overlap_with(&data));
-    let outcome = train(&params, data, Some(observer))?;
+    let outcome = train(&params, data, Some(observer));
     bar.finish_and_clear();
+    let outcome = outcome?;
     let elapsed = started.elapsed();
-    outcome
-        .model
-        .save(&args.out)
-        .with_context(|| format!("saving the model to {}", args.out.display()))?;
+    for fit in &outcome.unconverged {
+        eprintln!("warning: {fit}");
+    }
+    if !outcome.unconverged.is_empty() {
+        eprintln!(
+            "warning: THIS MODEL DID NOT CONVERGE. It is kept because of --allow-unconverged, but \
+             its probabilities and thresholds are not to be trusted; raise --max-iter."
+        );
+    }
+    outcome.model.save(&args.out)?;
+    let size = std::fs::metadata(&args.out).map_or(0, |m| m.len());
+    if size > DEFAULT_MAX_MODEL_BYTES {
+        eprintln!(
+            "warning: the model is {size} bytes, more than the {DEFAULT_MAX_MODEL_BYTES} other \
+             commands read by default; pass them --max-model-bytes {size}"
+        );
+    }
 
     let mut out = std::io::stdout().lock();
     let meta = outcome.model.metadata();
@@ -125,33 +140,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn params_from(args: &TrainArgs) -> Result<TrainParams> {
-    let language: Language = args.language.parse()?;
-    let char_ngrams = args
-        .char_ngrams
-        .as_deref()
-        .map(|range| {
-            let (min, max) = range.split_once('-').unwrap_or((range, range));
-            let parse = |n: &str| n.trim().parse::<usize>();
-            match (parse(min), parse(max)) {
-                (Ok(min), Ok(max)) => Ok(CharNgrams { min, max }),
-                _ => Err(anyhow::anyhow!(
-                    "--char-ngrams {range:?}: expected lengths like 3-5"
-                )),
-            }
-        })
-        .transpose()?;
+fn params_from(args: &TrainArgs) -> TrainParams {
     let tuning = (!args.no_tune).then_some(TuningParams {
         folds: args.folds,
         target_precision: args.target_precision,
     });
-    Ok(TrainParams::default()
-        .language(language)
+    TrainParams::default()
+        .language(args.language)
         .max_ngram(args.ngrams)
         .min_df(args.min_df)
         .max_features(args.max_features)
         .sublinear_tf(!args.linear_tf)
-        .char_ngrams(char_ngrams)
+        .char_ngrams(args.char_ngrams)
         .alpha(args.alpha)
         .max_iterations(args.max_iter)
         .gradient_tolerance(args.gradient_tolerance)
@@ -165,5 +165,6 @@ fn params_from(args: &TrainArgs) -> Result<TrainParams> {
                 .with_ambiguity_margin(args.margin),
         )
         .tuning(tuning)
-        .cross_validation_folds(args.cv))
+        .cross_validation_folds(args.cv)
+        .allow_unconverged(args.allow_unconverged)
 }

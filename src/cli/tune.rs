@@ -3,21 +3,27 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
+use deskbot::classify::model::artifact::check_writable;
 use deskbot::classify::tune::TuningReport;
 
 use super::args::{OutputFormat, ThresholdArgs, TuneArgs};
-use super::{load_model, percent};
+use super::{load_model_from, percent};
 
 pub fn run(args: TuneArgs) -> Result<()> {
+    // clap requires one of --out and --in-place, and refuses both.
+    let out_path = match &args.out {
+        Some(out) => out,
+        None => &args.model.model,
+    };
+    check_writable(out_path)?;
     let overrides = ThresholdArgs {
         margin: args.margin,
         ..ThresholdArgs::default()
     };
-    let mut model = load_model(&args.model.model, &overrides)?;
+    let mut model = load_model_from(&args.model, &overrides)?;
     let report = model
         .retune(args.target_precision)
         .with_context(|| format!("tuning {}", args.model.model.display()))?;
-    let out_path = args.out.as_ref().unwrap_or(&args.model.model);
     model.save(out_path)?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -357,8 +357,7 @@ impl Answerer {
                 if parcels.iter().any(|(_, _, seen)| seen == number) {
                     continue;
                 }
-                let Some(carrier) = carrier::resolve(fulfillment.carrier.as_deref(), number)
-                else {
+                let Some(carrier) = carrier::resolve(fulfillment.carrier.as_deref(), number) else {
                     return Err(HandoffReason::UnrecognisedCarrier {
                         tracking_number: number.clone(),
                         platform_carrier: fulfillment.carrier.clone(),
@@ -388,7 +387,12 @@ impl Answerer {
         Ok(shipments)
     }
 
-    fn tracking_failure(&self, carrier: &Carrier, number: &str, error: &AdapterError) -> HandoffReason {
+    fn tracking_failure(
+        &self,
+        carrier: &Carrier,
+        number: &str,
+        error: &AdapterError,
+    ) -> HandoffReason {
         HandoffReason::AdapterFailure {
             adapter: self.carriers.name().to_owned(),
             operation: format!("track {} {number}", carrier.display_name()),

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,35 @@ use crate::classify::tune::CalibrationPoint;
 pub const MODEL_FORMAT: &str = "deskbot-intent-model";
 /// The model file format this build reads and writes.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// Largest model file read by default: 128 MiB. The bundled model is 1.5 MB and the default
+/// 50 000-feature cap keeps trained models to a few MB, so this leaves ample room while bounding
+/// what a wrong or hostile file costs: parsing takes about 15 bytes of memory per byte of JSON.
+pub const DEFAULT_MAX_MODEL_BYTES: u64 = 128 * 1024 * 1024;
+
+/// How model files are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Files larger than this many bytes are refused before reading them.
+    pub max_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_bytes: DEFAULT_MAX_MODEL_BYTES,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Sets the largest model file accepted, in bytes (default [`DEFAULT_MAX_MODEL_BYTES`]).
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+}
 
 /// Summary of cross-validation, stored with the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,16 +183,45 @@ pub enum ModelFileError {
         /// What is wrong.
         problem: String,
     },
+    /// Larger than the configured limit; refused before reading.
+    #[error("model file {} is {size} bytes, more than the {max_bytes} allowed; raise the limit (--max-model-bytes) if the file is genuine", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        max_bytes: u64,
+    },
+    /// The destination cannot hold a model file.
+    #[error("cannot write the model to {}: {problem}", path.display())]
+    Unwritable {
+        /// The destination as given.
+        path: PathBuf,
+        /// What is in the way.
+        problem: String,
+    },
+    /// The file written did not load back as a valid model, so the destination was left as it
+    /// was.
+    #[error("the model for {} did not load back after writing, so the file was left as it was", path.display())]
+    WriteCheck {
+        /// The destination as given.
+        path: PathBuf,
+        /// Why the written file did not load.
+        source: Box<ModelFileError>,
+    },
 }
 
 impl ModelFile {
-    /// Reads and parses `path`, checking format and version first.
+    /// Reads and parses `path`, checking format and version first. Files over
+    /// [`DEFAULT_MAX_MODEL_BYTES`] are refused.
     pub fn read(path: &Path) -> Result<Self, ModelFileError> {
-        let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
-            action: "read",
-            path: path.to_owned(),
-            source,
-        })?;
+        Self::read_with(path, LoadOptions::default())
+    }
+
+    /// As [`ModelFile::read`], with `options`' size limit, checked before anything is read.
+    pub fn read_with(path: &Path, options: LoadOptions) -> Result<Self, ModelFileError> {
+        let bytes = read_capped(path, options.max_bytes)?;
         Self::from_slice(path, &bytes)
     }
 
@@ -208,22 +267,198 @@ impl ModelFile {
         out
     }
 
-    /// Writes the file atomically: a partial model never replaces a good one.
+    /// Writes the file safely: a model that does not load back never replaces anything.
+    ///
+    /// The model goes to a temporary file in the destination's directory, which is synced,
+    /// read back and validated as [`IntentModel::load`](crate::IntentModel::load) would, and
+    /// only then renamed over the destination. The temporary file is removed on every failure.
+    /// A destination that is a symbolic link is written through: its target is replaced and
+    /// the link kept.
     pub fn write(&self, path: &Path) -> Result<(), ModelFileError> {
+        let destination = Destination::check(path)?;
         let io_error = |source| ModelFileError::Io {
             action: "write",
             path: path.to_owned(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io_error)?;
-        }
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        std::fs::write(&temporary, self.render()).map_err(io_error)?;
-        std::fs::rename(&temporary, path).map_err(io_error)
+        std::fs::create_dir_all(&destination.dir).map_err(io_error)?;
+        let mut temporary = destination.temporary_file().map_err(io_error)?;
+        temporary
+            .write_all(self.render().as_bytes())
+            .map_err(io_error)?;
+        temporary.as_file().sync_all().map_err(io_error)?;
+        // Check what is on disk, not what is in memory.
+        let written = std::fs::read(temporary.path()).map_err(io_error)?;
+        crate::classify::model::classifier::IntentModel::from_slice_at(path, &written).map_err(
+            |source| ModelFileError::WriteCheck {
+                path: path.to_owned(),
+                source: Box::new(source),
+            },
+        )?;
+        temporary
+            .persist(&destination.file)
+            .map_err(|e| io_error(e.error))?;
+        destination.sync_dir();
+        Ok(())
     }
+}
+
+/// Checks, before any work, that a model can be written to `path`: no file stands where a
+/// directory is needed, `path` is not a directory, and the directory accepts new files.
+/// Creates nothing that stays.
+pub fn check_writable(path: &Path) -> Result<(), ModelFileError> {
+    let destination = Destination::check(path)?;
+    // The nearest existing ancestor is where the first new entry would go.
+    let existing = destination
+        .dir
+        .ancestors()
+        .find(|dir| dir.exists())
+        .unwrap_or(Path::new("."));
+    tempfile::Builder::new()
+        .prefix(".deskbot-write-check")
+        .tempfile_in(existing)
+        .map(drop)
+        .map_err(|source| ModelFileError::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// Where a model file is written: symbolic links resolved, the way there checked.
+struct Destination {
+    /// The file to replace (the final target when `path` is a symbolic link).
+    file: PathBuf,
+    /// Its directory.
+    dir: PathBuf,
+}
+
+/// Symbolic links followed before giving up, as the kernel's `ELOOP` limit.
+const MAX_SYMLINKS: usize = 40;
+
+impl Destination {
+    fn check(path: &Path) -> Result<Self, ModelFileError> {
+        let unwritable = |problem: String| ModelFileError::Unwritable {
+            path: path.to_owned(),
+            problem,
+        };
+        let io_error = |source| ModelFileError::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        };
+        // Follow links one at a time rather than canonicalising, so that a dangling link's
+        // target is created.
+        let mut file = path.to_owned();
+        let mut links = 0;
+        while let Ok(meta) = std::fs::symlink_metadata(&file) {
+            if !meta.file_type().is_symlink() {
+                break;
+            }
+            links += 1;
+            if links > MAX_SYMLINKS {
+                return Err(unwritable("too many levels of symbolic links".into()));
+            }
+            let target = std::fs::read_link(&file).map_err(io_error)?;
+            file = match file.parent() {
+                Some(dir) => dir.join(target),
+                None => target,
+            };
+        }
+        if file.file_name().is_none() {
+            return Err(unwritable("it does not name a file".into()));
+        }
+        if file.is_dir() {
+            return Err(unwritable(if file == path {
+                "it is a directory".into()
+            } else {
+                format!("its target {} is a directory", file.display())
+            }));
+        }
+        let dir = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        // `create_dir_all` would only say "File exists"; name the file in the way.
+        if let Some(blocker) = dir
+            .ancestors()
+            .find(|a| a.symlink_metadata().is_ok())
+            .filter(|a| !a.is_dir())
+        {
+            return Err(unwritable(if blocker.exists() {
+                format!("{} is a file, not a directory", blocker.display())
+            } else {
+                format!("{} is a symbolic link to nothing", blocker.display())
+            }));
+        }
+        Ok(Destination { file, dir })
+    }
+
+    /// A new temporary file beside the destination, with the destination's permissions when it
+    /// exists (a fresh temporary file is private to its owner).
+    fn temporary_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        let name = self
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            // Like a plain `File::create`: read-write for all, less the umask.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temporary = builder.tempfile_in(&self.dir)?;
+        if let Ok(existing) = std::fs::metadata(&self.file) {
+            temporary
+                .as_file()
+                .set_permissions(existing.permissions())?;
+        }
+        Ok(temporary)
+    }
+
+    /// Makes the rename durable. Best effort: not every platform or file system can sync a
+    /// directory, and the model is already in place.
+    fn sync_dir(&self) {
+        #[cfg(unix)]
+        if let Ok(dir) = std::fs::File::open(&self.dir) {
+            let _ = dir.sync_all();
+        }
+    }
+}
+
+/// Reads `path` whole if it is at most `max_bytes` long, checking the size before reading and
+/// never reading more than the limit (a file may grow, or not report its size).
+fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ModelFileError> {
+    let io_error = |source| ModelFileError::Io {
+        action: "read",
+        path: path.to_owned(),
+        source,
+    };
+    let too_large = |size| ModelFileError::TooLarge {
+        path: path.to_owned(),
+        size,
+        max_bytes,
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let size = file.metadata().map_err(io_error)?.len();
+    if size > max_bytes {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    (&file)
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > max_bytes {
+        // It grew while being read: report its size now, or at least what was read.
+        let now = file.metadata().map_or(0, |m| m.len());
+        return Err(too_large(now.max(bytes.len() as u64)));
+    }
+    Ok(bytes)
 }
 
 fn check_header(

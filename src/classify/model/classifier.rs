@@ -9,8 +9,10 @@ use serde::Serialize;
 use crate::classify::decision::{Decision, IntentScore, InvalidThreshold, Thresholds};
 use crate::classify::intent::Intent;
 use crate::classify::model::artifact::{
-    ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+    LoadOptions, ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT,
+    MODEL_FORMAT_VERSION,
 };
+use crate::classify::model::params::{check_target_precision, ParamError};
 use crate::classify::model::solver::LinearSoftmax;
 use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
 use crate::classify::vectorizer::{Scratch, TfidfVectorizer};
@@ -64,9 +66,32 @@ pub struct IntentModel {
 }
 
 /// `deskbot tune` on a model trained without cross-validated predictions.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("this model has no cross-validated predictions to tune from (it was trained with --no-tune); retrain it without --no-tune")]
 pub struct NothingToTune;
+
+/// Why [`IntentModel::retune`] refused; the model is left unchanged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RetuneError {
+    /// No cross-validated predictions in the model.
+    #[error(transparent)]
+    NothingToTune(#[from] NothingToTune),
+    /// The target precision is not in `(0, 1]`.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+}
+
+/// Largest idf a model may hold. Fitted idf is `ln((1 + n) / (1 + df)) + 1`, under 40 for any
+/// number of messages `n` a computer can count; a huge one would overflow the vector norm.
+const MAX_IDF: f64 = 100.0;
+
+/// Largest value any logit may reach, by the bound [`IntentModel::load`] computes from the
+/// weights. Softmax subtracts the largest logit, so any finite logits give finite
+/// probabilities; the danger is the sum itself overflowing to infinity (then ∞ − ∞ = NaN).
+/// Trained models stay far below this (|logit| ≈ 10 already means a probability of 0.99995,
+/// and the L2 penalty keeps weights small), so a bound past it means a corrupt or crafted file.
+const MAX_LOGIT: f64 = 1e4;
 
 impl Prediction {
     /// A prediction of `intent` with full confidence, automated: for driving the responder
@@ -103,15 +128,25 @@ impl IntentModel {
         }
     }
 
-    /// Loads and validates a model file.
+    /// Loads and validates a model file, refusing files larger than
+    /// [`DEFAULT_MAX_MODEL_BYTES`](crate::classify::model::artifact::DEFAULT_MAX_MODEL_BYTES).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelFileError> {
+        Self::load_with(path, LoadOptions::default())
+    }
+
+    /// As [`IntentModel::load`], with `options` (e.g. a different size limit).
+    pub fn load_with(path: impl AsRef<Path>, options: LoadOptions) -> Result<Self, ModelFileError> {
         let path = path.as_ref();
-        Self::from_file(path, ModelFile::read(path)?)
+        Self::from_file(path, ModelFile::read_with(path, options)?)
     }
 
     /// Loads a model from bytes; `name` is used in error messages.
     pub fn from_slice(name: &str, bytes: &[u8]) -> Result<Self, ModelFileError> {
-        let path = Path::new(name);
+        Self::from_slice_at(Path::new(name), bytes)
+    }
+
+    /// As [`IntentModel::from_slice`], naming `path` in errors: the check after each write.
+    pub(crate) fn from_slice_at(path: &Path, bytes: &[u8]) -> Result<Self, ModelFileError> {
         Self::from_file(path, ModelFile::from_slice(path, bytes)?)
     }
 
@@ -159,9 +194,20 @@ impl IntentModel {
         if file.intercepts.iter().any(|v| !v.is_finite()) {
             return Err(invalid("an intercept is not finite".into()));
         }
-        if let Some(i) = file.idf.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+        let bounds = logit_bounds(&file.weights, &file.intercepts);
+        if let Some((bound, label)) = bounds
+            .into_iter()
+            .zip(&file.labels)
+            .find(|(bound, _)| bound.is_nan() || *bound > MAX_LOGIT)
+        {
             return Err(invalid(format!(
-                "idf {i} is {}, expected a positive number",
+                "the weights of `{label}` can push its score to {bound:e}, past the limit of \
+                 {MAX_LOGIT:e}: the probabilities would overflow"
+            )));
+        }
+        if let Some(i) = file.idf.iter().position(|v| !(*v > 0.0 && *v <= MAX_IDF)) {
+            return Err(invalid(format!(
+                "idf {i} is {}, expected a number in (0, {MAX_IDF}]",
                 file.idf[i]
             )));
         }
@@ -183,7 +229,7 @@ impl IntentModel {
                 file.training.n_features
             )));
         }
-        let vectorizer = TfidfVectorizer::try_from_parts(
+        let vectorizer = TfidfVectorizer::from_parts(
             params.vectorizer,
             params.analyzer,
             file.features,
@@ -228,7 +274,8 @@ impl IntentModel {
         }
     }
 
-    /// Writes the model to `path` (atomically).
+    /// Writes the model to `path` safely (see [`ModelFile::write`]): validated before it
+    /// replaces anything, through a symbolic link to its target.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
         self.to_file().write(path.as_ref())
     }
@@ -331,11 +378,12 @@ impl IntentModel {
         self.vectorizer.n_features()
     }
 
-    /// Re-tunes per-intent thresholds for another target precision from the stored
-    /// cross-validated predictions.
-    pub fn retune(&mut self, target_precision: f64) -> Result<TuningReport, NothingToTune> {
+    /// Re-tunes per-intent thresholds for another target precision (in `(0, 1]`) from the
+    /// stored cross-validated predictions. On error the model is unchanged.
+    pub fn retune(&mut self, target_precision: f64) -> Result<TuningReport, RetuneError> {
+        check_target_precision(target_precision)?;
         if self.calibration.is_empty() {
-            return Err(NothingToTune);
+            return Err(NothingToTune.into());
         }
         let base = Thresholds {
             per_intent: Default::default(),
@@ -353,6 +401,23 @@ impl IntentModel {
         });
         Ok(report)
     }
+}
+
+/// For each class, a bound on `|logit|` over every possible message: `|b| + ‖w‖₂`. Sound
+/// because message vectors are L2-normalised (‖x‖₂ ≤ 1), so `|x·w| ≤ ‖w‖₂` by Cauchy–Schwarz.
+/// Infinite when the weights are so large that the bound itself overflows.
+fn logit_bounds(weights: &[Vec<f64>], intercepts: &[f64]) -> Vec<f64> {
+    let mut squares = vec![0.0_f64; intercepts.len()];
+    for row in weights {
+        for (sum, w) in squares.iter_mut().zip(row) {
+            *sum += w * w;
+        }
+    }
+    squares
+        .iter()
+        .zip(intercepts)
+        .map(|(sum, b)| b.abs() + sum.sqrt())
+        .collect()
 }
 
 /// The JSON shape of a prediction, as `deskbot classify --format jsonl` writes it:

@@ -7,5 +7,6 @@ pub mod params;
 pub mod solver;
 pub mod train;
 
-pub use classifier::{Contribution, Explanation, IntentModel, Prediction};
+pub use artifact::LoadOptions;
+pub use classifier::{Contribution, Explanation, IntentModel, Prediction, RetuneError};
 pub use params::{ClassWeight, TrainParams, TuningParams};

@@ -36,6 +36,34 @@ impl Default for TuningParams {
     }
 }
 
+impl TuningParams {
+    /// Checks the fold count and the target precision.
+    pub fn check(&self) -> Result<(), ParamError> {
+        if self.folds < 2 {
+            return Err(ParamError::OutOfRange {
+                name: "folds",
+                expected: "at least 2",
+                value: self.folds.to_string(),
+            });
+        }
+        check_target_precision(self.target_precision)
+    }
+}
+
+/// Checks a precision target: a number in `(0, 1]` (NaN and infinities are not). The one check
+/// shared by training and re-tuning.
+pub fn check_target_precision(target_precision: f64) -> Result<(), ParamError> {
+    if target_precision > 0.0 && target_precision <= 1.0 {
+        Ok(())
+    } else {
+        Err(ParamError::OutOfRange {
+            name: "target_precision",
+            expected: "in (0, 1]",
+            value: target_precision.to_string(),
+        })
+    }
+}
+
 /// Everything that decides what `train` produces. Stored in the model file, so a model says how
 /// it was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +89,15 @@ pub struct TrainParams {
     /// Report k-fold cross-validated accuracy/F1 with this many folds (reuses the tuning folds
     /// when equal). Default: none.
     pub cross_validation_folds: Option<usize>,
+    /// Keep a model whose fits stopped before converging (at the iteration cap, or when the line
+    /// search gave up) instead of failing. Default: false. Written to the model file only when
+    /// true, so such a model says so and every other file keeps its bytes.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_unconverged: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for TrainParams {
@@ -75,6 +112,7 @@ impl Default for TrainParams {
             thresholds: Thresholds::default(),
             tuning: Some(TuningParams::default()),
             cross_validation_folds: None,
+            allow_unconverged: false,
         }
     }
 }
@@ -189,6 +227,12 @@ impl TrainParams {
         self
     }
 
+    /// Keeps models whose fits did not converge instead of failing (default false).
+    pub fn allow_unconverged(mut self, allow: bool) -> Self {
+        self.allow_unconverged = allow;
+        self
+    }
+
     /// Checks every setting once; training trusts the result.
     pub fn check(self) -> Result<ValidTrainParams, ParamError> {
         let out_of_range = |name, expected, value: String| ParamError::OutOfRange {
@@ -236,20 +280,7 @@ impl TrainParams {
             return Err(out_of_range("max_features", "at least 1", "0".into()));
         }
         if let Some(tuning) = self.tuning {
-            if tuning.folds < 2 {
-                return Err(out_of_range(
-                    "folds",
-                    "at least 2",
-                    tuning.folds.to_string(),
-                ));
-            }
-            if !(tuning.target_precision > 0.0 && tuning.target_precision <= 1.0) {
-                return Err(out_of_range(
-                    "target_precision",
-                    "in (0, 1]",
-                    tuning.target_precision.to_string(),
-                ));
-            }
+            tuning.check()?;
         }
         if let Some(folds) = self.cross_validation_folds {
             if folds < 2 {
@@ -268,6 +299,30 @@ mod tests {
     #[test]
     fn defaults_pass() {
         assert!(TrainParams::default().check().is_ok());
+    }
+
+    #[test]
+    fn target_precision_must_be_in_zero_to_one() {
+        for bad in [0.0, -0.5, 2.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let err = check_target_precision(bad).unwrap_err().to_string();
+            assert!(err.contains("target_precision"), "{bad}: {err}");
+        }
+        for good in [1.0, 0.5, f64::MIN_POSITIVE] {
+            assert!(check_target_precision(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn allow_unconverged_is_stored_only_when_set() {
+        let default = serde_json::to_string(&TrainParams::default()).unwrap();
+        assert!(!default.contains("allow_unconverged"), "{default}");
+        let allowed = TrainParams::default().allow_unconverged(true);
+        let json = serde_json::to_string(&allowed).unwrap();
+        assert!(json.contains("\"allow_unconverged\":true"), "{json}");
+        let back: TrainParams = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, allowed);
+        let back: TrainParams = serde_json::from_str(&default).unwrap();
+        assert_eq!(back, TrainParams::default());
     }
 
     #[test]

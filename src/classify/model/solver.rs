@@ -10,10 +10,13 @@
 //! partial sums are added in chunk order, so the result is bit-for-bit reproducible on any
 //! machine: the same data always gives the same model file.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use argmin::core::observers::{Observe, ObserverMode};
-use argmin::core::{CostFunction, Executor, Gradient, State, KV};
+use argmin::core::{
+    CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus, KV,
+};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
@@ -107,6 +110,9 @@ pub struct SoftmaxFit {
     pub cost: f64,
     /// Why the solver stopped, as argmin reports it.
     pub termination: String,
+    /// Whether it stopped because the gradient tolerance was met, rather than at the iteration
+    /// cap or because the line search gave up.
+    pub converged: bool,
 }
 
 /// Numerically stable softmax.
@@ -120,10 +126,23 @@ pub fn softmax_in_place(logits: &mut [f64]) {
     logits.iter_mut().for_each(|z| *z /= sum);
 }
 
-/// The solver failed (argmin reported an error, or the result was not finite).
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("L-BFGS failed: {0}")]
-pub struct SolverError(pub String);
+/// The solver failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SolverError {
+    /// argmin reported an error, or the problem is outside what the solver handles.
+    #[error("L-BFGS failed: {0}")]
+    Failed(String),
+    /// The objective or its gradient became NaN or infinite: the numbers overflowed, so the
+    /// weights mean nothing.
+    #[error("the training objective became NaN or infinite after {iterations} iteration(s) (alpha = {alpha:e}); lower --alpha or check the data")]
+    NonFinite {
+        /// Iterations run before the solver stopped.
+        iterations: u64,
+        /// The L2 penalty in use (a huge one overflows first).
+        alpha: f64,
+    },
+}
 
 /// Fits the model. `labels[i]` is the class of row `i`, below `n_classes` (2 to
 /// [`MAX_CLASSES`]); `class_weights` scales each row's loss by its class's weight.
@@ -138,13 +157,15 @@ pub fn fit_softmax(
     assert_eq!(x.n_rows(), labels.len(), "one label per row");
     assert_eq!(class_weights.len(), n_classes, "one weight per class");
     if !(2..=MAX_CLASSES).contains(&n_classes) {
-        return Err(SolverError(format!(
+        return Err(SolverError::Failed(format!(
             "{n_classes} classes; the solver handles 2 to {MAX_CLASSES}"
         )));
     }
     debug_assert!(labels.iter().all(|&label| label < n_classes));
 
     let n_params = x.n_columns() * n_classes + n_classes;
+    // Outside the objective: when the line search fails, argmin drops the objective with it.
+    let saw_non_finite = AtomicBool::new(false);
     let objective = SoftmaxObjective {
         x,
         labels,
@@ -153,11 +174,12 @@ pub fn fit_softmax(
         alpha: settings.alpha,
         last: Mutex::new(None),
         chunk_gradients: Mutex::new(Vec::new()),
+        saw_non_finite: &saw_non_finite,
     };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
         .with_tolerance_grad(settings.gradient_tolerance * x.n_rows().max(1) as f64)
         .and_then(|solver| solver.with_tolerance_cost(0.0))
-        .map_err(|e| SolverError(e.to_string()))?;
+        .map_err(|e| SolverError::Failed(e.to_string()))?;
     let mut executor = Executor::new(objective, solver)
         .configure(|state| {
             state
@@ -168,18 +190,28 @@ pub fn fit_softmax(
     if let Some(callback) = on_iteration {
         executor = executor.add_observer(ProgressObserver(callback), ObserverMode::Always);
     }
-    let result = executor.run().map_err(|e| SolverError(e.to_string()))?;
+    let result = executor
+        .run()
+        .map_err(|e| SolverError::Failed(e.to_string()))?;
     let state = result.state();
+    let non_finite = SolverError::NonFinite {
+        iterations: state.get_iter(),
+        alpha: settings.alpha,
+    };
+    // Any NaN or infinity met on the way fails the fit, even if the best point kept is finite:
+    // the line search gives up on such a point, so the "best" one is wherever it stood.
+    if saw_non_finite.load(Ordering::Relaxed) {
+        return Err(non_finite);
+    }
     let params = state
         .get_best_param()
-        .ok_or_else(|| SolverError("no parameters were produced".into()))?;
-    if !params.iter().all(|p| p.is_finite()) {
-        return Err(SolverError(
-            "the weights diverged to NaN or infinity".into(),
-        ));
+        .ok_or_else(|| SolverError::Failed("no parameters were produced".into()))?;
+    if !(params.iter().all(|p| p.is_finite()) && state.get_best_cost().is_finite()) {
+        return Err(non_finite);
     }
     let split = x.n_columns() * n_classes;
     let params = params.as_slice().expect("contiguous");
+    let termination = state.get_termination_status();
     Ok(SoftmaxFit {
         layer: LinearSoftmax {
             weights: params[..split].to_vec(),
@@ -188,7 +220,11 @@ pub fn fit_softmax(
         },
         iterations: state.get_iter(),
         cost: state.get_best_cost(),
-        termination: state.get_termination_status().to_string(),
+        termination: termination.to_string(),
+        converged: matches!(
+            termination,
+            TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        ),
     })
 }
 
@@ -215,6 +251,8 @@ struct SoftmaxObjective<'a> {
     alpha: f64,
     last: Mutex<Option<Evaluation>>,
     chunk_gradients: Mutex<Vec<Vec<f64>>>,
+    /// Set when any evaluation gave a NaN or infinite cost or gradient.
+    saw_non_finite: &'a AtomicBool,
 }
 
 impl SoftmaxObjective<'_> {
@@ -227,6 +265,9 @@ impl SoftmaxObjective<'_> {
             return pick(evaluation);
         }
         let (cost, gradient) = self.cost_and_gradient(params.as_slice().expect("contiguous"));
+        if !(cost.is_finite() && gradient.iter().all(|g| g.is_finite())) {
+            self.saw_non_finite.store(true, Ordering::Relaxed);
+        }
         let evaluation = last.insert(Evaluation {
             params: params.clone(),
             cost,
@@ -409,6 +450,7 @@ mod tests {
             alpha: 0.7,
             last: Mutex::new(None),
             chunk_gradients: Mutex::new(Vec::new()),
+            saw_non_finite: &AtomicBool::new(false),
         };
         let params: Vec<f64> = (0..12).map(|i| (i as f64 * 0.37).sin()).collect();
         let (_, gradient) = objective.cost_and_gradient(&params);
@@ -480,5 +522,30 @@ mod tests {
         .unwrap();
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len() as u64, fit.iterations);
+    }
+
+    #[test]
+    fn overflow_in_the_objective_is_an_error() {
+        let (x, labels) = toy();
+        let huge = SolverSettings {
+            alpha: 1e308,
+            ..settings()
+        };
+        let err = fit_softmax(&x, &labels, 3, &[1.0; 3], huge, None).unwrap_err();
+        assert!(matches!(err, SolverError::NonFinite { .. }), "{err}");
+        assert!(err.to_string().contains("NaN or infinite"), "{err}");
+    }
+
+    #[test]
+    fn stopping_at_the_iteration_cap_is_not_convergence() {
+        let (x, labels) = toy();
+        let capped = SolverSettings {
+            max_iterations: 1,
+            ..settings()
+        };
+        let fit = fit_softmax(&x, &labels, 3, &[1.0; 3], capped, None).unwrap();
+        assert!(!fit.converged, "{}", fit.termination);
+        let fit = fit_softmax(&x, &labels, 3, &[1.0; 3], settings(), None).unwrap();
+        assert!(fit.converged, "{}", fit.termination);
     }
 }

@@ -13,7 +13,7 @@ use crate::classify::model::solver::{fit_softmax, SoftmaxFit, SolverError, Solve
 use crate::classify::sparse::SparseRows;
 use crate::classify::text::Analyzer;
 use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
-use crate::classify::vectorizer::Corpus;
+use crate::classify::vectorizer::{Corpus, InvalidVectorizerParts};
 
 /// Progress reported while training.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,9 +70,57 @@ pub enum TrainError {
         /// The setting.
         min_df: usize,
     },
-    /// The solver failed.
+    /// The solver failed (including NaN or infinity in the objective).
+    #[error("{fit} failed")]
+    Solver {
+        /// Which fit.
+        fit: FitName,
+        /// What went wrong.
+        source: SolverError,
+    },
+    /// A fit stopped before converging and unconverged models were not allowed.
+    #[error("{}; raise --max-iter, or pass --allow-unconverged to keep the model anyway", .0)]
+    NotConverged(UnconvergedFit),
+    /// The analysed text produced a term that cannot be stored as a feature.
     #[error(transparent)]
-    Solver(#[from] SolverError),
+    Vocabulary(#[from] InvalidVectorizerParts),
+}
+
+/// Which of a training run's fits: a cross-validation fold, or the final model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FitName {
+    /// `Some((fold, folds))` for a cross-validation fold (1-based), `None` for the final fit.
+    pub fold: Option<(usize, usize)>,
+}
+
+impl std::fmt::Display for FitName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.fold {
+            Some((fold, folds)) => write!(f, "cross-validation fold {fold} of {folds}"),
+            None => f.write_str("the final fit"),
+        }
+    }
+}
+
+/// A fit that stopped before its gradient tolerance was met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnconvergedFit {
+    /// Which fit.
+    pub fit: FitName,
+    /// Iterations it ran.
+    pub iterations: u64,
+    /// Why it stopped, as the solver reports it.
+    pub termination: String,
+}
+
+impl std::fmt::Display for UnconvergedFit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} did not converge: it stopped after {} iteration(s) ({})",
+            self.fit, self.iterations, self.termination
+        )
+    }
 }
 
 /// Cross-validation results.
@@ -93,6 +141,9 @@ pub struct TrainOutcome {
     pub tuning: Option<TuningReport>,
     /// Cross-validation report, when asked for.
     pub cross_validation: Option<CrossValidationReport>,
+    /// Fits that did not converge (only ever non-empty with `allow_unconverged`): the model's
+    /// probabilities and thresholds are not to be trusted.
+    pub unconverged: Vec<UnconvergedFit>,
 }
 
 /// Trains a model on `data`.
@@ -168,7 +219,7 @@ pub fn train(
         });
     };
     let design = |corpus: &Corpus, rows: &[usize]| {
-        let vectorizer = params.vectorizer.fit(params.analyzer, corpus, rows);
+        let vectorizer = params.vectorizer.fit(params.analyzer, corpus, rows)?;
         if vectorizer.n_features() == 0 {
             return Err(TrainError::NoFeatures {
                 min_df: params.vectorizer.min_df,
@@ -177,13 +228,29 @@ pub fn train(
         let x = vectorizer.transform(corpus, rows);
         Ok((vectorizer, x))
     };
-    let solve = |x: &SparseRows, rows: &[usize]| {
+    let mut unconverged = Vec::new();
+    // Every fit, folds included, is checked as soon as it returns: a fold that overflowed or
+    // stopped early would skew the calibration the thresholds are tuned on.
+    let mut solve = |x: &SparseRows, rows: &[usize], fit: FitName| {
         let y: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
         let callback = observer.clone().map(|observer| {
             Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
                 as Arc<dyn Fn(u64, f64) + Send + Sync>
         });
-        fit_softmax(x, &y, Intent::COUNT, &class_weights, settings, callback)
+        let result = fit_softmax(x, &y, Intent::COUNT, &class_weights, settings, callback)
+            .map_err(|source| TrainError::Solver { fit, source })?;
+        if !result.converged {
+            let stopped = UnconvergedFit {
+                fit,
+                iterations: result.iterations,
+                termination: result.termination.clone(),
+            };
+            if !params.allow_unconverged {
+                return Err(TrainError::NotConverged(stopped));
+            }
+            unconverged.push(stopped);
+        }
+        Ok(result)
     };
 
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
@@ -195,7 +262,13 @@ pub fn train(
                 (0..labels.len()).partition(|&row| assignment[row] == fold);
             announce(Some(fold + 1));
             let (vectorizer, x) = design(&corpus, &kept)?;
-            let fit = solve(&x, &kept)?;
+            let fit = solve(
+                &x,
+                &kept,
+                FitName {
+                    fold: Some((fold + 1, folds)),
+                },
+            )?;
             let x = vectorizer.transform(&corpus, &held_out);
             for (i, &row) in held_out.iter().enumerate() {
                 let features = x.row_features(i);
@@ -235,7 +308,7 @@ pub fn train(
     announce(None);
     let (vectorizer, x) = design(&corpus, &all_rows)?;
     drop(corpus);
-    let fit = solve(&x, &all_rows)?;
+    let fit = solve(&x, &all_rows, FitName { fold: None })?;
     drop(x);
     let metadata = TrainingMetadata {
         crate_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -265,6 +338,7 @@ pub fn train(
         model,
         tuning,
         cross_validation,
+        unconverged,
     })
 }
 

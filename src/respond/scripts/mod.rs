@@ -101,6 +101,8 @@ pub enum HandoffReason {
         /// Threshold it missed.
         threshold: f64,
     },
+    /// The model's scores are not probabilities (a broken model).
+    InvalidScores,
     /// Two intents are too close.
     Ambiguous {
         /// The second intent.
@@ -170,6 +172,7 @@ impl HandoffReason {
             HandoffReason::OutOfScope => "out_of_scope",
             HandoffReason::LowConfidence { .. } => "low_confidence",
             HandoffReason::Ambiguous { .. } => "ambiguous",
+            HandoffReason::InvalidScores => "invalid_scores",
             HandoffReason::NoOrderFound { .. } => "no_order_found",
             HandoffReason::SeveralOrders { .. } => "several_orders",
             HandoffReason::AdapterFailure { .. } => "adapter_failure",
@@ -198,6 +201,7 @@ impl From<crate::classify::decision::EscalationReason> for HandoffReason {
             EscalationReason::Ambiguous { runner_up, gap, .. } => {
                 HandoffReason::Ambiguous { runner_up, gap }
             }
+            EscalationReason::InvalidScores => HandoffReason::InvalidScores,
         }
     }
 }
@@ -212,11 +216,16 @@ impl std::fmt::Display for HandoffReason {
             HandoffReason::LowConfidence {
                 confidence,
                 threshold,
-            } => {
-                write!(f, "low confidence ({confidence:.2} < {threshold:.2})")
-            }
+            } => write!(
+                f,
+                "low confidence ({})",
+                crate::classify::decision::format_below(*confidence, *threshold)
+            ),
             HandoffReason::Ambiguous { runner_up, gap } => {
                 write!(f, "ambiguous with {runner_up} (gap {gap:.2})")
+            }
+            HandoffReason::InvalidScores => {
+                f.write_str("the intent model gave invalid scores (NaN or not probabilities)")
             }
             HandoffReason::NoOrderFound { order_number } => write!(f, "no order #{order_number}"),
             HandoffReason::SeveralOrders { order_numbers } => {
@@ -654,5 +663,16 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), REPLY_SITUATIONS.len());
+    }
+
+    #[test]
+    fn low_confidence_shows_the_digits_where_the_numbers_differ() {
+        let reason = HandoffReason::from(crate::EscalationReason::LowConfidence {
+            confidence: 0.9995,
+            threshold: 0.9996,
+        });
+        assert_eq!(reason.to_string(), "low confidence (0.9995 < 0.9996)");
+        let broken = HandoffReason::from(crate::EscalationReason::InvalidScores);
+        assert_eq!(broken.code(), "invalid_scores");
     }
 }
