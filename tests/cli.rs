@@ -757,6 +757,11 @@ fn a_config_naming_a_platform_without_its_secret_is_a_startup_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("BIGCOMMERCE_ACCESS_TOKEN") && stderr(&out).contains("deskbot.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// Names in `dir`, sorted: shows leftover temporary files.
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -368,7 +368,7 @@ impl Answerer {
         }
         let asked: Vec<(Carrier, String)> = parcels
             .iter()
-            .map(|(_, carrier, number)| (carrier.clone(), number.clone()))
+            .map(|(_, carrier, number)| (*carrier, number.clone()))
             .collect();
         let answers = self.carriers.track_many(&asked).await;
         let mut shipments = Vec::with_capacity(parcels.len());
