@@ -90,9 +90,16 @@ fn variant(error: &impl std::fmt::Debug) -> String {
 }
 
 impl CsvHarness {
-    /// A fresh temporary directory.
+    /// A fresh temporary directory, in memory where the system has one (`/dev/shm`): a
+    /// million small writes should not wait on a disk that compilers are also using.
     pub fn new() -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            tempfile::tempdir_in(shm)
+        } else {
+            tempfile::tempdir()
+        };
+        let dir = dir.expect("a temporary directory");
         let path = dir.path().join("fuzz.csv");
         CsvHarness {
             _dir: dir,
