@@ -152,9 +152,13 @@ impl ShopFacts {
                 }
                 for order in self.orders.iter().filter(|o| !owns(&o.email)) {
                     for secret in order.secrets.iter().map(|s| s.trim()) {
+                        // A reply may repeat a tracking number the message gave, and that
+                        // number may happen to contain another order's (a 10-digit DHL number
+                        // inside a valid UPS one): the sender wrote it, so it tells nothing.
                         let echoed = facts
                             .tracking_numbers_in_message
-                            .contains(&normalize(secret));
+                            .iter()
+                            .any(|asked| asked.contains(&normalize(secret)));
                         let telling = secret.chars().count() >= MIN_SECRET_CHARS
                             && !self.public.contains(secret)
                             && !owned
@@ -193,5 +197,81 @@ pub fn check_text(text: &str, syntax_facts: &[String]) -> Result<(), String> {
             "reply holds template syntax {syntax:?} that no fact holds"
         )),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deskbot::respond::facts::{FinancialStatus, Fulfillment, FulfillmentStatus, LineItem};
+    use deskbot::respond::Facts;
+    use deskbot::Intent;
+
+    fn toms_order() -> Order {
+        Order {
+            id: "o".into(),
+            number: "1008".into(),
+            email: "tom@example.com".into(),
+            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+            financial_status: FinancialStatus::Paid,
+            fulfillment_status: FulfillmentStatus::Fulfilled,
+            cancelled_at: None,
+            line_items: vec![LineItem {
+                id: "li".into(),
+                title: "Quillonette Scarf".into(),
+                quantity: 1,
+            }],
+            shipping_method: None,
+            destination: None,
+            fulfillments: vec![Fulfillment {
+                id: "f".into(),
+                items: Vec::new(),
+                tracking_numbers: vec!["7465097080".into()],
+                carrier: None,
+                tracking_urls: Vec::new(),
+                shipped_at: None,
+                platform_status: None,
+            }],
+            return_status: None,
+            total: None,
+        }
+    }
+
+    fn reply(text: &str, asked: &[&str]) -> Outcome {
+        Outcome::Reply {
+            text: text.into(),
+            intent: Intent::Tracking,
+            confidence: 1.0,
+            situation: "common/unknown_tracking_number".into(),
+            follow_up: None,
+            facts: Facts {
+                tracking_numbers_in_message: asked.iter().map(|n| n.to_string()).collect(),
+                ..Facts::default()
+            },
+        }
+    }
+
+    #[test]
+    fn another_orders_facts_are_a_leak_unless_the_sender_wrote_them() {
+        let shop = ShopFacts::new(&[toms_order()], &[], "Hi, {{ x }}");
+        let lena = Some("lena@example.com");
+        let leak = reply("Your Quillonette Scarf is on its way", &[]);
+        assert!(shop.check(&leak, lena, true).is_err());
+        assert!(shop.check(&leak, Some(" TOM@example.com "), true).is_ok());
+        let parcel = reply("Parcel 7465097080 is on its way", &[]);
+        assert!(shop.check(&parcel, lena, true).is_err());
+        // Lena typed a valid UPS number that happens to contain Tom's DHL number.
+        let echo = reply(
+            "I couldn't find tracking number 1ZE77465097080V218",
+            &["1ZE77465097080V218"],
+        );
+        assert!(shop.check(&echo, lena, true).is_ok());
+    }
+
+    #[test]
+    fn template_syntax_only_where_a_fact_holds_it() {
+        assert!(check_text("Hi {{ name }}", &[]).is_err());
+        assert!(check_text("Your {{ mug }} ships", &["{{ mug }}".into()]).is_ok());
+        assert!(check_text("  \n", &[]).is_err());
     }
 }
