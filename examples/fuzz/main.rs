@@ -7,6 +7,7 @@
 //! `--inputs` is per target unless `--split` gives each target its own count. Each new kind of
 //! failure is printed as soon as it is found, with its target, seed, input index, the input
 //! (escaped) and a `--replay` command; the full input is saved under `target/fuzz-failures/`.
+//! Failures listed in `driver::KNOWN_ISSUES` are reported but do not fail the run.
 //! Exit codes: 0 clean, 1 failures found, 2 bad command line.
 
 #[path = "targets.rs"]
@@ -126,8 +127,8 @@ fn run(args: Args) -> anyhow::Result<bool> {
         }
     };
     println!(
-        "seed {}, {} thread(s)\n{:<8} {:>11} {:>9} {:>11} {:>9}  slowest input",
-        args.seed, args.threads, "target", "inputs", "seconds", "inputs/s", "failures"
+        "seed {}, {} thread(s)\n{:<8} {:>11} {:>9} {:>11} {:>9} {:>6}  slowest input",
+        args.seed, args.threads, "target", "inputs", "seconds", "inputs/s", "failures", "known"
     );
     let mut reports: Vec<Report> = Vec::new();
     for (target, inputs) in counts {
@@ -140,12 +141,13 @@ fn run(args: Args) -> anyhow::Result<bool> {
             &on_failure,
         );
         println!(
-            "{:<8} {:>11} {:>9.1} {:>11.0} {:>9}  {:.1} ms (#{})",
+            "{:<8} {:>11} {:>9.1} {:>11.0} {:>9} {:>6}  {:.1} ms (#{})",
             target.name(),
             report.inputs,
             report.elapsed.as_secs_f64(),
             report.rate(),
             report.failed_inputs(),
+            report.known_inputs(),
             report.slowest.0.as_secs_f64() * 1e3,
             report.slowest.1
         );
@@ -159,8 +161,19 @@ fn run(args: Args) -> anyhow::Result<bool> {
     }
     let total: u64 = reports.iter().map(|r| r.inputs).sum();
     let seconds: f64 = reports.iter().map(|r| r.elapsed.as_secs_f64()).sum();
-    let failures: Vec<&Failure> = reports.iter().flat_map(|r| &r.failures).collect();
+    let failures: Vec<&Failure> = reports.iter().flat_map(|r| r.new_failures()).collect();
+    let known: Vec<&Failure> = reports
+        .iter()
+        .flat_map(|r| &r.failures)
+        .filter(|f| f.problem.known_issue().is_some())
+        .collect();
     println!("{:<8} {:>11} {:>9.1}", "total", total, seconds);
+    if !known.is_empty() {
+        println!("\n{} known issue(s), not failing the run:", known.len());
+        for failure in known {
+            println!("\n{failure}");
+        }
+    }
     if failures.is_empty() {
         println!("no failures");
         return Ok(true);

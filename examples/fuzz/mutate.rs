@@ -233,7 +233,8 @@ impl Mutator {
                 let at = rng.random_range(0..=len);
                 data.splice(at..at, token.iter().copied());
             }
-            9 | 10 => replace_number(rng, data),
+            9 => replace_number(rng, data),
+            10 => replace_numbers_on_line(rng, data),
             11 => {
                 let at = rng.random_range(0..=len);
                 let mut buf = [0; 4];
@@ -273,6 +274,42 @@ fn replace_number(rng: &mut impl Rng, data: &mut Vec<u8>) {
             data.splice(at..at, replacement.iter().copied());
         }
     }
+}
+
+/// Swaps every number on one line for the same [`EXTREME_NUMBERS`] entry: a whole weight
+/// row of a model file (one row per line) at 1e308, say, where one number alone would be
+/// harmless.
+fn replace_numbers_on_line(rng: &mut impl Rng, data: &mut Vec<u8>) {
+    if data.is_empty() {
+        return;
+    }
+    let at = rng.random_range(0..data.len());
+    let start = data[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = data[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(data.len(), |i| at + i);
+    let replacement = EXTREME_NUMBERS.choose(rng).expect("numbers").as_bytes();
+    let is_number = |b: u8| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E');
+    let mut line = Vec::with_capacity(end - start);
+    let mut i = start;
+    while i < end {
+        if data[i].is_ascii_digit()
+            || (data[i] == b'-' && data.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            while i < end && is_number(data[i]) {
+                i += 1;
+            }
+            line.extend_from_slice(replacement);
+        } else {
+            line.push(data[i]);
+            i += 1;
+        }
+    }
+    data.splice(start..end, line);
 }
 
 /// A character from [`ODD_CHAR_RANGES`].
