@@ -23,10 +23,7 @@ const SHOWN_CHARS: usize = 3000;
 
 /// Failures already filed and being fixed elsewhere: `(start of the violation, where)`. They
 /// are still found and reported, but do not fail the run. Remove an entry when its fix lands.
-pub const KNOWN_ISSUES: &[(&str, &str)] = &[(
-    "non-finite scores automated",
-    "issue 6 item 4 (NaN decisions, model-loading limits), fixed on another branch",
-)];
+pub const KNOWN_ISSUES: &[(&str, &str)] = &[];
 
 /// What went wrong on one input.
 #[derive(Debug, Clone, PartialEq, Eq)]
