@@ -444,7 +444,7 @@ fn check_templates_passes_on_the_bundled_templates_and_fails_on_gaps() {
     let out = deskbot(&["check-templates"], &common::root());
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(
-        stdout(&out).contains("all 21 situations"),
+        stdout(&out).contains("all 22 situations"),
         "{}",
         stdout(&out)
     );

@@ -295,3 +295,57 @@ fn an_empty_template_becomes_a_handoff() {
         other => panic!("expected a template failure, got {other:?}"),
     }
 }
+
+#[test]
+fn a_bare_tracking_number_gets_the_carriers_status_and_nothing_about_the_order() {
+    let (responder, now) = demo_responder();
+    // jane's parcel, asked about by number from nobody in particular.
+    let outcome = answer(
+        &responder,
+        Intent::Tracking,
+        "where is parcel 9400111798643261622439?",
+        None,
+        now,
+    );
+    match &outcome {
+        Outcome::Reply {
+            text,
+            situation,
+            facts,
+            ..
+        } => {
+            assert_eq!(situation, "tracking/parcel_status");
+            assert!(
+                text.contains("in transit") && text.contains("USPS"),
+                "{text}"
+            );
+            for order_fact in ["#1001", "Linen Wrap Dress", "jane@example.com"] {
+                assert!(!text.contains(order_fact), "told {order_fact}:\n{text}");
+            }
+            assert!(facts.orders.is_empty() && facts.shipments.is_empty());
+            assert_eq!(facts.parcels.len(), 1);
+        }
+        other => panic!("expected the parcel's status, got {other:?}"),
+    }
+    // Other intents still need the sender.
+    let outcome = answer(
+        &responder,
+        Intent::Return,
+        "return parcel 9400111798643261622439",
+        None,
+        now,
+    );
+    assert_eq!(outcome.situation(), Some("common/verify_identity"));
+    // A carrier exception on a bare number goes to a person, like any other.
+    let outcome = answer(
+        &responder,
+        Intent::Tracking,
+        "where is 7465097080",
+        None,
+        now,
+    );
+    assert_eq!(
+        outcome.handoff_reason().map(|r| r.code()),
+        Some("policy_requires_human")
+    );
+}

@@ -150,6 +150,25 @@ impl ShopFacts {
                         shipment.tracking.number
                     ));
                 }
+                // A parcel tracked by number alone must be one the sender wrote; what its carrier
+                // says about it (a scan's place, say) is theirs to read, as on the carrier's site.
+                let mut carrier_said = Vec::new();
+                for parcel in &facts.parcels {
+                    if !facts
+                        .tracking_numbers_in_message
+                        .iter()
+                        .any(|asked| normalize(asked) == normalize(&parcel.number))
+                    {
+                        return Err(format!(
+                            "reply tracks parcel {} that the message did not name (situation {situation})",
+                            parcel.number
+                        ));
+                    }
+                    strings_of(
+                        &serde_json::to_value(parcel).expect("tracking serialises"),
+                        &mut carrier_said,
+                    );
+                }
                 for order in self.orders.iter().filter(|o| !owns(&o.email)) {
                     for secret in order.secrets.iter().map(|s| s.trim()) {
                         // A reply may repeat a tracking number the message gave, and that
@@ -161,6 +180,7 @@ impl ShopFacts {
                             .any(|asked| asked.contains(&normalize(secret)));
                         let telling = secret.chars().count() >= MIN_SECRET_CHARS
                             && !self.public.contains(secret)
+                            && !carrier_said.iter().any(|s| s.contains(secret))
                             && !owned
                                 .iter()
                                 .any(|o| o.strings.iter().any(|s| s.contains(secret)));

@@ -440,6 +440,12 @@ pub const DEMO_CASES: &[DemoCase] = &[
         "common/verify_identity"
     ),
     case!(
+        None,
+        "where is parcel 9400111798643261622439?",
+        Tracking,
+        "tracking/parcel_status"
+    ),
+    case!(
         Some("jane@example.com"),
         "where is order #1006",
         Tracking,

@@ -33,6 +33,10 @@ pub struct Facts {
     pub order_number: Option<String>,
     /// Its shipments with carrier tracking.
     pub shipments: Vec<Shipment>,
+    /// Parcels tracked by number alone, with no order (a tracking number from an unknown
+    /// sender): what the carrier says, nothing about an order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parcels: Vec<crate::respond::facts::Tracking>,
 }
 
 /// What deskbot does with a message.

@@ -152,6 +152,13 @@ impl Answerer {
             .as_deref()
             .map(str::trim)
             .filter(|email| !email.is_empty());
+        // A tracking number alone, from nobody we know: the number is what the carrier's own
+        // tracking page asks for, so its status may be told, but nothing about an order.
+        if intent == Intent::Tracking && sender.is_none() && said.order_numbers.is_empty() {
+            if let Some(number) = said.tracking_numbers.first() {
+                return self.bare_parcel(number, facts, now).await;
+            }
+        }
         let verified = match self.find_order(&said, message, sender, facts, now).await {
             Ok(order) => order,
             Err(early) => return early,
@@ -264,6 +271,23 @@ impl Answerer {
             [] => Ok(orders[0].clone()),
             [only] => Ok((*only).clone()),
             several => Err(self.several_orders(several, now)),
+        }
+    }
+
+    async fn bare_parcel(&self, number: &str, facts: &mut Facts, now: Timestamp) -> ScriptResult {
+        let Some(carrier) = carrier::resolve(None, number) else {
+            return ScriptResult::Handoff(HandoffReason::UnrecognisedCarrier {
+                tracking_number: number.to_owned(),
+                platform_carrier: None,
+            });
+        };
+        match self.carriers.track(&carrier, number).await {
+            Ok(tracking) => {
+                let result = scripts::parcel_status(&tracking, &self.policy, now);
+                facts.parcels.push(tracking);
+                result
+            }
+            Err(error) => ScriptResult::Handoff(self.tracking_failure(&carrier, number, &error)),
         }
     }
 

@@ -70,6 +70,7 @@ pub const REPLY_SITUATIONS: &[(&str, &str)] = &[
     ("tracking", "attempted_delivery"),
     ("tracking", "delivered"),
     ("tracking", "several_shipments"),
+    ("tracking", "parcel_status"),
     ("return", "within_window"),
     ("return", "outside_window"),
     ("return", "not_yet_delivered"),
@@ -610,6 +611,8 @@ pub fn summarize(titles: &[&str]) -> String {
         }
     }
 }
+
+pub use tracking::parcel_status;
 
 /// Runs the script for `intent` (tracking, return, missing_item or cancel).
 pub fn run(intent: Intent, input: &ScriptInput<'_>) -> ScriptResult {

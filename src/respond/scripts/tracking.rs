@@ -3,9 +3,15 @@
 use jiff::SignedDuration;
 use serde_json::json;
 
-use super::{impossible_date, policy_handoff, ScriptInput, ScriptResult, Shipment, Situation};
-use crate::respond::facts::TrackingStatus;
-use crate::respond::policy::add_business_days;
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use super::{
+    impossible_date, policy_handoff, shop_context, HandoffReason, ScriptInput, ScriptResult,
+    Shipment, Situation, CLOCK_SKEW, STALE_AFTER_DAYS,
+};
+use crate::respond::facts::{Tracking, TrackingStatus};
+use crate::respond::policy::{add_business_days, Policy};
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(handoff) = input.cancelled_or_contradictory() {
@@ -146,4 +152,90 @@ fn moving(
         json!(tracking.estimated_delivery.is_some()),
     );
     ScriptResult::Reply(Situation::new("tracking", "in_transit", context))
+}
+
+/// A parcel tracked by its number alone, for a sender not tied to any order: the carrier's
+/// status in carrier words, and nothing about an order. Problems go to a person as for an
+/// order's parcel; news from the future or too old to repeat is stale.
+pub fn parcel_status(tracking: &Tracking, policy: &Policy, now: Timestamp) -> ScriptResult {
+    let limit = now.checked_add(CLOCK_SKEW).unwrap_or(Timestamp::MAX);
+    let stale = |detail: String| ScriptResult::Handoff(HandoffReason::StaleFacts { detail });
+    for time in [tracking.last_scan_at(), tracking.delivered_at]
+        .into_iter()
+        .flatten()
+    {
+        if time > limit {
+            return stale(format!(
+                "{} was scanned after the current time",
+                tracking.number
+            ));
+        }
+    }
+    let delivered = tracking.status == TrackingStatus::Delivered;
+    if !delivered
+        && tracking.last_scan_at().is_some_and(|seen| {
+            now.duration_since(seen) > SignedDuration::from_hours(24 * STALE_AFTER_DAYS)
+        })
+    {
+        return stale(format!(
+            "{} has had no carrier news for over {STALE_AFTER_DAYS} days",
+            tracking.number
+        ));
+    }
+    match tracking.status {
+        TrackingStatus::Exception => {
+            return policy_handoff(
+                "carrier_exception",
+                format!(
+                    "{} reports a problem with {} (asked about by number alone)",
+                    tracking.carrier.display_name(),
+                    tracking.number
+                ),
+            )
+        }
+        TrackingStatus::ReturnedToSender => {
+            return policy_handoff(
+                "returned_to_sender",
+                format!("{} is on its way back to the shop", tracking.number),
+            )
+        }
+        TrackingStatus::Unknown => {
+            return policy_handoff(
+                "unknown_carrier_status",
+                format!(
+                    "{} gives no status we understand for {}",
+                    tracking.carrier.display_name(),
+                    tracking.number
+                ),
+            )
+        }
+        _ => {}
+    }
+    let today = policy.local_date(now);
+    let date = |time: Timestamp| policy.format_date(policy.local_date(time), today);
+    let mut parcel = Map::new();
+    parcel.insert("carrier".into(), json!(tracking.carrier.display_name()));
+    parcel.insert("tracking_number".into(), json!(tracking.number));
+    parcel.insert("status".into(), json!(tracking.status.describe()));
+    if let Some(url) = &tracking.url {
+        parcel.insert("tracking_url".into(), json!(url));
+    }
+    if let Some(event) = &tracking.latest_event {
+        let mut latest = Map::new();
+        latest.insert("on".into(), json!(date(event.time)));
+        latest.insert("description".into(), json!(event.description));
+        if let Some(place) = &event.place {
+            latest.insert("place".into(), json!(place));
+        }
+        parcel.insert("latest_event".into(), Value::Object(latest));
+    }
+    if let Some(delivered_at) = tracking.delivered_at {
+        parcel.insert("delivered_on".into(), json!(date(delivered_at)));
+    }
+    if let Some(eta) = tracking.estimated_delivery.filter(|_| !delivered) {
+        parcel.insert("eta".into(), json!(policy.format_date(eta, today)));
+    }
+    let mut context = shop_context(policy);
+    context.insert("parcel".into(), Value::Object(parcel));
+    ScriptResult::Reply(Situation::new("tracking", "parcel_status", context))
 }
