@@ -124,7 +124,21 @@ impl ShopFacts {
                 situation,
                 ..
             } => {
-                check_text(text, &self.syntax_facts)
+                // What a carrier said about a parcel asked for by number is a fact too.
+                let mut syntax_facts = self.syntax_facts.clone();
+                for parcel in &facts.parcels {
+                    strings_of(
+                        &serde_json::to_value(parcel).expect("tracking serialises"),
+                        &mut syntax_facts,
+                    );
+                }
+                // Compared lower-cased, as `check_text` reads the reply; longest first, so a
+                // short fact (`{{`) does not split a longer one.
+                for fact in &mut syntax_facts {
+                    fact.make_ascii_lowercase();
+                }
+                syntax_facts.sort_by_key(|fact| std::cmp::Reverse(fact.len()));
+                check_text(text, &syntax_facts)
                     .map_err(|e| format!("{e} (situation {situation})\nreply: {text:?}"))?;
                 if !privacy {
                     return Ok(());
