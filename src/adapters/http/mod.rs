@@ -12,6 +12,7 @@
 pub mod cache;
 mod clock;
 mod limit;
+mod oauth;
 mod retry;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use serde::de::DeserializeOwned;
 pub use cache::{CacheConfig, CachedPlatform};
 pub use clock::{Clock, RecordingClock, TokioClock};
 pub use limit::LimitConfig;
+pub use oauth::{OAuthClient, TokenRequest};
 pub use retry::RetryConfig;
 
 use super::{AdapterError, Secret};
@@ -51,6 +53,9 @@ pub enum Auth {
         /// Password (consumer secret, API token…).
         password: Secret,
     },
+    /// OAuth 2 client credentials: a bearer token fetched, cached until shortly before it
+    /// expires, shared by concurrent calls, and refreshed once on a 401.
+    OAuth(Arc<OAuthClient>),
 }
 
 /// Everything one vendor client needs.
@@ -95,7 +100,7 @@ pub struct Call {
     /// The path with values filled in, relative to the client's base URL.
     path: String,
     query: Vec<(String, String)>,
-    body: Option<serde_json::Value>,
+    body: Option<Body>,
     idempotent: bool,
     throttled: Option<ThrottleCheck>,
 }
@@ -133,8 +138,20 @@ impl Call {
         }
     }
 
+    /// A POST of an HTML form (`application/x-www-form-urlencoded`), as OAuth token endpoints
+    /// take. Not retried once sent.
+    pub fn post_form(
+        endpoint: &'static str,
+        path: impl Into<String>,
+        fields: Vec<(String, String)>,
+    ) -> Self {
+        let mut call = Call::new(Method::POST, endpoint, path, false);
+        call.body = Some(Body::Form(fields));
+        call
+    }
+
     fn body(mut self, body: serde_json::Value) -> Self {
-        self.body = Some(body);
+        self.body = Some(Body::Json(body));
         self
     }
 
@@ -160,6 +177,14 @@ impl Call {
     pub fn endpoint(&self) -> &'static str {
         self.endpoint
     }
+}
+
+/// What a call sends.
+#[derive(Debug, Clone)]
+enum Body {
+    Json(serde_json::Value),
+    /// Form fields; they may hold secrets, so they are never logged.
+    Form(Vec<(String, String)>),
 }
 
 /// A successful answer.
@@ -291,6 +316,12 @@ impl HttpClient {
         self
     }
 
+    /// The same client with other credentials (a token endpoint beside the API, say).
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
     /// The vendor's short name.
     pub fn vendor(&self) -> &'static str {
         self.vendor
@@ -301,6 +332,7 @@ impl HttpClient {
         let started = self.clock.now();
         let mut backoff = self.retry.backoff();
         let mut attempt = 0u32;
+        let mut token_refreshed = false;
         loop {
             attempt += 1;
             let remaining = self
@@ -315,8 +347,24 @@ impl HttpClient {
                     self.retry.deadline.as_secs_f64()
                 )));
             }
-            let (error, wait, sent) = match self.attempt(call, attempt, remaining).await {
+            let token = match &self.auth {
+                Auth::OAuth(oauth) => Some(oauth.token().await?),
+                _ => None,
+            };
+            let outcome = self.attempt(call, attempt, remaining, token.as_ref()).await;
+            let (error, wait, sent) = match outcome {
                 Attempt::Done(response) => return Ok(response),
+                Attempt::Fail(AdapterError::Unauthenticated { .. })
+                    if token.is_some() && !token_refreshed =>
+                {
+                    // The token may have been revoked or expired early: fetch a new one,
+                    // once, and try again at once.
+                    if let (Auth::OAuth(oauth), Some(stale)) = (&self.auth, &token) {
+                        oauth.forget(stale).await;
+                    }
+                    token_refreshed = true;
+                    continue;
+                }
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Retry { error, wait, sent } => (error, wait, sent),
             };
@@ -359,7 +407,13 @@ impl HttpClient {
         Ok(url)
     }
 
-    async fn attempt(&self, call: &Call, attempt: u32, remaining: Duration) -> Attempt {
+    async fn attempt(
+        &self,
+        call: &Call,
+        attempt: u32,
+        remaining: Duration,
+        token: Option<&Secret>,
+    ) -> Attempt {
         let url = match self.url(call) {
             Ok(url) => url,
             Err(error) => return Attempt::Fail(error),
@@ -383,10 +437,16 @@ impl HttpClient {
             },
             Auth::Bearer(token) => request.bearer_auth(token.expose()),
             Auth::Basic { user, password } => request.basic_auth(user, Some(password.expose())),
+            Auth::OAuth(_) => match token {
+                Some(token) => request.bearer_auth(token.expose()),
+                None => request,
+            },
         };
-        if let Some(body) = &call.body {
-            request = request.json(body);
-        }
+        request = match &call.body {
+            Some(Body::Json(body)) => request.json(body),
+            Some(Body::Form(fields)) => request.form(fields),
+            None => request,
+        };
         let _permit = self.limiter.acquire().await;
         let sent_at = Instant::now();
         let result = request.send().await;

@@ -1,0 +1,208 @@
+//! OAuth 2 client credentials (RFC 6749 §4.4), as UPS, USPS and FedEx use it: a bearer token
+//! fetched from the vendor's token endpoint, cached until shortly before it expires, shared by
+//! concurrent calls (one refresh, not a stampede), and fetched again once on a 401.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use super::{Call, Clock, HttpClient};
+use crate::adapters::{AdapterError, Secret};
+
+/// How long before its stated expiry a token is replaced, so a call never starts with a token
+/// about to lapse.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+
+/// The lifetime assumed when the vendor states none.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
+
+/// The future [`OAuthClient::token`] returns.
+pub type TokenFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Secret, AdapterError>> + Send + 'a>>;
+
+/// How a vendor wants the token request written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRequest {
+    /// Form body `grant_type=client_credentials`, client id and secret in HTTP Basic (UPS).
+    FormWithBasicAuth,
+    /// Form body with `grant_type`, `client_id` and `client_secret` (FedEx).
+    FormWithCredentials,
+    /// JSON body with `grant_type`, `client_id` and `client_secret` (USPS).
+    JsonWithCredentials,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    /// Seconds. USPS and FedEx send a number; UPS sends the number as a string.
+    #[serde(default, deserialize_with = "seconds")]
+    expires_in: Option<u64>,
+}
+
+fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seconds {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Option::<Seconds>::deserialize(deserializer)? {
+        Some(Seconds::Number(n)) => Some(n),
+        Some(Seconds::Text(text)) => text.trim().parse().ok(),
+        None => None,
+    })
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    value: Secret,
+    /// On the token client's clock.
+    renew_at: Duration,
+}
+
+/// A token source for one vendor account.
+#[derive(Debug)]
+pub struct OAuthClient {
+    /// Calls the token endpoint (its own auth: Basic for UPS, none for the others).
+    endpoint: HttpClient,
+    path: String,
+    style: TokenRequest,
+    client_id: String,
+    client_secret: Secret,
+    clock: Arc<dyn Clock>,
+    /// Held while a token is fetched, so concurrent callers wait for that one fetch.
+    current: Mutex<Option<Token>>,
+    fetches: std::sync::atomic::AtomicUsize,
+}
+
+impl OAuthClient {
+    /// A token source posting to `path` on `endpoint` (a client for the vendor's origin,
+    /// built with [`super::Auth::None`]).
+    pub fn new(
+        endpoint: HttpClient,
+        path: impl Into<String>,
+        style: TokenRequest,
+        client_id: impl Into<String>,
+        client_secret: Secret,
+    ) -> Self {
+        let clock = endpoint.clock.clone();
+        let client_id = client_id.into();
+        let endpoint = match style {
+            TokenRequest::FormWithBasicAuth => endpoint.with_auth(super::Auth::Basic {
+                user: client_id.clone(),
+                password: client_secret.clone(),
+            }),
+            _ => endpoint,
+        };
+        OAuthClient {
+            endpoint,
+            path: path.into(),
+            style,
+            client_id,
+            client_secret,
+            clock,
+            current: Mutex::new(None),
+            fetches: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// How many tokens were fetched so far (for tests and metrics).
+    pub fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A token valid for a while yet: the cached one, or a fresh one.
+    ///
+    /// Boxed with `Send` spelled out: the token endpoint is called through
+    /// [`HttpClient::send`], which itself asks for tokens, and the compiler cannot infer `Send`
+    /// around that loop of types.
+    pub fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async move {
+            let mut current = self.current.lock().await;
+            if let Some(token) = current.as_ref() {
+                if self.clock.now() < token.renew_at {
+                    return Ok(token.value.clone());
+                }
+            }
+            let token = self.fetch().await?;
+            let value = token.value.clone();
+            *current = Some(token);
+            Ok(value)
+        })
+    }
+
+    /// Drops `stale` if it is still the cached token (a 401 said it no longer works). A token
+    /// another caller already replaced is left alone.
+    pub async fn forget(&self, stale: &Secret) {
+        let mut current = self.current.lock().await;
+        if current.as_ref().is_some_and(|t| &t.value == stale) {
+            *current = None;
+        }
+    }
+
+    async fn fetch(&self) -> Result<Token, AdapterError> {
+        let credentials = || {
+            vec![
+                ("grant_type".to_owned(), "client_credentials".to_owned()),
+                ("client_id".to_owned(), self.client_id.clone()),
+                (
+                    "client_secret".to_owned(),
+                    self.client_secret.expose().to_owned(),
+                ),
+            ]
+        };
+        let call = match self.style {
+            TokenRequest::FormWithBasicAuth => Call::post_form(
+                "oauth token",
+                self.path.clone(),
+                vec![("grant_type".to_owned(), "client_credentials".to_owned())],
+            ),
+            TokenRequest::FormWithCredentials => {
+                Call::post_form("oauth token", self.path.clone(), credentials())
+            }
+            TokenRequest::JsonWithCredentials => Call::post(
+                "oauth token",
+                self.path.clone(),
+                serde_json::Value::Object(
+                    credentials()
+                        .into_iter()
+                        .map(|(k, v)| (k, serde_json::Value::String(v)))
+                        .collect(),
+                ),
+            ),
+        }
+        // Asking for a token twice is harmless.
+        .idempotent();
+        let requested_at = self.clock.now();
+        let answer: TokenAnswer = self
+            .endpoint
+            .json(&call)
+            .await
+            .map_err(|error| match error {
+                // A refused token request is a credentials problem, whatever the status.
+                AdapterError::Invalid { message } | AdapterError::PermissionDenied { message } => {
+                    AdapterError::Unauthenticated { message }
+                }
+                other => other,
+            })?;
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if answer.access_token.trim().is_empty() {
+            return Err(AdapterError::bad_response(
+                self.endpoint.vendor(),
+                "access_token",
+                "empty token",
+            ));
+        }
+        let lifetime = answer
+            .expires_in
+            .map(Duration::from_secs)
+            .unwrap_or(DEFAULT_LIFETIME);
+        Ok(Token {
+            value: Secret::new(answer.access_token),
+            renew_at: requested_at + lifetime.saturating_sub(EXPIRY_MARGIN),
+        })
+    }
+}
