@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod extract;
 pub mod facts;
+pub mod holidays;
 mod outcome;
 pub mod policy;
 mod responder;

@@ -9,6 +9,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use crate::respond::holidays::HolidayCalendar;
 use crate::respond::verify::Verification;
 
 /// The policy file as written.
@@ -23,6 +24,8 @@ struct PolicyFile {
     missing_items: MissingItemsSection,
     #[serde(default)]
     orders: OrdersSection,
+    #[serde(default)]
+    holidays: HolidaysSection,
     // Tables of the same file that describe connections rather than policy: read by
     // `crate::config`, accepted here so one file holds both.
     #[serde(default, rename = "platform")]
@@ -112,6 +115,19 @@ impl Default for OrdersSection {
             verify: Verification::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HolidaysSection {
+    /// ISO 3166-1 alpha-2 code whose national holidays are not business days.
+    country: Option<String>,
+    /// The shop's own closing days.
+    #[serde(default)]
+    closed: Vec<String>,
+    /// Public holidays the shop and its carriers work on anyway.
+    #[serde(default)]
+    open: Vec<String>,
 }
 
 /// Most recent orders fetched per customer: enough to pick from, and a bound on what one
@@ -236,6 +252,8 @@ pub struct Policy {
     pub order_lookback: usize,
     /// What proves that an order belongs to the person asking.
     pub verify: Verification,
+    /// Days that are not business days besides weekends.
+    pub holidays: HolidayCalendar,
 }
 
 impl Policy {
@@ -377,6 +395,26 @@ impl Policy {
                 return Err(invalid(field, "contains a control character".into()));
             }
         }
+        let dates = |field: &'static str, texts: &[String]| {
+            texts
+                .iter()
+                .map(|text| {
+                    text.parse::<Date>().map_err(|e| {
+                        invalid(
+                            field,
+                            format!("{text:?} is not a date like 2026-12-24 ({e})"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<Date>, PolicyError>>()
+        };
+        let holidays = match &file.holidays.country {
+            Some(country) => HolidayCalendar::for_country(country)
+                .map_err(|e| invalid("holidays.country", e.to_string()))?,
+            None => HolidayCalendar::none(),
+        }
+        .with_days(dates("holidays.closed", &file.holidays.closed)?)
+        .without_days(dates("holidays.open", &file.holidays.open)?);
         Ok(Policy {
             shop_name: file.shop.name,
             sign_off: file.shop.sign_off,
@@ -396,6 +434,7 @@ impl Policy {
             several_open_orders: file.orders.several_open_orders,
             order_lookback: file.orders.lookback,
             verify: file.orders.verify,
+            holidays,
         })
     }
 
@@ -407,6 +446,13 @@ impl Policy {
     /// The shop-local calendar date of `time`.
     pub fn local_date(&self, time: Timestamp) -> Date {
         time.to_zoned(self.timezone.clone()).date()
+    }
+
+    /// `date` plus `days` business days: Monday to Friday, not a holiday of the shop's
+    /// calendar. `None` past the end of the calendar or of the holiday data (a date near year
+    /// 9999 can only come from a broken feed).
+    pub fn add_business_days(&self, date: Date, days: u32) -> Option<Date> {
+        self.holidays.add_business_days(date, days)
     }
 
     /// Business days in transit for a shipping method (the default method's for unknown ones).
@@ -504,20 +550,6 @@ fn weekday_name(weekday: Weekday) -> &'static str {
     }
 }
 
-/// `date` plus `days` business days (Monday to Friday). Zero days is the date itself. `None`
-/// past the end of the calendar (a date near year 9999 can only come from a broken feed).
-pub fn add_business_days(date: Date, days: u32) -> Option<Date> {
-    let mut current = date;
-    let mut left = days;
-    while left > 0 {
-        current = current.tomorrow().ok()?;
-        if !matches!(current.weekday(), Weekday::Saturday | Weekday::Sunday) {
-            left -= 1;
-        }
-    }
-    Some(current)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,23 +619,50 @@ mod tests {
     }
 
     #[test]
-    fn business_days_skip_weekends() {
+    fn business_days_skip_weekends_and_the_shops_holidays() {
+        let policy = demo(); // US holidays
         let thursday: Date = "2026-11-19".parse().unwrap();
-        assert_eq!(add_business_days(thursday, 0), Some(thursday));
+        assert_eq!(policy.add_business_days(thursday, 0), Some(thursday));
         assert_eq!(
-            add_business_days(thursday, 1).unwrap().to_string(),
+            policy.add_business_days(thursday, 1).unwrap().to_string(),
             "2026-11-20"
         );
         assert_eq!(
-            add_business_days(thursday, 2).unwrap().to_string(),
+            policy.add_business_days(thursday, 2).unwrap().to_string(),
             "2026-11-23"
         );
         let saturday: Date = "2026-11-21".parse().unwrap();
         assert_eq!(
-            add_business_days(saturday, 1).unwrap().to_string(),
+            policy.add_business_days(saturday, 1).unwrap().to_string(),
             "2026-11-23"
         );
-        assert_eq!(add_business_days(Date::MAX, 1), None);
+        // Thanksgiving week: Wednesday + 1 skips Thursday 26 November.
+        let wednesday: Date = "2026-11-25".parse().unwrap();
+        assert_eq!(
+            policy.add_business_days(wednesday, 1).unwrap().to_string(),
+            "2026-11-27"
+        );
+        assert_eq!(policy.add_business_days(Date::MAX, 1), None);
+    }
+
+    #[test]
+    fn holiday_settings_are_checked() {
+        for (table, field) in [
+            ("[holidays]\ncountry = \"Atlantis\"\n", "holidays.country"),
+            (
+                "[holidays]\ncountry = \"US\"\nclosed = [\"24 Dec\"]\n",
+                "holidays.closed",
+            ),
+            ("[holidays]\nopen = [\"2026-13-01\"]\n", "holidays.open"),
+        ] {
+            let start = DEMO.find("[holidays]").unwrap();
+            let end = DEMO.find("[returns]").unwrap();
+            let text = format!("{}{}{table}", &DEMO[..start], &DEMO[end..]);
+            let err = Policy::from_toml(Path::new("p.toml"), &text)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field), "{err}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::{
     Shipment, Situation, CLOCK_SKEW, STALE_AFTER_DAYS,
 };
 use crate::respond::facts::{Tracking, TrackingStatus};
-use crate::respond::policy::{add_business_days, Policy};
+use crate::respond::policy::Policy;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(handoff) = input.cancelled_or_contradictory() {
@@ -36,7 +36,10 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
 pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
     let order = input.order;
     let placed = input.policy.local_date(order.created_at);
-    let Some(ships_by) = add_business_days(placed, input.policy.processing_days) else {
+    let Some(ships_by) = input
+        .policy
+        .add_business_days(placed, input.policy.processing_days)
+    else {
         return impossible_date(order);
     };
     if input.today() > ships_by {
@@ -127,7 +130,7 @@ fn moving(
     let transit_days = input
         .policy
         .transit_days_for(input.order.shipping_method.as_deref());
-    let Some(policy_estimate) = add_business_days(shipped_on, transit_days) else {
+    let Some(policy_estimate) = input.policy.add_business_days(shipped_on, transit_days) else {
         return impossible_date(input.order);
     };
     let expected_by = tracking.estimated_delivery.unwrap_or(policy_estimate);
