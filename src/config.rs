@@ -125,6 +125,49 @@ impl PlatformSettings {
 pub struct CarrierSettings {
     /// A file-backed tracker (`tracking.json`, `carrier-failures.json`) in this folder.
     pub demo_dir: Option<PathBuf>,
+    /// UPS Track API v1 (OAuth 2 client credentials).
+    pub ups: Option<OAuthCarrier>,
+    /// USPS Tracking API v3 (OAuth 2 client credentials).
+    pub usps: Option<OAuthCarrier>,
+    /// FedEx Track API v1 (OAuth 2 client credentials).
+    pub fedex: Option<OAuthCarrier>,
+    /// DHL Shipment Tracking – Unified (API key).
+    pub dhl: Option<ApiKeyCarrier>,
+}
+
+impl CarrierSettings {
+    /// Slugs of the live carriers configured, in a fixed order.
+    pub fn configured(&self) -> Vec<&'static str> {
+        [
+            ("ups", self.ups.is_some()),
+            ("usps", self.usps.is_some()),
+            ("fedex", self.fedex.is_some()),
+            ("dhl", self.dhl.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(slug, on)| on.then_some(slug))
+        .collect()
+    }
+}
+
+/// A carrier API behind OAuth 2 client credentials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthCarrier {
+    /// The carrier's origin (production by default; a sandbox or a local stand-in here).
+    pub base_url: String,
+    /// Client id.
+    pub client_id: Secret,
+    /// Client secret.
+    pub client_secret: Secret,
+}
+
+/// A carrier API behind an API key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyCarrier {
+    /// The carrier's origin.
+    pub base_url: String,
+    /// The key.
+    pub api_key: Secret,
 }
 
 /// Timeouts, retries, cache and limits for every vendor call (`[http]`, plus per-platform
@@ -214,6 +257,19 @@ struct PlatformTable {
 #[serde(deny_unknown_fields)]
 struct CarriersTable {
     demo: Option<DemoCarrierTable>,
+    ups: Option<CarrierTable>,
+    usps: Option<CarrierTable>,
+    fedex: Option<CarrierTable>,
+    dhl: Option<CarrierTable>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CarrierTable {
+    base_url: Option<String>,
+    client_id_env: Option<String>,
+    client_secret_env: Option<String>,
+    api_key_env: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -278,11 +334,9 @@ impl Config {
             },
             Some(table) => checker.platform(table, base, &mut http)?,
         };
-        let carriers = CarrierSettings {
-            demo_dir: tables
-                .carriers
-                .and_then(|c| c.demo)
-                .map(|demo| base.join(demo.dir)),
+        let carriers = match tables.carriers {
+            None => CarrierSettings::default(),
+            Some(table) => checker.carriers(table, base)?,
         };
         Ok(Config {
             path: path.to_owned(),
@@ -320,6 +374,81 @@ impl Checker<'_> {
             Some(value) if value.trim().is_empty() => Err(missing("empty")),
             Some(value) => Ok(Secret::new(value.trim())),
         }
+    }
+
+    fn carriers(&self, table: CarriersTable, base: &Path) -> Result<CarrierSettings, ConfigError> {
+        let oauth = |slug: &str, table: Option<CarrierTable>, origin: &str, prefix: &str| {
+            let Some(table) = table else {
+                return Ok(None);
+            };
+            if table.api_key_env.is_some() {
+                return Err(self.invalid(
+                    &format!("carriers.{slug}.api_key_env"),
+                    format!("{slug} authenticates with client_id_env and client_secret_env"),
+                ));
+            }
+            let base_url = self.carrier_url(slug, table.base_url, origin)?;
+            let id_var = table
+                .client_id_env
+                .unwrap_or_else(|| format!("{prefix}_CLIENT_ID"));
+            let secret_var = table
+                .client_secret_env
+                .unwrap_or_else(|| format!("{prefix}_CLIENT_SECRET"));
+            Ok(Some(OAuthCarrier {
+                base_url,
+                client_id: self.secret(&format!("carriers.{slug}.client_id_env"), &id_var)?,
+                client_secret: self
+                    .secret(&format!("carriers.{slug}.client_secret_env"), &secret_var)?,
+            }))
+        };
+        // In the order the table is documented, so the first missing secret is the one named.
+        let ups = oauth("ups", table.ups, "https://onlinetools.ups.com", "UPS")?;
+        let usps = oauth("usps", table.usps, "https://apis.usps.com", "USPS")?;
+        let fedex = oauth("fedex", table.fedex, "https://apis.fedex.com", "FEDEX")?;
+        let dhl = match table.dhl {
+            None => None,
+            Some(dhl) => {
+                if dhl.client_id_env.is_some() || dhl.client_secret_env.is_some() {
+                    return Err(self.invalid(
+                        "carriers.dhl.client_id_env",
+                        "dhl authenticates with api_key_env",
+                    ));
+                }
+                let variable = dhl.api_key_env.unwrap_or_else(|| "DHL_API_KEY".to_owned());
+                Some(ApiKeyCarrier {
+                    base_url: self.carrier_url("dhl", dhl.base_url, "https://api-eu.dhl.com")?,
+                    api_key: self.secret("carriers.dhl.api_key_env", &variable)?,
+                })
+            }
+        };
+        Ok(CarrierSettings {
+            demo_dir: table.demo.map(|demo| base.join(demo.dir)),
+            ups,
+            usps,
+            fedex,
+            dhl,
+        })
+    }
+
+    /// A carrier's origin: the production one unless the table names another, and https
+    /// unless it is a loopback stand-in.
+    fn carrier_url(
+        &self,
+        slug: &str,
+        given: Option<String>,
+        production: &str,
+    ) -> Result<String, ConfigError> {
+        let url = given.unwrap_or_else(|| production.to_owned());
+        #[cfg(feature = "http")]
+        crate::adapters::http::parse_base_url(&url)
+            .map_err(|e| self.invalid(&format!("carriers.{slug}.base_url"), e.problem))?;
+        #[cfg(not(feature = "http"))]
+        return Err(self.invalid(
+            &format!("carriers.{slug}"),
+            "this deskbot was built without the `http` feature",
+        ));
+        #[cfg(feature = "http")]
+        Ok(url)
     }
 
     fn http(&self, table: HttpTable, http: &mut HttpSettings) -> Result<(), ConfigError> {
@@ -725,6 +854,42 @@ mod tests {
             error.contains("surprise") && error.contains("line"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn carriers_take_their_secrets_from_the_environment() {
+        let table = "[carriers.ups]\n[carriers.dhl]\nbase_url = \"https://api-test.dhl.com\"\n[carriers.fedex]\nclient_id_env = \"FX_ID\"\nclient_secret_env = \"FX_SECRET\"\n";
+        let error = load(table, &[("UPS_CLIENT_ID", "id")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("UPS_CLIENT_SECRET"), "{error}");
+        let env = [
+            ("UPS_CLIENT_ID", "id"),
+            ("UPS_CLIENT_SECRET", "s"),
+            ("DHL_API_KEY", "k"),
+            ("FX_ID", "f"),
+            ("FX_SECRET", "g"),
+        ];
+        let config = load(table, &env).unwrap();
+        let carriers = &config.carriers;
+        assert_eq!(carriers.configured(), ["ups", "fedex", "dhl"]);
+        assert_eq!(
+            carriers.ups.as_ref().unwrap().base_url,
+            "https://onlinetools.ups.com"
+        );
+        assert_eq!(
+            carriers.dhl.as_ref().unwrap().base_url,
+            "https://api-test.dhl.com"
+        );
+        assert_eq!(carriers.fedex.as_ref().unwrap().client_secret.expose(), "g");
+        let error = load("[carriers.dhl]\nclient_id_env = \"X\"\n", &env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("api_key_env"), "{error}");
+        let error = load("[carriers.ups]\nbase_url = \"http://ups.example\"\n", &env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("carriers.ups.base_url"), "{error}");
     }
 
     #[test]

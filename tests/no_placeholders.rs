@@ -181,6 +181,7 @@ fn build(story: &Story, now: Timestamp) -> (Order, Vec<Tracking>) {
             url: story
                 .with_url
                 .then(|| format!("https://www.ups.com/track?tracknum={number}")),
+            ..Tracking::new(Carrier::Ups, number.clone(), status)
         });
         fulfillments.push(Fulfillment {
             id: format!("f-{parcel}"),

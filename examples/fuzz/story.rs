@@ -403,6 +403,7 @@ fn order(g: &mut Gen, k: usize) -> (Order, Vec<Tracking>) {
             url: g
                 .chance(1, 2)
                 .then(|| format!("https://carrier.example/{number}")),
+            ..Tracking::new(carrier, number.clone(), status)
         });
     }
     let fulfillment_status = match (fulfillments.len(), g.int(0, 7)) {

@@ -90,6 +90,7 @@ pub fn fixture_tracking() -> Vec<Tracking> {
         estimated_delivery: Some("2026-03-07".parse().expect("valid date")),
         delivered_at: None,
         url: None,
+        ..Tracking::new(Carrier::Ups, KNOWN_UPS_NUMBER, TrackingStatus::InTransit)
     }]
 }
 

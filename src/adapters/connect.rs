@@ -4,13 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
-use super::{AdapterError, CarrierTracker, OrderPlatform};
-use crate::carrier::Carrier;
+use super::{AdapterError, CarrierRouter, CarrierTracker, OrderPlatform};
 use crate::config::{Config, HttpSettings, PlatformSettings};
 use crate::respond::demo::{DemoShop, DemoShopError};
-use crate::respond::facts::Tracking;
 
 /// Why the adapters could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -40,23 +36,14 @@ pub struct Connections {
     /// Where orders come from.
     pub platform: Arc<dyn OrderPlatform>,
     /// Where parcels are tracked.
-    pub carriers: Arc<dyn CarrierTracker>,
+    pub carriers: Arc<CarrierRouter>,
 }
 
 /// Builds the adapters `config` names. Nothing is called yet: [`OrderPlatform::check_connection`]
 /// is what `deskbot doctor` uses to try them.
 pub fn connect(config: &Config) -> Result<Connections, ConnectError> {
     let platform = platform(&config.platform, &config.http)?;
-    let carrier_dir = config.carriers.demo_dir.clone().or(match &config.platform {
-        PlatformSettings::Demo { dir } => Some(dir.clone()),
-        _ => None,
-    });
-    let carriers: Arc<dyn CarrierTracker> = match carrier_dir {
-        Some(dir) => Arc::new(
-            DemoShop::carriers(&dir).map_err(|source| ConnectError::DemoShop { dir, source })?,
-        ),
-        None => Arc::new(Untracked),
-    };
+    let carriers = carriers(config)?;
     Ok(Connections { platform, carriers })
 }
 
@@ -125,24 +112,33 @@ fn vendor_client(
     }
 }
 
-/// Carriers when none is configured: every parcel stays untracked, and the handoff says why.
-#[derive(Debug, Clone, Copy)]
-pub struct Untracked;
+/// The carrier trackers `config` names: the live ones first, then the demo shop's file-backed
+/// tracker for every other carrier when one is configured (or the platform is the demo shop).
+pub fn carriers(config: &Config) -> Result<Arc<CarrierRouter>, ConnectError> {
+    let demo_dir = config.carriers.demo_dir.clone().or(match &config.platform {
+        PlatformSettings::Demo { dir } => Some(dir.clone()),
+        _ => None,
+    });
+    let fallback: Option<Arc<dyn CarrierTracker>> = match demo_dir {
+        Some(dir) => Some(Arc::new(
+            DemoShop::carriers(&dir).map_err(|source| ConnectError::DemoShop { dir, source })?,
+        )),
+        None => None,
+    };
+    #[cfg(feature = "http")]
+    let live = live_carriers(config)?;
+    #[cfg(not(feature = "http"))]
+    let live = Vec::new();
+    Ok(Arc::new(CarrierRouter::new(live, fallback)))
+}
 
-#[async_trait]
-impl CarrierTracker for Untracked {
-    fn name(&self) -> &str {
-        "no carrier configured"
-    }
-
-    fn supports(&self, _carrier: &Carrier) -> bool {
-        false
-    }
-
-    async fn track(&self, carrier: &Carrier, _number: &str) -> Result<Tracking, AdapterError> {
-        Err(AdapterError::unavailable(format!(
-            "{} tracking is not configured in deskbot.toml",
-            carrier.display_name()
-        )))
-    }
+/// The live carrier trackers configured, UPS, USPS, FedEx, DHL in that order.
+#[cfg(feature = "http")]
+fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, ConnectError> {
+    let http = super::http::HttpConfig::from(&config.http);
+    #[allow(unused_mut)]
+    let mut live: Vec<Arc<dyn CarrierTracker>> = Vec::new();
+    let _ = &http;
+    // Each carrier module adds its tracker here.
+    Ok(live)
 }

@@ -15,7 +15,7 @@ mod secret;
 
 use std::time::Duration;
 
-pub use carriers::{CarrierTracker, MemoryCarrierTracker};
+pub use carriers::{CarrierRouter, CarrierTracker, MemoryCarrierTracker};
 pub use helpdesk::{HandoffNote, HelpDesk, HelpDeskAction, MemoryHelpDesk};
 pub use platforms::{MemoryOrderPlatform, OrderPlatform};
 pub use secret::Secret;
@@ -70,6 +70,12 @@ pub enum AdapterError {
         /// What was wrong.
         message: String,
     },
+    /// Nothing is configured to do this (a carrier with no tracker in `deskbot.toml`).
+    #[error("not configured: {what}")]
+    NotConfigured {
+        /// What is missing.
+        what: String,
+    },
     /// The vendor answered with a body deskbot cannot read: not JSON, or a field missing or
     /// of the wrong type.
     #[error("{vendor} sent an unreadable answer at `{field}`: {message}")]
@@ -96,6 +102,7 @@ impl AdapterError {
             AdapterError::Unreachable { .. } => "unreachable",
             AdapterError::Invalid { .. } => "invalid",
             AdapterError::BadResponse { .. } => "bad_response",
+            AdapterError::NotConfigured { .. } => "not_configured",
         }
     }
 

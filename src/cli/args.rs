@@ -66,6 +66,25 @@ pub struct LookupArgs {
 pub enum LookupWhat {
     /// An order by number, or a customer's recent orders by e-mail. JSON: `{"orders": [...]}`.
     Order(LookupOrderArgs),
+    /// What the carriers say about tracking numbers. JSON: `{"tracking": [...], "errors": [...]}`,
+    /// each tracking in the shape of `facts.shipments[].tracking` in `reply --format json`.
+    Tracking(LookupTrackingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LookupTrackingArgs {
+    /// Tracking numbers (spaces and dashes allowed).
+    #[arg(required = true)]
+    pub numbers: Vec<String>,
+    /// Track with this carrier instead of the one the number's format names (`ups`, `usps`,
+    /// `fedex`, `dhl`, …).
+    #[arg(long, value_name = "SLUG")]
+    pub carrier: Option<String>,
+    #[command(flatten)]
+    pub shop: ShopArgs,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]

@@ -31,22 +31,42 @@ fn verdict(result: &Result<(), AdapterError>) -> (&'static str, String) {
 
 pub fn run(args: DoctorArgs) -> Result<()> {
     let shop = shop::open(&args.shop)?;
-    let platform = shop.connections.platform;
-    let result = runtime()?.block_on(platform.check_connection());
-    let (label, detail) = verdict(&result);
+    let runtime = runtime()?;
+    let mut checks = vec![(
+        "platform",
+        shop.config.platform.kind().to_owned(),
+        runtime.block_on(shop.connections.platform.check_connection()),
+    )];
+    for tracker in shop.connections.carriers.live() {
+        checks.push((
+            "carrier",
+            tracker.name().to_owned(),
+            runtime.block_on(tracker.check_connection()),
+        ));
+    }
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "platform  {:<12} {label}{}",
-        shop.config.platform.kind(),
-        if detail.is_empty() {
-            String::new()
-        } else {
-            format!(" — {detail}")
-        }
-    )?;
-    if result.is_err() {
-        bail!("1 vendor check failed");
+    let mut failed = 0;
+    for (family, vendor, result) in &checks {
+        let (label, detail) = verdict(result);
+        writeln!(
+            out,
+            "{family:<9} {vendor:<12} {label}{}",
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(" — {detail}")
+            }
+        )?;
+        failed += usize::from(result.is_err());
+    }
+    if shop.connections.carriers.live().is_empty() {
+        writeln!(
+            out,
+            "carrier   (none live)  parcels are tracked from the demo shop's files, or not at all"
+        )?;
+    }
+    if failed > 0 {
+        bail!("{failed} vendor check(s) failed");
     }
     Ok(())
 }

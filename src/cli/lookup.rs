@@ -35,6 +35,7 @@ pub fn run(args: LookupArgs) -> Result<()> {
                 .with_context(|| format!("asking {} for orders", platform.name()))?;
             print_orders(&orders, order.format)
         }
+        LookupWhat::Tracking(args) => tracking(args),
     }
 }
 
@@ -79,6 +80,100 @@ fn print_orders(orders: &[Order], format: OutputFormat) -> Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// `deskbot lookup tracking`: what the carriers say, in the shape of `facts.shipments[].tracking`
+/// in `reply --format json`.
+fn tracking(args: super::args::LookupTrackingArgs) -> Result<()> {
+    use deskbot::adapters::CarrierTracker;
+    use deskbot::carrier::{self, Carrier};
+
+    let config = shop::load(&args.shop)?;
+    let carriers = deskbot::adapters::connect::carriers(&config)
+        .with_context(|| format!("connecting as {} says", config.path.display()))?;
+    let forced = match &args.carrier {
+        Some(slug) => Some(Carrier::from_slug(slug).with_context(|| {
+            format!("--carrier {slug:?} is not a carrier slug (ups, usps, fedex, dhl, …)")
+        })?),
+        None => None,
+    };
+    let mut asked = Vec::new();
+    let mut unknown = Vec::new();
+    for number in &args.numbers {
+        match forced.or_else(|| carrier::resolve(None, number)) {
+            Some(carrier) => asked.push((carrier, carrier::normalize(number))),
+            None => unknown.push(number.clone()),
+        }
+    }
+    let answers = runtime()?.block_on(carriers.track_many(&asked));
+    #[derive(serde::Serialize)]
+    struct Found {
+        tracking: Vec<deskbot::respond::facts::Tracking>,
+        errors: Vec<Problem>,
+    }
+    #[derive(serde::Serialize)]
+    struct Problem {
+        number: String,
+        carrier: Option<String>,
+        kind: &'static str,
+        error: String,
+    }
+    let mut found = Found {
+        tracking: Vec::new(),
+        errors: unknown
+            .into_iter()
+            .map(|number| Problem {
+                number,
+                carrier: None,
+                kind: "unrecognised_carrier",
+                error: "no known carrier format; pass --carrier".to_owned(),
+            })
+            .collect(),
+    };
+    for ((carrier, number), answer) in asked.into_iter().zip(answers) {
+        match answer {
+            Ok(tracking) => found.tracking.push(tracking),
+            Err(error) => found.errors.push(Problem {
+                number,
+                carrier: Some(carrier.slug().into_owned()),
+                kind: error.kind(),
+                error: error.to_string(),
+            }),
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            writeln!(out, "{}", serde_json::to_string_pretty(&found)?)?
+        }
+        OutputFormat::Text => {
+            for tracking in &found.tracking {
+                writeln!(
+                    out,
+                    "{} {}  {}{}",
+                    tracking.carrier.display_name(),
+                    tracking.number,
+                    tracking.status.describe(),
+                    tracking
+                        .latest_event
+                        .as_ref()
+                        .map(|e| format!("  (latest {}: {})", e.time, e.description))
+                        .unwrap_or_default()
+                )?;
+            }
+            for problem in &found.errors {
+                writeln!(
+                    out,
+                    "{}  {}: {}",
+                    problem.number, problem.kind, problem.error
+                )?;
+            }
+        }
+    }
+    if !found.errors.is_empty() && found.tracking.is_empty() {
+        anyhow::bail!("no parcel could be tracked");
     }
     Ok(())
 }

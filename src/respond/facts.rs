@@ -262,9 +262,75 @@ pub struct Tracking {
     /// The carrier's public tracking page.
     #[serde(default)]
     pub url: Option<String>,
+    /// Why the parcel is held up, when the status is an exception and the carrier says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionReason>,
+    /// The last day of the carrier's delivery window, when it gives a window rather than a day
+    /// (`estimated_delivery` is then the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery_end: Option<Date>,
+    /// Where it was delivered ("Front door", "Parcel locker"), if the carrier says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_place: Option<String>,
+    /// Who signed for it, if anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// Every scan the carrier reports, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<TrackingEvent>,
+}
+
+/// Why a parcel is held up, as far as the carrier says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionReason {
+    /// The address is wrong, incomplete or undeliverable.
+    AddressProblem,
+    /// Held in customs.
+    Customs,
+    /// Weather or a natural disaster.
+    Weather,
+    /// The parcel is damaged.
+    Damaged,
+    /// Waiting at a depot or pickup point for the customer to collect.
+    HeldForPickup,
+    /// Something else the carrier names.
+    Other,
+}
+
+impl ExceptionReason {
+    /// Words for a note to a person ("customs").
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExceptionReason::AddressProblem => "address problem",
+            ExceptionReason::Customs => "held in customs",
+            ExceptionReason::Weather => "weather delay",
+            ExceptionReason::Damaged => "damaged",
+            ExceptionReason::HeldForPickup => "held for pickup",
+            ExceptionReason::Other => "other problem",
+        }
+    }
 }
 
 impl Tracking {
+    /// What a carrier says with nothing but a status: every optional fact absent.
+    pub fn new(carrier: Carrier, number: impl Into<String>, status: TrackingStatus) -> Self {
+        Tracking {
+            carrier,
+            number: number.into(),
+            status,
+            latest_event: None,
+            estimated_delivery: None,
+            delivered_at: None,
+            url: None,
+            exception: None,
+            estimated_delivery_end: None,
+            delivered_place: None,
+            signed_by: None,
+            events: Vec::new(),
+        }
+    }
+
     /// Time of the latest scan.
     pub fn last_scan_at(&self) -> Option<Timestamp> {
         self.latest_event.as_ref().map(|event| event.time)

@@ -1,10 +1,12 @@
 //! Carriers (USPS, UPS, FedEx, DHL): where shipment status comes from.
 
 mod memory;
+mod router;
 
 use async_trait::async_trait;
 
 pub use memory::MemoryCarrierTracker;
+pub use router::CarrierRouter;
 
 use super::AdapterError;
 use crate::carrier::Carrier;
@@ -25,6 +27,12 @@ pub trait CarrierTracker: Send + Sync {
 
     /// The current status of `number` with `carrier`.
     async fn track(&self, carrier: &Carrier, number: &str) -> Result<Tracking, AdapterError>;
+
+    /// One cheap authenticated call, for `deskbot doctor`. Trackers with nothing to check
+    /// (in memory) are fine.
+    async fn check_connection(&self) -> Result<(), AdapterError> {
+        Ok(())
+    }
 
     /// Every parcel of an order at once, answers in the order asked. Carriers whose API takes
     /// several numbers per call (FedEx: 30) override this to batch; the default asks one by one.

@@ -149,6 +149,13 @@ pub enum HandoffReason {
         /// What the platform called the carrier, if anything.
         platform_carrier: Option<String>,
     },
+    /// No tracker is configured for the parcel's carrier: it was not tracked.
+    UntrackedCarrier {
+        /// The carrier.
+        carrier: String,
+        /// The number.
+        tracking_number: String,
+    },
     /// The shop's policy wants a person for this case.
     PolicyRequiresHuman {
         /// Which rule (`late_shipment`, `carrier_exception`, `claim`, …).
@@ -180,6 +187,7 @@ impl HandoffReason {
             HandoffReason::ConflictingFacts { .. } => "conflicting_facts",
             HandoffReason::StaleFacts { .. } => "stale_facts",
             HandoffReason::UnrecognisedCarrier { .. } => "unrecognised_carrier",
+            HandoffReason::UntrackedCarrier { .. } => "untracked_carrier",
             HandoffReason::PolicyRequiresHuman { .. } => "policy_requires_human",
             HandoffReason::TemplateFailed { .. } => "template_failed",
         }
@@ -252,6 +260,13 @@ impl std::fmt::Display for HandoffReason {
                     .as_ref()
                     .map(|c| format!(" (platform says {c:?})"))
                     .unwrap_or_default()
+            ),
+            HandoffReason::UntrackedCarrier {
+                carrier,
+                tracking_number,
+            } => write!(
+                f,
+                "{carrier} tracking is not configured, so {tracking_number} was not tracked"
             ),
             HandoffReason::PolicyRequiresHuman { rule, detail } => write!(f, "{rule}: {detail}"),
             HandoffReason::TemplateFailed { template, detail } => {
