@@ -86,13 +86,13 @@ pub const CHECK_QUERY: &str = "query DeskbotCheck {
 }";
 
 /// A value in Shopify's search syntax (`email:…`, `name:…`): bare when it is plainly a word,
-/// an e-mail or a number, else quoted with `\` before `"` and `\`, so a customer's text can
+/// an e-mail or an order name (`#1001`), else quoted with `\` before `"` and `\`, so a customer's text can
 /// never add terms to the search.
 pub fn search_value(value: &str) -> String {
     let plain = !value.is_empty()
         && value
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-' | '+'));
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-' | '+' | '#'));
     if plain {
         return value.to_owned();
     }
@@ -493,7 +493,7 @@ mod tests {
             r#""x@y.com\" OR email:*""#
         );
         assert_eq!(search_value(r"a\b"), r#""a\\b""#);
-        assert_eq!(search_value("1001"), "1001");
+        assert_eq!(search_value("#1001"), "#1001");
         assert_eq!(search_value(""), r#""""#);
     }
 }

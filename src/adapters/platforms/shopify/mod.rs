@@ -8,7 +8,7 @@
 //!
 //! # What is covered
 //! - **Order by number** ([`OrderPlatform::order_by_number`]): `orders(first: 3, query:
-//!   "name:1001")`, keeping the order whose `number` (or `name` without `#`) is the one asked
+//!   "name:#1001")`, keeping the order whose `number` (or `name` without `#`) is the one asked
 //!   for, since `name` carries the `#` and any prefix or suffix the shop configured.
 //! - **Order by id** (after a cancel): `order(id: "gid://shopify/Order/…")`.
 //! - **A customer's recent orders** ([`OrderPlatform::recent_orders_by_email`]): `orders(first:
@@ -19,7 +19,7 @@
 //!   `returnStatus`, `totalPriceSet.shopMoney`, line items, `shippingAddress { city
 //!   countryCodeV2 zip }`, `shippingLine { code title }`, and fulfillments with `trackingInfo
 //!   { company number url }`, `displayStatus`, `createdAt`, `inTransitAt`, `deliveredAt` and
-//!   their line items (mapping in [`mapping`]).
+//!   their line items (mapping in `mapping.rs`).
 //! - **Cancel** ([`OrderPlatform::cancel_order`]): the order's state is read first (unknown →
 //!   `NotFound`; shipped or already cancelled → `Invalid`), then `orderCancel` (reason
 //!   `CUSTOMER`, refund to the original payment methods, restock, notify the customer), its
@@ -55,7 +55,7 @@
 //! the customer object, `orderCancel`'s store-credit refunds and the job query, order edits,
 //! webhooks (`orders/updated`, `fulfillments/update`) that could replace polling, and bulk
 //! operations. Orders carry at most 20 line items and 5 shipments of 10 items and 5 tracking
-//! numbers each ([`graphql::LINE_ITEMS`] and friends); more are not paged.
+//! numbers each (`LINE_ITEMS` and friends in `graphql.rs`); more are not paged.
 
 mod graphql;
 mod mapping;
@@ -243,7 +243,14 @@ impl OrderPlatform for Shopify {
         if wanted.is_empty() {
             return Err(not_found());
         }
-        let search = format!("name:{}", graphql::search_value(&wanted));
+        // Shopify's names carry the `#` (`name:#1001`); a shop's own prefix or suffix is
+        // searched as the customer wrote it.
+        let name = if wanted.bytes().all(|b| b.is_ascii_digit()) {
+            format!("#{wanted}")
+        } else {
+            wanted.clone()
+        };
+        let search = format!("name:{}", graphql::search_value(&name));
         let page = self.orders_page(&search, NUMBER_MATCHES, None).await?;
         let found = page
             .into_items()
