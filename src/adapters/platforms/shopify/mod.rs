@@ -307,11 +307,22 @@ impl OrderPlatform for Shopify {
                 message: format!("order #{} is already cancelled", order.number),
             });
         }
-        if order.fulfillment_status != FulfillmentStatus::Unfulfilled
-            || !order.fulfillments.is_empty()
+        if !order.fulfillments.is_empty()
+            || matches!(
+                order.fulfillment_status,
+                FulfillmentStatus::Fulfilled | FulfillmentStatus::PartiallyFulfilled
+            )
         {
             return Err(AdapterError::Invalid {
                 message: format!("order #{} has shipped, in part or in full", order.number),
+            });
+        }
+        if order.fulfillment_status != FulfillmentStatus::Unfulfilled {
+            return Err(AdapterError::Invalid {
+                message: format!(
+                    "order #{}: Shopify does not show it as unfulfilled",
+                    order.number
+                ),
             });
         }
         if order.id.is_empty() {
