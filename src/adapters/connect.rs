@@ -103,6 +103,17 @@ fn vendor_client(
     let (config, base) = (config, base);
     #[allow(clippy::match_single_binding)]
     match settings {
+        #[cfg(feature = "shopify")]
+        PlatformSettings::Shopify {
+            base_url,
+            api_version,
+            access_token,
+        } => Ok(Box::new(super::platforms::shopify::Shopify::new(
+            base(base_url)?,
+            api_version,
+            access_token.clone(),
+            &config,
+        )?)),
         other => Err(AdapterError::Invalid {
             message: format!(
                 "this deskbot was built without the `{}` feature",

@@ -2,6 +2,8 @@
 //! fulfillments come from.
 
 mod memory;
+#[cfg(feature = "shopify")]
+pub mod shopify;
 
 use async_trait::async_trait;
 

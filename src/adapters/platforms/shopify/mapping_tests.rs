@@ -1,0 +1,350 @@
+//! The mapping on documented bodies (`fixtures/`, sources in `fixtures/SOURCES.md`) and on
+//! the odd input real shops produce.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::*;
+use crate::adapters::http::parse_json;
+use crate::adapters::platforms::shopify::graphql::{into_data, CancelData, Envelope};
+
+fn at(time: &str) -> Timestamp {
+    time.parse().unwrap()
+}
+
+/// A fixture holding a response's `data` (as Shopify's reference pages print it).
+fn data<T: for<'de> Deserialize<'de>>(body: &str) -> T {
+    parse_json(VENDOR, body.as_bytes()).unwrap()
+}
+
+/// A fixture holding a whole response.
+fn response<T: for<'de> Deserialize<'de>>(body: &str) -> T {
+    let envelope: Envelope<T> = parse_json(VENDOR, body.as_bytes()).unwrap();
+    into_data(envelope, "test").unwrap()
+}
+
+#[test]
+fn documented_order_list_maps_with_its_nulls() {
+    let page: OrdersData = data(include_str!("fixtures/orders_specific_details.json"));
+    let connection = page.orders.unwrap();
+    assert_eq!(connection.next_page(), None, "no pageInfo: one page");
+    let orders = orders(connection, "orders").unwrap();
+    let numbers: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+    assert_eq!(numbers, ["2000", "2006", "2002", "2009", "2003"]);
+    let first = &orders[0];
+    assert_eq!(first.id, "gid://shopify/Order/158040885");
+    assert_eq!(first.email, "bob@example.com");
+    assert_eq!(first.created_at, at("2024-01-01T00:00:00Z"));
+    assert_eq!(first.financial_status, FinancialStatus::Paid);
+    assert_eq!(first.fulfillment_status, FulfillmentStatus::Unfulfilled);
+    assert_eq!(first.cancelled_at, None);
+    assert_eq!(
+        first.total,
+        Some(Money {
+            amount: "2000.0".into(),
+            currency: "CAD".into()
+        })
+    );
+    // `shippingAddress: null`, no shipping line, no fulfillments asked for.
+    assert_eq!(first.destination, None);
+    assert_eq!(first.shipping_method, None);
+    assert!(first.fulfillments.is_empty());
+    // The example asks for `name`, not `id` or `title`, through `edges`.
+    assert_eq!(
+        first.line_items,
+        [LineItem {
+            id: String::new(),
+            title: "Draft - 151cm".into(),
+            quantity: 10
+        }]
+    );
+    assert!(orders[1].line_items.is_empty(), "`edges: []`");
+}
+
+#[test]
+fn documented_order_without_an_email_is_a_bad_response_naming_it() {
+    let body: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/order_tax_information.json")).unwrap();
+    let single: OrderData = serde_json::from_value(body.clone()).unwrap();
+    match order(single.order.unwrap(), "data.order") {
+        Err(AdapterError::BadResponse { vendor, field, .. }) => {
+            assert_eq!(vendor, "shopify");
+            assert_eq!(field, "data.order.email");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same order with the e-mail the example did not ask for.
+    let mut body = body;
+    body["order"]["email"] = json!("customer@example.com");
+    let single: OrderData = serde_json::from_value(body).unwrap();
+    let mapped = order(single.order.unwrap(), "data.order").unwrap();
+    assert_eq!(mapped.number, "9563");
+    assert_eq!(
+        mapped.destination,
+        Some(Destination {
+            city: "Bevery Hills".into(),
+            country: "US".into(),
+            postcode: Some("90210".into())
+        })
+    );
+    assert_eq!(mapped.line_items[0].id, "gid://shopify/LineItem/1035841997");
+    assert_eq!(mapped.line_items[0].title, "POS sale");
+    assert_eq!(mapped.total.unwrap().amount, "16.2");
+    // Not asked for in the example: unknown rather than guessed.
+    assert_eq!(mapped.fulfillment_status, FulfillmentStatus::Unknown);
+    assert_eq!(mapped.financial_status, FinancialStatus::Unknown);
+}
+
+#[test]
+fn documented_fulfillment_maps_its_tracking() {
+    #[derive(Deserialize)]
+    struct Data {
+        fulfillment: FulfillmentNode,
+    }
+    let body: Data = data(include_str!("fixtures/fulfillment_show.json"));
+    let shipment = fulfillment(body.fulfillment, "fulfillment").unwrap();
+    assert_eq!(shipment.tracking_numbers, ["1Z1234512345123456"]);
+    assert_eq!(shipment.carrier.as_deref(), Some("UPS"));
+    assert_eq!(shipment.tracking_urls.len(), 1);
+    // The example's line item carries no id, and the fulfillment no times or display status.
+    assert!(shipment.items.is_empty());
+    assert_eq!(shipment.shipped_at, None);
+    assert_eq!(shipment.platform_status, None);
+}
+
+#[test]
+fn two_shipments_several_numbers_and_a_cancelled_fulfillment() {
+    let single: OrderData = response(include_str!("fixtures/order_partially_shipped.json"));
+    let order = order(single.order.unwrap(), "data.order").unwrap();
+    assert_eq!(order.number, "1001");
+    assert_eq!(
+        order.fulfillment_status,
+        FulfillmentStatus::PartiallyFulfilled
+    );
+    assert_eq!(order.shipping_method.as_deref(), Some("Standard"));
+    assert_eq!(order.return_status, None);
+    assert_eq!(order.line_items.len(), 3);
+    assert_eq!(
+        order.fulfillments.len(),
+        2,
+        "the cancelled one is no shipment"
+    );
+    let first = &order.fulfillments[0];
+    assert_eq!(
+        first.tracking_numbers,
+        ["1Z001985YW99744790", "1Z1234512345123456"],
+        "several numbers, the blank one dropped"
+    );
+    assert_eq!(first.carrier.as_deref(), Some("United Parcel Service"));
+    assert_eq!(first.tracking_urls.len(), 1);
+    assert_eq!(first.shipped_at, Some(at("2025-11-12T19:50:00Z")));
+    assert_eq!(first.platform_status, Some(TrackingStatus::InTransit));
+    assert_eq!(
+        first.items,
+        [FulfilledItem {
+            line_item_id: "gid://shopify/LineItem/466157049".into(),
+            quantity: 2
+        }]
+    );
+    let second = &order.fulfillments[1];
+    assert_eq!(second.tracking_numbers, ["9400111899223397981282"]);
+    assert_eq!(second.carrier.as_deref(), Some("usps"));
+    assert_eq!(second.shipped_at, Some(at("2025-11-14T09:30:00Z")));
+    assert_eq!(second.platform_status, Some(TrackingStatus::Delivered));
+    assert_eq!(
+        second.items[0].line_item_id,
+        "gid://shopify/LineItem/518995019"
+    );
+}
+
+#[test]
+fn cancelled_and_refunded_order() {
+    let page: OrdersData = response(include_str!("fixtures/order_cancelled.json"));
+    let connection = page.orders.unwrap();
+    assert_eq!(
+        connection.next_page(),
+        None,
+        "an end cursor without a next page"
+    );
+    let orders = orders(connection, "data.orders").unwrap();
+    let order = &orders[0];
+    assert_eq!(order.cancelled_at, Some(at("2025-11-16T15:42:00Z")));
+    assert!(order.is_cancelled());
+    assert_eq!(order.financial_status, FinancialStatus::Refunded);
+    assert_eq!(order.email, "Noah@Example.COM", "trimmed, case kept");
+    assert_eq!(order.shipping_method, None);
+    assert_eq!(order.destination.as_ref().unwrap().postcode, None);
+}
+
+#[test]
+fn an_empty_list_is_no_orders() {
+    let page: OrdersData = response(include_str!("fixtures/orders_empty.json"));
+    let connection = page.orders.unwrap();
+    assert_eq!(connection.next_page(), None);
+    assert!(orders(connection, "data.orders").unwrap().is_empty());
+}
+
+#[test]
+fn documented_cancel_payload_is_accepted() {
+    let payload: CancelData = data(include_str!("fixtures/order_cancel.json"));
+    let payload = payload.order_cancel.unwrap();
+    assert!(payload.refusal().is_none());
+    assert_eq!(payload.job.unwrap().done, Some(false));
+    let refused: CancelData = data(
+        r#"{"orderCancel": {"job": null, "orderCancelUserErrors": [{"field": ["orderId"],
+            "message": "Order has already been cancelled", "code": "ORDER_ALREADY_CANCELLED"}],
+            "userErrors": null}}"#,
+    );
+    match refused.order_cancel.unwrap().refusal() {
+        Some(AdapterError::Invalid { message }) => {
+            assert!(message.contains("already been cancelled"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn nulls_and_missing_fields_are_normal() {
+    let page: OrdersData = data(
+        r##"{"orders": {"nodes": [{"id": null, "name": "#77", "email": "a@b.example",
+            "createdAt": "2025-01-02T03:04:05+01:00", "cancelledAt": "", "lineItems": null,
+            "fulfillments": null, "totalPriceSet": {"shopMoney": null},
+            "shippingAddress": {"city": "", "countryCodeV2": "DE", "zip": null},
+            "shippingLine": {"code": "", "title": "Express"},
+            "displayFulfillmentStatus": "ON_HOLD", "returnStatus": null,
+            "somethingNew": {"deeply": ["nested"]}}],
+            "pageInfo": {"hasNextPage": null, "endCursor": null}}}"##,
+    );
+    let orders = orders(page.orders.unwrap(), "orders").unwrap();
+    let order = &orders[0];
+    assert_eq!(order.number, "77");
+    assert_eq!(order.id, "");
+    assert_eq!(order.created_at, at("2025-01-02T02:04:05Z"));
+    assert_eq!(order.cancelled_at, None);
+    assert!(order.line_items.is_empty() && order.fulfillments.is_empty());
+    assert_eq!(order.total, None);
+    assert_eq!(order.destination, None, "no city, no destination");
+    assert_eq!(order.shipping_method.as_deref(), Some("Express"));
+    assert_eq!(order.fulfillment_status, FulfillmentStatus::Unfulfilled);
+    assert_eq!(order.financial_status, FinancialStatus::Unknown);
+}
+
+#[test]
+fn what_a_reply_needs_is_required() {
+    let node = |extra: serde_json::Value| -> OrderNode {
+        let mut base = json!({"id": "gid://shopify/Order/1", "name": "#1001",
+            "email": "a@b.example", "createdAt": "2025-01-01T00:00:00Z"});
+        for (key, value) in extra.as_object().unwrap() {
+            base[key] = value.clone();
+        }
+        serde_json::from_value(base).unwrap()
+    };
+    for (extra, field) in [
+        (json!({"email": null}), "o.email"),
+        (json!({"email": "  "}), "o.email"),
+        (json!({"createdAt": null}), "o.createdAt"),
+        (json!({"createdAt": "yesterday"}), "o.createdAt"),
+        (json!({"cancelledAt": "soon"}), "o.cancelledAt"),
+        (json!({"name": null}), "o.name"),
+        (json!({"name": "#2024-1001"}), "o.name"),
+        (json!({"number": 0}), "o.number"),
+        (
+            json!({"fulfillments": [{"createdAt": "13/11/2025"}]}),
+            "o.fulfillments[0].createdAt",
+        ),
+    ] {
+        match order(node(extra.clone()), "o") {
+            Err(AdapterError::BadResponse { field: got, .. }) => assert_eq!(got, field, "{extra}"),
+            other => panic!("{extra}: {other:?}"),
+        }
+    }
+    // A number the shop set with digits in its prefix is read from `number`.
+    let prefixed = order(node(json!({"name": "#2024-1001", "number": 1001})), "o").unwrap();
+    assert_eq!(prefixed.number, "1001");
+}
+
+#[test]
+fn a_field_of_the_wrong_type_is_named() {
+    let body = br##"{"data": {"orders": {"nodes": [{"name": "#1", "createdAt": 20250101}]}}}"##;
+    match parse_json::<Envelope<OrdersData>>(VENDOR, body) {
+        Err(AdapterError::BadResponse { field, .. }) => {
+            assert_eq!(field, "data.orders.nodes[0].createdAt")
+        }
+        other => panic!("{other:?}"),
+    }
+    match parse_json::<Envelope<OrdersData>>(VENDOR, b"<html>Bad gateway</html>") {
+        Err(AdapterError::BadResponse { vendor, .. }) => assert_eq!(vendor, "shopify"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn numbers_match_with_or_without_the_shops_prefix() {
+    let node: OrderNode =
+        serde_json::from_value(json!({"name": "#JO-1001-EU", "number": 1001})).unwrap();
+    assert!(has_number(&node, "1001"));
+    assert!(has_number(&node, "jo-1001-eu"));
+    assert!(!has_number(&node, "1002"));
+    assert!(!has_number(&node, "10011"));
+    let named: OrderNode = serde_json::from_value(json!({"name": "#1001"})).unwrap();
+    assert!(has_number(&named, "1001"));
+    assert!(!has_number(&named, "100"));
+}
+
+#[test]
+fn statuses_map_and_new_values_are_unknown() {
+    assert_eq!(
+        financial_status(Some("PARTIALLY_REFUNDED")),
+        FinancialStatus::PartiallyRefunded
+    );
+    assert_eq!(financial_status(Some("EXPIRED")), FinancialStatus::Unknown);
+    assert_eq!(financial_status(None), FinancialStatus::Unknown);
+    assert_eq!(
+        fulfillment_status(Some("OPEN"), 0),
+        FulfillmentStatus::Unfulfilled
+    );
+    assert_eq!(
+        fulfillment_status(Some("ON_HOLD"), 1),
+        FulfillmentStatus::PartiallyFulfilled
+    );
+    assert_eq!(
+        fulfillment_status(Some("IN_PROGRESS"), 0),
+        FulfillmentStatus::Unfulfilled
+    );
+    assert_eq!(
+        fulfillment_status(Some("TELEPORTED"), 0),
+        FulfillmentStatus::Unknown
+    );
+    assert_eq!(
+        return_status(Some("RETURNED"), FinancialStatus::Refunded),
+        Some(ReturnStatus::Refunded)
+    );
+    assert_eq!(
+        return_status(Some("INSPECTION_COMPLETE"), FinancialStatus::Paid),
+        Some(ReturnStatus::Received)
+    );
+    assert_eq!(
+        return_status(Some("RETURN_REQUESTED"), FinancialStatus::Paid),
+        Some(ReturnStatus::Requested)
+    );
+    assert_eq!(
+        return_status(Some("IN_PROGRESS"), FinancialStatus::Paid),
+        Some(ReturnStatus::InTransit)
+    );
+    for quiet in ["NO_RETURN", "RETURN_FAILED", "SOMETHING_NEW"] {
+        assert_eq!(return_status(Some(quiet), FinancialStatus::Paid), None);
+    }
+    assert_eq!(platform_status(Some("FULFILLED"), false), None);
+    assert_eq!(
+        platform_status(Some("FULFILLED"), true),
+        Some(TrackingStatus::Delivered)
+    );
+    assert_eq!(
+        platform_status(Some("out_for_delivery"), false),
+        Some(TrackingStatus::OutForDelivery)
+    );
+    assert_eq!(
+        platform_status(Some("DELAYED"), false),
+        Some(TrackingStatus::Exception)
+    );
+}
