@@ -116,6 +116,17 @@ fn vendor_client(
     let (config, base) = (config, base);
     #[allow(clippy::match_single_binding)]
     match settings {
+        #[cfg(feature = "magento")]
+        PlatformSettings::Magento {
+            base_url,
+            store_code,
+            access_token,
+        } => Ok(Box::new(super::platforms::magento::Magento::new(
+            base(base_url)?,
+            store_code,
+            access_token.clone(),
+            &config,
+        )?)),
         other => Err(AdapterError::Invalid {
             message: format!(
                 "this deskbot was built without the `{}` feature",
