@@ -64,7 +64,7 @@ use crate::respond::facts::{FulfillmentStatus, Order};
 use crate::respond::verify::same_email;
 use mapping::{MagentoShipment, OrderSearchResult, SearchProbe, ShipmentSearchResult, VENDOR};
 
-/// The REST API version in every path (`/rest/{store_code}/V1/…`). Magento has had only `V1`.
+/// The REST API version in every path (`/rest/{store_code}/V1/…`); every core Magento route is `V1`.
 pub const API_VERSION: &str = "V1";
 
 /// Most pages read for one question; a customer's orders are rarely more than a few pages.
@@ -77,7 +77,7 @@ const SHIPMENT_PAGE_SIZE: usize = 50;
 #[derive(Debug, Clone)]
 pub struct Magento {
     client: HttpClient,
-    /// `{base_url}/rest/{store_code}/V1/`, for messages.
+    /// `{base_url}/rest/{store_code}/V1/`.
     api: url::Url,
 }
 
