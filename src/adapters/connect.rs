@@ -114,6 +114,17 @@ fn vendor_client(
             access_token.clone(),
             &config,
         )?)),
+        #[cfg(feature = "magento")]
+        PlatformSettings::Magento {
+            base_url,
+            store_code,
+            access_token,
+        } => Ok(Box::new(super::platforms::magento::Magento::new(
+            base(base_url)?,
+            store_code,
+            access_token.clone(),
+            &config,
+        )?)),
         other => Err(AdapterError::Invalid {
             message: format!(
                 "this deskbot was built without the `{}` feature",

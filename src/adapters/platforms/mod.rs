@@ -1,6 +1,8 @@
 //! Order platforms (Shopify, WooCommerce, Magento, BigCommerce): where orders and their
 //! fulfillments come from.
 
+#[cfg(feature = "magento")]
+pub mod magento;
 mod memory;
 #[cfg(feature = "shopify")]
 pub mod shopify;
