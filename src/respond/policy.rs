@@ -457,8 +457,14 @@ impl Policy {
 
     /// Business days in transit for a shipping method (the default method's for unknown ones).
     pub fn transit_days_for(&self, method: Option<&str>) -> u32 {
-        method
-            .and_then(|m| self.transit_days.get(m))
+        // Platforms write codes their own way ("Standard", " express"): match loosely.
+        let named = method.map(str::trim).and_then(|m| {
+            self.transit_days
+                .iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(m))
+                .map(|(_, days)| days)
+        });
+        named
             .or_else(|| self.transit_days.get(&self.default_method))
             .copied()
             .unwrap_or(0)
@@ -577,6 +583,7 @@ mod tests {
         assert_eq!(policy.return_window_days, 30);
         assert_eq!(policy.transit_days_for(Some("express")), 2);
         assert_eq!(policy.transit_days_for(Some("teleport")), 5);
+        assert_eq!(policy.transit_days_for(Some(" Express")), 2);
         assert_eq!(policy.cancel_mode, CancelMode::Request);
         assert!(policy.clock.is_some());
     }
