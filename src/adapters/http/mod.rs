@@ -574,6 +574,28 @@ fn chain(error: &dyn std::error::Error) -> String {
 }
 
 fn error_chain_mentions_tls(error: &reqwest::Error) -> bool {
+    // rustls reports a failed handshake or a bad certificate as an `io::Error` of kind
+    // `InvalidData` under the connect error; the words cover other TLS stacks' messages.
+    // `io::Error::source` skips the error it wraps, so io errors are opened with `get_ref`.
+    fn is_tls(cause: &(dyn std::error::Error + 'static)) -> bool {
+        if cause.is::<rustls::Error>() {
+            return true;
+        }
+        match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => {
+                io.kind() == std::io::ErrorKind::InvalidData
+                    || io.get_ref().is_some_and(|inner| is_tls(inner))
+            }
+            None => false,
+        }
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if is_tls(cause) {
+            return true;
+        }
+        source = cause.source();
+    }
     let text = chain(error).to_ascii_lowercase();
     ["tls", "certificate", "handshake", "ssl"]
         .iter()
