@@ -418,9 +418,15 @@ fn outcomes_are_delivered_to_the_help_desk() {
         ),
         ("t-3", "omar@example.com", Intent::Cancel, "cancel my order"),
     ];
+    let routing = deskbot::respond::Routing {
+        group: Some("Tier 2".to_owned()),
+        ..Default::default()
+    };
     for (ticket, email, intent, message) in cases {
         let outcome = answer(&responder, intent, message, Some(email), now);
-        block_on(outcome.deliver(&desk, ticket, Some("Tier 2"))).unwrap();
+        block_on(outcome.deliver(&desk, ticket, &routing, &format!("job-{ticket}"))).unwrap();
+        // Delivering the same job again (a retry after a crash) changes nothing.
+        block_on(outcome.deliver(&desk, ticket, &routing, &format!("job-{ticket}"))).unwrap();
     }
     let actions = desk.actions();
     assert!(
@@ -430,8 +436,7 @@ fn outcomes_are_delivered_to_the_help_desk() {
         HelpDeskAction::Handoff { ticket, note } => {
             assert_eq!(ticket, "t-2");
             assert!(
-                note.tags
-                    .contains(&"deskbot-policy_requires_human".to_owned()),
+                note.tags.contains(&"deskbot-carrier-exception".to_owned()),
                 "{note:?}"
             );
             assert_eq!(note.group.as_deref(), Some("Tier 2"));
@@ -456,7 +461,7 @@ fn outcomes_are_delivered_to_the_help_desk() {
             Some("jane@example.com"),
             now,
         )
-        .deliver(&desk, "no-such-ticket", None),
+        .deliver(&desk, "no-such-ticket", &routing, "job-x"),
     );
     assert!(matches!(missing, Err(AdapterError::NotFound { .. })));
 }

@@ -13,6 +13,7 @@
 
 use jiff::Timestamp;
 
+use super::helpdesk::DeliveryMark;
 use super::{AdapterError, CarrierTracker, HandoffNote, HelpDesk, OrderPlatform};
 use crate::carrier::Carrier;
 use crate::respond::facts::{
@@ -216,20 +217,47 @@ pub async fn carrier_tracker(tracker: &dyn CarrierTracker) {
 /// not.
 pub async fn help_desk(desk: &dyn HelpDesk, open_ticket: &str) {
     let name = desk.name();
-    desk.post_public_reply(open_ticket, "Hello from the conformance suite")
+    let ticket = desk
+        .ticket(open_ticket)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: ticket({open_ticket}) failed: {e}"));
+    assert_eq!(ticket.id, open_ticket, "{name}: the ticket's id");
+    let reply_mark = DeliveryMark::new("conformance-reply");
+    let note_mark = DeliveryMark::new("conformance-note");
+    for mark in [&reply_mark, &note_mark] {
+        assert!(
+            !desk.delivered(open_ticket, mark).await.unwrap(),
+            "{name}: nothing is delivered yet"
+        );
+    }
+    desk.post_public_reply(open_ticket, "Hello from the conformance suite", &reply_mark)
         .await
         .unwrap_or_else(|e| panic!("{name}: post_public_reply failed: {e}"));
-    let note = HandoffNote {
-        internal_note: "conformance handoff".to_owned(),
-        tags: vec!["deskbot".to_owned()],
-        group: None,
-    };
-    desk.hand_off(open_ticket, &note)
+    assert!(
+        desk.delivered(open_ticket, &reply_mark).await.unwrap(),
+        "{name}: a delivered reply is found by its mark"
+    );
+    assert!(
+        !desk.delivered(open_ticket, &note_mark).await.unwrap(),
+        "{name}: another mark is not found"
+    );
+    let mut note = HandoffNote::new("conformance handoff", vec!["deskbot".to_owned()]);
+    note.group = Some("support".to_owned());
+    desk.hand_off(open_ticket, &note, &note_mark)
         .await
         .unwrap_or_else(|e| panic!("{name}: hand_off failed: {e}"));
+    assert!(
+        desk.delivered(open_ticket, &note_mark).await.unwrap(),
+        "{name}: a delivered note is found by its mark"
+    );
+    let unknown = "no-such-ticket";
+    match desk.ticket(unknown).await {
+        Err(AdapterError::NotFound { .. }) => {}
+        other => panic!("{name}: an unknown ticket must be NotFound, got {other:?}"),
+    }
     for result in [
-        desk.post_public_reply("no-such-ticket", "x").await,
-        desk.hand_off("no-such-ticket", &note).await,
+        desk.post_public_reply(unknown, "x", &reply_mark).await,
+        desk.hand_off(unknown, &note, &note_mark).await,
     ] {
         match result {
             Err(AdapterError::NotFound { .. }) => {}

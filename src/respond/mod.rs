@@ -12,6 +12,6 @@ pub mod scripts;
 mod templates;
 pub mod verify;
 
-pub use outcome::{Customer, Facts, Outcome};
+pub use outcome::{Customer, Facts, Outcome, Routing};
 pub use responder::{Answerer, Responder};
 pub use templates::{TemplateCheck, TemplateError, Templates};

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::adapters::helpdesk::DeliveryMark;
 use crate::adapters::{AdapterError, HandoffNote, HelpDesk};
 use crate::classify::intent::Intent;
 use crate::respond::facts::Order;
@@ -98,43 +99,77 @@ impl Outcome {
         }
     }
 
-    /// Puts this outcome on a help-desk ticket: a reply is posted publicly (plus an internal
-    /// note when a person still has something to do); a handoff becomes an internal note tagged
-    /// `deskbot` and `deskbot-<reason>`, routed to `group` if given.
+    /// Puts this outcome on a help-desk ticket, at most once per step however often it is
+    /// called with the same `key` (a job id): a reply is posted publicly (plus an internal note
+    /// when a person still has something to do); a handoff becomes an internal note tagged
+    /// `deskbot` and `deskbot-<reason>`, routed as `routing` says.
+    ///
+    /// Each step carries a [`DeliveryMark`] made from `key`; a step whose mark the help desk
+    /// already holds (a crash after posting, before recording it) is skipped.
     pub async fn deliver(
         &self,
         desk: &dyn HelpDesk,
         ticket: &str,
-        group: Option<&str>,
+        routing: &Routing,
+        key: &str,
     ) -> Result<(), AdapterError> {
         let note = |internal_note: String, tag: String| HandoffNote {
             internal_note,
             tags: vec!["deskbot".to_owned(), tag],
-            group: group.map(str::to_owned),
+            group: routing.group.clone(),
+            assignee: routing.assignee.clone(),
+            status: routing.status.clone(),
         };
         match self {
             Outcome::Reply {
                 text, follow_up, ..
             } => {
-                desk.post_public_reply(ticket, text).await?;
+                let mark = DeliveryMark::new(&format!("{key}-reply"));
+                if !desk.delivered(ticket, &mark).await? {
+                    desk.post_public_reply(ticket, text, &mark).await?;
+                }
                 if let Some(task) = follow_up {
-                    let internal = format!("deskbot replied to the customer. Still to do: {task}");
-                    desk.hand_off(ticket, &note(internal, "deskbot-follow-up".to_owned()))
+                    let mark = DeliveryMark::new(&format!("{key}-follow-up"));
+                    if !desk.delivered(ticket, &mark).await? {
+                        let internal =
+                            format!("deskbot replied to the customer. Still to do: {task}");
+                        desk.hand_off(
+                            ticket,
+                            &note(internal, "deskbot-follow-up".to_owned()),
+                            &mark,
+                        )
                         .await?;
+                    }
                 }
                 Ok(())
             }
             Outcome::Handoff {
                 reason, note: text, ..
             } => {
+                let mark = DeliveryMark::new(&format!("{key}-handoff"));
+                if desk.delivered(ticket, &mark).await? {
+                    return Ok(());
+                }
                 desk.hand_off(
                     ticket,
-                    &note(text.clone(), format!("deskbot-{}", reason.code())),
+                    &note(text.clone(), format!("deskbot-{}", reason.tag())),
+                    &mark,
                 )
                 .await
             }
         }
     }
+}
+
+/// Where a handoff goes on the help desk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Routing {
+    /// Group.
+    pub group: Option<String>,
+    /// Agent.
+    pub assignee: Option<String>,
+    /// Status to set.
+    pub status: Option<String>,
 }
 
 /// The internal note a person reads when taking over.

@@ -173,6 +173,20 @@ pub enum HandoffReason {
 }
 
 impl HandoffReason {
+    /// The most specific name of the reason: a policy rule's own name (`claim`,
+    /// `late_shipment`, `email_mismatch`, …), else the code. Help-desk tags and routing use it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            HandoffReason::PolicyRequiresHuman { rule, .. } => rule,
+            other => other.code(),
+        }
+    }
+
+    /// The help-desk tag suffix: [`HandoffReason::name`] with dashes (`deskbot-late-shipment`).
+    pub fn tag(&self) -> String {
+        self.name().replace('_', "-")
+    }
+
     /// Stable machine-readable code, as in the JSON output.
     pub fn code(&self) -> &'static str {
         match self {
