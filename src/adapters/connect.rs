@@ -116,6 +116,10 @@ fn vendor_client(
     let (config, base) = (config, base);
     #[allow(clippy::match_single_binding)]
     match settings {
+        #[cfg(feature = "woocommerce")]
+        PlatformSettings::WooCommerce { base_url, .. } => Ok(Box::new(
+            super::platforms::woocommerce::WooCommerce::new(base(base_url)?, settings, &config)?,
+        )),
         other => Err(AdapterError::Invalid {
             message: format!(
                 "this deskbot was built without the `{}` feature",

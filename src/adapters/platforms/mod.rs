@@ -2,6 +2,8 @@
 //! fulfillments come from.
 
 mod memory;
+#[cfg(feature = "woocommerce")]
+pub mod woocommerce;
 
 use async_trait::async_trait;
 
