@@ -125,6 +125,10 @@ fn vendor_client(
             access_token.clone(),
             &config,
         )?)),
+        #[cfg(feature = "woocommerce")]
+        PlatformSettings::WooCommerce { base_url, .. } => Ok(Box::new(
+            super::platforms::woocommerce::WooCommerce::new(base(base_url)?, settings, &config)?,
+        )),
         other => Err(AdapterError::Invalid {
             message: format!(
                 "this deskbot was built without the `{}` feature",

@@ -6,6 +6,8 @@ pub mod magento;
 mod memory;
 #[cfg(feature = "shopify")]
 pub mod shopify;
+#[cfg(feature = "woocommerce")]
+pub mod woocommerce;
 
 use async_trait::async_trait;
 
