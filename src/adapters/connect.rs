@@ -116,6 +116,17 @@ fn vendor_client(
     let (config, base) = (config, base);
     #[allow(clippy::match_single_binding)]
     match settings {
+        #[cfg(feature = "bigcommerce")]
+        PlatformSettings::BigCommerce {
+            base_url,
+            store_hash,
+            access_token,
+        } => Ok(Box::new(super::platforms::bigcommerce::BigCommerce::new(
+            base(base_url)?,
+            store_hash,
+            access_token.clone(),
+            &config,
+        )?)),
         other => Err(AdapterError::Invalid {
             message: format!(
                 "this deskbot was built without the `{}` feature",

@@ -1,6 +1,8 @@
 //! Order platforms (Shopify, WooCommerce, Magento, BigCommerce): where orders and their
 //! fulfillments come from.
 
+#[cfg(feature = "bigcommerce")]
+pub mod bigcommerce;
 mod memory;
 
 use async_trait::async_trait;
