@@ -13,14 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deskbot::adapters::conformance;
-use deskbot::adapters::http::{HttpConfig, RecordingClock, RetryConfig};
-use deskbot::adapters::platforms::bigcommerce::BigCommerce;
-use deskbot::adapters::{AdapterError, OrderPlatform, Secret};
+use deskbot::adapters::{AdapterError, OrderPlatform};
 use deskbot::config::Config;
 use deskbot::respond::demo::{outcome_label, DEMO_CASES};
 use deskbot::respond::facts::Order;
 use deskbot::respond::scripts::HandoffReason;
-use deskbot::{Customer, Intent, Prediction, Responder};
+use deskbot::{Intent, Prediction, Responder};
 use jiff::Timestamp;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -28,40 +26,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use common::{customer, demo, model, root, templates};
 use stand_in::{
-    always, demo_orders, failing_once, order_1001, order_json, order_path, received, serve,
-    StandIn, STORE, TOKEN,
+    always, client, demo_orders, failing_once, order_1001, order_json, order_path, platform_at,
+    quick_retries, received, serve, StandIn, STORE, TOKEN,
 };
-
-/// Retries that keep the tests short: two retries, small backoffs, a 300 ms request timeout.
-fn quick_retries() -> HttpConfig {
-    HttpConfig {
-        retry: RetryConfig {
-            max_retries: 2,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(400),
-            request_timeout: Duration::from_millis(300),
-            deadline: Duration::from_secs(30),
-        },
-        ..HttpConfig::default()
-    }
-}
-
-fn platform_at(
-    server: &MockServer,
-    token: &str,
-    config: &HttpConfig,
-) -> (BigCommerce, Arc<RecordingClock>) {
-    let clock = Arc::new(RecordingClock::default());
-    let base = url::Url::parse(&server.uri()).unwrap();
-    let platform = BigCommerce::new(base, STORE, Secret::new(token), config)
-        .unwrap()
-        .with_clock(clock.clone());
-    (platform, clock)
-}
-
-fn client(server: &MockServer) -> (BigCommerce, Arc<RecordingClock>) {
-    platform_at(server, TOKEN, &quick_retries())
-}
 
 fn bad_field(error: AdapterError) -> String {
     match error {
@@ -558,6 +525,9 @@ const STORIES_THAT_DIFFER: &[(&str, &str, &str)] = &[(
     "a BigCommerce shipment has no platform-side delivery status",
 )];
 
+/// The 16 demo orders served as BigCommerce would, read through `deskbot.toml` and
+/// `connect()`: every demo story ends as the demo shop's does, with the same reply word for
+/// word, except where BigCommerce cannot express a fact ([`STORIES_THAT_DIFFER`]).
 #[tokio::test(flavor = "multi_thread")]
 async fn every_demo_story_ends_as_expected_end_to_end() {
     let (server, _) = serve(demo_orders()).await;
@@ -581,27 +551,44 @@ async fn every_demo_story_ends_as_expected_end_to_end() {
         config.policy,
         templates(),
     );
+    // The demo shop itself, to compare every reply with word for word.
+    let shop = demo();
+    let reference = Responder::new(
+        model(),
+        Arc::new(shop.platform),
+        Arc::new(shop.carriers),
+        shop.policy,
+        templates(),
+    );
     let mut failures = Vec::new();
     for case in DEMO_CASES {
+        let sender = customer(case.email);
+        let prediction = || Prediction::certain(case.intent);
         let outcome = responder
-            .respond_to(
-                Prediction::certain(case.intent),
-                case.message,
-                &Customer {
-                    email: case.email.map(str::to_owned),
-                },
-                now,
-            )
+            .respond_to(prediction(), case.message, &sender, now)
             .await;
         let label = outcome_label(&outcome);
-        let expected = STORIES_THAT_DIFFER
+        let differs = STORIES_THAT_DIFFER
             .iter()
-            .find(|(email, _, _)| case.email == Some(*email))
-            .map_or(case.expect, |(_, instead, _)| *instead);
+            .find(|(email, _, _)| case.email == Some(*email));
+        let expected = differs.map_or(case.expect, |(_, instead, _)| *instead);
         if label != expected {
             failures.push(format!(
                 "{:?} {:?} as {}: expected {expected}, got {label}",
                 case.email, case.message, case.intent
+            ));
+            continue;
+        }
+        let demo_outcome = reference
+            .respond_to(prediction(), case.message, &sender, now)
+            .await;
+        if differs.is_none() && outcome.reply_text() != demo_outcome.reply_text() {
+            failures.push(format!(
+                "{:?} {:?}: the reply is not the demo shop's:\n{:?}\nvs\n{:?}",
+                case.email,
+                case.message,
+                outcome.reply_text(),
+                demo_outcome.reply_text()
             ));
         }
     }

@@ -3,6 +3,11 @@
 //! and served statefully, so a cancel sticks.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use deskbot::adapters::http::{HttpConfig, RecordingClock, RetryConfig};
+use deskbot::adapters::platforms::bigcommerce::BigCommerce;
+use deskbot::adapters::Secret;
 
 use deskbot::respond::facts::{FinancialStatus, FulfillmentStatus, Order, ReturnStatus};
 use jiff::tz::TimeZone;
@@ -406,4 +411,37 @@ pub async fn always(answer: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(answer).mount(&server).await;
     server
+}
+
+/// Retries that keep the tests short: two retries, small backoffs, a 300 ms request timeout.
+pub fn quick_retries() -> HttpConfig {
+    HttpConfig {
+        retry: RetryConfig {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(400),
+            request_timeout: Duration::from_millis(300),
+            deadline: Duration::from_secs(30),
+        },
+        ..HttpConfig::default()
+    }
+}
+
+/// The adapter on `server` with `token` and `config`, waiting on a recording clock.
+pub fn platform_at(
+    server: &MockServer,
+    token: &str,
+    config: &HttpConfig,
+) -> (BigCommerce, Arc<RecordingClock>) {
+    let clock = Arc::new(RecordingClock::default());
+    let base = url::Url::parse(&server.uri()).unwrap();
+    let platform = BigCommerce::new(base, STORE, Secret::new(token), config)
+        .unwrap()
+        .with_clock(clock.clone());
+    (platform, clock)
+}
+
+/// The adapter on `server`, with the right token and [`quick_retries`].
+pub fn client(server: &MockServer) -> (BigCommerce, Arc<RecordingClock>) {
+    platform_at(server, TOKEN, &quick_retries())
 }

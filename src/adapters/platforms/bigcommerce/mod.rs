@@ -23,8 +23,8 @@
 //!   links, date, items), read together and paged (250 a page). The mapping is in
 //!   `mapping.rs`.
 //! - **Cancel** ([`OrderPlatform::cancel_order`]): the order is read first (unknown →
-//!   `NotFound`; any unit shipped, a Shipped/Completed status, or already Cancelled →
-//!   `Invalid`), then `PUT orders/{id}` with `{"status_id": 5}`. BigCommerce has no
+//!   `NotFound`; any unit or shipment shipped, a Shipped, Partially Shipped or Completed
+//!   status, no status at all, or already Cancelled → `Invalid`), then `PUT orders/{id}` with `{"status_id": 5}`. BigCommerce has no
 //!   cancellation time, so the answer's `date_modified` stamps it. Setting the status to what
 //!   it already is changes nothing, so the write is marked idempotent and may be retried after
 //!   a timeout or a 5xx.
@@ -310,6 +310,14 @@ impl OrderPlatform for BigCommerce {
         if current.is_cancelled() {
             return Err(AdapterError::Invalid {
                 message: format!("order #{} is already cancelled", current.number),
+            });
+        }
+        if current.fulfillment_status == FulfillmentStatus::Unknown {
+            return Err(AdapterError::Invalid {
+                message: format!(
+                    "order #{} has no status_id, so whether it shipped is unknown",
+                    current.number
+                ),
             });
         }
         if current.fulfillment_status != FulfillmentStatus::Unfulfilled
