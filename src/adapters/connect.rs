@@ -129,6 +129,17 @@ fn vendor_client(
         PlatformSettings::WooCommerce { base_url, .. } => Ok(Box::new(
             super::platforms::woocommerce::WooCommerce::new(base(base_url)?, settings, &config)?,
         )),
+        #[cfg(feature = "bigcommerce")]
+        PlatformSettings::BigCommerce {
+            base_url,
+            store_hash,
+            access_token,
+        } => Ok(Box::new(super::platforms::bigcommerce::BigCommerce::new(
+            base(base_url)?,
+            store_hash,
+            access_token.clone(),
+            &config,
+        )?)),
         other => Err(AdapterError::Invalid {
             message: format!(
                 "this deskbot was built without the `{}` feature",

@@ -508,7 +508,17 @@ impl HttpClient {
                 let wait = headers
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                    // BigCommerce sends no Retry-After with its 429: the wait is in
+                    // `X-Rate-Limit-Time-Reset-Ms` (milliseconds until the window resets).
+                    // Retry-After wins when both are present.
+                    .or_else(|| {
+                        headers
+                            .get("x-rate-limit-time-reset-ms")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .map(Duration::from_millis)
+                    });
                 Attempt::Retry {
                     error: AdapterError::RateLimited { retry_after: wait },
                     wait,

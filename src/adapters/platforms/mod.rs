@@ -1,6 +1,8 @@
 //! Order platforms (Shopify, WooCommerce, Magento, BigCommerce): where orders and their
 //! fulfillments come from.
 
+#[cfg(feature = "bigcommerce")]
+pub mod bigcommerce;
 #[cfg(feature = "magento")]
 pub mod magento;
 mod memory;
