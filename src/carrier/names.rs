@@ -80,6 +80,17 @@ const ALIASES: &[(&str, Carrier, Fit)] = &[
     ("correosdemexico", Carrier::CorreosDeMexico, Prefix),
     ("correosdeméxico", Carrier::CorreosDeMexico, Prefix),
     ("pocztapolska", Carrier::PocztaPolska, Prefix),
+    ("dpd", Carrier::Dpd, Prefix),
+    ("purolator", Carrier::Purolator, Prefix),
+    ("canpar", Carrier::Canpar, Prefix),
+    ("yodel", Carrier::Yodel, Prefix),
+    ("yunexpress", Carrier::YunExpress, Prefix),
+    ("speedee", Carrier::SpeeDee, Prefix),
+    ("gofo", Carrier::Gofo, Prefix),
+    ("landmark", Carrier::Landmark, Prefix),
+    ("landmarkglobal", Carrier::Landmark, Prefix),
+    ("olddominion", Carrier::OldDominion, Prefix),
+    ("odfl", Carrier::OldDominion, Prefix),
 ];
 
 /// Splits a name into lowercase words (see the module doc) and returns them joined, with the
