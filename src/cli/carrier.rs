@@ -25,12 +25,21 @@ pub fn run(args: CarrierArgs) -> Result<()> {
         })
         .collect();
     let mut out = std::io::stdout().lock();
-    for detection in &detections {
-        match args.format {
-            OutputFormat::Json | OutputFormat::Jsonl => {
-                writeln!(out, "{}", serde_json::to_string(detection)?)?;
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &detections)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Jsonl => {
+            for detection in &detections {
+                serde_json::to_writer(&mut out, detection)?;
+                writeln!(out)?;
             }
-            OutputFormat::Text => writeln!(out, "{}", text_line(detection))?,
+        }
+        OutputFormat::Text => {
+            for detection in &detections {
+                writeln!(out, "{}", text_line(detection))?;
+            }
         }
     }
     Ok(())
