@@ -340,3 +340,64 @@ impl<'de> Deserialize<'de> for Carrier {
             .ok_or_else(|| serde::de::Error::custom(format!("unknown carrier slug {slug:?}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn country(code: &str) -> CountryCode {
+        CountryCode::new(code).expect("two letters")
+    }
+
+    #[test]
+    fn slugs_and_display_names() {
+        assert_eq!(Carrier::Usps.slug(), "usps");
+        assert_eq!(Carrier::CanadaPost.slug(), "canada_post");
+        assert_eq!(Carrier::RoyalMail.slug(), "royal_mail");
+        assert_eq!(Carrier::OldDominion.slug(), "old_dominion");
+        assert_eq!(Carrier::PostalOperator(country("cv")).slug(), "post_cv");
+        assert_eq!(Carrier::Fedex.display_name(), "FedEx");
+        assert_eq!(Carrier::Dhl.display_name(), "DHL Express");
+        assert_eq!(Carrier::RoyalMail.to_string(), "Royal Mail");
+        assert_eq!(
+            Carrier::PostalOperator(country("CV")).display_name(),
+            "Postal service (CV)"
+        );
+    }
+
+    #[test]
+    fn every_named_carrier_round_trips() {
+        let mut slugs: Vec<String> = NAMED.iter().map(|c| c.slug().into_owned()).collect();
+        slugs.sort();
+        slugs.dedup();
+        assert_eq!(slugs.len(), NAMED.len(), "duplicate slug");
+        for carrier in NAMED {
+            let slug = carrier.slug();
+            assert_eq!(Carrier::from_slug(&slug), Some(carrier), "{slug}");
+            assert_eq!(Carrier::from_platform_name(&slug), Some(carrier), "{slug}");
+            assert_eq!(
+                Carrier::from_platform_name(&carrier.display_name()),
+                Some(carrier),
+                "{carrier}"
+            );
+        }
+        let cv = Carrier::PostalOperator(country("CV"));
+        assert_eq!(Carrier::from_slug("post_cv"), Some(cv));
+        assert_eq!(Carrier::from_slug("post_de"), Some(Carrier::DeutschePost));
+        assert_eq!(Carrier::from_slug("post_CV"), None);
+        assert_eq!(Carrier::from_slug("Usps"), None);
+    }
+
+    #[test]
+    fn every_operator_country_is_distinct_and_named() {
+        for (i, (code, carrier)) in POSTAL_OPERATORS.iter().enumerate() {
+            assert!(NAMED.contains(carrier), "{carrier:?} missing from NAMED");
+            assert!(
+                POSTAL_OPERATORS[..i].iter().all(|(c, _)| c != code),
+                "{code:?} listed twice"
+            );
+        }
+        assert_eq!(Carrier::from_country(country("us")), Carrier::Usps);
+        assert_eq!(Carrier::from_country(country("GB")), Carrier::RoyalMail);
+    }
+}
