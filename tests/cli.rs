@@ -376,14 +376,90 @@ fn carrier_command_prints_candidates_as_json() {
         &common::root(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<serde_json::Value> = stdout(&out)
+    // `json` is one document: an array with one object per number.
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let numbers = doc.as_array().unwrap();
+    assert_eq!(numbers.len(), 2);
+    assert_eq!(numbers[0]["number"], "1Z999AA10123456784");
+    assert_eq!(numbers[0]["candidates"][0]["carrier"], "ups");
+    assert_eq!(numbers[0]["candidates"][0]["check_digit_valid"], true);
+    assert_eq!(numbers[1]["candidates"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn carrier_command_jsonl_prints_one_object_per_line() {
+    let out = deskbot(
+        &[
+            "carrier",
+            "--format",
+            "jsonl",
+            "1Z999AA10123456784",
+            "TBA502887274000",
+            "not-a-number",
+        ],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines[0]["number"], "1Z999AA10123456784");
-    assert_eq!(lines[0]["candidates"][0]["carrier"], "ups");
-    assert_eq!(lines[0]["candidates"][0]["check_digit_valid"], true);
-    assert_eq!(lines[1]["candidates"].as_array().unwrap().len(), 0);
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[1]["number"], "TBA502887274000");
+    assert_eq!(lines[2]["candidates"], serde_json::json!([]));
+}
+
+#[test]
+fn carrier_command_reports_spec_fields() {
+    let out = deskbot(
+        &[
+            "carrier",
+            "--format",
+            "json",
+            "9611 0209 8765 4312 3456 72",
+            "TBA-5028-8727-4000",
+            "RB 123 456 785 DE",
+            "LX17635036",
+            "3318810024",
+        ],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let first = |i: usize| doc[i]["candidates"][0].clone();
+    // FedEx Ground 96, written with spaces.
+    assert_eq!(first(0)["carrier"], "fedex");
+    assert_eq!(first(0)["service"], "FedEx Ground 96");
+    assert_eq!(first(0)["valid"], true);
+    assert_eq!(first(0)["check_digit_valid"], true);
+    // Amazon, written with dashes: no check digit, still valid.
+    assert_eq!(first(1)["carrier"], "amazon");
+    assert_eq!(first(1)["check_digit_valid"], serde_json::Value::Null);
+    assert_eq!(first(1)["valid"], true);
+    // S10: the postal operator of the country code.
+    assert_eq!(first(2)["carrier"], "s10");
+    assert_eq!(first(2)["postal_operator"]["name"], "Deutsche Post");
+    assert_eq!(first(2)["tracked_by"], "deutsche_post");
+    // LaserShip keeps its courier code; OnTrac tracks it.
+    assert_eq!(first(3)["carrier"], "lasership");
+    assert_eq!(first(3)["tracked_by"], "ontrac");
+    // A wrong check digit: still a candidate, not valid.
+    assert_eq!(first(4)["carrier"], "dhl");
+    assert_eq!(first(4)["check_digit_valid"], false);
+    assert_eq!(first(4)["valid"], false);
+}
+
+#[test]
+fn carrier_help_describes_each_format() {
+    let out = deskbot(&["carrier", "--help"], &common::root());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = stdout(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(help.contains("`json`, one JSON array"), "{help}");
+    assert!(help.contains("`jsonl`, one such object per line"), "{help}");
 }
 
 #[test]

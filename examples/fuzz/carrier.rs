@@ -82,15 +82,27 @@ impl Harness for CarrierHarness {
         if detect(&normal) != candidates {
             return Err("detect gives another answer on the normalised number".into());
         }
+        // Valid with a check digit first, then valid without one, then not valid.
+        let rank = |c: &deskbot::carrier::Candidate| match (c.valid, c.check_digit_valid) {
+            (true, Some(true)) => 0,
+            (true, _) => 1,
+            (false, _) => 2,
+        };
         for (i, candidate) in candidates.iter().enumerate() {
             if candidates[..i]
                 .iter()
-                .any(|c| c.carrier == candidate.carrier)
+                .any(|c| c.courier == candidate.courier)
             {
-                return Err(format!("{} is listed twice", candidate.carrier.slug()));
+                return Err(format!("{} is listed twice", candidate.courier));
             }
-            if candidate.check_digit_valid && !candidates[..i].iter().all(|c| c.check_digit_valid) {
-                return Err("a verified candidate comes after an unverified one".into());
+            if candidates[..i].iter().any(|c| rank(c) > rank(candidate)) {
+                return Err("a better candidate comes after a worse one".into());
+            }
+            if candidate.valid && candidate.check_digit_valid == Some(false) {
+                return Err(format!(
+                    "{} is valid with a failed check digit",
+                    candidate.format
+                ));
             }
             let slug = candidate.carrier.slug();
             if Carrier::from_slug(&slug) != Some(candidate.carrier) {

@@ -8,9 +8,10 @@
 ///
 /// The `tracking_number_data` S10 spec (`couriers/s10.json`) validates the code against its
 /// `Courier` lookup (`"additional": {"exists": ["Courier"]}`), 191 UPU member countries, all
-/// of which are here. This list is wider on purpose: operators of territories such as Jersey
-/// (`JE`), Guernsey (`GG`), Macao (`MO`) and Taiwan (`TW`) issue S10 numbers under their own
-/// codes without being UPU members in that list.
+/// of which are here. This list is wider: an S10 number from a territory such as Jersey (`JE`),
+/// Guernsey (`GG`), Macao (`MO`) or Taiwan (`TW`) is still listed as a candidate with its
+/// postal operator as a [`Carrier::PostalOperator`](super::Carrier::PostalOperator), though the
+/// spec does not count it valid; a code that is no country at all (`XX`) gives no candidate.
 const ALPHA2: [[u8; 2]; 249] = [
     *b"AD", *b"AE", *b"AF", *b"AG", *b"AI", *b"AL", *b"AM", *b"AO", *b"AQ", *b"AR", *b"AS", *b"AT",
     *b"AU", *b"AW", *b"AX", *b"AZ", *b"BA", *b"BB", *b"BD", *b"BE", *b"BF", *b"BG", *b"BH", *b"BI",

@@ -80,6 +80,17 @@ const ALIASES: &[(&str, Carrier, Fit)] = &[
     ("correosdemexico", Carrier::CorreosDeMexico, Prefix),
     ("correosdeméxico", Carrier::CorreosDeMexico, Prefix),
     ("pocztapolska", Carrier::PocztaPolska, Prefix),
+    ("dpd", Carrier::Dpd, Prefix),
+    ("purolator", Carrier::Purolator, Prefix),
+    ("canpar", Carrier::Canpar, Prefix),
+    ("yodel", Carrier::Yodel, Prefix),
+    ("yunexpress", Carrier::YunExpress, Prefix),
+    ("speedee", Carrier::SpeeDee, Prefix),
+    ("gofo", Carrier::Gofo, Prefix),
+    ("landmark", Carrier::Landmark, Prefix),
+    ("landmarkglobal", Carrier::Landmark, Prefix),
+    ("olddominion", Carrier::OldDominion, Prefix),
+    ("odfl", Carrier::OldDominion, Prefix),
 ];
 
 /// Splits a name into lowercase words (see the module doc) and returns them joined, with the
@@ -169,6 +180,86 @@ mod tests {
                 *alias,
                 "alias {alias} would never match"
             );
+        }
+    }
+
+    fn country(code: &str) -> CountryCode {
+        CountryCode::new(code).expect("two letters")
+    }
+
+    #[test]
+    fn platform_name_table() {
+        let table: &[(&str, Option<Carrier>)] = &[
+            ("United States Postal Service", Some(Carrier::Usps)),
+            ("USPS", Some(Carrier::Usps)),
+            ("usps_first_class", Some(Carrier::Usps)),
+            ("U.S. Postal Service", Some(Carrier::Usps)),
+            ("USPS Priority Mail Express®", Some(Carrier::Usps)),
+            ("Priority Mail", Some(Carrier::Usps)),
+            ("UPS Ground", Some(Carrier::Ups)),
+            ("UPS® Ground", Some(Carrier::Ups)),
+            ("ups", Some(Carrier::Ups)),
+            ("U.P.S.", Some(Carrier::Ups)),
+            ("United Parcel Service", Some(Carrier::Ups)),
+            ("UPSMailInnovations", Some(Carrier::Ups)),
+            ("UPS_MI", Some(Carrier::Ups)),
+            ("FedEx Home Delivery", Some(Carrier::Fedex)),
+            ("Federal Express", Some(Carrier::Fedex)),
+            ("fedex_ground", Some(Carrier::Fedex)),
+            ("FedExSmartPost", Some(Carrier::Fedex)),
+            ("Fed Ex", Some(Carrier::Fedex)),
+            ("FEDEX®", Some(Carrier::Fedex)),
+            ("DHL Express", Some(Carrier::Dhl)),
+            ("DHLExpress", Some(Carrier::Dhl)),
+            ("dhl", Some(Carrier::Dhl)),
+            ("DHL eCommerce", Some(Carrier::DhlEcommerce)),
+            ("dhl_ecommerce", Some(Carrier::DhlEcommerce)),
+            ("DHL Global Mail", Some(Carrier::DhlEcommerce)),
+            ("Amazon Logistics", Some(Carrier::Amazon)),
+            ("Amazon Shipping", Some(Carrier::Amazon)),
+            ("AMZL_US", Some(Carrier::Amazon)),
+            ("OnTrac", Some(Carrier::Ontrac)),
+            ("LaserShip", Some(Carrier::Ontrac)),
+            ("Canada Post", Some(Carrier::CanadaPost)),
+            ("Postes Canada", Some(Carrier::CanadaPost)),
+            ("Canada Post / Postes Canada", Some(Carrier::CanadaPost)),
+            ("Royal Mail", Some(Carrier::RoyalMail)),
+            ("Royal Mail Tracked 24", Some(Carrier::RoyalMail)),
+            ("Parcelforce", Some(Carrier::Parcelforce)),
+            ("Parcelforce Worldwide", Some(Carrier::Parcelforce)),
+            ("Deutsche Post", Some(Carrier::DeutschePost)),
+            ("La Poste", Some(Carrier::LaPoste)),
+            ("Colissimo", Some(Carrier::LaPoste)),
+            ("PostNL", Some(Carrier::PostNl)),
+            ("Australia Post", Some(Carrier::AustraliaPost)),
+            ("Japan Post", Some(Carrier::JapanPost)),
+            ("China Post", Some(Carrier::ChinaPost)),
+            ("Correos", Some(Carrier::Correos)),
+            ("Correos de México", Some(Carrier::CorreosDeMexico)),
+            ("Correios", Some(Carrier::Correios)),
+            ("Österreichische Post", Some(Carrier::AustrianPost)),
+            ("post_cv", Some(Carrier::PostalOperator(country("CV")))),
+            ("Post DE", Some(Carrier::DeutschePost)),
+            ("Purolator", Some(Carrier::Purolator)),
+            ("DPD UK", Some(Carrier::Dpd)),
+            ("Canpar Express", Some(Carrier::Canpar)),
+            ("Yodel", Some(Carrier::Yodel)),
+            ("YunExpress", Some(Carrier::YunExpress)),
+            ("Spee-Dee Delivery", Some(Carrier::SpeeDee)),
+            ("GOFO Express", Some(Carrier::Gofo)),
+            ("Landmark Global", Some(Carrier::Landmark)),
+            ("Old Dominion Freight Line", Some(Carrier::OldDominion)),
+            ("ODFL", Some(Carrier::OldDominion)),
+            ("", None),
+            ("   ", None),
+            ("®", None),
+            ("Upstate Couriers", None),
+            ("Correos de Chile", None),
+            ("Postal", None),
+            ("Other", None),
+        ];
+        for &(name, expected) in table {
+            assert_eq!(Carrier::from_platform_name(name), expected, "{name:?}");
         }
     }
 }

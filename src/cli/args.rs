@@ -37,6 +37,14 @@ pub enum Command {
     /// Check that every reply situation has a template that renders with real facts.
     CheckTemplates(CheckTemplatesArgs),
     /// Recognise carriers from tracking numbers.
+    ///
+    /// Each format of the tracking-number specification (jkeen/tracking_number_data 2.0.0) that
+    /// a number fits is a candidate, with `carrier` (the spec's courier code: ups, usps, fedex,
+    /// dhl, s10, dpd, …), `carrier_name`, `format`, `service`, `check_digit_valid` (null for a
+    /// format without one), `valid` (pattern, check digit and required lookups all pass),
+    /// `tracked_by` (deskbot's carrier slug), `postal_operator` (S10 numbers), `details` (service
+    /// types and other lookups) and `tracking_url`. Valid candidates come first, those with a
+    /// check digit before those without; then the invalid ones. Each courier appears once.
     Carrier(CarrierArgs),
     /// Show what deskbot sees on the order platform.
     Lookup(LookupArgs),
@@ -301,10 +309,12 @@ pub struct TuneArgs {
 
 #[derive(Debug, Args)]
 pub struct CarrierArgs {
-    /// Tracking numbers.
+    /// Tracking numbers (spaces and dashes inside a number are fine; quote the number).
     #[arg(required = true)]
     pub numbers: Vec<String>,
-    /// Output format (text, json = one array, jsonl = one object per line).
+    /// Output format: `text`, one line per number; `json`, one JSON array holding a
+    /// `{"number", "candidates"}` object per number, in argument order; `jsonl`, one such object
+    /// per line.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }

@@ -9,7 +9,8 @@ use crate::classify::text::mask::{is_email, trim_wrapping};
 pub struct MessageFacts {
     /// Order numbers, without `#`, in order of appearance.
     pub order_numbers: Vec<String>,
-    /// Tracking numbers whose check digit is valid for some carrier, normalised.
+    /// Tracking numbers, normalised: valid for some carrier with a check digit, or for a format
+    /// without one that has a letter prefix (see [`carrier::is_tracking_number`]).
     pub tracking_numbers: Vec<String>,
     /// E-mail addresses, lowercased.
     pub emails: Vec<String>,
@@ -67,7 +68,7 @@ pub fn read_message(text: &str) -> MessageFacts {
             }
         } else if is_order_digits(&lower) && ORDER_CUES.contains(&previous.as_str()) {
             push_unique(&mut facts.order_numbers, lower.clone());
-        } else if lower.len() >= 10 && carrier::detect(chunk).iter().any(|c| c.check_digit_valid) {
+        } else if lower.len() >= 10 && carrier::is_tracking_number(chunk) {
             push_unique(&mut facts.tracking_numbers, carrier::normalize(chunk));
         }
         previous = lower.trim_end_matches(['.', ':']).to_owned();
@@ -112,6 +113,17 @@ mod tests {
         let facts = read_message("tracking 1Z999AA10123456784 says nothing");
         assert_eq!(facts.tracking_numbers, ["1Z999AA10123456784"]);
         assert!(read_message("tracking 1Z999AA10123456785")
+            .tracking_numbers
+            .is_empty());
+    }
+
+    #[test]
+    fn tracking_numbers_without_a_check_digit_need_a_letter_prefix() {
+        let facts =
+            read_message("Amazon says TBA502887274000, LaserShip LX17635036, ref 60120172242323");
+        assert_eq!(facts.tracking_numbers, ["TBA502887274000", "LX17635036"]);
+        // Spaces inside a number split it into words, which are read one by one.
+        assert!(read_message("call 0207 946 0000")
             .tracking_numbers
             .is_empty());
     }

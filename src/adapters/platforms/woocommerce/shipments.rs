@@ -158,7 +158,9 @@ pub fn from_notes(order_id: u64, notes: &[WcNote]) -> Vec<Parcel> {
             let number = carrier::normalize(token);
             let plausible = (8..=40).contains(&number.len())
                 && number.bytes().any(|b| b.is_ascii_digit())
-                && carrier::detect(&number).iter().any(|c| c.check_digit_valid);
+                && carrier::detect(&number)
+                    .iter()
+                    .any(|c| c.check_digit_valid == Some(true));
             let known = parcels.iter().any(|p| p.tracking_numbers.contains(&number));
             if plausible && !known {
                 parcels.push(Parcel {
