@@ -349,3 +349,50 @@ fn a_bare_tracking_number_gets_the_carriers_status_and_nothing_about_the_order()
         Some("policy_requires_human")
     );
 }
+
+#[test]
+fn a_shipment_without_a_tracking_number_is_never_called_not_shipped() {
+    use deskbot::adapters::{MemoryCarrierTracker, MemoryOrderPlatform};
+    use deskbot::respond::facts::{FulfilledItem, Fulfillment, FulfillmentStatus};
+    let shop = demo();
+    let now = shop.policy.now();
+    let mut order = block_on(shop.platform.order_by_number("1002")).unwrap(); // omar, unshipped
+    order.fulfillment_status = FulfillmentStatus::Fulfilled;
+    order.fulfillments.push(Fulfillment {
+        id: "f-no-tracking".into(),
+        items: order
+            .line_items
+            .iter()
+            .map(|item| FulfilledItem {
+                line_item_id: item.id.clone(),
+                quantity: item.quantity,
+            })
+            .collect(),
+        tracking_numbers: Vec::new(),
+        carrier: None,
+        tracking_urls: Vec::new(),
+        shipped_at: Some(now),
+        platform_status: None,
+    });
+    let responder = Responder::new(
+        model(),
+        Arc::new(MemoryOrderPlatform::new(vec![order])),
+        Arc::new(MemoryCarrierTracker::new(Vec::new())),
+        shop.policy,
+        templates(),
+    );
+    for intent in [Intent::Tracking, Intent::MissingItem] {
+        let outcome = answer(
+            &responder,
+            intent,
+            "where is it",
+            Some("omar@example.com"),
+            now,
+        );
+        assert_eq!(
+            outcome.handoff_reason().map(|r| r.name()),
+            Some("shipped_without_tracking"),
+            "{intent}: {outcome:?}"
+        );
+    }
+}

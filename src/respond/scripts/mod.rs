@@ -493,6 +493,28 @@ impl ScriptInput<'_> {
             .collect()
     }
 
+    /// A shipment the platform records with no tracking number: it left, but no carrier can
+    /// say where it is, so "not shipped yet" or a parcel list without it would be false.
+    fn untracked_shipment(&self) -> Option<ScriptResult> {
+        let untracked = self
+            .order
+            .fulfillments
+            .iter()
+            .find(|f| f.tracking_numbers.iter().all(|n| n.trim().is_empty()))?;
+        Some(policy_handoff(
+            "shipped_without_tracking",
+            format!(
+                "order #{} has a shipment ({}){} with no tracking number",
+                self.order.number,
+                untracked.id,
+                untracked
+                    .shipped_at
+                    .map(|t| format!(" sent {}", self.date(t)))
+                    .unwrap_or_default()
+            ),
+        ))
+    }
+
     /// Whether everything is shipped in exactly one parcel.
     fn single_parcel(&self) -> bool {
         self.shipments.len() == 1 && self.unshipped().is_empty()

@@ -17,6 +17,9 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(handoff) = input.cancelled_or_contradictory() {
         return handoff;
     }
+    if let Some(handoff) = input.untracked_shipment() {
+        return handoff;
+    }
     if input.shipments.is_empty() {
         return not_shipped(input);
     }
