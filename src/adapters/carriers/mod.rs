@@ -2,6 +2,8 @@
 
 mod memory;
 mod router;
+#[cfg(feature = "ups")]
+pub mod ups;
 
 use async_trait::async_trait;
 
