@@ -178,39 +178,76 @@ pub async fn order_platform(platform: &dyn OrderPlatform) {
     }
 }
 
+/// A parcel a carrier's tracker is expected to know, for [`carrier_tracker_for`]: in transit,
+/// its latest scan at `place`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownParcel<'a> {
+    /// Its carrier.
+    pub carrier: Carrier,
+    /// Its number, normalised.
+    pub number: &'a str,
+    /// Where its latest scan was.
+    pub place: &'a str,
+    /// A number of the same carrier the tracker does not know.
+    pub unknown: &'a str,
+}
+
+/// The UPS parcel of [`fixture_tracking`].
+pub const KNOWN_UPS_PARCEL: KnownParcel<'static> = KnownParcel {
+    carrier: Carrier::Ups,
+    number: KNOWN_UPS_NUMBER,
+    place: "Louisville, KY",
+    unknown: "1Z999AA10000000000",
+};
+
 /// The [`CarrierTracker`] contract, on a tracker knowing [`fixture_tracking`].
 pub async fn carrier_tracker(tracker: &dyn CarrierTracker) {
+    carrier_tracker_for(tracker, &KNOWN_UPS_PARCEL).await
+}
+
+/// The [`CarrierTracker`] contract for any carrier, on a tracker knowing `parcel`.
+pub async fn carrier_tracker_for(tracker: &dyn CarrierTracker, parcel: &KnownParcel<'_>) {
     let name = tracker.name();
+    let carrier = parcel.carrier;
     assert!(
-        tracker.supports(&Carrier::Ups),
-        "{name}: the fixture is UPS"
+        tracker.supports(&carrier),
+        "{name}: the parcel is {}",
+        carrier.display_name()
     );
-    for written in [
-        KNOWN_UPS_NUMBER,
-        "1Z 999 AA1 01 2345 6784",
-        "1z999aa10123456784",
-    ] {
+    for written in written_forms(parcel.number) {
         let tracking = tracker
-            .track(&Carrier::Ups, written)
+            .track(&carrier, &written)
             .await
             .unwrap_or_else(|e| panic!("{name}: track({written:?}) failed: {e}"));
-        assert_eq!(
-            tracking.number, KNOWN_UPS_NUMBER,
-            "{name}: normalised number"
-        );
-        assert_eq!(tracking.carrier, Carrier::Ups, "{name}: carrier as asked");
+        assert_eq!(tracking.number, parcel.number, "{name}: normalised number");
+        assert_eq!(tracking.carrier, carrier, "{name}: carrier as asked");
         assert_eq!(tracking.status, TrackingStatus::InTransit, "{name}: status");
         let event = tracking.latest_event.as_ref().expect("latest event");
-        assert_eq!(
-            event.place.as_deref(),
-            Some("Louisville, KY"),
-            "{name}: place"
-        );
+        assert_eq!(event.place.as_deref(), Some(parcel.place), "{name}: place");
     }
-    match tracker.track(&Carrier::Ups, "1Z999AA10000000000").await {
+    match tracker.track(&carrier, parcel.unknown).await {
         Err(AdapterError::NotFound { .. }) => {}
         other => panic!("{name}: an unknown number must be NotFound, got {other:?}"),
     }
+}
+
+/// `number` as people write it: as is, in groups of four with spaces, in groups of three with
+/// dashes, in lower case.
+fn written_forms(number: &str) -> Vec<String> {
+    let grouped = |size: usize, separator: &str| {
+        number
+            .as_bytes()
+            .chunks(size)
+            .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
+    vec![
+        number.to_owned(),
+        grouped(4, " "),
+        grouped(3, "-"),
+        number.to_ascii_lowercase(),
+    ]
 }
 
 /// The [`HelpDesk`] contract, on a desk where `open_ticket` exists and `"no-such-ticket"` does

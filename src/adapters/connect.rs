@@ -177,5 +177,64 @@ fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, Connec
     let mut live: Vec<Arc<dyn CarrierTracker>> = Vec::new();
     let _ = &http;
     // Each carrier module adds its tracker here.
+    #[cfg(feature = "ups")]
+    if let Some(ups) = &config.carriers.ups {
+        let failed = |source| ConnectError::Vendor {
+            vendor: "ups",
+            source,
+        };
+        let base = carrier_base(&ups.base_url).map_err(failed)?;
+        let tracker = super::carriers::ups::UpsTracker::new(
+            base,
+            ups.client_id.clone(),
+            ups.client_secret.clone(),
+            &http,
+        )
+        .map_err(failed)?;
+        live.push(Arc::new(tracker));
+    }
+    #[cfg(not(feature = "ups"))]
+    if config.carriers.ups.is_some() {
+        return Err(without_feature("ups"));
+    }
+    #[cfg(feature = "usps")]
+    if let Some(usps) = &config.carriers.usps {
+        let failed = |source| ConnectError::Vendor {
+            vendor: "usps",
+            source,
+        };
+        let base = carrier_base(&usps.base_url).map_err(failed)?;
+        let tracker = super::carriers::usps::UspsTracker::new(
+            base,
+            usps.client_id.clone(),
+            usps.client_secret.clone(),
+            &http,
+        )
+        .map_err(failed)?;
+        live.push(Arc::new(tracker));
+    }
+    #[cfg(not(feature = "usps"))]
+    if config.carriers.usps.is_some() {
+        return Err(without_feature("usps"));
+    }
     Ok(live)
+}
+
+/// A carrier's checked `base_url`.
+#[cfg(all(feature = "http", any(feature = "ups", feature = "usps")))]
+fn carrier_base(url: &str) -> Result<url::Url, AdapterError> {
+    super::http::parse_base_url(url).map_err(|e| AdapterError::Invalid {
+        message: e.to_string(),
+    })
+}
+
+/// A carrier configured in `deskbot.toml` that this build cannot track.
+#[cfg(all(feature = "http", not(all(feature = "ups", feature = "usps"))))]
+fn without_feature(vendor: &'static str) -> ConnectError {
+    ConnectError::Vendor {
+        vendor,
+        source: AdapterError::Invalid {
+            message: format!("this deskbot was built without the `{vendor}` feature"),
+        },
+    }
 }

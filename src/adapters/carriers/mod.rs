@@ -2,6 +2,10 @@
 
 mod memory;
 mod router;
+#[cfg(feature = "ups")]
+pub mod ups;
+#[cfg(feature = "usps")]
+pub mod usps;
 
 use async_trait::async_trait;
 

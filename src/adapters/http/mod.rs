@@ -100,6 +100,9 @@ pub struct Call {
     /// The path with values filled in, relative to the client's base URL.
     path: String,
     query: Vec<(String, String)>,
+    /// Extra request headers the vendor asks for (UPS's `transId`); never credentials, which
+    /// belong in [`Auth`].
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Body>,
     idempotent: bool,
     throttled: Option<ThrottleCheck>,
@@ -132,6 +135,7 @@ impl Call {
             endpoint,
             path: path.into(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: None,
             idempotent,
             throttled: None,
@@ -158,6 +162,13 @@ impl Call {
     /// Adds a query parameter (values are encoded).
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a request header the vendor requires besides its credentials (a transaction id, a
+    /// source name). Sent on every attempt of this call; never logged.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
         self
     }
 
@@ -422,6 +433,9 @@ impl HttpClient {
             .http
             .request(call.method.clone(), url)
             .timeout(remaining.min(self.retry.request_timeout));
+        for (name, value) in &call.headers {
+            request = request.header(name.clone(), value.clone());
+        }
         request = match &self.auth {
             Auth::None => request,
             Auth::Header { name, value } => match HeaderValue::from_str(value.expose()) {
