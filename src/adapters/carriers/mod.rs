@@ -1,10 +1,16 @@
 //! Carriers (USPS, UPS, FedEx, DHL): where shipment status comes from.
 
+#[cfg(feature = "fedex")]
+pub mod fedex;
+#[cfg(feature = "fedex")]
+mod local_time;
 mod memory;
 mod router;
 
 use async_trait::async_trait;
 
+#[cfg(feature = "fedex")]
+pub use fedex::FedexTracker;
 pub use memory::MemoryCarrierTracker;
 pub use router::CarrierRouter;
 
