@@ -212,6 +212,53 @@ pub async fn carrier_tracker(tracker: &dyn CarrierTracker) {
     }
 }
 
+/// The [`CarrierTracker`] contract for any carrier: `tracker` knows `known_number` of `carrier`
+/// with the facts of [`fixture_tracking`] (in transit, latest scan in Louisville, KY), and does
+/// not know `unknown_number`. The known number is also asked with spaces, with a dash and in
+/// lower case. [`carrier_tracker`] is this suite for the UPS fixture.
+pub async fn carrier_tracker_for(
+    tracker: &dyn CarrierTracker,
+    carrier: Carrier,
+    known_number: &str,
+    unknown_number: &str,
+) {
+    let name = tracker.name();
+    let shown = carrier.display_name();
+    assert!(tracker.supports(&carrier), "{name}: supports {shown}");
+    let expected = crate::carrier::normalize(known_number);
+    let chars: Vec<char> = expected.chars().collect();
+    let spaced = chars
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (head, tail) = chars.split_at(chars.len() / 2);
+    let dashed = format!(
+        "{}-{}",
+        head.iter().collect::<String>().to_lowercase(),
+        tail.iter().collect::<String>().to_lowercase()
+    );
+    for written in [expected.clone(), spaced, dashed] {
+        let tracking = tracker
+            .track(&carrier, &written)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: track({written:?}) failed: {e}"));
+        assert_eq!(tracking.number, expected, "{name}: normalised number");
+        assert_eq!(tracking.carrier, carrier, "{name}: carrier as asked");
+        assert_eq!(tracking.status, TrackingStatus::InTransit, "{name}: status");
+        let event = tracking.latest_event.as_ref().expect("latest event");
+        assert_eq!(
+            event.place.as_deref(),
+            Some("Louisville, KY"),
+            "{name}: place"
+        );
+    }
+    match tracker.track(&carrier, unknown_number).await {
+        Err(AdapterError::NotFound { .. }) => {}
+        other => panic!("{name}: an unknown {shown} number must be NotFound, got {other:?}"),
+    }
+}
+
 /// The [`HelpDesk`] contract, on a desk where `open_ticket` exists and `"no-such-ticket"` does
 /// not.
 pub async fn help_desk(desk: &dyn HelpDesk, open_ticket: &str) {

@@ -139,6 +139,42 @@ fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, Connec
     #[allow(unused_mut)]
     let mut live: Vec<Arc<dyn CarrierTracker>> = Vec::new();
     let _ = &http;
+    #[allow(unused)]
+    let base = |vendor: &'static str, url: &str| {
+        super::http::parse_base_url(url).map_err(|e| ConnectError::Vendor {
+            vendor,
+            source: AdapterError::Invalid {
+                message: e.to_string(),
+            },
+        })
+    };
     // Each carrier module adds its tracker here.
+    #[cfg(feature = "fedex")]
+    if let Some(fedex) = &config.carriers.fedex {
+        let tracker = super::carriers::FedexTracker::new(
+            base("fedex", &fedex.base_url)?,
+            fedex.client_id.expose(),
+            fedex.client_secret.clone(),
+            &http,
+        )
+        .map_err(|source| ConnectError::Vendor {
+            vendor: "fedex",
+            source,
+        })?;
+        live.push(Arc::new(tracker));
+    }
+    #[cfg(feature = "dhl")]
+    if let Some(dhl) = &config.carriers.dhl {
+        let tracker = super::carriers::DhlTracker::new(
+            base("dhl", &dhl.base_url)?,
+            dhl.api_key.clone(),
+            &http,
+        )
+        .map_err(|source| ConnectError::Vendor {
+            vendor: "dhl",
+            source,
+        })?;
+        live.push(Arc::new(tracker));
+    }
     Ok(live)
 }
