@@ -31,8 +31,10 @@ pub(crate) struct ScanPlace<'a> {
 /// Countries whose whole territory keeps one clock, with the English name DHL Express writes at
 /// the end of a locality and the IANA zone. Source: the IANA time zone database, `zone1970.tab`
 /// (https://data.iana.org/time-zones/tzdb/zone1970.tab): each country here has one zone, or
-/// several that keep the same offsets today. Countries spanning several offsets (US, CA, MX,
-/// BR, RU, AU, ID, ES with the Canaries, PT with the Azores, CL, …) are left out on purpose.
+/// several that keep the same offsets today (AR, MY, VN), or one official time (CN: the
+/// database's Asia/Urumqi is Xinjiang's unofficial time). Countries spanning several offsets
+/// (US, CA, MX, BR, RU, AU, ID, ES with the Canaries, PT with the Azores, CL, …) are left out
+/// on purpose.
 const SINGLE_ZONE_COUNTRIES: &[(&str, &str, &str)] = &[
     ("AE", "UNITED ARAB EMIRATES", "Asia/Dubai"),
     ("AR", "ARGENTINA", "America/Argentina/Buenos_Aires"),
