@@ -176,6 +176,15 @@ fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, Connec
     #[allow(unused_mut)]
     let mut live: Vec<Arc<dyn CarrierTracker>> = Vec::new();
     let _ = &http;
+    #[allow(unused)]
+    let base = |vendor: &'static str, url: &str| {
+        super::http::parse_base_url(url).map_err(|e| ConnectError::Vendor {
+            vendor,
+            source: AdapterError::Invalid {
+                message: e.to_string(),
+            },
+        })
+    };
     // Each carrier module adds its tracker here.
     #[cfg(feature = "ups")]
     if let Some(ups) = &config.carriers.ups {
@@ -217,6 +226,41 @@ fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, Connec
     if config.carriers.usps.is_some() {
         return Err(without_feature("usps"));
     }
+    #[cfg(feature = "fedex")]
+    if let Some(fedex) = &config.carriers.fedex {
+        let tracker = super::carriers::FedexTracker::new(
+            base("fedex", &fedex.base_url)?,
+            fedex.client_id.expose(),
+            fedex.client_secret.clone(),
+            &http,
+        )
+        .map_err(|source| ConnectError::Vendor {
+            vendor: "fedex",
+            source,
+        })?;
+        live.push(Arc::new(tracker));
+    }
+    #[cfg(not(feature = "fedex"))]
+    if config.carriers.fedex.is_some() {
+        return Err(without_feature("fedex"));
+    }
+    #[cfg(feature = "dhl")]
+    if let Some(dhl) = &config.carriers.dhl {
+        let tracker = super::carriers::DhlTracker::new(
+            base("dhl", &dhl.base_url)?,
+            dhl.api_key.clone(),
+            &http,
+        )
+        .map_err(|source| ConnectError::Vendor {
+            vendor: "dhl",
+            source,
+        })?;
+        live.push(Arc::new(tracker));
+    }
+    #[cfg(not(feature = "dhl"))]
+    if config.carriers.dhl.is_some() {
+        return Err(without_feature("dhl"));
+    }
     Ok(live)
 }
 
@@ -229,7 +273,10 @@ fn carrier_base(url: &str) -> Result<url::Url, AdapterError> {
 }
 
 /// A carrier configured in `deskbot.toml` that this build cannot track.
-#[cfg(all(feature = "http", not(all(feature = "ups", feature = "usps"))))]
+#[cfg(all(
+    feature = "http",
+    not(all(feature = "ups", feature = "usps", feature = "fedex", feature = "dhl"))
+))]
 fn without_feature(vendor: &'static str) -> ConnectError {
     ConnectError::Vendor {
         vendor,

@@ -1,5 +1,11 @@
 //! Carriers (USPS, UPS, FedEx, DHL): where shipment status comes from.
 
+#[cfg(feature = "dhl")]
+pub mod dhl;
+#[cfg(feature = "fedex")]
+pub mod fedex;
+#[cfg(any(feature = "fedex", feature = "dhl"))]
+mod local_time;
 mod memory;
 mod router;
 #[cfg(feature = "ups")]
@@ -9,6 +15,10 @@ pub mod usps;
 
 use async_trait::async_trait;
 
+#[cfg(feature = "dhl")]
+pub use dhl::DhlTracker;
+#[cfg(feature = "fedex")]
+pub use fedex::FedexTracker;
 pub use memory::MemoryCarrierTracker;
 pub use router::CarrierRouter;
 
