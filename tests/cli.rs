@@ -1164,3 +1164,42 @@ fn an_out_that_cannot_be_written_fails_before_any_work() {
         stderr(&out)
     );
 }
+
+#[test]
+fn json_is_one_document_and_jsonl_is_offered_only_for_many_results() {
+    for command in [
+        vec!["reply", "--format", "jsonl", "where is it"],
+        vec!["eval", "--format", "jsonl"],
+        vec!["lookup", "order", "--number", "1001", "--format", "jsonl"],
+    ] {
+        let out = deskbot(&command, &common::root());
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {}", stderr(&out));
+    }
+    let out = deskbot(
+        &[
+            "classify",
+            "--format",
+            "json",
+            "where is my order",
+            "cancel it",
+        ],
+        &common::root(),
+    );
+    let all: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let out = deskbot(
+        &[
+            "classify",
+            "--format",
+            "jsonl",
+            "where is my order",
+            "cancel it",
+        ],
+        &common::root(),
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+}

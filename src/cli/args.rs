@@ -91,8 +91,8 @@ pub struct LookupTrackingArgs {
     #[command(flatten)]
     pub shop: ShopArgs,
     /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
 }
 
 #[derive(Debug, Args)]
@@ -107,8 +107,8 @@ pub struct LookupOrderArgs {
     #[command(flatten)]
     pub shop: ShopArgs,
     /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +237,7 @@ pub enum ClassWeightArg {
     Balanced,
 }
 
+/// Output of commands that print many results (one per message or number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// For people.
@@ -245,6 +246,15 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line.
     Jsonl,
+}
+
+/// Output of commands that print one result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -257,7 +267,8 @@ pub struct ClassifyArgs {
     /// CSV file with a `text` column (`-` for standard input).
     #[arg(long, short)]
     pub input: Option<PathBuf>,
-    /// Output format.
+    /// Output format: text; json, one array with an object per message; jsonl, one object per
+    /// line, in input order.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Show the features that pushed each decision.
@@ -275,8 +286,8 @@ pub struct EvalArgs {
     #[arg(long, default_value = "training-data/holdout")]
     pub data: PathBuf,
     /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
     /// Write a confusion-matrix heatmap and a coverage-vs-precision curve (SVG) here.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
@@ -303,8 +314,8 @@ pub struct TuneArgs {
     #[arg(long)]
     pub in_place: bool,
     /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
 }
 
 #[derive(Debug, Args)]
@@ -336,8 +347,8 @@ pub struct ReplyArgs {
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
     /// The customer's message.
     pub message: String,
 }

@@ -7,7 +7,7 @@ use deskbot::classify::dataset::Dataset;
 use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport};
 use deskbot::Intent;
 
-use super::args::{EvalArgs, OutputFormat};
+use super::args::{DocumentFormat, EvalArgs};
 use super::{load_model_from, percent};
 
 pub fn run(args: EvalArgs) -> Result<()> {
@@ -21,10 +21,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let report = evaluate(&model, &data);
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Json | OutputFormat::Jsonl => {
-            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?
-        }
-        OutputFormat::Text => write_report(&mut out, &report)?,
+        DocumentFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        DocumentFormat::Text => write_report(&mut out, &report)?,
     }
     if let Some(dir) = &args.plot {
         for path in super::plot::write_charts(&report, dir)? {

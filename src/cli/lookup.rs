@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use deskbot::respond::facts::Order;
 
-use super::args::{LookupArgs, LookupWhat, OutputFormat};
+use super::args::{DocumentFormat, LookupArgs, LookupWhat};
 use super::{runtime, shop};
 
 pub fn run(args: LookupArgs) -> Result<()> {
@@ -39,10 +39,10 @@ pub fn run(args: LookupArgs) -> Result<()> {
     }
 }
 
-fn print_orders(orders: &[Order], format: OutputFormat) -> Result<()> {
+fn print_orders(orders: &[Order], format: DocumentFormat) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        OutputFormat::Json | OutputFormat::Jsonl => {
+        DocumentFormat::Json => {
             // The same shape as `facts.orders[]` in `reply --format json`.
             #[derive(serde::Serialize)]
             struct Found<'a> {
@@ -50,7 +50,7 @@ fn print_orders(orders: &[Order], format: OutputFormat) -> Result<()> {
             }
             writeln!(out, "{}", serde_json::to_string_pretty(&Found { orders })?)?
         }
-        OutputFormat::Text => {
+        DocumentFormat::Text => {
             if orders.is_empty() {
                 writeln!(out, "no orders")?;
             }
@@ -145,10 +145,8 @@ fn tracking(args: super::args::LookupTrackingArgs) -> Result<()> {
     }
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Json | OutputFormat::Jsonl => {
-            writeln!(out, "{}", serde_json::to_string_pretty(&found)?)?
-        }
-        OutputFormat::Text => {
+        DocumentFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&found)?)?,
+        DocumentFormat::Text => {
             for tracking in &found.tracking {
                 writeln!(
                     out,

@@ -13,7 +13,7 @@ use deskbot::respond::{Answerer, Templates};
 use deskbot::{Customer, Intent, IntentModel, Outcome, Prediction, Responder};
 use jiff::Timestamp;
 
-use super::args::{CheckTemplatesArgs, OutputFormat, ReplyArgs};
+use super::args::{CheckTemplatesArgs, DocumentFormat, ReplyArgs};
 use super::{percent, runtime, shop};
 
 /// The demo shop in `dir`, with the policy from `config` when given. Errors name the file at
@@ -51,10 +51,8 @@ pub fn run(args: ReplyArgs) -> Result<()> {
     let outcome = runtime()?.block_on(responder.respond_at(&args.message, &customer, now));
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Json | OutputFormat::Jsonl => {
-            writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?
-        }
-        OutputFormat::Text => match &outcome {
+        DocumentFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?,
+        DocumentFormat::Text => match &outcome {
             Outcome::Reply {
                 text,
                 intent,

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use deskbot::classify::model::artifact::check_writable;
 use deskbot::classify::tune::TuningReport;
 
-use super::args::{OutputFormat, ThresholdArgs, TuneArgs};
+use super::args::{DocumentFormat, ThresholdArgs, TuneArgs};
 use super::{load_model_from, percent};
 
 pub fn run(args: TuneArgs) -> Result<()> {
@@ -27,10 +27,8 @@ pub fn run(args: TuneArgs) -> Result<()> {
     model.save(out_path)?;
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Json | OutputFormat::Jsonl => {
-            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?
-        }
-        OutputFormat::Text => {
+        DocumentFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        DocumentFormat::Text => {
             write_tuning(&mut out, &report)?;
             writeln!(out, "wrote {}", out_path.display())?;
         }
