@@ -17,6 +17,7 @@
 //! | `respond` | [`respond`] and [`adapters`]: facts, policy, scripts, templates, demo shop | via `cli` |
 //! | `http` | the shared HTTP stack for vendor adapters (reqwest + rustls, retries, cache, limits) | via vendors |
 //! | `shopify`, `woocommerce`, `magento`, `bigcommerce` | one order platform each (`platforms` = all four) | yes |
+//! | `ups`, `usps`, `fedex`, `dhl` | one carrier tracker each (`carriers` = all four) | yes |
 //! | `cli` | the `deskbot` binary | yes |
 //!
 //! ```no_run
