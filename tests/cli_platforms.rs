@@ -232,6 +232,117 @@ async fn bigcommerce_through_the_cli() {
     .unwrap();
 }
 
+/// A UPS stand-in: the token endpoint and one documented body per tracking number.
+async fn ups_stand_in(parcels: &[(&str, &str)]) -> MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::ResponseTemplate;
+    let fixture = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(root().join("tests/fixtures/ups").join(name)).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/security/v1/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("token.json")))
+        .mount(&server)
+        .await;
+    for (number, body) in parcels {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/track/v1/details/{number}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(fixture(body)))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_platform_and_a_carrier_stand_in_through_the_cli() {
+    let shop = shopify::Shop::new(&demo_orders()).serve().await;
+    let ups = ups_stand_in(&[
+        ("1ZE7V2180388685590", "in_transit.json"),
+        ("1ZE7V2180375529845", "delayed.json"),
+        ("1ZE7V2180355089359", "delivered.json"),
+        ("1ZE7V2180374041202", "exception.json"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(root().join("examples/demo-shop/deskbot.toml")).unwrap();
+    let config = dir.path().join("deskbot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{policy}\n[platform]\nkind = \"shopify\"\nshop = \"juniper-oak\"\nbase_url = \"{}\"\n\n[carriers.ups]\nbase_url = \"{}\"\n",
+            shop.uri(),
+            ups.uri()
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("SHOPIFY_ACCESS_TOKEN", shopify::TOKEN),
+        ("UPS_CLIENT_ID", "deskbot-test-client"),
+        ("UPS_CLIENT_SECRET", "s3cret-value"),
+    ];
+    tokio::task::spawn_blocking(move || {
+        let config = config.to_str().unwrap();
+        for (email, message, expected) in [
+            (
+                "ivy@example.com",
+                "Where is my order #1014?",
+                "tracking/in_transit",
+            ),
+            (
+                "raj@example.com",
+                "Where is my order #1004? It still hasn't come.",
+                "tracking/delayed",
+            ),
+            (
+                "chen@example.com",
+                "Where is my order #1006?",
+                "tracking/delivered",
+            ),
+            // Lucas's other parcel is USPS, which this config leaves untracked.
+            (
+                "lucas@example.com",
+                "Where is my order #1011?",
+                "untracked_carrier",
+            ),
+        ] {
+            let out = deskbot(
+                &[
+                    "reply", "--format", "json", "--config", config, "--from", email, message,
+                ],
+                &env,
+            );
+            assert_eq!(
+                outcome(&out).1,
+                expected,
+                "{message}: {}",
+                text(&out.stdout)
+            );
+        }
+        let out = deskbot(
+            &[
+                "lookup",
+                "tracking",
+                "1ZE7V2180374041202",
+                "--config",
+                config,
+                "--format",
+                "json",
+            ],
+            &env,
+        );
+        let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(found["tracking"][0]["status"], "exception", "{found}");
+        let out = deskbot(&["doctor", "--config", config], &env);
+        assert!(out.status.success(), "{}", text(&out.stdout));
+        assert!(text(&out.stdout).contains("ups"), "{}", text(&out.stdout));
+    })
+    .await
+    .unwrap();
+}
+
 #[test]
 fn doctor_tells_unreachable_from_tls_trouble() {
     let dir = tempfile::tempdir().unwrap();

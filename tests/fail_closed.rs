@@ -396,3 +396,37 @@ fn a_shipment_without_a_tracking_number_is_never_called_not_shipped() {
         );
     }
 }
+
+#[test]
+fn a_parcel_whose_carrier_is_not_configured_is_handed_off_as_untracked() {
+    use deskbot::adapters::CarrierRouter;
+    let shop = demo();
+    let now = shop.policy.now();
+    let responder = Responder::new(
+        model(),
+        Arc::new(shop.platform),
+        Arc::new(CarrierRouter::new(Vec::new(), None)),
+        shop.policy,
+        templates(),
+    );
+    let outcome = answer(
+        &responder,
+        Intent::Tracking,
+        "where is my dress",
+        Some("jane@example.com"),
+        now,
+    );
+    match outcome.handoff_reason() {
+        Some(HandoffReason::UntrackedCarrier {
+            carrier,
+            tracking_number,
+        }) => {
+            assert_eq!(
+                (carrier.as_str(), tracking_number.as_str()),
+                ("USPS", "9400111798643261622439")
+            );
+        }
+        other => panic!("expected untracked_carrier, got {other:?}"),
+    }
+    assert!(outcome.reply_text().is_none(), "no reply is made up");
+}

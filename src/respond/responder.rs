@@ -417,6 +417,12 @@ impl Answerer {
         number: &str,
         error: &AdapterError,
     ) -> HandoffReason {
+        if let AdapterError::NotConfigured { .. } = error {
+            return HandoffReason::UntrackedCarrier {
+                carrier: carrier.display_name().into_owned(),
+                tracking_number: number.to_owned(),
+            };
+        }
         HandoffReason::AdapterFailure {
             adapter: self.carriers.name().to_owned(),
             operation: format!("track {} {number}", carrier.display_name()),
