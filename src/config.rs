@@ -440,15 +440,16 @@ impl Checker<'_> {
     ) -> Result<String, ConfigError> {
         let url = given.unwrap_or_else(|| production.to_owned());
         #[cfg(feature = "http")]
-        crate::adapters::http::parse_base_url(&url)
-            .map_err(|e| self.invalid(&format!("carriers.{slug}.base_url"), e.problem))?;
+        {
+            crate::adapters::http::parse_base_url(&url)
+                .map_err(|e| self.invalid(&format!("carriers.{slug}.base_url"), e.problem))?;
+            Ok(url)
+        }
         #[cfg(not(feature = "http"))]
-        return Err(self.invalid(
+        Err(self.invalid(
             &format!("carriers.{slug}"),
-            "this deskbot was built without the `http` feature",
-        ));
-        #[cfg(feature = "http")]
-        Ok(url)
+            format!("this deskbot was built without the `http` feature, so {url} cannot be used"),
+        ))
     }
 
     fn http(&self, table: HttpTable, http: &mut HttpSettings) -> Result<(), ConfigError> {

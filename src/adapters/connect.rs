@@ -92,16 +92,15 @@ fn vendor_client(
     http: &HttpSettings,
 ) -> Result<Box<dyn OrderPlatform>, AdapterError> {
     use super::http::{parse_base_url, HttpConfig};
+    // Unused in a build with no platform feature.
+    #[allow(unused_variables)]
     let config = HttpConfig::from(http);
+    #[allow(unused_variables)]
     let base = |url: &str| {
         parse_base_url(url).map_err(|e| AdapterError::Invalid {
             message: e.to_string(),
         })
     };
-    // Each vendor module adds its arm here.
-    #[allow(unused_variables, clippy::match_single_binding)]
-    let (config, base) = (config, base);
-    #[allow(clippy::match_single_binding)]
     match settings {
         #[cfg(feature = "shopify")]
         PlatformSettings::Shopify {
@@ -172,11 +171,12 @@ pub fn carriers(config: &Config) -> Result<Arc<CarrierRouter>, ConnectError> {
 /// The live carrier trackers configured, UPS, USPS, FedEx, DHL in that order.
 #[cfg(feature = "http")]
 fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, ConnectError> {
+    // Unused in a build with no carrier feature.
+    #[allow(unused_variables)]
     let http = super::http::HttpConfig::from(&config.http);
     #[allow(unused_mut)]
     let mut live: Vec<Arc<dyn CarrierTracker>> = Vec::new();
-    let _ = &http;
-    #[allow(unused)]
+    #[allow(unused_variables)]
     let base = |vendor: &'static str, url: &str| {
         super::http::parse_base_url(url).map_err(|e| ConnectError::Vendor {
             vendor,
@@ -185,16 +185,14 @@ fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, Connec
             },
         })
     };
-    // Each carrier module adds its tracker here.
     #[cfg(feature = "ups")]
     if let Some(ups) = &config.carriers.ups {
         let failed = |source| ConnectError::Vendor {
             vendor: "ups",
             source,
         };
-        let base = carrier_base(&ups.base_url).map_err(failed)?;
         let tracker = super::carriers::ups::UpsTracker::new(
-            base,
+            base("ups", &ups.base_url)?,
             ups.client_id.clone(),
             ups.client_secret.clone(),
             &http,
@@ -212,9 +210,8 @@ fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, Connec
             vendor: "usps",
             source,
         };
-        let base = carrier_base(&usps.base_url).map_err(failed)?;
         let tracker = super::carriers::usps::UspsTracker::new(
-            base,
+            base("usps", &usps.base_url)?,
             usps.client_id.clone(),
             usps.client_secret.clone(),
             &http,
@@ -262,14 +259,6 @@ fn live_carriers(config: &Config) -> Result<Vec<Arc<dyn CarrierTracker>>, Connec
         return Err(without_feature("dhl"));
     }
     Ok(live)
-}
-
-/// A carrier's checked `base_url`.
-#[cfg(all(feature = "http", any(feature = "ups", feature = "usps")))]
-fn carrier_base(url: &str) -> Result<url::Url, AdapterError> {
-    super::http::parse_base_url(url).map_err(|e| AdapterError::Invalid {
-        message: e.to_string(),
-    })
 }
 
 /// A carrier configured in `deskbot.toml` that this build cannot track.
