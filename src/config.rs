@@ -65,9 +65,10 @@ pub enum ConfigError {
 pub enum PlatformSettings {
     /// The file-backed demo shop (`orders.json`, `tracking.json`): the default.
     Demo {
-        /// Its folder: `dir` in the table (relative to the config file), else
-        /// `examples/demo-shop` (relative to the working directory).
-        dir: PathBuf,
+        /// Its folder: `dir` in the table (relative to the config file). `None`: the default
+        /// demo shop, `examples/demo-shop` in the working directory when there is one (a
+        /// checkout), else the copy built into deskbot.
+        dir: Option<PathBuf>,
     },
     /// Shopify GraphQL Admin API.
     Shopify {
@@ -329,9 +330,7 @@ impl Config {
         }
         let platform = match tables.platform {
             // The demo shop stays the default, where the README's first command finds it.
-            None => PlatformSettings::Demo {
-                dir: PathBuf::from(crate::respond::demo::DEMO_SHOP_DIR),
-            },
+            None => PlatformSettings::Demo { dir: None },
             Some(table) => checker.platform(table, base, &mut http)?,
         };
         let carriers = match tables.carriers {
@@ -571,10 +570,7 @@ impl Checker<'_> {
         };
         let settings = match kind.as_str() {
             "demo" => PlatformSettings::Demo {
-                dir: table.dir.map_or_else(
-                    || PathBuf::from(crate::respond::demo::DEMO_SHOP_DIR),
-                    |dir| base.join(dir),
-                ),
+                dir: table.dir.map(|dir| base.join(dir)),
             },
             "shopify" => {
                 let shop = required("shop", table.shop)?;
@@ -727,17 +723,12 @@ mod tests {
     #[test]
     fn no_platform_table_means_the_bundled_demo_shop() {
         let config = load("", &[]).unwrap();
-        assert_eq!(
-            config.platform,
-            PlatformSettings::Demo {
-                dir: PathBuf::from("examples/demo-shop")
-            }
-        );
+        assert_eq!(config.platform, PlatformSettings::Demo { dir: None });
         let config = load("[platform]\nkind = \"demo\"\ndir = \"orders\"\n", &[]).unwrap();
         assert_eq!(
             config.platform,
             PlatformSettings::Demo {
-                dir: PathBuf::from("shop/orders")
+                dir: Some(PathBuf::from("shop/orders"))
             }
         );
         assert_eq!(config.http, HttpSettings::default());

@@ -1203,3 +1203,39 @@ fn json_is_one_document_and_jsonl_is_offered_only_for_many_results() {
         .collect();
     assert_eq!(lines.len(), 2);
 }
+
+#[test]
+fn an_installed_deskbot_works_from_any_directory_with_its_bundled_files() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = deskbot(
+        &["reply", "--from", "jane@example.com", "Where is my dress?"],
+        empty.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("reply     tracking/in_transit"),
+        "{}",
+        stdout(&out)
+    );
+    for command in [
+        vec!["classify", "where is my parcel"],
+        vec!["check-templates"],
+        vec!["lookup", "order", "--number", "1001"],
+        vec!["doctor"],
+    ] {
+        let out = deskbot(&command, empty.path());
+        assert!(out.status.success(), "{command:?}: {}", stderr(&out));
+    }
+    // A file named on the command line replaces the bundled one, and a missing one says which
+    // flag to leave out.
+    let out = deskbot(&["classify", "--model", "nope.json", "hi"], empty.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("leave out --model"),
+        "{}",
+        stderr(&out)
+    );
+    let out = deskbot(&["reply", "--shop", "nowhere", "hi"], empty.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--config"), "{}", stderr(&out));
+}

@@ -1,12 +1,12 @@
 //! From a checked [`Config`] to live adapters: the order platform (behind the read cache) and
 //! the carriers. One place, so the CLI and the service connect the same way.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{AdapterError, CarrierRouter, CarrierTracker, OrderPlatform};
 use crate::config::{Config, HttpSettings, PlatformSettings};
-use crate::respond::demo::{DemoShop, DemoShopError};
+use crate::respond::demo::{bundled, DemoShop, DemoShopError, DEMO_SHOP_DIR};
 
 /// Why the adapters could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -60,14 +60,15 @@ pub fn platform(
     #[cfg(not(feature = "http"))]
     let _ = http;
     Ok(match settings {
-        PlatformSettings::Demo { dir } => {
-            Arc::new(
-                DemoShop::orders(dir).map_err(|source| ConnectError::DemoShop {
-                    dir: dir.clone(),
-                    source,
-                })?,
-            )
-        }
+        PlatformSettings::Demo { dir } => Arc::new(match demo_folder(dir.as_deref()) {
+            Some(dir) => {
+                DemoShop::orders(&dir).map_err(|source| ConnectError::DemoShop { dir, source })?
+            }
+            None => DemoShop::bundled_orders().map_err(|source| ConnectError::DemoShop {
+                dir: PathBuf::from(bundled::ORIGIN),
+                source,
+            })?,
+        }),
         #[allow(unreachable_patterns)]
         other => {
             let vendor = other.kind();
@@ -151,14 +152,23 @@ fn vendor_client(
 /// The carrier trackers `config` names: the live ones first, then the demo shop's file-backed
 /// tracker for every other carrier when one is configured (or the platform is the demo shop).
 pub fn carriers(config: &Config) -> Result<Arc<CarrierRouter>, ConnectError> {
-    let demo_dir = config.carriers.demo_dir.clone().or(match &config.platform {
-        PlatformSettings::Demo { dir } => Some(dir.clone()),
-        _ => None,
-    });
-    let fallback: Option<Arc<dyn CarrierTracker>> = match demo_dir {
-        Some(dir) => Some(Arc::new(
+    // The demo carriers answer for every carrier without a live tracker: when named, or when
+    // the platform is the demo shop (whose parcels they know).
+    let demo: Option<Option<PathBuf>> = match (&config.carriers.demo_dir, &config.platform) {
+        (Some(dir), _) => Some(Some(dir.clone())),
+        (None, PlatformSettings::Demo { dir }) => Some(demo_folder(dir.as_deref())),
+        (None, _) => None,
+    };
+    let fallback: Option<Arc<dyn CarrierTracker>> = match demo {
+        Some(Some(dir)) => Some(Arc::new(
             DemoShop::carriers(&dir).map_err(|source| ConnectError::DemoShop { dir, source })?,
         )),
+        Some(None) => Some(Arc::new(DemoShop::bundled_carriers().map_err(
+            |source| ConnectError::DemoShop {
+                dir: PathBuf::from(bundled::ORIGIN),
+                source,
+            },
+        )?)),
         None => None,
     };
     #[cfg(feature = "http")]
@@ -166,6 +176,21 @@ pub fn carriers(config: &Config) -> Result<Arc<CarrierRouter>, ConnectError> {
     #[cfg(not(feature = "http"))]
     let live = Vec::new();
     Ok(Arc::new(CarrierRouter::new(live, fallback)))
+}
+
+/// The demo shop's folder: the one configured, else `examples/demo-shop` when the working
+/// directory is a checkout; `None` means the copy built into deskbot.
+fn demo_folder(configured: Option<&Path>) -> Option<PathBuf> {
+    match configured {
+        Some(dir) => Some(dir.to_owned()),
+        None => {
+            let checkout = Path::new(DEMO_SHOP_DIR);
+            checkout
+                .join("orders.json")
+                .is_file()
+                .then(|| checkout.to_owned())
+        }
+    }
 }
 
 /// The live carrier trackers configured, UPS, USPS, FedEx, DHL in that order.

@@ -59,7 +59,8 @@ pub struct ShopArgs {
     /// shop's deskbot.toml].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The demo shop's folder (orders.json, tracking.json) [default: examples/demo-shop].
+    /// The demo shop's folder (deskbot.toml, orders.json, tracking.json) [default:
+    /// examples/demo-shop, else the demo shop built into deskbot].
     #[arg(long, value_name = "DIR")]
     pub shop: Option<PathBuf>,
 }
@@ -120,9 +121,10 @@ pub struct DoctorArgs {
 /// Where the model lives, and how large a file may be read.
 #[derive(Debug, Args)]
 pub struct ModelArg {
-    /// Model file.
-    #[arg(long, default_value = "models/intent-model.json")]
-    pub model: PathBuf,
+    /// Model file [default: the model built into deskbot, the repository's
+    /// models/intent-model.json when it was built].
+    #[arg(long)]
+    pub model: Option<PathBuf>,
     /// Refuse model files larger than this many bytes (checked before reading).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MODEL_BYTES,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -340,9 +342,10 @@ pub struct ReplyArgs {
     pub from: Option<String>,
     #[command(flatten)]
     pub shop: ShopArgs,
-    /// Reply templates (`<intent>/<situation>.tera`); point at your own folder to override.
-    #[arg(long, default_value = "templates", value_name = "DIR")]
-    pub templates: PathBuf,
+    /// Reply templates (`<intent>/<situation>.tera`) [default: the templates built into
+    /// deskbot, the repository's templates/ when it was built]; point at your own folder.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
     /// Answer as of this time (RFC 3339) [default: the policy's clock, else now].
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
@@ -355,12 +358,13 @@ pub struct ReplyArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckTemplatesArgs {
-    /// Template folder to check.
-    #[arg(long, default_value = "templates", value_name = "DIR")]
-    pub templates: PathBuf,
-    /// Shop whose facts the templates are rendered with.
-    #[arg(long, default_value = "examples/demo-shop", value_name = "DIR")]
-    pub shop: PathBuf,
+    /// Template folder to check [default: the templates built into deskbot].
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Demo shop whose facts the templates are rendered with [default: examples/demo-shop, else
+    /// the one built into deskbot].
+    #[arg(long, value_name = "DIR")]
+    pub shop: Option<PathBuf>,
 }
 
 // Value parsers: clap reports their errors as usage errors (exit 2) naming the flag, e.g.

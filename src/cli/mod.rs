@@ -12,10 +12,7 @@ mod shop;
 mod train;
 mod tune;
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
-use deskbot::classify::model::LoadOptions;
 use deskbot::{IntentModel, Thresholds};
 
 pub use args::Cli;
@@ -44,28 +41,39 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Loads the model `--model` names, with `--max-model-bytes`, and applies threshold overrides.
+/// The bundled model: `models/intent-model.json` as it was when this binary was built, so an
+/// installed deskbot classifies from any directory.
+const BUNDLED_MODEL: &[u8] = include_bytes!("../../models/intent-model.json");
+
+/// What messages call the bundled model.
+const BUNDLED_MODEL_NAME: &str = "<bundled model>";
+
+/// Loads the model `--model` names (the bundled one by default), with `--max-model-bytes`, and
+/// applies threshold overrides.
 fn load_model_from(model: &ModelArg, overrides: &ThresholdArgs) -> Result<IntentModel> {
-    load_model_with(&model.model, model.load_options(), overrides)
+    let loaded = match &model.model {
+        Some(path) => IntentModel::load_with(path, model.load_options()).with_context(|| {
+            if path.exists() {
+                format!("loading {}", path.display())
+            } else {
+                format!(
+                    "loading {} (leave out --model for the bundled model, or train one with `deskbot train --out FILE`)",
+                    path.display()
+                )
+            }
+        })?,
+        None => IntentModel::from_slice(BUNDLED_MODEL_NAME, BUNDLED_MODEL)?,
+    };
+    let thresholds = apply_overrides(loaded.thresholds().clone(), overrides)?;
+    Ok(loaded.with_thresholds(thresholds)?)
 }
 
-fn load_model_with(
-    path: &Path,
-    options: LoadOptions,
-    overrides: &ThresholdArgs,
-) -> Result<IntentModel> {
-    let model = IntentModel::load_with(path, options).with_context(|| {
-        if path.exists() {
-            format!("loading {}", path.display())
-        } else {
-            format!(
-                "loading {} (run from the repository root, pass --model, or train one with `deskbot train`)",
-                path.display()
-            )
-        }
-    })?;
-    let thresholds = apply_overrides(model.thresholds().clone(), overrides)?;
-    Ok(model.with_thresholds(thresholds)?)
+/// The name of the model `--model` names, for messages.
+fn model_name(model: &ModelArg) -> String {
+    model.model.as_ref().map_or_else(
+        || BUNDLED_MODEL_NAME.to_owned(),
+        |p| p.display().to_string(),
+    )
 }
 
 fn apply_overrides(mut thresholds: Thresholds, overrides: &ThresholdArgs) -> Result<Thresholds> {

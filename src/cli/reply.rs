@@ -6,32 +6,20 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use deskbot::respond::demo::{DemoShop, DemoShopError, DEMO_CASES};
+use deskbot::respond::demo::DEMO_CASES;
 use deskbot::respond::policy::CancelMode;
 use deskbot::respond::scripts::{HandoffReason, REPLY_SITUATIONS};
-use deskbot::respond::{Answerer, Templates};
-use deskbot::{Customer, Intent, IntentModel, Outcome, Prediction, Responder};
+use deskbot::respond::{Answerer, Templates, BUNDLED_ORIGIN};
+use deskbot::{Customer, Intent, Outcome, Prediction, Responder};
 use jiff::Timestamp;
 
-use super::args::{CheckTemplatesArgs, DocumentFormat, ReplyArgs};
-use super::{percent, runtime, shop};
-
-/// The demo shop in `dir`, with the policy from `config` when given. Errors name the file at
-/// fault: the policy's own errors carry its path.
-fn load_shop(dir: &Path, config: Option<&Path>) -> Result<DemoShop> {
-    DemoShop::load(dir, config).map_err(|error| match error {
-        DemoShopError::Policy(error) => anyhow::Error::new(error),
-        other => {
-            anyhow::Error::new(other).context(format!("loading the demo shop in {}", dir.display()))
-        }
-    })
-}
+use super::args::{CheckTemplatesArgs, DocumentFormat, ReplyArgs, ShopArgs, ThresholdArgs};
+use super::{load_model_from, percent, runtime, shop};
 
 pub fn run(args: ReplyArgs) -> Result<()> {
-    let model = IntentModel::load_with(&args.model.model, args.model.load_options())
-        .with_context(|| format!("loading {}", args.model.model.display()))?;
+    let model = load_model_from(&args.model, &ThresholdArgs::default())?;
     let shop = shop::open(&args.shop)?;
-    let templates = Templates::load(&args.templates)?;
+    let templates = load_templates(args.templates.as_deref())?;
     let responder = Responder::new(
         Arc::new(model),
         shop.connections.platform,
@@ -93,27 +81,40 @@ pub fn run(args: ReplyArgs) -> Result<()> {
     Ok(())
 }
 
+/// The templates in `dir`, or the bundled ones.
+fn load_templates(dir: Option<&Path>) -> Result<Templates> {
+    Ok(match dir {
+        Some(dir) => Templates::load(dir)?,
+        None => Templates::bundled()?,
+    })
+}
+
 pub fn check_templates(args: CheckTemplatesArgs) -> Result<()> {
-    let templates = Templates::load(&args.templates)?;
+    let templates = load_templates(args.templates.as_deref())?;
     let check = templates.check();
     // Every story runs with its intent forced, so no model is needed. Cancel stories run a
-    // second time under `mode = "perform"`, which reaches the situation only that mode has.
-    let shop = load_shop(&args.shop, None)?;
-    let now = shop.policy.now();
-    let mut performing = shop.policy.clone();
+    // second time under `mode = "perform"`, against a fresh copy of the shop (a cancel changes
+    // it), which reaches the situation only that mode has.
+    let shop_args = ShopArgs {
+        config: None,
+        shop: args.shop.clone(),
+    };
+    let shop = shop::open(&shop_args)?;
+    let now = shop.config.policy.now();
+    let mut performing = shop.config.policy.clone();
     performing.cancel_mode = CancelMode::Perform;
     let answerer = Answerer::new(
-        Arc::new(shop.platform),
-        Arc::new(shop.carriers),
-        shop.policy,
+        shop.connections.platform,
+        shop.connections.carriers,
+        shop.config.policy,
         templates,
     );
-    let perform_shop = load_shop(&args.shop, None)?;
+    let fresh = shop::open(&shop_args)?;
     let performer = Answerer::new(
-        Arc::new(perform_shop.platform),
-        Arc::new(perform_shop.carriers),
+        fresh.connections.platform,
+        fresh.connections.carriers,
         performing,
-        Templates::load(&args.templates)?,
+        load_templates(args.templates.as_deref())?,
     );
     let runtime = runtime()?;
     let mut rendered: BTreeMap<String, usize> = BTreeMap::new();
@@ -177,7 +178,9 @@ pub fn check_templates(args: CheckTemplatesArgs) -> Result<()> {
     if problems > 0 {
         bail!(
             "{problems} template problem(s) in {}",
-            args.templates.display()
+            args.templates
+                .as_deref()
+                .map_or_else(|| BUNDLED_ORIGIN.to_owned(), |d| d.display().to_string())
         );
     }
     writeln!(

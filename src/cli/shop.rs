@@ -1,11 +1,11 @@
 //! Opening the shop a command talks to: `deskbot.toml` (policy + connections) → adapters.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use deskbot::adapters::connect::{connect, Connections};
-use deskbot::config::{Config, PlatformSettings};
-use deskbot::respond::demo::DEMO_SHOP_DIR;
+use deskbot::config::{process_env, Config, PlatformSettings};
+use deskbot::respond::demo::{bundled, DEMO_SHOP_DIR};
 
 use super::args::ShopArgs;
 
@@ -34,16 +34,22 @@ pub fn load(args: &ShopArgs) -> Result<Config> {
         (None, Some(shop)) => shop.join("deskbot.toml"),
         (None, None) => PathBuf::from(DEMO_SHOP_DIR).join("deskbot.toml"),
     };
-    if args.config.is_none() && !path.exists() {
-        bail!(
-            "no shop configuration at {}: pass --config FILE (a deskbot.toml), --shop DIR, or run from the repository root for the demo shop",
-            path.display()
-        );
-    }
-    let mut config = Config::load(&path)?;
+    let mut config = match (&args.config, &args.shop) {
+        // No shop named and no checkout here: the demo shop built into deskbot.
+        (None, None) if !path.is_file() => Config::from_toml(
+            &Path::new(bundled::ORIGIN).join("deskbot.toml"),
+            bundled::POLICY,
+            &process_env,
+        )?,
+        (None, Some(_)) if !path.is_file() => bail!(
+            "no deskbot.toml in {}: a demo shop folder holds deskbot.toml, orders.json and tracking.json (or pass --config FILE)",
+            path.parent().unwrap_or(&path).display()
+        ),
+        _ => Config::load(&path)?,
+    };
     if let Some(shop) = &args.shop {
         match &mut config.platform {
-            PlatformSettings::Demo { dir } => *dir = shop.clone(),
+            PlatformSettings::Demo { dir } => *dir = Some(shop.clone()),
             other => bail!(
                 "--shop only applies to the demo shop; {} connects to {}",
                 path.display(),

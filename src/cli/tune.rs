@@ -7,13 +7,16 @@ use deskbot::classify::model::artifact::check_writable;
 use deskbot::classify::tune::TuningReport;
 
 use super::args::{DocumentFormat, ThresholdArgs, TuneArgs};
-use super::{load_model_from, percent};
+use super::{load_model_from, model_name, percent};
 
 pub fn run(args: TuneArgs) -> Result<()> {
     // clap requires one of --out and --in-place, and refuses both.
-    let out_path = match &args.out {
-        Some(out) => out,
-        None => &args.model.model,
+    let out_path = match (&args.out, &args.model.model) {
+        (Some(out), _) => out,
+        (None, Some(model)) => model,
+        (None, None) => anyhow::bail!(
+            "--in-place needs --model FILE: the bundled model is built into deskbot and cannot be rewritten; write the tuned model with --out FILE"
+        ),
     };
     check_writable(out_path)?;
     let overrides = ThresholdArgs {
@@ -23,7 +26,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
     let mut model = load_model_from(&args.model, &overrides)?;
     let report = model
         .retune(args.target_precision)
-        .with_context(|| format!("tuning {}", args.model.model.display()))?;
+        .with_context(|| format!("tuning {}", model_name(&args.model)))?;
     model.save(out_path)?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -15,6 +15,22 @@ use crate::respond::policy::{Policy, PolicyError};
 /// Where the demo shop lives, relative to the repository root.
 pub const DEMO_SHOP_DIR: &str = "examples/demo-shop";
 
+/// The demo shop's files, built into the library, so `deskbot reply` answers from the demo shop
+/// wherever it is installed.
+pub mod bundled {
+    /// `orders.json`.
+    pub const ORDERS: &str = include_str!("../../examples/demo-shop/orders.json");
+    /// `tracking.json`.
+    pub const TRACKING: &str = include_str!("../../examples/demo-shop/tracking.json");
+    /// `carrier-failures.json`.
+    pub const CARRIER_FAILURES: &str =
+        include_str!("../../examples/demo-shop/carrier-failures.json");
+    /// `deskbot.toml`: the demo shop's policy.
+    pub const POLICY: &str = include_str!("../../examples/demo-shop/deskbot.toml");
+    /// How the bundled files are named in messages.
+    pub const ORIGIN: &str = "<bundled demo shop>";
+}
+
 /// A demo-shop file problem.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -120,13 +136,16 @@ fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result
 
 /// Reads `orders.json`, whose order numbers must be unique as a customer types them.
 fn read_orders(path: &Path) -> Result<Vec<Order>, DemoShopError> {
-    let text = read_text(path)?;
-    let orders: Vec<Order> = parse_json(path, &text)?;
+    parse_orders(path, &read_text(path)?)
+}
+
+fn parse_orders(path: &Path, text: &str) -> Result<Vec<Order>, DemoShopError> {
+    let orders: Vec<Order> = parse_json(path, text)?;
     let mut first_index: HashMap<String, usize> = HashMap::with_capacity(orders.len());
     for (index, order) in orders.iter().enumerate() {
         let number = normalize_order_number(&order.number);
         if let Some(&first) = first_index.get(&number) {
-            let lines = element_lines(&text);
+            let lines = element_lines(text);
             let line_of = |i: usize| lines.get(i).copied().unwrap_or(1);
             return Err(DemoShopError::DuplicateOrderNumber {
                 path: path.to_owned(),
@@ -138,6 +157,17 @@ fn read_orders(path: &Path) -> Result<Vec<Order>, DemoShopError> {
         first_index.insert(number, index);
     }
     Ok(orders)
+}
+
+fn with_failures(
+    mut carriers: MemoryCarrierTracker,
+    failures: Vec<CarrierFailure>,
+) -> MemoryCarrierTracker {
+    for failure in failures {
+        let error = failure.error.to_error(&failure.number);
+        carriers = carriers.with_failure(&failure.number, error);
+    }
+    carriers
 }
 
 /// The 1-based line on which each element of the top-level JSON array in `text` starts; empty
@@ -177,6 +207,26 @@ impl DemoShop {
         )?))
     }
 
+    /// The bundled demo shop's orders.
+    pub fn bundled_orders() -> Result<MemoryOrderPlatform, DemoShopError> {
+        let path = Path::new(bundled::ORIGIN).join("orders.json");
+        Ok(MemoryOrderPlatform::new(parse_orders(
+            &path,
+            bundled::ORDERS,
+        )?))
+    }
+
+    /// The bundled demo shop's carrier answers.
+    pub fn bundled_carriers() -> Result<MemoryCarrierTracker, DemoShopError> {
+        let origin = Path::new(bundled::ORIGIN);
+        let tracking: Vec<Tracking> = parse_json(&origin.join("tracking.json"), bundled::TRACKING)?;
+        let failures: Vec<CarrierFailure> = parse_json(
+            &origin.join("carrier-failures.json"),
+            bundled::CARRIER_FAILURES,
+        )?;
+        Ok(with_failures(MemoryCarrierTracker::new(tracking), failures))
+    }
+
     /// The carrier answers in `dir/tracking.json`, with the failures in
     /// `dir/carrier-failures.json` if present.
     pub fn carriers(dir: &Path) -> Result<MemoryCarrierTracker, DemoShopError> {
@@ -187,12 +237,7 @@ impl DemoShop {
         } else {
             Vec::new()
         };
-        let mut carriers = MemoryCarrierTracker::new(tracking);
-        for failure in failures {
-            let error = failure.error.to_error(&failure.number);
-            carriers = carriers.with_failure(&failure.number, error);
-        }
-        Ok(carriers)
+        Ok(with_failures(MemoryCarrierTracker::new(tracking), failures))
     }
 }
 

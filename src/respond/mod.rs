@@ -14,4 +14,4 @@ pub mod verify;
 
 pub use outcome::{Customer, Facts, Outcome, Routing};
 pub use responder::{Answerer, Responder};
-pub use templates::{TemplateCheck, TemplateError, Templates};
+pub use templates::{TemplateCheck, TemplateError, Templates, BUNDLED_ORIGIN};

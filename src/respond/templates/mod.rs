@@ -1,6 +1,7 @@
 //! Reply templates (Tera), rendered strictly: a variable missing from the facts is an error,
 //! never an empty string, and a rendered reply is checked for leftovers before it is sent.
 
+mod bundled;
 mod recursion;
 
 use std::path::{Path, PathBuf};
@@ -63,6 +64,9 @@ pub enum TemplateError {
         template: String,
     },
 }
+
+/// What [`Templates::dir`] says of the bundled templates.
+pub const BUNDLED_ORIGIN: &str = "<bundled templates>";
 
 /// Template syntax that must never reach a customer unless a fact itself contains it.
 const LEFTOVERS: &[&str] = &["{{", "{%"];
@@ -160,7 +164,24 @@ impl Templates {
             return Err(load_error("not a directory".into()));
         }
         let glob = format!("{}/**/*.tera", dir.display());
-        let mut tera = Tera::new(&glob).map_err(|e| load_error(chain(&e)))?;
+        let tera = Tera::new(&glob).map_err(|e| load_error(chain(&e)))?;
+        Templates::checked(tera, dir)
+    }
+
+    /// The templates built into deskbot (the repository's `templates/` when it was built).
+    pub fn bundled() -> Result<Templates, TemplateError> {
+        let origin = Path::new(BUNDLED_ORIGIN);
+        let mut tera = Tera::default();
+        tera.add_raw_templates(bundled::BUNDLED.iter().copied())
+            .map_err(|e| TemplateError::Load {
+                dir: origin.to_owned(),
+                message: chain(&e),
+            })?;
+        Templates::checked(tera, origin)
+    }
+
+    /// The same checks for every source: plain text, no recursion.
+    fn checked(mut tera: Tera, dir: &Path) -> Result<Templates, TemplateError> {
         // Replies are plain text: nothing to escape.
         tera.autoescape_on(Vec::new());
         if let Some(cycle) = recursion::find_cycle(&tera) {
@@ -327,6 +348,22 @@ mod tests {
             templates.render(&empty),
             Err(TemplateError::Empty { .. })
         ));
+    }
+
+    #[test]
+    fn the_bundled_templates_are_the_repositorys_and_cover_every_situation() {
+        let bundled = Templates::bundled().unwrap();
+        assert_eq!(bundled.check(), TemplateCheck::default());
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let on_disk = Templates::load(&folder).unwrap();
+        let mut names: Vec<&str> = on_disk.tera.get_template_names().collect();
+        names.sort();
+        let mut built_in: Vec<&str> = bundled.tera.get_template_names().collect();
+        built_in.sort();
+        assert_eq!(
+            names, built_in,
+            "a template was added to templates/ but not to bundled.rs"
+        );
     }
 
     #[test]
