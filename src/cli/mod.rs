@@ -93,6 +93,40 @@ fn apply_overrides(mut thresholds: Thresholds, overrides: &ThresholdArgs) -> Res
 }
 
 /// Formats a share as a percentage with one decimal.
+///
+/// Never rounds up to 100.0% or down to 0.0% a share that is not exactly that: 99.96% is shown as
+/// "99.96%", so a precision short of a 99.9% target is never shown as "100.0%".
 fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
+    let shown = format!("{:.1}%", share * 100.0);
+    let misleading = (shown == "100.0%" && share < 1.0) || (shown == "0.0%" && share > 0.0);
+    if !misleading {
+        return shown;
+    }
+    for decimals in 2..=6 {
+        let finer = format!("{:.*}%", decimals, share * 100.0);
+        if finer != format!("{:.*}%", decimals, 100.0) && finer != format!("{:.*}%", decimals, 0.0)
+        {
+            return finer;
+        }
+    }
+    if share < 1.0 && share > 0.5 {
+        "99.99999%".to_owned()
+    } else {
+        "0.00001%".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn shares_close_to_the_ends_are_not_rounded_onto_them() {
+        assert_eq!(percent(0.978), "97.8%");
+        assert_eq!(percent(1.0), "100.0%");
+        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(percent(0.9996), "99.96%");
+        assert_eq!(percent(0.0004), "0.04%");
+        assert_eq!(percent(0.999_999_999), "99.99999%");
+    }
 }
