@@ -36,6 +36,8 @@ pub mod config;
 pub mod error;
 #[cfg(feature = "respond")]
 pub mod respond;
+#[cfg(feature = "store")]
+pub mod store;
 
 pub use classify::decision::{Decision, EscalationReason, IntentScore, Thresholds};
 pub use classify::intent::Intent;
