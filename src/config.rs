@@ -10,6 +10,10 @@ use serde::Deserialize;
 use crate::adapters::Secret;
 use crate::respond::policy::{Policy, PolicyError};
 
+mod service;
+
+pub use service::{RoutingSettings, ServeSettings, DEFAULT_API_TOKEN_ENV};
+
 /// The Shopify Admin API version deskbot is written against.
 pub const SHOPIFY_API_VERSION: &str = "2025-10";
 
@@ -224,6 +228,10 @@ pub struct Config {
     pub carriers: CarrierSettings,
     /// Vendor call settings.
     pub http: HttpSettings,
+    /// How `deskbot serve` runs.
+    pub serve: ServeSettings,
+    /// Where handoffs go on the help desk.
+    pub routing: RoutingSettings,
 }
 
 /// The connection tables as written.
@@ -235,6 +243,10 @@ struct ConnectionTables {
     carriers: Option<CarriersTable>,
     #[serde(default)]
     http: Option<HttpTable>,
+    #[serde(default)]
+    serve: Option<service::ServeTable>,
+    #[serde(default)]
+    routing: Option<service::RoutingTable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -337,12 +349,19 @@ impl Config {
             None => CarrierSettings::default(),
             Some(table) => checker.carriers(table, base)?,
         };
+        let serve = checker.serve(tables.serve, base)?;
+        let routing = match tables.routing {
+            None => RoutingSettings::default(),
+            Some(table) => checker.routing(table)?,
+        };
         Ok(Config {
             path: path.to_owned(),
             policy,
             platform,
             carriers,
             http,
+            serve,
+            routing,
         })
     }
 }

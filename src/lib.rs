@@ -18,6 +18,8 @@
 //! | `http` | the shared HTTP stack for vendor adapters (reqwest + rustls, retries, cache, limits) | via vendors |
 //! | `shopify`, `woocommerce`, `magento`, `bigcommerce` | one order platform each (`platforms` = all four) | yes |
 //! | `ups`, `usps`, `fedex`, `dhl` | one carrier tracker each (`carriers` = all four) | yes |
+//! | `store` | [`store`]: the job queue and decision log (SQLite, PostgreSQL) | via `serve` |
+//! | `serve` | [`serve`]: the webhook service (axum), workers, metrics | yes |
 //! | `cli` | the `deskbot` binary | yes |
 //!
 //! ```no_run
@@ -36,6 +38,8 @@ pub mod config;
 pub mod error;
 #[cfg(feature = "respond")]
 pub mod respond;
+#[cfg(feature = "serve")]
+pub mod serve;
 #[cfg(feature = "store")]
 pub mod store;
 

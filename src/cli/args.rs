@@ -50,6 +50,12 @@ pub enum Command {
     Lookup(LookupArgs),
     /// Check each configured vendor with one cheap authenticated call.
     Doctor(DoctorArgs),
+    /// Run the service: help-desk webhooks in, replies out, through the durable queue.
+    Serve(ServeArgs),
+    /// Inspect and manage the service's jobs.
+    Jobs(JobsArgs),
+    /// Erase a customer's messages from the decision log (a data-protection request).
+    Forget(ForgetArgs),
 }
 
 /// Which shop to talk to.
@@ -365,6 +371,86 @@ pub struct CheckTemplatesArgs {
     /// the one built into deskbot].
     #[arg(long, value_name = "DIR")]
     pub shop: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub shop: ShopArgs,
+    /// Address to listen on [default: [serve] listen, else 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Jobs processed at once [default: [serve] workers, else 2].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
+    /// Model file, reloaded on SIGHUP or when it changes [default: [serve] model, else the
+    /// model built into deskbot].
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Reply templates [default: the templates built into deskbot].
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[command(subcommand)]
+    pub command: JobsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first, with the count per state.
+    List(JobsListArgs),
+    /// Show one job in full.
+    Show(JobArgs),
+    /// Queue a dead (or dropped) job again, attempts reset.
+    Retry(JobArgs),
+    /// Drop a queued or dead job: it will not run (duplicates are still recognised).
+    Drop(JobArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JobsListArgs {
+    #[command(flatten)]
+    pub shop: ShopArgs,
+    /// Only jobs in this state (queued, running, done, dead, dropped).
+    #[arg(long, value_parser = job_state)]
+    pub state: Option<deskbot::store::JobState>,
+    /// Only jobs on this ticket.
+    #[arg(long, value_name = "ID")]
+    pub ticket: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub limit: u32,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    #[command(flatten)]
+    pub shop: ShopArgs,
+    /// The job's id.
+    pub id: i64,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    #[command(flatten)]
+    pub shop: ShopArgs,
+    /// The customer's e-mail address (compared trimmed and case-folded).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+}
+
+fn job_state(text: &str) -> Result<deskbot::store::JobState, String> {
+    deskbot::store::JobState::parse(text)
+        .ok_or_else(|| "must be one of queued, running, done, dead, dropped".to_owned())
 }
 
 // Value parsers: clap reports their errors as usage errors (exit 2) naming the flag, e.g.

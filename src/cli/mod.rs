@@ -5,9 +5,11 @@ mod carrier;
 mod classify;
 mod doctor;
 mod eval;
+mod jobs;
 mod lookup;
 mod plot;
 mod reply;
+mod serve;
 mod shop;
 mod train;
 mod tune;
@@ -18,8 +20,9 @@ use deskbot::{IntentModel, Thresholds};
 pub use args::Cli;
 use args::{Command, ModelArg, ThresholdArgs};
 
-/// Runs one command.
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs one command. `metrics` is the registry a `serve` counts into (shared with the tracing
+/// layer that counts vendor calls).
+pub fn run(cli: Cli, metrics: Option<std::sync::Arc<deskbot::serve::Metrics>>) -> Result<()> {
     match cli.command {
         Command::Train(args) => train::run(args),
         Command::Classify(args) => classify::run(args),
@@ -30,6 +33,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Carrier(args) => carrier::run(args),
         Command::Lookup(args) => lookup::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Serve(args) => serve::run(args, metrics.unwrap_or_default()),
+        Command::Jobs(args) => jobs::run(args),
+        Command::Forget(args) => jobs::forget(args),
     }
 }
 
@@ -43,10 +49,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// The bundled model: `models/intent-model.json` as it was when this binary was built, so an
 /// installed deskbot classifies from any directory.
-const BUNDLED_MODEL: &[u8] = include_bytes!("../../models/intent-model.json");
+pub(crate) const BUNDLED_MODEL: &[u8] = include_bytes!("../../models/intent-model.json");
 
 /// What messages call the bundled model.
-const BUNDLED_MODEL_NAME: &str = "<bundled model>";
+pub(crate) const BUNDLED_MODEL_NAME: &str = "<bundled model>";
 
 /// Loads the model `--model` names (the bundled one by default), with `--max-model-bytes`, and
 /// applies threshold overrides.

@@ -34,6 +34,10 @@ struct PolicyFile {
     _carriers: Option<toml::Value>,
     #[serde(default, rename = "http")]
     _http: Option<toml::Value>,
+    #[serde(default, rename = "serve")]
+    _serve: Option<toml::Value>,
+    #[serde(default, rename = "routing")]
+    _routing: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

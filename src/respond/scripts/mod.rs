@@ -173,6 +173,37 @@ pub enum HandoffReason {
 }
 
 impl HandoffReason {
+    /// Every name [`HandoffReason::name`] can return: the codes, then the policy rules. What
+    /// `[routing.reasons]` accepts.
+    pub const NAMES: &'static [&'static str] = &[
+        "empty_message",
+        "out_of_scope",
+        "low_confidence",
+        "ambiguous",
+        "invalid_scores",
+        "no_order_found",
+        "several_orders",
+        "adapter_failure",
+        "conflicting_facts",
+        "stale_facts",
+        "unrecognised_carrier",
+        "untracked_carrier",
+        "policy_requires_human",
+        "template_failed",
+        "attempted_delivery",
+        "cancellation_not_allowed",
+        "cancelled_order",
+        "carrier_exception",
+        "claim",
+        "email_mismatch",
+        "late_shipment",
+        "no_delivery_date",
+        "partly_shipped",
+        "returned_to_sender",
+        "shipped_without_tracking",
+        "unknown_carrier_status",
+    ];
+
     /// The most specific name of the reason: a policy rule's own name (`claim`,
     /// `late_shipment`, `email_mismatch`, …), else the code. Help-desk tags and routing use it.
     pub fn name(&self) -> &'static str {
@@ -690,6 +721,10 @@ fn impossible_date(order: &Order) -> ScriptResult {
 }
 
 fn policy_handoff(rule: &'static str, detail: String) -> ScriptResult {
+    debug_assert!(
+        HandoffReason::NAMES.contains(&rule),
+        "{rule} is missing from HandoffReason::NAMES"
+    );
     ScriptResult::Handoff(HandoffReason::PolicyRequiresHuman { rule, detail })
 }
 

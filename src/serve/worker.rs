@@ -1,0 +1,336 @@
+//! Workers: claim a job, read the ticket, classify and answer its latest customer message, put
+//! the outcome on the ticket, log the decision, and mark the job done. A failed vendor call
+//! fails the attempt; the job is retried with backoff and, after the last attempt, dead-lettered
+//! with one try at a handoff note saying why.
+//!
+//! Exactly once: every step posted to the help desk carries a delivery mark made from the ticket
+//! and the comment answered, stored by the help desk with the post itself. A worker asks for the
+//! mark before posting, so a job run again after a crash (between "posted" and "done") or a
+//! second job about the same comment posts nothing twice.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio_util::sync::CancellationToken;
+
+use super::Service;
+use crate::adapters::helpdesk::{Author, DeliveryMark, Ticket};
+use crate::adapters::{AdapterError, HandoffNote};
+use crate::classify::decision::Decision;
+use crate::respond::outcome::Customer;
+use crate::respond::scripts::HandoffReason;
+use crate::respond::Outcome;
+use crate::store::{ClaimedJob, DecisionRecord, StoreError};
+
+/// Runs one worker until `stop` is cancelled; a job in flight then finishes, unless `abort` is
+/// cancelled too (the shutdown grace ran out), in which case it is released to the queue.
+pub async fn run_worker(
+    service: Arc<Service>,
+    name: String,
+    stop: CancellationToken,
+    abort: CancellationToken,
+) {
+    while !stop.is_cancelled() {
+        let claimed = match service
+            .store
+            .claim(&name, service.settings.lease, Timestamp::now())
+            .await
+        {
+            Ok(Some(job)) => job,
+            Ok(None) => {
+                tokio::select! {
+                    _ = service.wake.notified() => {}
+                    _ = tokio::time::sleep(service.settings.poll_interval) => {}
+                    _ = stop.cancelled() => {}
+                }
+                continue;
+            }
+            Err(error) => {
+                tracing::error!(worker = %name, error = %error, "cannot claim a job");
+                tokio::select! {
+                    _ = tokio::time::sleep(service.settings.poll_interval) => {}
+                    _ = stop.cancelled() => {}
+                }
+                continue;
+            }
+        };
+        let started = Instant::now();
+        tokio::select! {
+            _ = run_job(&service, &claimed) => {}
+            _ = abort.cancelled() => {
+                // Released, not failed: the attempt does not count, and the delivery marks
+                // make a half-finished delivery safe to run again.
+                if let Err(error) = service.store.release(&claimed, Timestamp::now()).await {
+                    tracing::error!(job = %claimed.job.id, error = %error, "cannot release a job at shutdown");
+                }
+                tracing::warn!(job = %claimed.job.id, "released unfinished at shutdown");
+            }
+        }
+        service.metrics.job_duration(started.elapsed().as_secs_f64());
+    }
+}
+
+/// Why an attempt failed.
+#[derive(Debug)]
+pub(crate) enum JobError {
+    /// A help desk, platform or carrier call failed in a way that may pass.
+    Vendor(AdapterError),
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::Vendor(error) => write!(f, "{error}"),
+            JobError::Store(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// Runs one attempt of a held job and records how it ended.
+pub(crate) async fn run_job(service: &Service, claimed: &ClaimedJob) {
+    let job = &claimed.job;
+    let result = attempt(service, claimed).await;
+    let now = Timestamp::now();
+    let recorded = match result {
+        Ok(()) => service.store.complete(claimed, now).await,
+        Err(error) if job.attempt < service.settings.max_attempts => {
+            let wait = backoff(
+                service.settings.retry_initial,
+                service.settings.retry_max,
+                job.attempt,
+            );
+            tracing::warn!(job = %job.id, ticket = %job.ticket_id, attempt = job.attempt, retry_in_ms = wait.as_millis() as u64, error = %error, "attempt failed");
+            service.metrics.job_retried();
+            let run_at = now
+                .checked_add(jiff::SignedDuration::try_from(wait).unwrap_or_default())
+                .unwrap_or(now);
+            service
+                .store
+                .retry_later(claimed, &error.to_string(), run_at)
+                .await
+        }
+        Err(error) => {
+            tracing::error!(job = %job.id, ticket = %job.ticket_id, attempt = job.attempt, error = %error, "dead-lettered");
+            service.metrics.job_dead();
+            let dead = service
+                .store
+                .dead_letter(claimed, &error.to_string(), now)
+                .await;
+            if dead.is_ok() {
+                dead_letter_note(service, claimed, &error).await;
+            }
+            dead
+        }
+    };
+    if let Err(error) = recorded {
+        // The lease was lost or the store is down: the job comes back when its lease runs out,
+        // and the delivery marks keep a second run from posting twice.
+        tracing::error!(job = %job.id, error = %error, "cannot record the job's result");
+    }
+}
+
+/// Exponential backoff: `initial × 2^(attempt−1)`, at most `max`.
+pub(crate) fn backoff(initial: Duration, max: Duration, attempt: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
+    initial.saturating_mul(factor).min(max)
+}
+
+/// Tells a person, once, that deskbot gave up on the ticket. A failure here is only logged: the
+/// job is already dead and visible in `deskbot jobs list --state dead`.
+async fn dead_letter_note(service: &Service, claimed: &ClaimedJob, error: &JobError) {
+    let job = &claimed.job;
+    let routing = service.routing.route(Some("dead_letter"), crate::Intent::Other);
+    let note = HandoffNote {
+        internal_note: format!(
+            "deskbot could not answer this ticket after {} attempts and left it for a person.\nLast error: {error}\nJob {} (`deskbot jobs show {}`; `deskbot jobs retry {}` tries again).",
+            job.attempt, job.id, job.id, job.id
+        ),
+        tags: vec!["deskbot".to_owned(), "deskbot-dead-letter".to_owned()],
+        group: routing.group,
+        assignee: routing.assignee,
+        status: routing.status,
+    };
+    let mark = DeliveryMark::new(&format!("{}-dead-{}", job.dedup_key, job.attempt));
+    if let Err(error) = service.desk.hand_off(&job.ticket_id, &note, &mark).await {
+        tracing::error!(job = %job.id, error = %error, "cannot leave the dead-letter note");
+    }
+}
+
+/// Kinds of adapter failure worth another attempt later.
+fn transient(kind: &str) -> bool {
+    matches!(kind, "unavailable" | "unreachable" | "rate_limited")
+}
+
+async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError> {
+    let job = &claimed.job;
+    let started = Instant::now();
+    let ticket = match service.desk.ticket(&job.ticket_id).await {
+        Ok(ticket) => ticket,
+        Err(AdapterError::NotFound { .. }) => {
+            tracing::info!(job = %job.id, ticket = %job.ticket_id, "ticket no longer exists; nothing to do");
+            return Ok(());
+        }
+        Err(error) => return Err(JobError::Vendor(error)),
+    };
+    let fetched = started.elapsed();
+    let Some(comment) = customer_comment(&ticket) else {
+        tracing::info!(job = %job.id, ticket = %job.ticket_id, "latest public comment is not the customer's; nothing to answer");
+        return Ok(());
+    };
+    let answer = service.answer(&comment.body, ticket.requester_email.as_deref()).await;
+    // A vendor that is down fails the attempt (retried later) instead of handing off: the
+    // customer gets the reply once the vendor is back.
+    if let Some(HandoffReason::AdapterFailure {
+        adapter,
+        operation,
+        kind,
+        error,
+    }) = answer.outcome.handoff_reason()
+    {
+        if transient(kind) {
+            return Err(JobError::Vendor(AdapterError::Unavailable {
+                message: format!("{adapter} {operation}: {error}"),
+            }));
+        }
+    }
+    let reason = answer.outcome.handoff_reason().map(HandoffReason::name);
+    let routing = service.routing.route(reason, answer.intent);
+    // One key per comment answered: two jobs about the same comment, or one job run twice,
+    // find each other's marks.
+    let key = format!("{}-{}-{}", job.source, ticket.id, comment.id);
+    let delivery_started = Instant::now();
+    let delivered = answer
+        .outcome
+        .deliver(service.desk.as_ref(), &ticket.id, &routing, &key)
+        .await;
+    let delivery = match &delivered {
+        Ok(()) => "delivered".to_owned(),
+        Err(error) => format!("failed:{}", error.kind()),
+    };
+    let mut timings = answer.timings_ms.clone();
+    timings.insert(0, ("ticket".to_owned(), ms(fetched)));
+    timings.push(("deliver".to_owned(), ms(delivery_started.elapsed())));
+    let record = answer.record(
+        Some(job.id),
+        &job.source,
+        Some(ticket.id.clone()),
+        ticket.requester_email.clone(),
+        &comment.body,
+        delivery,
+        timings,
+    );
+    if delivered.is_ok() {
+        service.metrics.decision(
+            answer.intent.as_str(),
+            record.outcome.as_str(),
+            record.handoff_reason.as_deref(),
+        );
+    }
+    // One row per message: an attempt whose delivery failed is logged only if it was the last.
+    if delivered.is_ok() || job.attempt >= service.settings.max_attempts {
+        if let Err(error) = service.store.record_decision(&record).await {
+            tracing::error!(job = %job.id, error = %error, "cannot write the decision log");
+        }
+    }
+    delivered.map_err(JobError::Vendor)
+}
+
+/// The comment to answer: the latest public one, if the customer wrote it. deskbot's own
+/// comments and agents' replies are never answered.
+fn customer_comment(ticket: &Ticket) -> Option<&crate::adapters::helpdesk::Comment> {
+    ticket
+        .latest_comment
+        .as_ref()
+        .filter(|c| c.public && c.author == Author::Requester)
+}
+
+fn ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// One message answered, with what the decision log needs.
+pub(crate) struct Answer {
+    pub(crate) outcome: Outcome,
+    pub(crate) intent: crate::Intent,
+    pub(crate) cleaned: String,
+    pub(crate) scores: Vec<(String, f64)>,
+    pub(crate) decision: String,
+    pub(crate) model: String,
+    pub(crate) timings_ms: Vec<(String, f64)>,
+}
+
+impl Answer {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(
+        &self,
+        job_id: Option<crate::store::JobId>,
+        source: &str,
+        ticket_id: Option<String>,
+        customer_email: Option<String>,
+        text: &str,
+        delivery: String,
+        timings_ms: Vec<(String, f64)>,
+    ) -> DecisionRecord {
+        let (outcome, situation, handoff_reason) = match &self.outcome {
+            Outcome::Reply { situation, .. } => ("reply", Some(situation.clone()), None),
+            Outcome::Handoff { reason, .. } => ("handoff", None, Some(reason.name().to_owned())),
+        };
+        DecisionRecord {
+            job_id,
+            source: source.to_owned(),
+            ticket_id,
+            customer_email,
+            text: text.to_owned(),
+            cleaned_text: self.cleaned.clone(),
+            scores: self.scores.clone(),
+            intent: self.intent.as_str().to_owned(),
+            confidence: self
+                .scores
+                .first()
+                .map(|(_, probability)| *probability)
+                .unwrap_or(0.0),
+            decision: self.decision.clone(),
+            outcome: outcome.to_owned(),
+            situation,
+            handoff_reason,
+            model: self.model.clone(),
+            timings_ms,
+            delivery,
+            created_at: Timestamp::now(),
+        }
+    }
+}
+
+pub(crate) fn decision_name(decision: &Decision) -> String {
+    match decision {
+        Decision::Automate => "automate".to_owned(),
+        Decision::Escalate(reason) => format!("escalate:{}", reason.code()),
+    }
+}
+
+/// Used by [`Service::answer`]: marks a customer from the channel.
+pub(crate) fn customer(email: Option<&str>) -> Customer {
+    Customer {
+        email: email.map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let initial = Duration::from_secs(5);
+        let max = Duration::from_secs(60);
+        assert_eq!(backoff(initial, max, 1), Duration::from_secs(5));
+        assert_eq!(backoff(initial, max, 2), Duration::from_secs(10));
+        assert_eq!(backoff(initial, max, 4), Duration::from_secs(40));
+        assert_eq!(backoff(initial, max, 5), Duration::from_secs(60));
+        assert_eq!(backoff(initial, max, u32::MAX), Duration::from_secs(60));
+        assert_eq!(backoff(initial, max, 0), Duration::from_secs(5));
+    }
+}
