@@ -25,7 +25,7 @@ pub use model::{ModelSlot, ModelSource, Reloaded};
 
 use crate::adapters::{HelpDesk, Secret};
 use crate::config::{RoutingSettings, ServeSettings};
-use crate::respond::outcome::Outcome;
+use crate::respond::Outcome;
 use crate::respond::Answerer;
 use crate::store::Store;
 use worker::{customer, decision_name, Answer};

@@ -18,10 +18,10 @@ use super::Service;
 use crate::adapters::helpdesk::{Author, DeliveryMark, Ticket};
 use crate::adapters::{AdapterError, HandoffNote};
 use crate::classify::decision::Decision;
-use crate::respond::outcome::Customer;
+use crate::respond::Customer;
 use crate::respond::scripts::HandoffReason;
 use crate::respond::Outcome;
-use crate::store::{ClaimedJob, DecisionRecord, StoreError};
+use crate::store::{ClaimedJob, DecisionRecord};
 
 /// Runs one worker until `stop` is cancelled; a job in flight then finishes, unless `abort` is
 /// cancelled too (the shutdown grace ran out), in which case it is released to the queue.
@@ -76,15 +76,12 @@ pub async fn run_worker(
 pub(crate) enum JobError {
     /// A help desk, platform or carrier call failed in a way that may pass.
     Vendor(AdapterError),
-    /// The store failed.
-    Store(StoreError),
 }
 
 impl std::fmt::Display for JobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             JobError::Vendor(error) => write!(f, "{error}"),
-            JobError::Store(error) => write!(f, "{error}"),
         }
     }
 }
