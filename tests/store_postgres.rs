@@ -40,7 +40,11 @@ async fn replicas_share_one_queue() {
         PostgresStore::connect(&url, 4),
         PostgresStore::connect(&url, 4)
     );
-    let replicas: Vec<SharedStore> = vec![Arc::new(a.unwrap()), Arc::new(b.unwrap()), Arc::new(c.unwrap())];
+    let replicas: Vec<SharedStore> = vec![
+        Arc::new(a.unwrap()),
+        Arc::new(b.unwrap()),
+        Arc::new(c.unwrap()),
+    ];
     for n in 0..900 {
         replicas[n % 3]
             .enqueue(new_job(&format!("evt-{n}"), "1", n as i64))

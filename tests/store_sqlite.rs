@@ -51,7 +51,9 @@ async fn everything_survives_closing_and_reopening_the_file() {
     );
     drop(store);
 
-    let store = SqliteStore::open(&path).await.expect("the file opens again");
+    let store = SqliteStore::open(&path)
+        .await
+        .expect("the file opens again");
     assert_eq!(store.jobs(&JobFilter::default()).await.unwrap(), before);
     assert_eq!(store.decisions(None, 10).await.unwrap(), [record]);
     assert_eq!(
@@ -60,9 +62,18 @@ async fn everything_survives_closing_and_reopening_the_file() {
         "dedup keys survive"
     );
     // The claim taken before closing is still the one in force.
-    store.complete(&second, at(14)).await.expect("the holder completes after a restart");
-    assert_eq!(store.job(held).await.unwrap().unwrap().state, JobState::Done);
-    assert_eq!(store.job(waiting).await.unwrap().unwrap().state, JobState::Queued);
+    store
+        .complete(&second, at(14))
+        .await
+        .expect("the holder completes after a restart");
+    assert_eq!(
+        store.job(held).await.unwrap().unwrap().state,
+        JobState::Done
+    );
+    assert_eq!(
+        store.job(waiting).await.unwrap().unwrap().state,
+        JobState::Queued
+    );
 }
 
 /// Two stores on one file (as two processes would have): 600 jobs, 4 claimers on each, every
@@ -75,11 +86,18 @@ async fn two_stores_on_one_file_share_the_queue() {
     let two: SharedStore = Arc::new(SqliteStore::open(&path).await.unwrap());
     for n in 0..600 {
         let store = if n % 2 == 0 { &one } else { &two };
-        store.enqueue(new_job(&format!("evt-{n}"), "1", n)).await.unwrap();
+        store
+            .enqueue(new_job(&format!("evt-{n}"), "1", n))
+            .await
+            .unwrap();
     }
     let mut claimers = tokio::task::JoinSet::new();
     for worker in 0..8 {
-        let store = if worker % 2 == 0 { one.clone() } else { two.clone() };
+        let store = if worker % 2 == 0 {
+            one.clone()
+        } else {
+            two.clone()
+        };
         claimers.spawn(async move {
             let mut mine = Vec::new();
             while let Some(job) = store.claim("w", LEASE, at(1_000)).await.unwrap() {
@@ -101,7 +119,9 @@ async fn two_stores_on_one_file_share_the_queue() {
 async fn open_creates_the_file_or_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("made.db");
-    let store = open(&StoreSettings::Sqlite { path: path.clone() }).await.unwrap();
+    let store = open(&StoreSettings::Sqlite { path: path.clone() })
+        .await
+        .unwrap();
     assert_eq!(store.kind(), "sqlite");
     store.ping().await.unwrap();
     assert!(path.exists());
@@ -122,5 +142,7 @@ async fn a_file_that_is_not_a_database_is_refused() {
     std::fs::write(&path, "these are my notes, not a database ".repeat(200)).unwrap();
     let err = SqliteStore::open(&path).await.unwrap_err();
     assert!(matches!(err, StoreError::Open { .. }), "{err}");
-    assert!(std::fs::read_to_string(&path).unwrap().starts_with("these are my notes"));
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .starts_with("these are my notes"));
 }

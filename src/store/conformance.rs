@@ -76,7 +76,12 @@ async fn claim(store: &SharedStore, seconds: i64) -> ClaimedJob {
 }
 
 async fn state(store: &SharedStore, id: JobId) -> JobState {
-    store.job(id).await.expect("job").expect("the job exists").state
+    store
+        .job(id)
+        .await
+        .expect("job")
+        .expect("the job exists")
+        .state
 }
 
 fn lease_lost(result: Result<(), StoreError>, id: JobId, what: &str) {
@@ -114,16 +119,25 @@ pub async fn dedup_in_every_state(store: SharedStore) {
     duplicate(JobState::Done).await;
     let dead = enqueue(&store, "evt-2", "101", 10).await;
     let claimed = claim(&store, 11).await;
-    store.dead_letter(&claimed, "gave up", at(12)).await.unwrap();
+    store
+        .dead_letter(&claimed, "gave up", at(12))
+        .await
+        .unwrap();
     let dropped = enqueue(&store, "evt-3", "102", 20).await;
     store.drop_job(dropped, at(21)).await.unwrap();
-    for (key, id, expected) in [("evt-2", dead, JobState::Dead), ("evt-3", dropped, JobState::Dropped)] {
+    for (key, id, expected) in [
+        ("evt-2", dead, JobState::Dead),
+        ("evt-3", dropped, JobState::Dropped),
+    ] {
         assert_eq!(state(&store, id).await, expected);
         let answer = store.enqueue(new_job(key, "x", 30)).await.unwrap();
         assert_eq!(answer, Enqueued::Duplicate(id), "while {expected:?}");
     }
     let kept = store.job(first).await.unwrap().unwrap();
-    assert_eq!(kept.ticket_id, "100", "a duplicate must not overwrite the job");
+    assert_eq!(
+        kept.ticket_id, "100",
+        "a duplicate must not overwrite the job"
+    );
     assert_ne!(kept.payload, "a redelivery");
     let counts = store.counts().await.unwrap();
     assert_eq!(counts.done + counts.dead + counts.dropped, 3);
@@ -145,7 +159,11 @@ pub async fn concurrent_enqueues_make_one_job(store: SharedStore) {
         .iter()
         .filter(|a| matches!(a, Enqueued::Created(_)))
         .collect();
-    assert_eq!(created.len(), 1, "exactly one delivery creates the job: {answers:?}");
+    assert_eq!(
+        created.len(),
+        1,
+        "exactly one delivery creates the job: {answers:?}"
+    );
     let id = created[0].id();
     assert!(answers.iter().all(|a| a.id() == id), "{answers:?}");
     assert_eq!(store.counts().await.unwrap().queued, 1);
@@ -187,7 +205,13 @@ pub async fn each_job_claimed_exactly_once(store: SharedStore) {
     assert_eq!(claimed.len(), JOBS as usize, "every job claimed once");
     assert_eq!(distinct.len(), JOBS as usize, "no job claimed twice");
     let counts = store.counts().await.unwrap();
-    assert_eq!(counts, JobCounts { done: JOBS as u64, ..JobCounts::default() });
+    assert_eq!(
+        counts,
+        JobCounts {
+            done: JOBS as u64,
+            ..JobCounts::default()
+        }
+    );
 }
 
 /// Due jobs come out oldest `run_at` first (ties by id); jobs not yet due stay put.
@@ -197,7 +221,10 @@ pub async fn oldest_due_first_and_not_before_due(store: SharedStore) {
     let tie_a = enqueue(&store, "evt-tie-a", "400", 20).await;
     let tie_b = enqueue(&store, "evt-tie-b", "400", 20).await;
     let future = enqueue(&store, "evt-future", "400", 100).await;
-    assert!(store.claim("w", LEASE, at(9)).await.unwrap().is_none(), "nothing due yet");
+    assert!(
+        store.claim("w", LEASE, at(9)).await.unwrap().is_none(),
+        "nothing due yet"
+    );
     let mut order = Vec::new();
     while let Some(claimed) = store.claim("w", LEASE, at(99)).await.unwrap() {
         order.push(claimed.job.id);
@@ -216,20 +243,48 @@ pub async fn expired_lease_is_reclaimed_and_fences_the_old_holder(store: SharedS
     let id = enqueue(&store, "evt-lease", "500", 0).await;
     let old = store.claim("crashed", LEASE, at(0)).await.unwrap().unwrap();
     assert_eq!((old.job.id, old.job.attempt), (id, 1));
-    assert!(store.claim("w2", LEASE, at(29)).await.unwrap().is_none(), "lease still held");
-    assert!(store.claim("w2", LEASE, at(30)).await.unwrap().is_none(), "held to its end");
-    let new = store.claim("w2", LEASE, at(31)).await.unwrap().expect("lease ran out");
+    assert!(
+        store.claim("w2", LEASE, at(29)).await.unwrap().is_none(),
+        "lease still held"
+    );
+    assert!(
+        store.claim("w2", LEASE, at(30)).await.unwrap().is_none(),
+        "held to its end"
+    );
+    let new = store
+        .claim("w2", LEASE, at(31))
+        .await
+        .unwrap()
+        .expect("lease ran out");
     assert_eq!((new.job.id, new.job.attempt), (id, 2));
     assert_eq!(new.job.worker.as_deref(), Some("w2"));
     assert_eq!(new.job.lease_until, Some(at(61)));
     lease_lost(store.complete(&old, at(32)).await, id, "old complete");
-    lease_lost(store.retry_later(&old, "x", at(40)).await, id, "old retry_later");
-    lease_lost(store.dead_letter(&old, "x", at(32)).await, id, "old dead_letter");
+    lease_lost(
+        store.retry_later(&old, "x", at(40)).await,
+        id,
+        "old retry_later",
+    );
+    lease_lost(
+        store.dead_letter(&old, "x", at(32)).await,
+        id,
+        "old dead_letter",
+    );
     lease_lost(store.release(&old, at(32)).await, id, "old release");
-    assert_eq!(state(&store, id).await, JobState::Running, "the old holder changed nothing");
-    store.complete(&new, at(33)).await.expect("the current holder completes");
+    assert_eq!(
+        state(&store, id).await,
+        JobState::Running,
+        "the old holder changed nothing"
+    );
+    store
+        .complete(&new, at(33))
+        .await
+        .expect("the current holder completes");
     let done = store.job(id).await.unwrap().unwrap();
-    assert_eq!((done.state, done.attempt, done.lease_until), (JobState::Done, 2, None));
+    assert_eq!(
+        (done.state, done.attempt, done.lease_until),
+        (JobState::Done, 2, None)
+    );
     assert_eq!(done.updated_at, at(33));
     lease_lost(store.complete(&new, at(34)).await, id, "completing twice");
 }
@@ -239,34 +294,58 @@ pub async fn expired_lease_is_reclaimed_and_fences_the_old_holder(store: SharedS
 pub async fn retry_later_dead_letter_and_release(store: SharedStore) {
     let id = enqueue(&store, "evt-fail", "600", 0).await;
     let first = claim(&store, 1).await;
-    store.retry_later(&first, "carrier timed out", at(60)).await.unwrap();
+    store
+        .retry_later(&first, "carrier timed out", at(60))
+        .await
+        .unwrap();
     let job = store.job(id).await.unwrap().unwrap();
     assert_eq!(job.state, JobState::Queued);
     assert_eq!(job.run_at, at(60));
     assert_eq!(job.attempt, 1);
     assert_eq!(job.lease_until, None);
     assert_eq!(job.last_error.as_deref(), Some("carrier timed out"));
-    assert!(store.claim("w", LEASE, at(59)).await.unwrap().is_none(), "not before run_at");
+    assert!(
+        store.claim("w", LEASE, at(59)).await.unwrap().is_none(),
+        "not before run_at"
+    );
     let second = claim(&store, 60).await;
     assert_eq!(second.job.attempt, 2);
-    lease_lost(store.complete(&first, at(61)).await, id, "an earlier attempt's claim");
-    store.dead_letter(&second, "still failing", at(62)).await.unwrap();
+    lease_lost(
+        store.complete(&first, at(61)).await,
+        id,
+        "an earlier attempt's claim",
+    );
+    store
+        .dead_letter(&second, "still failing", at(62))
+        .await
+        .unwrap();
     let job = store.job(id).await.unwrap().unwrap();
     assert_eq!((job.state, job.attempt), (JobState::Dead, 2));
     assert_eq!(job.last_error.as_deref(), Some("still failing"));
-    assert!(store.claim("w", LEASE, at(1_000)).await.unwrap().is_none(), "dead jobs stay");
+    assert!(
+        store.claim("w", LEASE, at(1_000)).await.unwrap().is_none(),
+        "dead jobs stay"
+    );
 
     let other = enqueue(&store, "evt-release", "601", 100).await;
     let held = claim(&store, 100).await;
     assert_eq!(held.job.attempt, 1);
     store.release(&held, at(105)).await.unwrap();
     let job = store.job(other).await.unwrap().unwrap();
-    assert_eq!((job.state, job.attempt), (JobState::Queued, 0), "release does not count");
+    assert_eq!(
+        (job.state, job.attempt),
+        (JobState::Queued, 0),
+        "release does not count"
+    );
     assert_eq!((job.run_at, job.lease_until), (at(105), None));
     let again = claim(&store, 105).await;
     assert_eq!((again.job.id, again.job.attempt), (other, 1));
     // The attempt number came round again, but the released claim is still spent.
-    lease_lost(store.complete(&held, at(106)).await, other, "a released claim");
+    lease_lost(
+        store.complete(&held, at(106)).await,
+        other,
+        "a released claim",
+    );
     store.complete(&again, at(106)).await.unwrap();
 }
 
@@ -274,34 +353,78 @@ pub async fn retry_later_dead_letter_and_release(store: SharedStore) {
 /// wrong state, and an unknown id is no such job.
 pub async fn people_retry_and_drop(store: SharedStore) {
     let missing = JobId(987_654);
-    assert!(matches!(store.retry(missing, at(0)).await, Err(StoreError::NoSuchJob(id)) if id == missing));
-    assert!(matches!(store.drop_job(missing, at(0)).await, Err(StoreError::NoSuchJob(id)) if id == missing));
+    assert!(
+        matches!(store.retry(missing, at(0)).await, Err(StoreError::NoSuchJob(id)) if id == missing)
+    );
+    assert!(
+        matches!(store.drop_job(missing, at(0)).await, Err(StoreError::NoSuchJob(id)) if id == missing)
+    );
 
     let id = enqueue(&store, "evt-person", "700", 0).await;
-    wrong_state(store.retry(id, at(1)).await, id, JobState::Queued, "retry queued");
+    wrong_state(
+        store.retry(id, at(1)).await,
+        id,
+        JobState::Queued,
+        "retry queued",
+    );
     let stale = claim(&store, 1).await;
-    wrong_state(store.retry(id, at(2)).await, id, JobState::Running, "retry running");
-    wrong_state(store.drop_job(id, at(2)).await, id, JobState::Running, "drop running");
+    wrong_state(
+        store.retry(id, at(2)).await,
+        id,
+        JobState::Running,
+        "retry running",
+    );
+    wrong_state(
+        store.drop_job(id, at(2)).await,
+        id,
+        JobState::Running,
+        "drop running",
+    );
     // The lease runs out, a second worker takes over and gives up on the job.
     let last = store.claim("w2", LEASE, at(40)).await.unwrap().unwrap();
     store.dead_letter(&last, "boom", at(41)).await.unwrap();
     store.retry(id, at(50)).await.expect("retry dead");
     let job = store.job(id).await.unwrap().unwrap();
-    assert_eq!((job.state, job.attempt, job.run_at), (JobState::Queued, 0, at(50)));
+    assert_eq!(
+        (job.state, job.attempt, job.run_at),
+        (JobState::Queued, 0, at(50))
+    );
     let fresh = claim(&store, 50).await;
     assert_eq!(fresh.job.attempt, 1);
     // Same attempt number as the first, crashed claim; that claim must stay spent.
-    lease_lost(store.complete(&stale, at(51)).await, id, "a claim from before the retry");
+    lease_lost(
+        store.complete(&stale, at(51)).await,
+        id,
+        "a claim from before the retry",
+    );
     store.complete(&fresh, at(51)).await.unwrap();
-    wrong_state(store.retry(id, at(52)).await, id, JobState::Done, "retry done");
-    wrong_state(store.drop_job(id, at(52)).await, id, JobState::Done, "drop done");
+    wrong_state(
+        store.retry(id, at(52)).await,
+        id,
+        JobState::Done,
+        "retry done",
+    );
+    wrong_state(
+        store.drop_job(id, at(52)).await,
+        id,
+        JobState::Done,
+        "drop done",
+    );
 
     let queued = enqueue(&store, "evt-drop", "701", 60).await;
     store.drop_job(queued, at(61)).await.expect("drop queued");
     let job = store.job(queued).await.unwrap().unwrap();
     assert_eq!((job.state, job.updated_at), (JobState::Dropped, at(61)));
-    assert!(store.claim("w", LEASE, at(1_000)).await.unwrap().is_none(), "dropped never runs");
-    wrong_state(store.drop_job(queued, at(62)).await, queued, JobState::Dropped, "drop twice");
+    assert!(
+        store.claim("w", LEASE, at(1_000)).await.unwrap().is_none(),
+        "dropped never runs"
+    );
+    wrong_state(
+        store.drop_job(queued, at(62)).await,
+        queued,
+        JobState::Dropped,
+        "drop twice",
+    );
     store.retry(queued, at(63)).await.expect("retry dropped");
     assert_eq!(state(&store, queued).await, JobState::Queued);
     let held = claim(&store, 63).await;
@@ -399,7 +522,10 @@ pub async fn decision_log_round_trip(store: SharedStore) {
         ("négatif".to_owned(), -123_456.789_012_345_67),
     ];
     tricky.confidence = 0.1 + 0.2;
-    tricky.timings_ms = vec![("classify".to_owned(), 0.000_123_456_789), ("facts".to_owned(), f64::MAX)];
+    tricky.timings_ms = vec![
+        ("classify".to_owned(), 0.000_123_456_789),
+        ("facts".to_owned(), f64::MAX),
+    ];
     tricky.situation = None;
     tricky.handoff_reason = Some("low_confidence".to_owned());
     tricky.decision = "escalate:low_confidence".to_owned();
@@ -413,19 +539,32 @@ pub async fn decision_log_round_trip(store: SharedStore) {
         store.record_decision(record).await.expect("record");
     }
     let all = store.decisions(None, 10).await.unwrap();
-    assert_eq!(all, [bare.clone(), tricky.clone(), later.clone()], "oldest first");
+    assert_eq!(
+        all,
+        [bare.clone(), tricky.clone(), later.clone()],
+        "oldest first"
+    );
     let bits = |pairs: &[(String, f64)]| -> Vec<(String, u64)> {
-        pairs.iter().map(|(k, v)| (k.clone(), v.to_bits())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_bits()))
+            .collect()
     };
     assert_eq!(bits(&all[1].scores), bits(&tricky.scores));
     assert_eq!(bits(&all[1].timings_ms), bits(&tricky.timings_ms));
     assert_eq!(all[1].confidence.to_bits(), tricky.confidence.to_bits());
-    assert_eq!(store.decisions(Some(at(20)), 10).await.unwrap(), [tricky.clone(), later]);
+    assert_eq!(
+        store.decisions(Some(at(20)), 10).await.unwrap(),
+        [tricky.clone(), later]
+    );
     assert_eq!(store.decisions(None, 1).await.unwrap(), [bare]);
     assert!(store.decisions(Some(at(31)), 10).await.unwrap().is_empty());
     let mut nan = tricky;
     nan.confidence = f64::NAN;
-    assert!(matches!(store.record_decision(&nan).await, Err(StoreError::Invalid { .. })));
+    assert!(matches!(
+        store.record_decision(&nan).await,
+        Err(StoreError::Invalid { .. })
+    ));
 }
 
 /// `forget_email` folds case and whitespace, deletes only that customer's rows and blanks the
@@ -434,16 +573,34 @@ pub async fn forget_email_erases_one_customer(store: SharedStore) {
     let ann_1 = enqueue(&store, "evt-ann-1", "900", 0).await;
     let ann_2 = enqueue(&store, "evt-ann-2", "901", 1).await;
     let bob = enqueue(&store, "evt-bob", "902", 2).await;
-    store.record_decision(&decision("  Ann@Example.com ", 10, Some(ann_1))).await.unwrap();
-    store.record_decision(&decision("ann@example.COM", 11, Some(ann_2))).await.unwrap();
-    store.record_decision(&decision("ann@example.com", 12, None)).await.unwrap();
-    store.record_decision(&decision("bob@example.com", 13, Some(bob))).await.unwrap();
-    store.record_decision(&decision("annie@example.com", 14, None)).await.unwrap();
+    store
+        .record_decision(&decision("  Ann@Example.com ", 10, Some(ann_1)))
+        .await
+        .unwrap();
+    store
+        .record_decision(&decision("ann@example.COM", 11, Some(ann_2)))
+        .await
+        .unwrap();
+    store
+        .record_decision(&decision("ann@example.com", 12, None))
+        .await
+        .unwrap();
+    store
+        .record_decision(&decision("bob@example.com", 13, Some(bob)))
+        .await
+        .unwrap();
+    store
+        .record_decision(&decision("annie@example.com", 14, None))
+        .await
+        .unwrap();
     let mut anonymous = decision("", 15, None);
     anonymous.customer_email = None;
     store.record_decision(&anonymous).await.unwrap();
 
-    let forgotten = store.forget_email("\tANN@example.com  ").await.expect("forget");
+    let forgotten = store
+        .forget_email("\tANN@example.com  ")
+        .await
+        .expect("forget");
     assert_eq!((forgotten.decisions, forgotten.job_payloads), (3, 2));
     for id in [ann_1, ann_2] {
         let job = store.job(id).await.unwrap().unwrap();
@@ -460,18 +617,31 @@ pub async fn forget_email_erases_one_customer(store: SharedStore) {
         .collect();
     assert_eq!(
         left,
-        [Some("bob@example.com".to_owned()), Some("annie@example.com".to_owned()), None]
+        [
+            Some("bob@example.com".to_owned()),
+            Some("annie@example.com".to_owned()),
+            None
+        ]
     );
     let again = store.forget_email("ann@example.com").await.unwrap();
     assert_eq!((again.decisions, again.job_payloads), (0, 0));
-    assert!(matches!(store.forget_email("  ").await, Err(StoreError::Invalid { .. })));
+    assert!(matches!(
+        store.forget_email("  ").await,
+        Err(StoreError::Invalid { .. })
+    ));
 }
 
 /// `prune` deletes old decision rows and old done or dropped jobs, nothing else; a pruned job's
 /// dedup key is free again.
 pub async fn prune_removes_only_old_finished_work(store: SharedStore) {
-    store.record_decision(&decision("a@b.c", 10, None)).await.unwrap();
-    store.record_decision(&decision("a@b.c", 100, None)).await.unwrap();
+    store
+        .record_decision(&decision("a@b.c", 10, None))
+        .await
+        .unwrap();
+    store
+        .record_decision(&decision("a@b.c", 100, None))
+        .await
+        .unwrap();
     let done_old = enqueue(&store, "evt-done-old", "1", 0).await;
     let dropped_old = enqueue(&store, "evt-dropped-old", "1", 1).await;
     let dead_old = enqueue(&store, "evt-dead-old", "1", 2).await;
@@ -501,7 +671,11 @@ pub async fn prune_removes_only_old_finished_work(store: SharedStore) {
     let left = store.decisions(None, 10).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].created_at, at(100));
-    match store.enqueue(new_job("evt-done-old", "1", 200)).await.unwrap() {
+    match store
+        .enqueue(new_job("evt-done-old", "1", 200))
+        .await
+        .unwrap()
+    {
         Enqueued::Created(id) => assert_ne!(id, done_old, "ids are not reused"),
         other => panic!("a pruned key is free again, got {other:?}"),
     }
@@ -513,9 +687,15 @@ pub async fn prune_removes_only_old_finished_work(store: SharedStore) {
 pub async fn bad_input_is_refused(store: SharedStore) {
     let mut job = new_job("evt-nul", "1", 0);
     job.payload = "nul \0 inside".to_owned();
-    assert!(matches!(store.enqueue(job).await, Err(StoreError::Invalid { .. })));
+    assert!(matches!(
+        store.enqueue(job).await,
+        Err(StoreError::Invalid { .. })
+    ));
     let empty_key = new_job("", "1", 0);
-    assert!(matches!(store.enqueue(empty_key).await, Err(StoreError::Invalid { .. })));
+    assert!(matches!(
+        store.enqueue(empty_key).await,
+        Err(StoreError::Invalid { .. })
+    ));
     assert_eq!(store.counts().await.unwrap(), JobCounts::default());
     let forever = Duration::from_secs(u64::MAX);
     assert!(matches!(
@@ -529,7 +709,10 @@ pub async fn bad_input_is_refused(store: SharedStore) {
     precise.received_at = at(0) + SignedDuration::from_micros(123_456);
     let id = store.enqueue(precise).await.unwrap().id();
     let stored = store.job(id).await.unwrap().unwrap();
-    assert_eq!(stored.created_at, at(0) + SignedDuration::from_micros(123_456));
+    assert_eq!(
+        stored.created_at,
+        at(0) + SignedDuration::from_micros(123_456)
+    );
 }
 
 /// Runs every conformance function as its own `#[tokio::test]`. `$make` is an `async` block

@@ -230,7 +230,7 @@ impl Store for MemoryStore {
             })
             .cloned()
             .collect();
-        jobs.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        jobs.sort_by_key(|job| std::cmp::Reverse((job.created_at, job.id)));
         let limit = filter.limit.unwrap_or(DEFAULT_JOBS_LIMIT);
         jobs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(jobs)

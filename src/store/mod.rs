@@ -498,7 +498,11 @@ pub(crate) fn truncate(at: Timestamp) -> Timestamp {
 
 /// Every store refuses what one of them could not keep: PostgreSQL's text cannot hold NUL, and
 /// NaN has no JSON form (and becomes NULL in SQLite), so no store accepts either.
-pub(crate) fn check_text(operation: &'static str, field: &str, text: &str) -> Result<(), StoreError> {
+pub(crate) fn check_text(
+    operation: &'static str,
+    field: &str,
+    text: &str,
+) -> Result<(), StoreError> {
     if text.contains('\0') {
         return Err(StoreError::Invalid {
             operation,
@@ -548,8 +552,18 @@ pub(crate) fn check_decision(record: &DecisionRecord) -> Result<(), StoreError> 
         }
     }
     let numbers = std::iter::once(("confidence", "", record.confidence))
-        .chain(record.scores.iter().map(|(k, v)| ("scores", k.as_str(), *v)))
-        .chain(record.timings_ms.iter().map(|(k, v)| ("timings_ms", k.as_str(), *v)));
+        .chain(
+            record
+                .scores
+                .iter()
+                .map(|(k, v)| ("scores", k.as_str(), *v)),
+        )
+        .chain(
+            record
+                .timings_ms
+                .iter()
+                .map(|(k, v)| ("timings_ms", k.as_str(), *v)),
+        );
     for (field, key, value) in numbers {
         check_text(OP, field, key)?;
         if !value.is_finite() {
@@ -590,7 +604,10 @@ mod tests {
 
     #[test]
     fn emails_fold_to_one_key() {
-        assert_eq!(fold_email("  Ann@Example.COM\n").as_deref(), Some("ann@example.com"));
+        assert_eq!(
+            fold_email("  Ann@Example.COM\n").as_deref(),
+            Some("ann@example.com")
+        );
         assert_eq!(fold_email(" \t "), None);
     }
 
@@ -599,7 +616,10 @@ mod tests {
         let mut record = conformance::decision("x@y.z", 1, None);
         assert!(check_decision(&record).is_ok());
         record.scores.push(("refund".into(), f64::NAN));
-        assert!(matches!(check_decision(&record), Err(StoreError::Invalid { .. })));
+        assert!(matches!(
+            check_decision(&record),
+            Err(StoreError::Invalid { .. })
+        ));
         let job = NewJob {
             source: "zendesk".into(),
             ticket_id: "1".into(),

@@ -82,7 +82,10 @@ mod tests {
         let message = format!("error connecting to {url}: password Tr0ub4dor rejected");
         let clean = scrub(&message, url);
         assert!(!clean.contains("Tr0ub4dor"), "{clean}");
-        assert!(clean.contains("postgres://deskbot:***@db:5432/deskbot"), "{clean}");
+        assert!(
+            clean.contains("postgres://deskbot:***@db:5432/deskbot"),
+            "{clean}"
+        );
     }
 
     #[tokio::test]

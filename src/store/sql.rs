@@ -6,9 +6,7 @@
 //! driver binds by number too, so a query reads the same for both databases. Times are integer
 //! microseconds since the epoch in both, so no query depends on a database's date functions.
 
-use super::{
-    from_micros, DecisionRecord, Job, JobId, JobState, StoreError,
-};
+use super::{from_micros, DecisionRecord, Job, JobId, JobState, StoreError};
 
 /// The columns of a job, in [`JobRow`]'s order.
 macro_rules! job_columns {
@@ -175,8 +173,12 @@ impl JobRow {
     /// The job, and its claim number.
     pub(super) fn into_job(self, operation: &'static str) -> Result<(Job, i64), StoreError> {
         let corrupt = |message: String| StoreError::Database { operation, message };
-        let state = JobState::parse(&self.state)
-            .ok_or_else(|| corrupt(format!("job {} has an unknown state {:?}", self.id, self.state)))?;
+        let state = JobState::parse(&self.state).ok_or_else(|| {
+            corrupt(format!(
+                "job {} has an unknown state {:?}",
+                self.id, self.state
+            ))
+        })?;
         let attempt = u32::try_from(self.attempt)
             .map_err(|_| corrupt(format!("job {} has attempt {}", self.id, self.attempt)))?;
         let job = Job {
@@ -324,10 +326,7 @@ macro_rules! sql_store {
                 }
                 Err($crate::store::StoreError::Database {
                     operation: "enqueue",
-                    message: format!(
-                        "dedup key {:?} neither inserted nor found",
-                        job.dedup_key
-                    ),
+                    message: format!("dedup key {:?} neither inserted nor found", job.dedup_key),
                 })
             }
 
@@ -458,9 +457,7 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn counts(
-                &self,
-            ) -> Result<$crate::store::JobCounts, $crate::store::StoreError> {
+            async fn counts(&self) -> Result<$crate::store::JobCounts, $crate::store::StoreError> {
                 use $crate::store::sql::{self, count, database};
                 use $crate::store::{JobCounts, JobState, StoreError};
                 let rows: Vec<(String, i64)> = sqlx::query_as(sql::COUNTS)

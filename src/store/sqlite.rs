@@ -86,15 +86,41 @@ mod tests {
     #[tokio::test]
     async fn connections_are_durable_and_wait_for_each_other() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("pragmas.db")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("pragmas.db"))
+            .await
+            .unwrap();
         let mut conn = store.pool.acquire().await.unwrap();
         let text = |sql: &'static str| sqlx::query_scalar::<_, String>(sql);
         let number = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
-        assert_eq!(text("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap(), "wal");
+        assert_eq!(
+            text("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            "wal"
+        );
         // 2 = FULL: every commit is synced to disk before it returns.
-        assert_eq!(number("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap(), 2);
-        assert_eq!(number("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap(), 10_000);
-        assert_eq!(number("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap(), 1);
+        assert_eq!(
+            number("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            number("PRAGMA busy_timeout")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            10_000
+        );
+        assert_eq!(
+            number("PRAGMA foreign_keys")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            1
+        );
         assert_eq!(store.path(), dir.path().join("pragmas.db"));
     }
 }

@@ -68,7 +68,14 @@ impl TestPostgres {
         let initdb = server.server_command("initdb", |cmd| {
             cmd.arg("-D")
                 .arg(&data)
-                .args(["-U", USER, "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"])
+                .args([
+                    "-U",
+                    USER,
+                    "--auth=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ])
                 .args(["--locale=C"])
                 .arg(format!("--pwfile={}", password_file.display()));
         });
@@ -118,13 +125,24 @@ impl TestPostgres {
             "test database name {name:?}: use 1 to 59 letters, digits or _"
         );
         let created = Command::new(self.bin.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", USER, name])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                USER,
+                name,
+            ])
             .env("PGPASSWORD", PASSWORD)
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("running {}: {e}", self.bin.join("createdb").display()));
         self.expect_success(&format!("createdb {name}"), created);
-        format!("postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{name}", self.port)
+        format!(
+            "postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{name}",
+            self.port
+        )
     }
 
     /// A unique database for one test: `{prefix}_{n}`.
@@ -177,6 +195,8 @@ impl TestPostgres {
         )
     }
 
+    // Never waited for on purpose: the watchdog's whole job is to outlive this process.
+    #[allow(clippy::zombie_processes)]
     fn stop_when_process_exits(&self) {
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop}",
@@ -205,7 +225,11 @@ impl Drop for TestPostgres {
 /// The directory of `initdb` and `pg_ctl`: the newest `/usr/lib/postgresql/*/bin` (Debian,
 /// Ubuntu), else `pg_config --bindir`, else `PATH`.
 fn server_bin_dir() -> PathBuf {
-    let has_tools = |dir: &Path| ["initdb", "pg_ctl", "createdb"].iter().all(|t| dir.join(t).is_file());
+    let has_tools = |dir: &Path| {
+        ["initdb", "pg_ctl", "createdb"]
+            .iter()
+            .all(|t| dir.join(t).is_file())
+    };
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
