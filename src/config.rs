@@ -11,8 +11,14 @@ use crate::adapters::Secret;
 use crate::respond::policy::{Policy, PolicyError};
 
 mod service;
+#[cfg(feature = "store")]
+mod store;
 
 pub use service::{RoutingSettings, ServeSettings, DEFAULT_API_TOKEN_ENV};
+#[cfg(feature = "store")]
+pub use store::{
+    DEFAULT_DATABASE_URL_ENV, DEFAULT_MAX_CONNECTIONS, DEFAULT_RETENTION_DAYS, DEFAULT_STORE_FILE,
+};
 
 /// The Shopify Admin API version deskbot is written against.
 pub const SHOPIFY_API_VERSION: &str = "2025-10";
@@ -232,6 +238,14 @@ pub struct Config {
     pub serve: ServeSettings,
     /// Where handoffs go on the help desk.
     pub routing: RoutingSettings,
+    /// Where the job queue and decision log live (`[store]`; default: SQLite `deskbot.db`
+    /// next to the config file).
+    #[cfg(feature = "store")]
+    pub store: crate::store::StoreSettings,
+    /// Days decision-log rows and finished jobs are kept (`[store] retention_days`, at least
+    /// 1; default 90). `serve.retention` always agrees with it.
+    #[cfg(feature = "store")]
+    pub retention_days: u32,
 }
 
 /// The connection tables as written.
@@ -247,6 +261,9 @@ struct ConnectionTables {
     serve: Option<service::ServeTable>,
     #[serde(default)]
     routing: Option<service::RoutingTable>,
+    #[cfg(feature = "store")]
+    #[serde(default)]
+    store: Option<store::StoreTable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -349,7 +366,15 @@ impl Config {
             None => CarrierSettings::default(),
             Some(table) => checker.carriers(table, base)?,
         };
-        let serve = checker.serve(tables.serve, base)?;
+        #[allow(unused_mut)]
+        let mut serve = checker.serve(tables.serve, base)?;
+        #[cfg(feature = "store")]
+        let (store, retention_days) = {
+            let (settings, days) = checker.store(tables.store, base)?;
+            let days = store::retention_days(&checker, days, serve.retention)?;
+            serve.retention = Duration::from_secs(u64::from(days) * 86_400);
+            (settings, days)
+        };
         let routing = match tables.routing {
             None => RoutingSettings::default(),
             Some(table) => checker.routing(table)?,
@@ -362,6 +387,10 @@ impl Config {
             http,
             serve,
             routing,
+            #[cfg(feature = "store")]
+            store,
+            #[cfg(feature = "store")]
+            retention_days,
         })
     }
 }

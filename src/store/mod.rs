@@ -6,9 +6,15 @@
 //! is retried later with backoff, and after the last attempt moves to `dead`, where a person can
 //! inspect, retry or drop it. A unique `dedup_key` makes enqueueing idempotent, so a webhook
 //! delivered five times is one job. A lease that runs out (the worker crashed) makes the job
-//! claimable again; `attempt` is the fencing token, so a worker whose lease was taken over can
-//! no longer complete or fail the job.
+//! claimable again; every claim takes a new claim number (the fencing token, kept in the
+//! [`ClaimedJob`]), so a worker whose lease was taken over can no longer complete or fail the job.
+//!
+//! Implementations: [`MemoryStore`] (tests, and the reference), [`SqliteStore`] (one file) and
+//! [`PostgresStore`] (shared by replicas); [`open`] picks one from [`StoreSettings`]. The shared
+//! [`conformance`] suite holds all three to the contract below.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -133,13 +139,17 @@ pub struct Job {
     pub updated_at: Timestamp,
 }
 
-/// A job a worker holds. Completing or failing it needs the same `attempt` the claim started:
-/// after a lease ran out and another worker claimed the job, the old holder's calls fail with
-/// [`StoreError::LeaseLost`].
+/// A job a worker holds. Completing or failing it needs the claim that made it: after a lease
+/// ran out and another worker claimed the job, the old holder's calls fail with
+/// [`StoreError::LeaseLost`]. Only a store's [`Store::claim`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedJob {
     /// The job, as claimed (state `running`).
     pub job: Job,
+    /// The job's claim number at this claim: the fencing token. Not `attempt`, because
+    /// `release` gives an attempt back and a person's `retry` resets attempts to zero, so an
+    /// attempt number can come round again; claim numbers only grow.
+    pub(crate) claim: i64,
 }
 
 /// Jobs per state, for `/metrics` and `deskbot jobs list`.
@@ -262,6 +272,15 @@ pub enum StoreError {
     /// The worker's lease ran out and the job was claimed again, or changed by a person.
     #[error("job {0}: the lease was lost (claimed again or changed meanwhile)")]
     LeaseLost(JobId),
+    /// A value the store cannot keep faithfully (a NUL character in text, a score that is not
+    /// a finite number, a blank e-mail address to forget).
+    #[error("store {operation}: {problem}")]
+    Invalid {
+        /// What was being done.
+        operation: &'static str,
+        /// What is wrong with the value.
+        problem: String,
+    },
 }
 
 /// The job queue and the decision log.
@@ -349,4 +368,266 @@ pub trait Store: Send + Sync {
 
     /// One cheap query, for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+mod memory;
+mod postgres;
+mod sql;
+mod sqlite;
+
+#[doc(hidden)]
+pub mod conformance;
+
+pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Which database holds the store (`[store]` in `deskbot.toml`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreSettings {
+    /// One SQLite file, created on first use: the default, for one `deskbot serve` process
+    /// (several processes on one machine may share the file too).
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A PostgreSQL database, shared by several replicas.
+    Postgres {
+        /// `postgres://user:password@host:port/database`.
+        url: crate::adapters::Secret,
+        /// Connections this process keeps open at most.
+        max_connections: u32,
+    },
+}
+
+impl StoreSettings {
+    /// Where the store is, for messages: the file, or the URL with its password replaced.
+    pub fn location(&self) -> String {
+        match self {
+            StoreSettings::Sqlite { path } => path.display().to_string(),
+            StoreSettings::Postgres { url, .. } => redact_url(url.expose()),
+        }
+    }
+}
+
+/// Opens (creating or migrating as needed) the store `settings` names.
+pub async fn open(settings: &StoreSettings) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match settings {
+        StoreSettings::Sqlite { path } => Arc::new(SqliteStore::open(path).await?),
+        StoreSettings::Postgres {
+            url,
+            max_connections,
+        } => Arc::new(PostgresStore::connect(url.expose(), *max_connections).await?),
+    })
+}
+
+/// `url` with its password (in the user part or a `password=` parameter) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    // The last `@` ends the user part: a password may itself contain `@` if not percent-encoded.
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (user_info, host) = authority.split_at(at);
+            match user_info.split_once(':') {
+                Some((user, _password)) => format!("{user}:***{host}"),
+                None => authority.to_owned(),
+            }
+        }
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+/// How many jobs [`Store::jobs`] lists when the filter sets no limit.
+pub const DEFAULT_JOBS_LIMIT: u32 = 100;
+
+/// When a lease taken at `now` for `lease` runs out.
+pub(crate) fn lease_end(now: Timestamp, lease: Duration) -> Result<Timestamp, StoreError> {
+    jiff::SignedDuration::try_from(lease)
+        .ok()
+        .and_then(|lease| now.checked_add(lease).ok())
+        .ok_or_else(|| StoreError::Invalid {
+            operation: "claim",
+            problem: format!("a lease of {lease:?} from {now} ends out of range"),
+        })
+}
+
+/// The key `forget_email` matches: trimmed and lower-cased, `None` when blank.
+pub(crate) fn fold_email(email: &str) -> Option<String> {
+    let folded = email.trim().to_lowercase();
+    (!folded.is_empty()).then_some(folded)
+}
+
+/// Microseconds since the epoch: how every store keeps time.
+pub(crate) fn micros(at: Timestamp) -> i64 {
+    at.as_microsecond()
+}
+
+/// A stored time back as a timestamp.
+pub(crate) fn from_micros(operation: &'static str, micros: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(micros).map_err(|e| StoreError::Database {
+        operation,
+        message: format!("stored time {micros} is out of range: {e}"),
+    })
+}
+
+/// `at` cut to whole microseconds, as a store gives it back.
+pub(crate) fn truncate(at: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)
+}
+
+/// Every store refuses what one of them could not keep: PostgreSQL's text cannot hold NUL, and
+/// NaN has no JSON form (and becomes NULL in SQLite), so no store accepts either.
+pub(crate) fn check_text(
+    operation: &'static str,
+    field: &str,
+    text: &str,
+) -> Result<(), StoreError> {
+    if text.contains('\0') {
+        return Err(StoreError::Invalid {
+            operation,
+            problem: format!("{field} contains a NUL character"),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_new_job(job: &NewJob) -> Result<(), StoreError> {
+    for (field, text) in [
+        ("source", &job.source),
+        ("ticket_id", &job.ticket_id),
+        ("dedup_key", &job.dedup_key),
+        ("payload", &job.payload),
+    ] {
+        check_text("enqueue", field, text)?;
+    }
+    if job.dedup_key.is_empty() {
+        return Err(StoreError::Invalid {
+            operation: "enqueue",
+            problem: "the dedup key is empty".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_decision(record: &DecisionRecord) -> Result<(), StoreError> {
+    const OP: &str = "record_decision";
+    let texts = [
+        ("source", Some(&record.source)),
+        ("ticket_id", record.ticket_id.as_ref()),
+        ("customer_email", record.customer_email.as_ref()),
+        ("text", Some(&record.text)),
+        ("cleaned_text", Some(&record.cleaned_text)),
+        ("intent", Some(&record.intent)),
+        ("decision", Some(&record.decision)),
+        ("outcome", Some(&record.outcome)),
+        ("situation", record.situation.as_ref()),
+        ("handoff_reason", record.handoff_reason.as_ref()),
+        ("model", Some(&record.model)),
+        ("delivery", Some(&record.delivery)),
+    ];
+    for (field, text) in texts {
+        if let Some(text) = text {
+            check_text(OP, field, text)?;
+        }
+    }
+    let numbers = std::iter::once(("confidence", "", record.confidence))
+        .chain(
+            record
+                .scores
+                .iter()
+                .map(|(k, v)| ("scores", k.as_str(), *v)),
+        )
+        .chain(
+            record
+                .timings_ms
+                .iter()
+                .map(|(k, v)| ("timings_ms", k.as_str(), *v)),
+        );
+    for (field, key, value) in numbers {
+        check_text(OP, field, key)?;
+        if !value.is_finite() {
+            return Err(StoreError::Invalid {
+                operation: OP,
+                problem: format!("{field} {key:?} is {value}, not a finite number"),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        assert_eq!(
+            redact_url("postgres://deskbot:s3cr@t!@db.internal:5432/deskbot?sslmode=require"),
+            "postgres://deskbot:***@db.internal:5432/deskbot?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgresql://db/deskbot?user=a&password=hunter2&sslmode=prefer"),
+            "postgresql://db/deskbot?user=a&password=***&sslmode=prefer"
+        );
+        assert_eq!(
+            redact_url("postgres://deskbot@localhost/x"),
+            "postgres://deskbot@localhost/x"
+        );
+        let settings = StoreSettings::Postgres {
+            url: crate::adapters::Secret::new("postgres://u:pw@h/d"),
+            max_connections: 2,
+        };
+        assert_eq!(settings.location(), "postgres://u:***@h/d");
+        assert!(!format!("{settings:?}").contains("pw"));
+    }
+
+    #[test]
+    fn emails_fold_to_one_key() {
+        assert_eq!(
+            fold_email("  Ann@Example.COM\n").as_deref(),
+            Some("ann@example.com")
+        );
+        assert_eq!(fold_email(" \t "), None);
+    }
+
+    #[test]
+    fn values_no_store_can_keep_are_refused() {
+        let mut record = conformance::decision("x@y.z", 1, None);
+        assert!(check_decision(&record).is_ok());
+        record.scores.push(("refund".into(), f64::NAN));
+        assert!(matches!(
+            check_decision(&record),
+            Err(StoreError::Invalid { .. })
+        ));
+        let job = NewJob {
+            source: "zendesk".into(),
+            ticket_id: "1".into(),
+            dedup_key: "k".into(),
+            payload: "a\0b".into(),
+            received_at: Timestamp::UNIX_EPOCH,
+        };
+        let err = check_new_job(&job).unwrap_err();
+        assert!(err.to_string().contains("payload contains a NUL"), "{err}");
+    }
 }
