@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{Checker, ConfigError};
 use crate::adapters::Secret;
 use crate::classify::intent::Intent;
-use crate::respond::outcome::Routing;
+use crate::respond::Routing;
 use crate::respond::scripts::HandoffReason;
 
 /// The environment variable holding the bearer token of `/v1/*`, unless `api_token_env` names
