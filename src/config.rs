@@ -1,4 +1,4 @@
-//! `deskbot.toml`: the shop policy plus the connections deskbot makes (`[platform]`,
+//! `deskbot.toml`: the shop policy plus the connections deskbot makes (`[platform]`, `[helpdesk]`,
 //! `[carriers.*]`, `[http]`). Read and checked once at start-up; secrets come only from
 //! environment variables, and a missing one is an error naming the variable.
 
@@ -10,8 +10,13 @@ use serde::Deserialize;
 use crate::adapters::Secret;
 use crate::respond::policy::{Policy, PolicyError};
 
+mod helpdesk;
 mod service;
 
+pub use helpdesk::{
+    GorgiasSettings, HelpDeskKind, HelpDeskSettings, ZendeskSettings, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_REPLAY_WINDOW,
+};
 pub use service::{RoutingSettings, ServeSettings, DEFAULT_API_TOKEN_ENV};
 
 /// The Shopify Admin API version deskbot is written against.
@@ -232,6 +237,8 @@ pub struct Config {
     pub serve: ServeSettings,
     /// Where handoffs go on the help desk.
     pub routing: RoutingSettings,
+    /// The help desk (`[helpdesk]`; in memory when absent).
+    pub helpdesk: HelpDeskSettings,
 }
 
 /// The connection tables as written.
@@ -247,6 +254,8 @@ struct ConnectionTables {
     serve: Option<service::ServeTable>,
     #[serde(default)]
     routing: Option<service::RoutingTable>,
+    #[serde(default)]
+    helpdesk: Option<helpdesk::HelpDeskTable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -354,6 +363,11 @@ impl Config {
             None => RoutingSettings::default(),
             Some(table) => checker.routing(table)?,
         };
+        let helpdesk = match tables.helpdesk {
+            None => HelpDeskSettings::default(),
+            Some(table) => checker.helpdesk(table)?,
+        };
+        checker.routing_for_help_desk(&routing, &helpdesk)?;
         Ok(Config {
             path: path.to_owned(),
             policy,
@@ -362,6 +376,7 @@ impl Config {
             http,
             serve,
             routing,
+            helpdesk,
         })
     }
 }

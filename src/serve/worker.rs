@@ -18,7 +18,7 @@ use super::Service;
 use crate::adapters::helpdesk::{Author, DeliveryMark, Ticket};
 use crate::adapters::{AdapterError, HandoffNote};
 use crate::classify::decision::Decision;
-use crate::respond::outcome::Customer;
+use crate::respond::Customer;
 use crate::respond::scripts::HandoffReason;
 use crate::respond::Outcome;
 use crate::store::{ClaimedJob, DecisionRecord, StoreError};

@@ -68,6 +68,7 @@ pub enum WebhookError {
 
 /// An id from a JSON body: a number, or a string of digits (templates render `"{{ticket.id}}"`
 /// as a string). `Ok(None)` for absent, null or empty; an error names `field` otherwise.
+#[cfg_attr(not(any(feature = "zendesk", feature = "gorgias")), allow(dead_code))]
 pub(crate) fn id_field(
     value: Option<&serde_json::Value>,
     field: &str,
@@ -105,6 +106,7 @@ pub(crate) fn id_field(
 }
 
 /// The body as a JSON object, or why not.
+#[cfg_attr(not(any(feature = "zendesk", feature = "gorgias")), allow(dead_code))]
 pub(crate) fn json_object(
     body: &[u8],
 ) -> Result<serde_json::Map<String, serde_json::Value>, WebhookError> {
@@ -118,6 +120,7 @@ pub(crate) fn json_object(
     }
 }
 
+#[cfg_attr(not(any(feature = "zendesk", feature = "gorgias")), allow(dead_code))]
 fn json_kind(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",
