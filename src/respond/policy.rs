@@ -38,6 +38,8 @@ struct PolicyFile {
     _serve: Option<toml::Value>,
     #[serde(default, rename = "routing")]
     _routing: Option<toml::Value>,
+    #[serde(default, rename = "helpdesk")]
+    _helpdesk: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
