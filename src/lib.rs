@@ -18,8 +18,9 @@
 //! | `http` | the shared HTTP stack for vendor adapters (reqwest + rustls, retries, cache, limits) | via vendors |
 //! | `shopify`, `woocommerce`, `magento`, `bigcommerce` | one order platform each (`platforms` = all four) | yes |
 //! | `ups`, `usps`, `fedex`, `dhl` | one carrier tracker each (`carriers` = all four) | yes |
+//! | `zendesk`, `gorgias` | one help desk each, with its webhook verification (`helpdesks` = both; hmac, base64, subtle) | yes |
 //! | `store` | [`store`]: the job queue and decision log (SQLite, PostgreSQL) | via `serve` |
-//! | `serve` | [`serve`]: the webhook service (axum), workers, metrics | yes |
+//! | `serve` | [`serve`]: the webhook service (axum), workers, metrics; builds `helpdesks` | yes |
 //! | `cli` | the `deskbot` binary | yes |
 //!
 //! ```no_run

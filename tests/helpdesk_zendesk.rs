@@ -85,7 +85,10 @@ async fn passes_the_help_desk_conformance_suite() {
     assert_eq!(state.updates.len(), 2, "{:?}", state.updates);
     let reply = &state.updates[0]["ticket"];
     assert_eq!(reply["comment"]["public"], true);
-    assert_eq!(reply["additional_tags"], json!(["deskbot-done-conformance-reply"]));
+    assert_eq!(
+        reply["additional_tags"],
+        json!(["deskbot-done-conformance-reply"])
+    );
     let note = &state.updates[1]["ticket"];
     assert_eq!(note["comment"]["public"], false);
     assert_eq!(
@@ -124,8 +127,14 @@ async fn reads_the_requester_and_the_latest_public_comment_then_its_own_reply() 
     let server = serve(&fake).await;
     let (desk, _) = zendesk(&server, TOKEN);
     let ticket = desk.ticket(TICKET).await.unwrap();
-    assert_eq!(ticket.requester_email.as_deref(), Some("johnny@example.com"));
-    assert_eq!(ticket.subject.as_deref(), Some("Help, my printer is on fire!"));
+    assert_eq!(
+        ticket.requester_email.as_deref(),
+        Some("johnny@example.com")
+    );
+    assert_eq!(
+        ticket.subject.as_deref(),
+        Some("Help, my printer is on fire!")
+    );
     let latest = ticket.latest_comment.unwrap();
     // The newer private note (1276) is skipped.
     assert_eq!(
@@ -152,8 +161,14 @@ async fn the_requester_is_fetched_when_not_sideloaded_and_comments_are_paged() {
     let server = serve(&fake).await;
     let (desk, _) = zendesk(&server, TOKEN);
     let ticket = desk.ticket(TICKET).await.unwrap();
-    assert_eq!(ticket.requester_email.as_deref(), Some("johnny@example.com"));
-    assert_eq!(requests(&server, "GET", "/api/v2/users/20978392.json").await, 1);
+    assert_eq!(
+        ticket.requester_email.as_deref(),
+        Some("johnny@example.com")
+    );
+    assert_eq!(
+        requests(&server, "GET", "/api/v2/users/20978392.json").await,
+        1
+    );
     // 4 private notes, newest first, 2 a page: the public comment is on page 3.
     assert_eq!(ticket.latest_comment.unwrap().id, "1274");
     assert_eq!(
@@ -184,9 +199,15 @@ async fn a_handoff_routes_by_id_and_refuses_names_before_writing() {
     let ticket = &state.tickets[&35436];
     assert_eq!(ticket["group_id"], 98738);
     assert_eq!(ticket["assignee_id"], 235323);
-    assert!(ticket["tags"].as_array().unwrap().contains(&json!("deskbot-refund")));
+    assert!(ticket["tags"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("deskbot-refund")));
     let note = state.comments[&35436].last().unwrap();
-    assert_eq!((note["public"].as_bool(), note["author_id"].as_u64()), (Some(false), Some(ME)));
+    assert_eq!(
+        (note["public"].as_bool(), note["author_id"].as_u64()),
+        (Some(false), Some(ME))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -231,7 +252,10 @@ async fn unknown_tickets_are_not_found_with_or_without_a_request() {
     let server = serve(&fake).await;
     let (desk, _) = zendesk(&server, TOKEN);
     let mark = DeliveryMark::new("x");
-    assert!(matches!(desk.ticket("999").await, Err(AdapterError::NotFound { .. })));
+    assert!(matches!(
+        desk.ticket("999").await,
+        Err(AdapterError::NotFound { .. })
+    ));
     assert!(matches!(
         desk.post_public_reply("999", "x", &mark).await,
         Err(AdapterError::NotFound { .. })
@@ -240,10 +264,16 @@ async fn unknown_tickets_are_not_found_with_or_without_a_request() {
         desk.delivered("999", &mark).await,
         Err(AdapterError::NotFound { .. })
     ));
-    assert_eq!(requests(&server, "GET", "/api/v2/tickets/999.json").await, 2);
+    assert_eq!(
+        requests(&server, "GET", "/api/v2/tickets/999.json").await,
+        2
+    );
     // Not a Zendesk id at all: nothing to ask.
     let before = server.received_requests().await.unwrap().len();
-    assert!(matches!(desk.ticket("../users/me").await, Err(AdapterError::NotFound { .. })));
+    assert!(matches!(
+        desk.ticket("../users/me").await,
+        Err(AdapterError::NotFound { .. })
+    ));
     assert_eq!(server.received_requests().await.unwrap().len(), before);
 }
 
@@ -313,7 +343,10 @@ async fn a_5xx_reply_is_not_repeated_blindly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_bodies_are_bad_responses_naming_the_field() {
     for (body, field) in [
-        (json!({"ticket": {"id": 35436, "requester_id": 20978392, "tags": "vip"}}), "ticket.tags"),
+        (
+            json!({"ticket": {"id": 35436, "requester_id": 20978392, "tags": "vip"}}),
+            "ticket.tags",
+        ),
         (json!({"ticket": {"id": "35436"}}), "ticket.id"),
         (json!({"tickets": []}), "."),
     ] {
@@ -327,7 +360,9 @@ async fn malformed_bodies_are_bad_responses_naming_the_field() {
             .await;
         let (desk, _) = zendesk(&server, TOKEN);
         match desk.ticket(TICKET).await {
-            Err(AdapterError::BadResponse { vendor, field: got, .. }) => {
+            Err(AdapterError::BadResponse {
+                vendor, field: got, ..
+            }) => {
                 assert_eq!(vendor, "zendesk");
                 assert_eq!(got, field, "{body}");
             }

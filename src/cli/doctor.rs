@@ -46,11 +46,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
                 message: format!("{:#}", anyhow::Error::from(error)),
             }),
         };
-        checks.push((
-            "helpdesk",
-            shop.config.helpdesk.name().to_owned(),
-            result,
-        ));
+        checks.push(("helpdesk", shop.config.helpdesk.name().to_owned(), result));
     }
     for tracker in shop.connections.carriers.live() {
         checks.push((

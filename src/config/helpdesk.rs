@@ -223,8 +223,9 @@ impl Checker<'_> {
             "memory" => HelpDeskKind::Memory,
             "zendesk" => {
                 let subdomain = handle("subdomain", table.subdomain.as_deref())?;
-                let base_url =
-                    base_url("subdomain", subdomain, &|s| format!("https://{s}.zendesk.com"))?;
+                let base_url = base_url("subdomain", subdomain, &|s| {
+                    format!("https://{s}.zendesk.com")
+                })?;
                 let replay_window = match table.replay_window_secs {
                     None => DEFAULT_REPLAY_WINDOW,
                     Some(secs) if (1..=3600).contains(&secs) => Duration::from_secs(secs),
@@ -240,7 +241,10 @@ impl Checker<'_> {
                     email: email()?,
                     api_token: self.secret(
                         "helpdesk.api_token_env",
-                        table.api_token_env.as_deref().unwrap_or("ZENDESK_API_TOKEN"),
+                        table
+                            .api_token_env
+                            .as_deref()
+                            .unwrap_or("ZENDESK_API_TOKEN"),
                     )?,
                     webhook_secret: self.secret(
                         "helpdesk.webhook_secret_env",
@@ -254,8 +258,9 @@ impl Checker<'_> {
             }
             "gorgias" => {
                 let account = handle("account", table.account.as_deref())?;
-                let base_url =
-                    base_url("account", account, &|a| format!("https://{a}.gorgias.com/api"))?;
+                let base_url = base_url("account", account, &|a| {
+                    format!("https://{a}.gorgias.com/api")
+                })?;
                 HelpDeskKind::Gorgias(GorgiasSettings {
                     base_url,
                     email: email()?,
@@ -361,7 +366,11 @@ impl Checker<'_> {
                                 "{value:?} is not a numeric id; {} routes by the {} id \
                                  (see its admin settings)",
                                 settings.name(),
-                                if name == "group" { "group/team" } else { "user" }
+                                if name == "group" {
+                                    "group/team"
+                                } else {
+                                    "user"
+                                }
                             ),
                         ));
                     }
@@ -441,26 +450,60 @@ mod tests {
 
     #[test]
     fn mistakes_name_the_file_and_field() {
-        let zd = |rest: &str| format!("[helpdesk]\nkind = \"zendesk\"\nemail = \"b@a.example\"\n{rest}");
+        let zd =
+            |rest: &str| format!("[helpdesk]\nkind = \"zendesk\"\nemail = \"b@a.example\"\n{rest}");
         for (table, field) in [
-            ("[helpdesk]\nkind = \"freshdesk\"\n".to_owned(), "helpdesk.kind"),
+            (
+                "[helpdesk]\nkind = \"freshdesk\"\n".to_owned(),
+                "helpdesk.kind",
+            ),
             (zd(""), "helpdesk.subdomain"),
             (zd("subdomain = \"a.b\"\n"), "helpdesk.subdomain"),
-            (zd("subdomain = \"a\"\nbase_url = \"https://x.example\"\n"), "helpdesk.base_url"),
-            (zd("base_url = \"http://remote.example\"\n"), "helpdesk.base_url"),
-            (zd("subdomain = \"a\"\nreplay_window_secs = 0\n"), "helpdesk.replay_window_secs"),
-            (zd("subdomain = \"a\"\nhandoff_status = \"escalated\"\n"), "helpdesk.handoff_status"),
-            (zd("subdomain = \"a\"\nmax_body_bytes = 10\n"), "helpdesk.max_body_bytes"),
-            (zd("subdomain = \"a\"\naccount = \"a\"\n"), "helpdesk.account"),
+            (
+                zd("subdomain = \"a\"\nbase_url = \"https://x.example\"\n"),
+                "helpdesk.base_url",
+            ),
+            (
+                zd("base_url = \"http://remote.example\"\n"),
+                "helpdesk.base_url",
+            ),
+            (
+                zd("subdomain = \"a\"\nreplay_window_secs = 0\n"),
+                "helpdesk.replay_window_secs",
+            ),
+            (
+                zd("subdomain = \"a\"\nhandoff_status = \"escalated\"\n"),
+                "helpdesk.handoff_status",
+            ),
+            (
+                zd("subdomain = \"a\"\nmax_body_bytes = 10\n"),
+                "helpdesk.max_body_bytes",
+            ),
+            (
+                zd("subdomain = \"a\"\naccount = \"a\"\n"),
+                "helpdesk.account",
+            ),
             (zd("subdomain = \"a\"\nsecret = \"inline\"\n"), "secret"),
-            ("[helpdesk]\nkind = \"zendesk\"\nsubdomain = \"a\"\n".to_owned(), "helpdesk.email"),
-            ("[helpdesk]\nkind = \"memory\"\nemail = \"b@a.example\"\n".to_owned(), "helpdesk.email"),
-            (zd("subdomain = \"a\"\n[routing]\ngroup = \"support\"\n"), "routing.group"),
+            (
+                "[helpdesk]\nkind = \"zendesk\"\nsubdomain = \"a\"\n".to_owned(),
+                "helpdesk.email",
+            ),
+            (
+                "[helpdesk]\nkind = \"memory\"\nemail = \"b@a.example\"\n".to_owned(),
+                "helpdesk.email",
+            ),
+            (
+                zd("subdomain = \"a\"\n[routing]\ngroup = \"support\"\n"),
+                "routing.group",
+            ),
             (
                 zd("subdomain = \"a\"\n[routing.reasons.claim]\nassignee = \"ann\"\n"),
                 "routing.reasons.claim.assignee",
             ),
-            (zd("subdomain = \"a\"\n[routing]\nstatus = \"closed\"\n"), "routing.status"),
+            (
+                zd("subdomain = \"a\"\n[routing]\nstatus = \"closed\"\n"),
+                "routing.status",
+            ),
         ] {
             let error = load(&table, ZENDESK_ENV).unwrap_err().to_string();
             assert!(error.contains(field), "{table}\n→ {error}");

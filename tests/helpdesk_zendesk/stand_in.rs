@@ -2,6 +2,9 @@
 //! comments and tags, users. It checks the Basic credentials and the shape of every update, so a
 //! reply really adds a comment and its mark, and `delivered` afterwards reads them back.
 
+// Shared by several test binaries, each using part of it.
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -139,7 +142,10 @@ impl Respond for FakeZendesk {
                 };
                 let mut body = json!({ "ticket": ticket });
                 if state.sideload && query(request, "include").as_deref() == Some("users") {
-                    let wanted = [ticket["requester_id"].as_u64(), ticket["assignee_id"].as_u64()];
+                    let wanted = [
+                        ticket["requester_id"].as_u64(),
+                        ticket["assignee_id"].as_u64(),
+                    ];
                     body["users"] = state
                         .users
                         .values()
@@ -150,7 +156,10 @@ impl Respond for FakeZendesk {
                 ResponseTemplate::new(200).set_body_json(body)
             }
             ("GET", ["api", "v2", "tickets", id, "comments.json"]) => {
-                let Some(comments) = id.parse::<u64>().ok().and_then(|id| state.comments.get(&id))
+                let Some(comments) = id
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|id| state.comments.get(&id))
                 else {
                     return not_found();
                 };
@@ -172,7 +181,8 @@ impl Respond for FakeZendesk {
                     .cloned()
                     .collect();
                 let more = page * per_page < comments.len();
-                let authors: Vec<Option<u64>> = slice.iter().map(|c| c["author_id"].as_u64()).collect();
+                let authors: Vec<Option<u64>> =
+                    slice.iter().map(|c| c["author_id"].as_u64()).collect();
                 let users: Vec<Value> = state
                     .users
                     .values()

@@ -178,7 +178,9 @@ mod tests {
         assert_eq!(get("missing"), Ok(None));
         for bad in ["e", "f", "g", "h"] {
             match get(bad) {
-                Err(WebhookError::Malformed(message)) => assert!(message.contains(bad), "{message}"),
+                Err(WebhookError::Malformed(message)) => {
+                    assert!(message.contains(bad), "{message}")
+                }
                 other => panic!("{bad}: {other:?}"),
             }
         }

@@ -227,7 +227,10 @@ pub fn reply_body(
         .and_then(|c| c.email.as_deref())
         .filter(|e| !e.trim().is_empty())
         .ok_or_else(|| AdapterError::Invalid {
-            message: format!("{VENDOR}: ticket {} has no customer e-mail to reply to", raw.id),
+            message: format!(
+                "{VENDOR}: ticket {} has no customer e-mail to reply to",
+                raw.id
+            ),
         })?;
     // The shop's address: where the customer's latest e-mail went.
     let inbound = raw
@@ -288,7 +291,10 @@ pub fn routing_body(
 ) -> Result<Option<Value>, AdapterError> {
     let mut body = serde_json::Map::new();
     if let Some(team) = team {
-        body.insert("assignee_team".into(), json!({ "id": numeric_id("team", team)? }));
+        body.insert(
+            "assignee_team".into(),
+            json!({ "id": numeric_id("team", team)? }),
+        );
     }
     if let Some(user) = assignee {
         body.insert(
@@ -372,7 +378,10 @@ mod tests {
         });
         assert_eq!(author(&by_email, &ticket, &me()), Author::Deskbot);
         assert_eq!(author(&ticket.messages[1], &ticket, &me()), Author::Agent);
-        assert_eq!(author(&ticket.messages[0], &ticket, &me()), Author::Requester);
+        assert_eq!(
+            author(&ticket.messages[0], &ticket, &me()),
+            Author::Requester
+        );
         ticket.customer = Some(GPerson {
             id: Some(1),
             email: None,
@@ -392,7 +401,10 @@ mod tests {
         assert!(!delivered(&ticket, &DeliveryMark::new("job-8/reply")));
         // Our own reply is now the latest public message.
         let latest = super::ticket(&ticket, &me()).latest_comment.unwrap();
-        assert_eq!((latest.id.as_str(), latest.author), ("1003", Author::Deskbot));
+        assert_eq!(
+            (latest.id.as_str(), latest.author),
+            ("1003", Author::Deskbot)
+        );
     }
 
     #[test]
@@ -448,7 +460,9 @@ mod tests {
         assert_eq!(routing_body(None, None, None).unwrap(), None);
         assert_eq!(
             routing_body(Some("12"), Some(" 4 "), Some("open")).unwrap(),
-            Some(json!({"assignee_team": {"id": 12}, "assignee_user": {"id": 4}, "status": "open"}))
+            Some(
+                json!({"assignee_team": {"id": 12}, "assignee_user": {"id": 4}, "status": "open"})
+            )
         );
         assert!(routing_body(Some("support"), None, None).is_err());
         assert!(routing_body(None, None, Some("pending")).is_err());
@@ -463,9 +477,11 @@ mod tests {
 
     #[test]
     fn a_message_without_an_id_names_the_field() {
-        let error =
-            parse_json::<GTicket>(VENDOR, br#"{"id":1,"messages":[{"id":2},{"from_agent":true}]}"#)
-                .unwrap_err();
+        let error = parse_json::<GTicket>(
+            VENDOR,
+            br#"{"id":1,"messages":[{"id":2},{"from_agent":true}]}"#,
+        )
+        .unwrap_err();
         match error {
             AdapterError::BadResponse { field, .. } => assert_eq!(field, "messages[1]"),
             other => panic!("{other:?}"),

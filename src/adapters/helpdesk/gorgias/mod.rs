@@ -148,7 +148,9 @@ fn ticket_id(ticket: &str) -> Result<u64, AdapterError> {
             return Ok(id);
         }
     }
-    Err(AdapterError::not_found(format!("{VENDOR} ticket {ticket:?}")))
+    Err(AdapterError::not_found(format!(
+        "{VENDOR} ticket {ticket:?}"
+    )))
 }
 
 #[async_trait]
@@ -207,8 +209,8 @@ impl HelpDesk for Gorgias {
         }
         if let Some(routing) = routing {
             // Setting the same team, assignee and status again changes nothing.
-            let call = Call::put("tickets/{id} update", format!("tickets/{id}"), routing)
-                .idempotent();
+            let call =
+                Call::put("tickets/{id} update", format!("tickets/{id}"), routing).idempotent();
             self.client.send(&call).await?;
         }
         self.post_message(id, mapping::note_body(&me, &note.internal_note, mark))

@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn the_right_secret_passes_and_others_do_not() {
         let secret = Secret::new("4f1c9e0a-long-random-value");
-        assert_eq!(verify_gorgias(&secret, Some("4f1c9e0a-long-random-value")), Ok(()));
+        assert_eq!(
+            verify_gorgias(&secret, Some("4f1c9e0a-long-random-value")),
+            Ok(())
+        );
         assert_eq!(
             verify_gorgias(&secret, Some("4f1c9e0a-long-random-valuf")),
             Err(WebhookError::BadSignature)
@@ -74,7 +77,10 @@ mod tests {
             verify_gorgias(&secret, Some("4f1c9e0a")),
             Err(WebhookError::BadSignature)
         );
-        assert_eq!(verify_gorgias(&secret, Some("")), Err(WebhookError::BadSignature));
+        assert_eq!(
+            verify_gorgias(&secret, Some("")),
+            Err(WebhookError::BadSignature)
+        );
         assert_eq!(
             verify_gorgias(&secret, None),
             Err(WebhookError::MissingHeader(GORGIAS_SECRET_HEADER))
@@ -98,7 +104,9 @@ mod tests {
         assert_eq!(strings.comment_id.as_deref(), Some("4567"));
         let bare = parse_gorgias_event(br#"{"ticket_id":"123"}"#).unwrap();
         assert_eq!(bare.comment_id, None);
-        assert!(bare.dedup_key("gorgias", b"x").starts_with("gorgias:ticket:123:body:"));
+        assert!(bare
+            .dedup_key("gorgias", b"x")
+            .starts_with("gorgias:ticket:123:body:"));
     }
 
     #[test]

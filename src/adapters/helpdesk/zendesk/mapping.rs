@@ -148,18 +148,14 @@ pub fn author(comment: &ZdComment, requester: Option<u64>, me: u64, users: &[ZdU
 
 /// The newest public comment of `page`, as deskbot's [`Comment`].
 pub fn latest_public(page: &ZdCommentPage, requester: Option<u64>, me: u64) -> Option<Comment> {
-    let newest = page
-        .comments
-        .iter()
-        .filter(|c| c.public)
-        .max_by(|a, b| {
-            // RFC 3339 UTC strings of one format order as their times do.
-            a.created_at
-                .as_deref()
-                .unwrap_or("")
-                .cmp(b.created_at.as_deref().unwrap_or(""))
-                .then(a.id.cmp(&b.id))
-        })?;
+    let newest = page.comments.iter().filter(|c| c.public).max_by(|a, b| {
+        // RFC 3339 UTC strings of one format order as their times do.
+        a.created_at
+            .as_deref()
+            .unwrap_or("")
+            .cmp(b.created_at.as_deref().unwrap_or(""))
+            .then(a.id.cmp(&b.id))
+    })?;
     Some(Comment {
         id: newest.id.to_string(),
         body: newest
@@ -275,8 +271,14 @@ mod tests {
         let email = requester_email(&envelope.ticket, &envelope.users);
         let ticket = ticket(&envelope.ticket, email, None);
         assert_eq!(ticket.id, "35436");
-        assert_eq!(ticket.requester_email.as_deref(), Some("johnny@example.com"));
-        assert_eq!(ticket.subject.as_deref(), Some("Help, my printer is on fire!"));
+        assert_eq!(
+            ticket.requester_email.as_deref(),
+            Some("johnny@example.com")
+        );
+        assert_eq!(
+            ticket.subject.as_deref(),
+            Some("Help, my printer is on fire!")
+        );
         assert_eq!(ticket.tags, ["enterprise", "other_tag"]);
     }
 
@@ -341,7 +343,10 @@ mod tests {
     #[test]
     fn the_anonymous_user_means_the_credentials_were_not_taken() {
         let me: ZdSelfEnvelope = fixture(include_str!("fixtures/user_me_anonymous.json"));
-        assert!(matches!(own_id(&me), Err(AdapterError::Unauthenticated { .. })));
+        assert!(matches!(
+            own_id(&me),
+            Err(AdapterError::Unauthenticated { .. })
+        ));
     }
 
     #[test]
@@ -387,7 +392,12 @@ mod tests {
         let mut note = HandoffNote::new("n", vec![]);
         note.group = Some("support".into());
         let error = handoff_body(&note, &mark, None).unwrap_err();
-        assert!(error.to_string().contains("\"support\" is not a numeric id"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("\"support\" is not a numeric id"),
+            "{error}"
+        );
         let mut note = HandoffNote::new("n", vec![]);
         note.status = Some("escalated".into());
         assert!(matches!(
@@ -398,8 +408,8 @@ mod tests {
 
     #[test]
     fn a_ticket_without_an_id_names_the_field() {
-        let error = parse_json::<ZdTicketEnvelope>(VENDOR, br#"{"ticket":{"subject":"x"}}"#)
-            .unwrap_err();
+        let error =
+            parse_json::<ZdTicketEnvelope>(VENDOR, br#"{"ticket":{"subject":"x"}}"#).unwrap_err();
         match error {
             AdapterError::BadResponse { field, message, .. } => {
                 assert_eq!(field, "ticket");

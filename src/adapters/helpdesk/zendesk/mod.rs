@@ -122,13 +122,17 @@ impl Zendesk {
     }
 
     async fn show(&self, id: u64) -> Result<ZdTicketEnvelope, AdapterError> {
-        let call =
-            Call::get("tickets/{id}", format!("api/v2/tickets/{id}.json")).query("include", "users");
+        let call = Call::get("tickets/{id}", format!("api/v2/tickets/{id}.json"))
+            .query("include", "users");
         self.client.json(&call).await
     }
 
     async fn update(&self, id: u64, body: serde_json::Value) -> Result<(), AdapterError> {
-        let call = Call::put("tickets/{id} update", format!("api/v2/tickets/{id}.json"), body);
+        let call = Call::put(
+            "tickets/{id} update",
+            format!("api/v2/tickets/{id}.json"),
+            body,
+        );
         let _: serde::de::IgnoredAny = self.client.json(&call).await?;
         Ok(())
     }
@@ -142,7 +146,9 @@ fn ticket_id(ticket: &str) -> Result<u64, AdapterError> {
             return Ok(id);
         }
     }
-    Err(AdapterError::not_found(format!("{VENDOR} ticket {ticket:?}")))
+    Err(AdapterError::not_found(format!(
+        "{VENDOR} ticket {ticket:?}"
+    )))
 }
 
 #[async_trait]

@@ -85,8 +85,10 @@ pub fn parse_zendesk_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
                 )));
             }
             let detail = object.get("detail");
-            let ticket_id = id_field(detail.and_then(|d| d.get("id")), "detail.id")?
-                .ok_or_else(|| WebhookError::Malformed("`detail.id` (the ticket) is missing".into()))?;
+            let ticket_id =
+                id_field(detail.and_then(|d| d.get("id")), "detail.id")?.ok_or_else(|| {
+                    WebhookError::Malformed("`detail.id` (the ticket) is missing".into())
+                })?;
             let comment_id = id_field(
                 object
                     .get("event")
@@ -201,7 +203,13 @@ mod tests {
     #[test]
     fn a_wrong_or_empty_secret_is_refused() {
         assert_eq!(
-            verify(b"another secret", Some(SIGNATURE), Some(TIMESTAMP), BODY, now()),
+            verify(
+                b"another secret",
+                Some(SIGNATURE),
+                Some(TIMESTAMP),
+                BODY,
+                now()
+            ),
             Err(WebhookError::BadSignature)
         );
         assert_eq!(
@@ -276,7 +284,8 @@ mod tests {
 
     #[test]
     fn other_event_types_are_refused() {
-        let body = br#"{"type":"zen:event-type:ticket.status_changed","id":"e","detail":{"id":"10"}}"#;
+        let body =
+            br#"{"type":"zen:event-type:ticket.status_changed","id":"e","detail":{"id":"10"}}"#;
         match parse_zendesk_event(body) {
             Err(WebhookError::Malformed(message)) => assert!(message.contains("status_changed")),
             other => panic!("{other:?}"),
@@ -303,7 +312,10 @@ mod tests {
             (b"{}", "ticket_id"),
             (br#"{"ticket_id":"{{ticket.id}}"}"#, "ticket_id"),
             (br#"{"ticket_id":"1","comment_id":true}"#, "comment_id"),
-            (br#"{"type":"zen:event-type:ticket.comment_added","detail":{}}"#, "detail.id"),
+            (
+                br#"{"type":"zen:event-type:ticket.comment_added","detail":{}}"#,
+                "detail.id",
+            ),
         ] {
             match parse_zendesk_event(body) {
                 Err(WebhookError::Malformed(message)) => {
