@@ -1,4 +1,4 @@
-//! `deskbot.toml`: the shop policy plus the connections deskbot makes (`[platform]`,
+//! `deskbot.toml`: the shop policy plus the connections deskbot makes (`[platform]`, `[helpdesk]`,
 //! `[carriers.*]`, `[http]`). Read and checked once at start-up; secrets come only from
 //! environment variables, and a missing one is an error naming the variable.
 
@@ -10,10 +10,15 @@ use serde::Deserialize;
 use crate::adapters::Secret;
 use crate::respond::policy::{Policy, PolicyError};
 
+mod helpdesk;
 mod service;
 #[cfg(feature = "store")]
 mod store;
 
+pub use helpdesk::{
+    GorgiasSettings, HelpDeskKind, HelpDeskSettings, ZendeskSettings, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_REPLAY_WINDOW,
+};
 pub use service::{RoutingSettings, ServeSettings, DEFAULT_API_TOKEN_ENV};
 #[cfg(feature = "store")]
 pub use store::{
@@ -246,6 +251,8 @@ pub struct Config {
     /// 1; default 90). `serve.retention` always agrees with it.
     #[cfg(feature = "store")]
     pub retention_days: u32,
+    /// The help desk (`[helpdesk]`; in memory when absent).
+    pub helpdesk: HelpDeskSettings,
 }
 
 /// The connection tables as written.
@@ -264,6 +271,8 @@ struct ConnectionTables {
     #[cfg(feature = "store")]
     #[serde(default)]
     store: Option<store::StoreTable>,
+    #[serde(default)]
+    helpdesk: Option<helpdesk::HelpDeskTable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,6 +388,11 @@ impl Config {
             None => RoutingSettings::default(),
             Some(table) => checker.routing(table)?,
         };
+        let helpdesk = match tables.helpdesk {
+            None => HelpDeskSettings::default(),
+            Some(table) => checker.helpdesk(table)?,
+        };
+        checker.routing_for_help_desk(&routing, &helpdesk)?;
         Ok(Config {
             path: path.to_owned(),
             policy,
@@ -391,6 +405,7 @@ impl Config {
             store,
             #[cfg(feature = "store")]
             retention_days,
+            helpdesk,
         })
     }
 }

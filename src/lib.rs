@@ -18,8 +18,9 @@
 //! | `http` | the shared HTTP stack for vendor adapters (reqwest + rustls, retries, cache, limits) | via vendors |
 //! | `shopify`, `woocommerce`, `magento`, `bigcommerce` | one order platform each (`platforms` = all four) | yes |
 //! | `ups`, `usps`, `fedex`, `dhl` | one carrier tracker each (`carriers` = all four) | yes |
-//! | `store` | [`store`]: the job queue and decision log (SQLite, PostgreSQL; sqlx, SQLite bundled) | yes |
-//! | `serve` | [`serve`]: the webhook service (axum), workers, metrics | yes |
+//! | `zendesk`, `gorgias` | one help desk each, with its webhook verification (`helpdesks` = both; hmac, base64, subtle) | yes |
+//! | `store` | [`store`]: the job queue and decision log (SQLite, PostgreSQL; sqlx, SQLite bundled) | via `serve` |
+//! | `serve` | [`serve`]: the webhook service (axum), workers, metrics; builds `helpdesks` | yes |
 //! | `cli` | the `deskbot` binary | yes |
 //! | `postgres-tests` | switches on the PostgreSQL store tests (they need the PostgreSQL server binaries) | no |
 //!

@@ -279,7 +279,8 @@ pub async fn help_desk(desk: &dyn HelpDesk, open_ticket: &str) {
         "{name}: another mark is not found"
     );
     let mut note = HandoffNote::new("conformance handoff", vec!["deskbot".to_owned()]);
-    note.group = Some("support".to_owned());
+    // Zendesk and Gorgias route by numeric group/team id (`[routing]` is checked for it).
+    note.group = Some("360000001".to_owned());
     desk.hand_off(open_ticket, &note, &note_mark)
         .await
         .unwrap_or_else(|e| panic!("{name}: hand_off failed: {e}"));

@@ -1,11 +1,11 @@
-//! From a checked [`Config`] to live adapters: the order platform (behind the read cache) and
-//! the carriers. One place, so the CLI and the service connect the same way.
+//! From a checked [`Config`] to live adapters: the order platform (behind the read cache), the
+//! carriers and the help desk. One place, so the CLI and the service connect the same way.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{AdapterError, CarrierRouter, CarrierTracker, OrderPlatform};
-use crate::config::{Config, HttpSettings, PlatformSettings};
+use super::{AdapterError, CarrierRouter, CarrierTracker, HelpDesk, MemoryHelpDesk, OrderPlatform};
+use crate::config::{Config, HelpDeskKind, HttpSettings, PlatformSettings};
 use crate::respond::demo::{bundled, DemoShop, DemoShopError, DEMO_SHOP_DIR};
 
 /// Why the adapters could not be built.
@@ -176,6 +176,62 @@ pub fn carriers(config: &Config) -> Result<Arc<CarrierRouter>, ConnectError> {
     #[cfg(not(feature = "http"))]
     let live = Vec::new();
     Ok(Arc::new(CarrierRouter::new(live, fallback)))
+}
+
+/// The help desk `config` names (`[helpdesk]`): Zendesk or Gorgias on the shared HTTP stack with
+/// `[http]`'s retries, or an empty in-memory desk when none is configured. Nothing is called
+/// yet: [`HelpDesk::check_connection`] is what `deskbot doctor` uses.
+pub fn help_desk(config: &Config) -> Result<Arc<dyn HelpDesk>, ConnectError> {
+    let settings = &config.helpdesk;
+    #[allow(unused_variables)]
+    let failed = |vendor: &'static str| move |source| ConnectError::Vendor { vendor, source };
+    #[cfg(feature = "http")]
+    #[allow(unused_variables)]
+    let base = |vendor: &'static str, url: &str| -> Result<url::Url, ConnectError> {
+        url::Url::parse(url).map_err(|e| ConnectError::Vendor {
+            vendor,
+            source: AdapterError::Invalid {
+                message: format!("base_url {url:?}: {e}"),
+            },
+        })
+    };
+    match &settings.kind {
+        HelpDeskKind::Memory => Ok(Arc::new(MemoryHelpDesk::default())),
+        #[cfg(feature = "zendesk")]
+        HelpDeskKind::Zendesk(zendesk) => {
+            let desk = super::helpdesk::zendesk::Zendesk::new(
+                base("zendesk", &zendesk.base_url)?,
+                &zendesk.email,
+                zendesk.api_token.clone(),
+                &super::http::HttpConfig::from(&config.http),
+            )
+            .map_err(failed("zendesk"))?
+            .with_handoff_status(settings.handoff_status.clone());
+            Ok(Arc::new(desk))
+        }
+        #[cfg(feature = "gorgias")]
+        HelpDeskKind::Gorgias(gorgias) => {
+            let desk = super::helpdesk::gorgias::Gorgias::new(
+                base("gorgias", &gorgias.base_url)?,
+                &gorgias.email,
+                gorgias.api_key.clone(),
+                &super::http::HttpConfig::from(&config.http),
+            )
+            .map_err(failed("gorgias"))?
+            .with_handoff_status(settings.handoff_status.clone());
+            Ok(Arc::new(desk))
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(ConnectError::Vendor {
+            vendor: settings.name(),
+            source: AdapterError::Invalid {
+                message: format!(
+                    "this deskbot was built without the `{}` feature",
+                    settings.name()
+                ),
+            },
+        }),
+    }
 }
 
 /// The demo shop's folder: the one configured, else `examples/demo-shop` when the working

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use anyhow::{bail, Result};
+use deskbot::adapters::connect::help_desk;
 use deskbot::adapters::AdapterError;
 
 use super::args::DoctorArgs;
@@ -37,6 +38,16 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         shop.config.platform.kind().to_owned(),
         runtime.block_on(shop.connections.platform.check_connection()),
     )];
+    // The in-memory desk has nothing to reach; a configured one gets its own authenticated call.
+    if shop.config.helpdesk.name() != "memory" {
+        let result = match help_desk(&shop.config) {
+            Ok(desk) => runtime.block_on(desk.check_connection()),
+            Err(error) => Err(AdapterError::Invalid {
+                message: format!("{:#}", anyhow::Error::from(error)),
+            }),
+        };
+        checks.push(("helpdesk", shop.config.helpdesk.name().to_owned(), result));
+    }
     for tracker in shop.connections.carriers.live() {
         checks.push((
             "carrier",

@@ -40,6 +40,8 @@ struct PolicyFile {
     _routing: Option<toml::Value>,
     #[serde(default, rename = "store")]
     _store: Option<toml::Value>,
+    #[serde(default, rename = "helpdesk")]
+    _helpdesk: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

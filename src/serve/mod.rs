@@ -58,6 +58,28 @@ pub struct WebhookSettings {
     pub max_body_bytes: usize,
 }
 
+impl WebhookSettings {
+    /// What `[helpdesk]` says the webhook endpoints accept: Zendesk's signing secret and replay
+    /// window, Gorgias's shared header secret, or nothing (the in-memory desk: webhooks 404).
+    pub fn from_help_desk(settings: &crate::config::HelpDeskSettings) -> Self {
+        use crate::config::HelpDeskKind;
+        let auth = match &settings.kind {
+            HelpDeskKind::Memory => WebhookAuth::Disabled,
+            HelpDeskKind::Zendesk(zendesk) => WebhookAuth::Zendesk {
+                secret: zendesk.webhook_secret.clone(),
+                replay_window: zendesk.replay_window,
+            },
+            HelpDeskKind::Gorgias(gorgias) => WebhookAuth::Gorgias {
+                secret: gorgias.webhook_secret.clone(),
+            },
+        };
+        WebhookSettings {
+            auth,
+            max_body_bytes: settings.max_body_bytes,
+        }
+    }
+}
+
 /// Everything a running service shares: the routes and the workers.
 pub struct Service {
     pub(crate) store: Arc<dyn Store>,

@@ -4,8 +4,16 @@
 //! atomically (a ticket tag in the same update on Zendesk; the message's external id on
 //! Gorgias). Before delivering, a worker asks [`HelpDesk::delivered`]; after a crash between
 //! "posted" and "recorded as done", the mark is found and nothing is posted twice.
+//!
+//! Vendors: [`zendesk`] (feature `zendesk`) and [`gorgias`] (feature `gorgias`); their
+//! webhooks are verified and read by the pure functions of [`webhook`].
 
+#[cfg(feature = "gorgias")]
+pub mod gorgias;
 mod memory;
+pub mod webhook;
+#[cfg(feature = "zendesk")]
+pub mod zendesk;
 
 use async_trait::async_trait;
 use serde::Serialize;

@@ -1,0 +1,424 @@
+//! Zendesk Support API v2 bodies → deskbot's [`Ticket`], and deskbot's deliveries → request
+//! bodies. Pure functions, tested on the documented examples in `fixtures/`; `mod.rs` fetches.
+//!
+//! What the mapping decides, and why:
+//! - **Author.** A comment's `author_id` equal to the ticket's `requester_id` is the
+//!   [`Author::Requester`]; equal to the API user's id (`users/me`) is [`Author::Deskbot`]; a
+//!   sideloaded user whose `role` is `agent` or `admin` is an [`Author::Agent`]; anyone else (a
+//!   CC, a light agent without a role we know, a deleted user) is [`Author::Other`].
+//! - **Latest public comment.** Among a page's comments with `public: true`, the newest by
+//!   `created_at`, then by id (ids grow with time); private notes are never "the latest".
+//! - **Body.** `plain_body` when present (no HTML to strip), else `body`.
+//! - **Deliveries.** The [`DeliveryMark`] goes in `additional_tags` of the same `PUT` that adds
+//!   the comment, so the mark exists exactly when the comment does. `additional_tags` adds
+//!   without replacing the ticket's other tags.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::VENDOR;
+use crate::adapters::helpdesk::{Author, Comment, DeliveryMark, HandoffNote, Ticket};
+use crate::adapters::AdapterError;
+
+/// `GET /api/v2/tickets/{id}.json?include=users`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdTicketEnvelope {
+    /// The ticket.
+    pub ticket: ZdTicket,
+    /// Sideloaded users (the requester among them).
+    #[serde(default)]
+    pub users: Vec<ZdUser>,
+}
+
+/// A ticket (the fields deskbot reads).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdTicket {
+    /// Ticket id.
+    pub id: u64,
+    /// The requester's user id.
+    #[serde(default)]
+    pub requester_id: Option<u64>,
+    /// Subject.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A user (`users/{id}.json`, `users/me.json`, or sideloaded).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdUser {
+    /// User id.
+    pub id: u64,
+    /// Primary e-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `end-user`, `agent` or `admin`.
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// `GET /api/v2/users/{id}.json` and `users/me.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdUserEnvelope {
+    /// The user.
+    pub user: ZdUser,
+}
+
+/// `GET /api/v2/users/me.json`: the API user, or — when the credentials were not accepted as
+/// anyone — Zendesk's anonymous user, whose `id` is `null`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdSelfEnvelope {
+    /// The user.
+    pub user: ZdSelf,
+}
+
+/// The API user as `users/me` shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdSelf {
+    /// `null` for the anonymous user.
+    #[serde(default)]
+    pub id: Option<u64>,
+}
+
+/// deskbot's own user id, or `Unauthenticated` when Zendesk took the call as anonymous.
+pub fn own_id(me: &ZdSelfEnvelope) -> Result<u64, AdapterError> {
+    me.user.id.ok_or_else(|| AdapterError::Unauthenticated {
+        message: format!(
+            "{VENDOR} users/me answered as the anonymous user: check the agent e-mail and API token"
+        ),
+    })
+}
+
+/// `GET /api/v2/tickets/{id}/comments.json?include=users` (offset pagination).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdCommentPage {
+    /// Comments on this page.
+    pub comments: Vec<ZdComment>,
+    /// Sideloaded authors.
+    #[serde(default)]
+    pub users: Vec<ZdUser>,
+    /// URL of the next page, `null` on the last.
+    #[serde(default)]
+    pub next_page: Option<String>,
+}
+
+/// A ticket comment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZdComment {
+    /// Comment id.
+    pub id: u64,
+    /// Author's user id.
+    #[serde(default)]
+    pub author_id: Option<u64>,
+    /// Text (may hold Markdown-ish formatting).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Text without formatting.
+    #[serde(default)]
+    pub plain_body: Option<String>,
+    /// Whether the requester can see it.
+    pub public: bool,
+    /// When it was written (ISO 8601, UTC).
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+/// Who wrote `comment`.
+pub fn author(comment: &ZdComment, requester: Option<u64>, me: u64, users: &[ZdUser]) -> Author {
+    let Some(id) = comment.author_id else {
+        return Author::Other;
+    };
+    if Some(id) == requester {
+        return Author::Requester;
+    }
+    if id == me {
+        return Author::Deskbot;
+    }
+    let role = users
+        .iter()
+        .find(|u| u.id == id)
+        .and_then(|u| u.role.as_deref());
+    match role {
+        Some("agent" | "admin") => Author::Agent,
+        _ => Author::Other,
+    }
+}
+
+/// The newest public comment of `page`, as deskbot's [`Comment`].
+pub fn latest_public(page: &ZdCommentPage, requester: Option<u64>, me: u64) -> Option<Comment> {
+    let newest = page.comments.iter().filter(|c| c.public).max_by(|a, b| {
+        // RFC 3339 UTC strings of one format order as their times do.
+        a.created_at
+            .as_deref()
+            .unwrap_or("")
+            .cmp(b.created_at.as_deref().unwrap_or(""))
+            .then(a.id.cmp(&b.id))
+    })?;
+    Some(Comment {
+        id: newest.id.to_string(),
+        body: newest
+            .plain_body
+            .clone()
+            .or_else(|| newest.body.clone())
+            .unwrap_or_default(),
+        author: author(newest, requester, me, &page.users),
+        public: true,
+    })
+}
+
+/// The requester's e-mail from sideloaded `users`, if there.
+pub fn requester_email(ticket: &ZdTicket, users: &[ZdUser]) -> Option<String> {
+    let id = ticket.requester_id?;
+    users
+        .iter()
+        .find(|u| u.id == id)
+        .and_then(|u| u.email.clone())
+        .filter(|e| !e.trim().is_empty())
+}
+
+/// deskbot's [`Ticket`].
+pub fn ticket(raw: &ZdTicket, requester_email: Option<String>, latest: Option<Comment>) -> Ticket {
+    Ticket {
+        id: raw.id.to_string(),
+        requester_email,
+        subject: raw.subject.clone().filter(|s| !s.trim().is_empty()),
+        latest_comment: latest,
+        tags: raw.tags.clone(),
+    }
+}
+
+/// The `PUT tickets/{id}.json` body of a public reply, its mark in the same update.
+pub fn reply_body(body: &str, mark: &DeliveryMark) -> Value {
+    json!({
+        "ticket": {
+            "comment": { "body": body, "public": true },
+            "additional_tags": [mark.as_str()],
+        }
+    })
+}
+
+/// The `PUT tickets/{id}.json` body of a handoff: a private note, tags and the mark, routing,
+/// and `note.status` (else `default_status`). Group and assignee must be numeric ids.
+pub fn handoff_body(
+    note: &HandoffNote,
+    mark: &DeliveryMark,
+    default_status: Option<&str>,
+) -> Result<Value, AdapterError> {
+    let mut tags: Vec<&str> = note.tags.iter().map(String::as_str).collect();
+    tags.push(mark.as_str());
+    let mut ticket = json!({
+        "comment": { "body": note.internal_note, "public": false },
+        "additional_tags": tags,
+    });
+    if let Some(group) = &note.group {
+        ticket["group_id"] = json!(numeric_id("group", group)?);
+    }
+    if let Some(assignee) = &note.assignee {
+        ticket["assignee_id"] = json!(numeric_id("assignee", assignee)?);
+    }
+    if let Some(status) = note.status.as_deref().or(default_status) {
+        if !STATUSES.contains(&status) {
+            return Err(AdapterError::Invalid {
+                message: format!(
+                    "{VENDOR}: status {status:?} is not one of {}",
+                    STATUSES.join(", ")
+                ),
+            });
+        }
+        ticket["status"] = json!(status);
+    }
+    Ok(json!({ "ticket": ticket }))
+}
+
+/// Ticket statuses an API update may set (`closed` is reached only through `solved`).
+pub const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved"];
+
+/// A Zendesk id given as text (from `deskbot.toml`): digits only.
+pub fn numeric_id(what: &str, text: &str) -> Result<u64, AdapterError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AdapterError::Invalid {
+            message: format!("{VENDOR}: the {what} {text:?} is not a numeric id"),
+        });
+    }
+    trimmed.parse().map_err(|_| AdapterError::Invalid {
+        message: format!("{VENDOR}: the {what} {text:?} is too large"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::http::parse_json;
+
+    fn fixture<T: serde::de::DeserializeOwned>(body: &str) -> T {
+        parse_json(VENDOR, body.as_bytes()).unwrap()
+    }
+
+    fn show() -> ZdTicketEnvelope {
+        fixture(include_str!("fixtures/ticket_show.json"))
+    }
+
+    fn comments() -> ZdCommentPage {
+        fixture(include_str!("fixtures/comments_desc.json"))
+    }
+
+    #[test]
+    fn the_documented_ticket_reads_with_its_requester() {
+        let envelope = show();
+        let email = requester_email(&envelope.ticket, &envelope.users);
+        let ticket = ticket(&envelope.ticket, email, None);
+        assert_eq!(ticket.id, "35436");
+        assert_eq!(
+            ticket.requester_email.as_deref(),
+            Some("johnny@example.com")
+        );
+        assert_eq!(
+            ticket.subject.as_deref(),
+            Some("Help, my printer is on fire!")
+        );
+        assert_eq!(ticket.tags, ["enterprise", "other_tag"]);
+    }
+
+    #[test]
+    fn the_latest_public_comment_skips_private_notes() {
+        let envelope = show();
+        let latest = latest_public(&comments(), envelope.ticket.requester_id, 87193).unwrap();
+        assert_eq!(latest.id, "1274");
+        assert_eq!(latest.body, "Thanks for your help!");
+        assert_eq!(latest.author, Author::Requester);
+        assert!(latest.public);
+    }
+
+    #[test]
+    fn authors_are_told_apart() {
+        let page = comments();
+        let by = |author_id: Option<u64>| {
+            let mut comment = page.comments[0].clone();
+            comment.author_id = author_id;
+            author(&comment, Some(20978392), 87193, &page.users)
+        };
+        assert_eq!(by(Some(20978392)), Author::Requester);
+        assert_eq!(by(Some(87193)), Author::Deskbot);
+        assert_eq!(by(Some(235323)), Author::Agent);
+        assert_eq!(by(Some(555)), Author::Other);
+        assert_eq!(by(None), Author::Other);
+    }
+
+    #[test]
+    fn a_page_of_private_notes_has_no_latest_public_comment() {
+        let mut page = comments();
+        page.comments.retain(|c| !c.public);
+        assert_eq!(latest_public(&page, Some(1), 2), None);
+    }
+
+    #[test]
+    fn the_newest_public_comment_wins_whatever_the_order() {
+        let mut page = comments();
+        let mut newer = page.comments[1].clone();
+        newer.id = 1300;
+        newer.created_at = Some("2009-07-22T10:00:00Z".into());
+        newer.author_id = Some(87193);
+        newer.plain_body = None;
+        newer.body = Some("We are on it.".into());
+        page.comments.push(newer);
+        let latest = latest_public(&page, Some(20978392), 87193).unwrap();
+        assert_eq!(
+            (latest.id.as_str(), latest.body.as_str(), latest.author),
+            ("1300", "We are on it.", Author::Deskbot)
+        );
+    }
+
+    #[test]
+    fn the_user_envelope_reads() {
+        let me: ZdUserEnvelope = fixture(include_str!("fixtures/user_me.json"));
+        assert_eq!(me.user.id, 87193);
+        assert_eq!(me.user.role.as_deref(), Some("agent"));
+        let me: ZdSelfEnvelope = fixture(include_str!("fixtures/user_me.json"));
+        assert_eq!(own_id(&me), Ok(87193));
+    }
+
+    #[test]
+    fn the_anonymous_user_means_the_credentials_were_not_taken() {
+        let me: ZdSelfEnvelope = fixture(include_str!("fixtures/user_me_anonymous.json"));
+        assert!(matches!(
+            own_id(&me),
+            Err(AdapterError::Unauthenticated { .. })
+        ));
+    }
+
+    #[test]
+    fn a_reply_carries_its_mark_in_the_same_update() {
+        let mark = DeliveryMark::new("job-7/reply");
+        assert_eq!(
+            reply_body("Your parcel is on its way.", &mark),
+            json!({"ticket": {
+                "comment": {"body": "Your parcel is on its way.", "public": true},
+                "additional_tags": ["deskbot-done-job-7-reply"],
+            }})
+        );
+    }
+
+    #[test]
+    fn a_handoff_is_a_private_note_with_tags_routing_and_status() {
+        let mark = DeliveryMark::new("job-7/handoff");
+        let mut note = HandoffNote::new("Customer asks for a refund.", vec!["deskbot".into()]);
+        note.group = Some("98738".into());
+        note.assignee = Some(" 235323 ".into());
+        let body = handoff_body(&note, &mark, Some("open")).unwrap();
+        assert_eq!(
+            body,
+            json!({"ticket": {
+                "comment": {"body": "Customer asks for a refund.", "public": false},
+                "additional_tags": ["deskbot", "deskbot-done-job-7-handoff"],
+                "group_id": 98738,
+                "assignee_id": 235323,
+                "status": "open",
+            }})
+        );
+        note.status = Some("pending".into());
+        let body = handoff_body(&note, &mark, Some("open")).unwrap();
+        assert_eq!(body["ticket"]["status"], "pending");
+        let plain = handoff_body(&HandoffNote::new("n", vec![]), &mark, None).unwrap();
+        assert!(plain["ticket"].get("status").is_none());
+        assert!(plain["ticket"].get("group_id").is_none());
+    }
+
+    #[test]
+    fn names_where_ids_belong_and_unknown_statuses_are_refused() {
+        let mark = DeliveryMark::new("x");
+        let mut note = HandoffNote::new("n", vec![]);
+        note.group = Some("support".into());
+        let error = handoff_body(&note, &mark, None).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("\"support\" is not a numeric id"),
+            "{error}"
+        );
+        let mut note = HandoffNote::new("n", vec![]);
+        note.status = Some("escalated".into());
+        assert!(matches!(
+            handoff_body(&note, &mark, None),
+            Err(AdapterError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn a_ticket_without_an_id_names_the_field() {
+        let error =
+            parse_json::<ZdTicketEnvelope>(VENDOR, br#"{"ticket":{"subject":"x"}}"#).unwrap_err();
+        match error {
+            AdapterError::BadResponse { field, message, .. } => {
+                assert_eq!(field, "ticket");
+                assert!(message.contains("id"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let error =
+            parse_json::<ZdTicketEnvelope>(VENDOR, br#"{"ticket":{"id":"x"}}"#).unwrap_err();
+        assert!(matches!(error, AdapterError::BadResponse { field, .. } if field == "ticket.id"));
+    }
+}
