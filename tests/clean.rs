@@ -108,10 +108,27 @@ fn html_only_newsletter_like_body_loses_all_markup() {
         "Blue mug",
         "View my account",
     ] {
-        assert!(cleaned.text.contains(kept), "{kept:?} in {:?}", cleaned.text);
+        assert!(
+            cleaned.text.contains(kept),
+            "{kept:?} in {:?}",
+            cleaned.text
+        );
     }
-    for gone in ["<", ">", "&amp;", "font-family", "@media", "tracking", "mso", "Your order"] {
-        assert!(!cleaned.text.contains(gone), "{gone:?} in {:?}", cleaned.text);
+    for gone in [
+        "<",
+        ">",
+        "&amp;",
+        "font-family",
+        "@media",
+        "tracking",
+        "mso",
+        "Your order",
+    ] {
+        assert!(
+            !cleaned.text.contains(gone),
+            "{gone:?} in {:?}",
+            cleaned.text
+        );
     }
 }
 
@@ -147,7 +164,9 @@ fn a_bare_forward_is_kept_whole_rather_than_emptied() {
     let cleaned = clean_message(&raw);
     assert!(cleaned.kept_whole);
     assert!(!cleaned.removed_quote && !cleaned.removed_signature);
-    assert!(cleaned.text.starts_with("---------- Forwarded message ---------\nFrom: Shop Support"));
+    assert!(cleaned
+        .text
+        .starts_with("---------- Forwarded message ---------\nFrom: Shop Support"));
     assert!(cleaned.text.ends_with("Thanks for your order #10442."));
 }
 
