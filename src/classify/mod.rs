@@ -1,5 +1,6 @@
 //! The classify half: text → analysis → TF-IDF → multinomial logistic regression → a probability
-//! per intent → automate or escalate, plus training, tuning and evaluation.
+//! per intent → automate or escalate, plus training, tuning and evaluation. [`clean`] comes
+//! first for mail: it reduces a message body to the customer's new text.
 //!
 //! No async, no HTTP, no templates: this builds with `default-features = false`.
 

@@ -9,9 +9,10 @@
 //! 1. [`html`] (feature `clean`): detect HTML, drop quote and signature blocks from the DOM
 //!    (`blockquote`, `.gmail_quote`, `#divRplyFwdMsg` and what follows it, …), render the rest
 //!    as plain text.
-//! 2. [`quote`]: drop quoted lines and everything below a quote header ("On … wrote:" in nine
-//!    languages, Outlook header blocks, forward markers), keeping new text written below a
-//!    `>`-quoted block (bottom-posting).
+//! 2. [`quote`]: drop quoted lines and everything below a quote header ("On … wrote:" and its
+//!    German, French, Spanish, Dutch, Italian, Portuguese and Scandinavian forms, Outlook header
+//!    blocks, forward markers), keeping new text written below a `>`-quoted block
+//!    (bottom-posting).
 //! 3. [`signature`]: cut at the `-- ` delimiter, drop mobile footers ("Sent from my iPhone").
 //!
 //! Cleaning never loses a message: when the stages would leave no words (a bare forward, a
