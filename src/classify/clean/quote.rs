@@ -94,6 +94,9 @@ static HEADER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("header label pattern compiles")
 });
 
+/// Where a header label's colon can be at the latest ("*Expéditeur* :" and a little slack).
+const MAX_LABEL_BYTES: usize = 20;
+
 /// Longest header a client wraps over several lines (Gmail wraps "On … <long address> wrote:").
 const MAX_HEADER_LINES: usize = 3;
 
@@ -150,21 +153,25 @@ pub fn is_quoted(line: &str) -> bool {
 
 /// The number of lines (1 to [`MAX_HEADER_LINES`]) of a reply header starting at `index`.
 fn quote_header_at(lines: &[&str], index: usize) -> Option<usize> {
+    let window = &lines[index..lines.len().min(index + MAX_HEADER_LINES)];
+    // Cheap test first, without allocating: every header ends with a colon, and a header never
+    // spans a blank or quoted line.
     let mut joined = String::new();
-    for (offset, line) in lines[index..].iter().take(MAX_HEADER_LINES).enumerate() {
-        let line = line.trim();
+    for (offset, line) in window.iter().map(|line| line.trim()).enumerate() {
         if line.is_empty() || (offset > 0 && is_quoted(line)) {
             return None;
         }
-        if offset > 0 {
-            joined.push(' ');
+        if !line.ends_with(':') {
+            continue;
         }
-        joined.push_str(line);
-        // Cheap test first: every header ends with a colon.
-        if line.ends_with(':')
-            && QUOTE_HEADER.is_match(&joined)
-            && HEADER_EVIDENCE.is_match(&joined)
-        {
+        joined.clear();
+        for (part, piece) in window[..=offset].iter().enumerate() {
+            if part > 0 {
+                joined.push(' ');
+            }
+            joined.push_str(piece.trim());
+        }
+        if QUOTE_HEADER.is_match(&joined) && HEADER_EVIDENCE.is_match(&joined) {
             return Some(offset + 1);
         }
     }
@@ -178,7 +185,9 @@ fn starts_thread(lines: &[&str], index: usize) -> bool {
     if line.is_empty() {
         return false;
     }
-    if THREAD_MARKER.is_match(line) || header_block_at(lines, index) {
+    // Markers start with dashes or end with a colon; header blocks start with a label.
+    let marker_shaped = line.starts_with('-') || line.ends_with(':');
+    if (marker_shaped && THREAD_MARKER.is_match(line)) || header_block_at(lines, index) {
         return true;
     }
     UNDERSCORE_RULE.is_match(line)
@@ -205,7 +214,12 @@ fn header_block_at(lines: &[&str], index: usize) -> bool {
         if line.is_empty() {
             break;
         }
-        let Some(captures) = HEADER_LABEL.captures(line) else {
+        // Labels are short: a line without a colon near its start is not one.
+        let labelled = line
+            .char_indices()
+            .take_while(|&(at, _)| at <= MAX_LABEL_BYTES)
+            .any(|(_, c)| c == ':');
+        let Some(captures) = labelled.then(|| HEADER_LABEL.captures(line)).flatten() else {
             // A long recipient list wraps onto a second line; more than that ends the block.
             if fields == 0 {
                 return false;
