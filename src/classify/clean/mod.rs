@@ -24,6 +24,8 @@ pub mod html;
 pub mod quote;
 pub mod signature;
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// A message ready for classification, and what was taken out of it.
@@ -123,7 +125,14 @@ fn has_words(text: &str) -> bool {
 
 /// Line endings to `\n`; no-break and zero-width spaces (which HTML mail is full of) to plain
 /// spaces or nothing, so the line patterns see ordinary text.
-fn unify_whitespace(text: &str) -> String {
+fn unify_whitespace(text: &str) -> Cow<'_, str> {
+    const ODD: [char; 7] = [
+        '\r', '\u{a0}', '\u{202f}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}',
+    ];
+    // Most messages have none of these; skip the copy.
+    if !text.contains(ODD) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -138,7 +147,7 @@ fn unify_whitespace(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Spaces off both ends of every line (indentation means nothing to the classifier), runs of
