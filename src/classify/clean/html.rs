@@ -12,9 +12,12 @@
 //! Rendering is html2text's: entities decoded, block elements and `<br>` as line breaks,
 //! scripts, styles and the head dropped, tables read cell by cell.
 
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
 use std::sync::LazyLock;
 
-use html2text::{Element, Handle};
+use html2text::render::PlainDecorator;
+use html2text::{Element, Handle, RcDom};
 use regex::Regex;
 
 /// What [`render`] should drop before rendering.
@@ -71,11 +74,73 @@ pub fn render(raw: &str, prune: Prune) -> Rendered {
     if prune == Prune::QuotesAndSignatures {
         prune_children(&dom.document, 0, &mut rendered);
     }
-    let text = config
-        .dom_to_render_tree(&dom)
-        .and_then(|tree| config.render_to_string(tree, WIDTH));
-    rendered.text = text.unwrap_or_default();
+    drop_table_spans(&dom.document);
+    rendered.text = render_dom(&config, &dom)
+        .or_else(|| {
+            // html2text lays tables out even in raw mode, which is where its panics have been;
+            // without tables the same text renders, with cells run together.
+            flatten_tables(&dom.document);
+            render_dom(&config, &dom)
+        })
+        .unwrap_or_default();
     rendered
+}
+
+/// html2text's rendering of `dom`, or `None` if it failed or panicked. html2text 0.17 has
+/// panicked on table shapes (on colspan and rowspan, which [`drop_table_spans`] now removes);
+/// a message must not take its caller down, so a panic is caught here. The default panic hook
+/// still reports it on standard error, which is how we would hear of a new one. Unwinding
+/// releases the DOM's RefCell borrows, so the DOM stays usable.
+fn render_dom(config: &html2text::config::Config<PlainDecorator>, dom: &RcDom) -> Option<String> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        config
+            .dom_to_render_tree(dom)
+            .and_then(|tree| config.render_to_string(tree, WIDTH))
+    }))
+    .ok()?
+    .ok()
+}
+
+/// Removes `colspan` and `rowspan` everywhere: html2text's table layout panics on some
+/// combinations of them, and a table read cell by cell (raw mode) has no use for them.
+fn drop_table_spans(document: &Handle) {
+    let mut stack = vec![document.clone()];
+    while let Some(node) = stack.pop() {
+        if let Element { attrs, .. } = &node.data {
+            attrs
+                .borrow_mut()
+                .retain(|a| !matches!(&*a.name.local, "colspan" | "rowspan"));
+        }
+        stack.extend(node.children.borrow().iter().cloned());
+    }
+}
+
+/// Replaces every table element by its children, everywhere below `document`. Iterative, so
+/// no nesting depth overflows the stack.
+fn flatten_tables(document: &Handle) {
+    const TABLE_PARTS: [&str; 9] = [
+        "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td",
+    ];
+    let is_table_part = |node: &Handle| {
+        matches!(&node.data, Element { name, .. }
+            if TABLE_PARTS.contains(&&*name.local) || &*name.local == "th")
+    };
+    let mut stack = vec![document.clone()];
+    while let Some(node) = stack.pop() {
+        let mut pending: VecDeque<Handle> = node.children.borrow().iter().cloned().collect();
+        let mut kept = Vec::with_capacity(pending.len());
+        while let Some(child) = pending.pop_front() {
+            if is_table_part(&child) {
+                for grandchild in child.children.borrow().iter().rev() {
+                    pending.push_front(grandchild.clone());
+                }
+            } else {
+                kept.push(child);
+            }
+        }
+        stack.extend(kept.iter().cloned());
+        *node.children.borrow_mut() = kept;
+    }
 }
 
 /// What an element is to the cleaner.
@@ -230,6 +295,36 @@ mod tests {
         let raw = "<p>Hi</p><blockquote>old</blockquote>";
         let rendered = render(raw, Prune::Nothing);
         assert!(rendered.text.contains("old") && !rendered.removed_quote);
+    }
+
+    #[test]
+    fn table_spans_that_made_html2text_panic_render() {
+        // Found by fuzzing: html2text 0.17.4 unwraps a missing column here.
+        let raw = "<table><td colspan=\"1000\"><dd>x<td colspan=\"1000\"><td rowspan=\"99999\">\
+                   <td colspan=\"0\">where is my order";
+        let out = text(raw);
+        assert!(
+            out.contains('x') && out.contains("where is my order"),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn flattened_tables_keep_their_text_in_order() {
+        let config = html2text::config::plain_no_decorate();
+        let dom = config
+            .parse_html(
+                "<p>Hi</p><table><tr><td>a</td><td><table><tr><th>b</th></tr></table></td></tr>\
+                 </table><p>end</p>"
+                    .as_bytes(),
+            )
+            .unwrap();
+        flatten_tables(&dom.document);
+        let out = render_dom(&config, &dom).unwrap();
+        assert_eq!(
+            out.split_whitespace().collect::<Vec<_>>(),
+            ["Hi", "ab", "end"]
+        );
     }
 
     #[test]
