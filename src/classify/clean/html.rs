@@ -87,7 +87,8 @@ pub fn render(raw: &str, prune: Prune) -> Rendered {
 }
 
 /// html2text's rendering of `dom`, or `None` if it failed or panicked. html2text 0.17 has
-/// panicked on table shapes (on colspan and rowspan, which [`drop_table_spans`] now removes);
+/// panicked on table shapes (rowspan="0", its issue #274; 0.17.4 still unwraps a missing column
+/// for some colspan/rowspan mixes, which [`drop_table_spans`] avoids by removing them);
 /// a message must not take its caller down, so a panic is caught here. The default panic hook
 /// still reports it on standard error, which is how we would hear of a new one. Unwinding
 /// releases the DOM's RefCell borrows, so the DOM stays usable.
