@@ -3,6 +3,8 @@
 //! `cargo bench --bench classify` reports criterion medians for a short, a ~16-word and a long
 //! message on one thread, batch throughput on all cores, and model load time; it also prints
 //! p50/p99 of single calls timed one by one, since criterion reports means and medians only.
+//! With the `clean` feature (default) it also times cleaning plus classifying an HTML reply with
+//! a quoted thread, and cleaning alone, as `deskbot classify` runs them on every message.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -41,6 +43,35 @@ fn single_message(c: &mut Criterion) {
     }
     group.finish();
 }
+
+/// A Gmail HTML reply: two lines of new text above a quoted thread, as help desks deliver it.
+#[cfg(feature = "clean")]
+const HTML_THREAD: &str = "<div dir=\"ltr\">Hi, I&#39;d like to cancel order #10442 please, I ordered the wrong size.<div><br></div><div>Maria</div></div><br>\
+<div class=\"gmail_quote gmail_quote_container\"><div dir=\"ltr\" class=\"gmail_attr\">On Mon, 3 Jun 2024 at 10:12, Shop Support &lt;<a href=\"mailto:help@shop.example\">help@shop.example</a>&gt; wrote:<br></div>\
+<blockquote class=\"gmail_quote\" style=\"margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex\"><div dir=\"ltr\">Hi Maria,<br><br>\
+Thanks for your order #10442 (blue linen dress, size M). We will let you know as soon as it ships.<br><br>\
+<div class=\"gmail_quote\">On Sun, 2 Jun 2024 at 18:40, Maria &lt;maria@example.com&gt; wrote:<br><blockquote class=\"gmail_quote\">Do you have the dress in M?</blockquote></div>\
+Kind regards,<br>Shop Support</div></blockquote></div>";
+
+#[cfg(feature = "clean")]
+fn clean_then_classify(c: &mut Criterion) {
+    use deskbot::classify::clean::clean_message;
+    let model = load();
+    let mut group = c.benchmark_group("clean");
+    group.bench_function("html_thread_clean_only", |b| {
+        b.iter(|| clean_message(black_box(HTML_THREAD)))
+    });
+    group.bench_function("html_thread_clean_and_classify", |b| {
+        b.iter(|| model.classify(&clean_message(black_box(HTML_THREAD)).text))
+    });
+    group.bench_function("plain_long_clean_and_classify", |b| {
+        b.iter(|| model.classify(&clean_message(black_box(LONG)).text))
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "clean"))]
+fn clean_then_classify(_: &mut Criterion) {}
 
 fn batch(c: &mut Criterion) {
     let model = load();
@@ -93,7 +124,13 @@ fn print_percentiles(model: &IntentModel, name: &str, text: &str, rounds: usize)
     );
 }
 
-criterion_group!(benches, single_message, batch, model_load);
+criterion_group!(
+    benches,
+    single_message,
+    clean_then_classify,
+    batch,
+    model_load
+);
 
 fn main() {
     let model = load();

@@ -13,7 +13,8 @@
 //!
 //! | feature | what it adds | default |
 //! |---|---|---|
-//! | (none) | [`classify`]: analysis, TF-IDF, the model, decisions, training, evaluation | always |
+//! | (none) | [`classify`]: analysis, TF-IDF, the model, decisions, training, evaluation; plain-text message cleaning ([`classify::clean::clean_text`]) | always |
+//! | `clean` | `classify::clean::clean_message`: HTML mail bodies to text (html2text), quote and signature blocks dropped from the DOM | yes (and via `cli`) |
 //! | `respond` | [`respond`] and [`adapters`]: facts, policy, scripts, templates, demo shop | via `cli` |
 //! | `http` | the shared HTTP stack for vendor adapters (reqwest + rustls, retries, cache, limits) | via vendors |
 //! | `shopify`, `woocommerce`, `magento`, `bigcommerce` | one order platform each (`platforms` = all four) | yes |

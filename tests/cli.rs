@@ -1239,3 +1239,99 @@ fn an_installed_deskbot_works_from_any_directory_with_its_bundled_files() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--config"), "{}", stderr(&out));
 }
+
+/// The two shapes from the bug report: a cancel request above a quoted Gmail thread, and an
+/// HTML question.
+const QUOTED_CANCEL: &str = "I'd like to cancel please.\n\nOn Mon, 3 Jun 2024 at 10:12, Shop Support <help@shop.example> wrote:\n\n> Hi Maria,\n>\n> Thanks for your order #10442. We will let you know as soon as it ships.\n>\n> Kind regards,\n> Shop Support\n";
+const HTML_QUESTION: &str = "<p>Where is my <b>dress</b>?</p>";
+
+fn classify_json(extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["classify", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.extend([QUOTED_CANCEL, HTML_QUESTION, "where is my parcel"]);
+    let out = deskbot(&args, &common::root());
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn classify_cleans_messages_by_default_and_says_so_only_when_it_changed_them() {
+    let cleaned = classify_json(&[]);
+    assert_eq!(cleaned[0]["intent"], "cancel", "{:#}", cleaned[0]);
+    assert_eq!(cleaned[0]["cleaned"]["text"], "I'd like to cancel please.");
+    assert_eq!(cleaned[0]["cleaned"]["removed_quote"], true);
+    assert_eq!(cleaned[1]["intent"], "tracking", "{:#}", cleaned[1]);
+    assert_eq!(cleaned[1]["cleaned"]["text"], "Where is my dress?");
+    assert_eq!(cleaned[1]["cleaned"]["was_html"], true);
+    assert!(cleaned[2].get("cleaned").is_none(), "{:#}", cleaned[2]);
+
+    let raw = classify_json(&["--no-clean"]);
+    for (with, without) in cleaned.iter().zip(&raw) {
+        assert!(without.get("cleaned").is_none(), "{without:#}");
+        let confidence = |v: &serde_json::Value| v["confidence"].as_f64().unwrap();
+        assert!(
+            confidence(with) >= confidence(without),
+            "{with:#} {without:#}"
+        );
+    }
+    // The plain message is classified identically either way.
+    assert_eq!(cleaned[2], raw[2]);
+    assert!(
+        cleaned[1]["confidence"].as_f64() > raw[1]["confidence"].as_f64(),
+        "markup costs confidence: {:#} {:#}",
+        cleaned[1],
+        raw[1]
+    );
+
+    let out = deskbot(&["classify", HTML_QUESTION], &common::root());
+    let text = stdout(&out);
+    assert!(text.starts_with("message   Where is my dress?\n"), "{text}");
+    assert!(
+        text.contains("\ncleaned   HTML rendered as text\n"),
+        "{text}"
+    );
+    let out = deskbot(&["classify", "--no-clean", HTML_QUESTION], &common::root());
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("message   <p>Where is my <b>dress</b>?</p>\n"),
+        "{text}"
+    );
+    assert!(!text.contains("cleaned"), "{text}");
+}
+
+#[test]
+fn reply_answers_the_new_text_not_the_quoted_thread() {
+    // The quoted thread names Chen's order; only Jane's own words should be answered.
+    let message = "<div dir=\"ltr\">Where is my dress?</div><br><div class=\"gmail_quote\">\
+        <div class=\"gmail_attr\">On Mon, 3 Jun 2024 at 10:12, Shop &lt;help@shop.example&gt; wrote:<br></div>\
+        <blockquote class=\"gmail_quote\">Your order #1006 (Chunky Knit Throw) has shipped.</blockquote></div>";
+    let reply = |extra: &[&str]| {
+        let mut args = vec!["reply", "--format", "json", "--from", "jane@example.com"];
+        args.extend_from_slice(extra);
+        args.push(message);
+        let out = deskbot(&args, &common::root());
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()
+    };
+    let cleaned = reply(&[]);
+    assert_eq!(cleaned["outcome"], "reply", "{cleaned:#}");
+    assert_eq!(cleaned["situation"], "tracking/in_transit", "{cleaned:#}");
+    assert_eq!(cleaned["cleaned"]["text"], "Where is my dress?");
+    assert_eq!(cleaned["cleaned"]["was_html"], true);
+    assert_eq!(cleaned["cleaned"]["removed_quote"], true);
+
+    let raw = reply(&["--no-clean"]);
+    assert!(raw.get("cleaned").is_none(), "{raw:#}");
+    assert_ne!(raw["situation"], "tracking/in_transit", "{raw:#}");
+
+    let out = deskbot(
+        &["reply", "--from", "jane@example.com", message],
+        &common::root(),
+    );
+    let text = stdout(&out);
+    assert!(text.starts_with("reply     tracking/in_transit"), "{text}");
+    assert!(
+        text.contains("\ncleaned   HTML rendered as text, quoted thread removed\n---\n"),
+        "{text}"
+    );
+}

@@ -1,8 +1,10 @@
 //! The classify half: text → analysis → TF-IDF → multinomial logistic regression → a probability
-//! per intent → automate or escalate, plus training, tuning and evaluation.
+//! per intent → automate or escalate, plus training, tuning and evaluation. [`clean`] comes
+//! first for mail: it reduces a message body to the customer's new text.
 //!
 //! No async, no HTTP, no templates: this builds with `default-features = false`.
 
+pub mod clean;
 pub mod dataset;
 pub mod decision;
 pub mod eval;

@@ -282,6 +282,11 @@ pub struct ClassifyArgs {
     /// Show the features that pushed each decision.
     #[arg(long)]
     pub explain: bool,
+    /// Classify each message exactly as given. By default HTML is rendered as text and quoted
+    /// replies, forwarded mail and signatures are dropped first; JSON output then carries a
+    /// `cleaned` object for each message that changed.
+    #[arg(long)]
+    pub no_clean: bool,
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
 }
@@ -358,6 +363,11 @@ pub struct ReplyArgs {
     /// Output format (text or json).
     #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
     pub format: DocumentFormat,
+    /// Answer the message exactly as given. By default HTML is rendered as text and quoted
+    /// replies, forwarded mail and signatures are dropped first; JSON output then carries a
+    /// `cleaned` object when the message changed.
+    #[arg(long)]
+    pub no_clean: bool,
     /// The customer's message.
     pub message: String,
 }

@@ -3,12 +3,13 @@
 use std::io::{BufWriter, Write};
 
 use anyhow::{bail, Context, Result};
+use deskbot::classify::clean::CleanedMessage;
 use deskbot::classify::dataset::read_texts;
 use deskbot::classify::model::{Explanation, Prediction};
 use deskbot::{Decision, IntentModel};
 
 use super::args::{ClassifyArgs, OutputFormat};
-use super::{load_model_from, percent};
+use super::{describe_cleaning, load_model_from, percent, prepare_message};
 
 /// Features listed by `--explain`.
 const EXPLAIN_TOP: usize = 8;
@@ -22,32 +23,41 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
         (None, true) => bail!("nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv"),
     };
     let model = load_model_from(&args.model, &args.thresholds)?;
+    let (texts, cleanings): (Vec<String>, Vec<Option<CleanedMessage>>) = texts
+        .iter()
+        .map(|text| prepare_message(text, args.no_clean))
+        .unzip();
     let predictions = model.classify_batch(&texts);
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let results = texts.iter().zip(&cleanings).zip(&predictions);
     match args.format {
         OutputFormat::Jsonl => {
-            for (text, prediction) in texts.iter().zip(&predictions) {
-                writeln!(
-                    out,
-                    "{}",
-                    json_line(&model, text, prediction, args.explain)?
-                )?;
+            for ((text, cleaned), prediction) in results {
+                let line = if cleaned.is_none() && !args.explain {
+                    // The prediction's own field order, as before cleaning existed.
+                    serde_json::to_string(prediction)?
+                } else {
+                    let value =
+                        json_value(&model, text, cleaned.as_ref(), prediction, args.explain)?;
+                    serde_json::to_string(&value)?
+                };
+                writeln!(out, "{line}")?;
             }
         }
         OutputFormat::Json => {
-            let all: Vec<serde_json::Value> = texts
-                .iter()
-                .zip(&predictions)
-                .map(|(text, p)| json_value(&model, text, p, args.explain))
+            let all: Vec<serde_json::Value> = results
+                .map(|((text, cleaned), p)| {
+                    json_value(&model, text, cleaned.as_ref(), p, args.explain)
+                })
                 .collect::<Result<_>>()?;
             writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
         }
         OutputFormat::Text => {
-            for (index, (text, prediction)) in texts.iter().zip(&predictions).enumerate() {
+            for (index, ((text, cleaned), prediction)) in results.enumerate() {
                 if index > 0 {
                     writeln!(out)?;
                 }
-                write_human(&mut out, text, prediction)?;
+                write_human(&mut out, text, cleaned.as_ref(), prediction)?;
                 if args.explain {
                     write_explanation(&mut out, &model.explain(text, EXPLAIN_TOP))?;
                 }
@@ -58,13 +68,19 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
     Ok(())
 }
 
+/// One message's JSON: the prediction, `cleaned` when cleaning changed the message, and the
+/// features with `--explain`.
 fn json_value(
     model: &IntentModel,
     text: &str,
+    cleaned: Option<&CleanedMessage>,
     prediction: &Prediction,
     explain: bool,
 ) -> Result<serde_json::Value> {
     let mut value = serde_json::to_value(prediction)?;
+    if let Some(cleaned) = cleaned {
+        value["cleaned"] = serde_json::to_value(cleaned)?;
+    }
     if explain {
         let explanation = model.explain(text, EXPLAIN_TOP);
         value["features"] = serde_json::to_value(&explanation.contributions)?;
@@ -72,25 +88,18 @@ fn json_value(
     Ok(value)
 }
 
-fn json_line(
-    model: &IntentModel,
+fn write_human(
+    out: &mut impl Write,
     text: &str,
+    cleaned: Option<&CleanedMessage>,
     prediction: &Prediction,
-    explain: bool,
-) -> Result<String> {
-    if explain {
-        Ok(serde_json::to_string(&json_value(
-            model, text, prediction, true,
-        )?)?)
-    } else {
-        Ok(serde_json::to_string(prediction)?)
-    }
-}
-
-fn write_human(out: &mut impl Write, text: &str, prediction: &Prediction) -> Result<()> {
+) -> Result<()> {
     let shown: String = text.chars().take(100).collect();
     let ellipsis = if shown.len() < text.len() { "…" } else { "" };
     writeln!(out, "message   {shown}{ellipsis}")?;
+    if let Some(cleaned) = cleaned {
+        writeln!(out, "cleaned   {}", describe_cleaning(cleaned))?;
+    }
     writeln!(
         out,
         "intent    {} ({})",

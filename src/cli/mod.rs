@@ -15,6 +15,7 @@ mod train;
 mod tune;
 
 use anyhow::{Context, Result};
+use deskbot::classify::clean::{clean_message, CleanedMessage};
 use deskbot::{IntentModel, Thresholds};
 
 pub use args::Cli;
@@ -37,6 +38,36 @@ pub fn run(cli: Cli, metrics: Option<std::sync::Arc<deskbot::serve::Metrics>>) -
         Command::Jobs(args) => jobs::run(args),
         Command::Forget(args) => jobs::forget(args),
     }
+}
+
+/// The message as the classifier should see it: cleaned (unless `--no-clean`), with what
+/// cleaning did when it changed more than whitespace.
+fn prepare_message(raw: &str, no_clean: bool) -> (String, Option<CleanedMessage>) {
+    if no_clean {
+        return (raw.to_owned(), None);
+    }
+    let cleaned = clean_message(raw);
+    if cleaned.changed() {
+        (cleaned.text.clone(), Some(cleaned))
+    } else {
+        // Only whitespace would differ; classify the message as given.
+        (raw.to_owned(), None)
+    }
+}
+
+/// The one-line summary of what cleaning did, for text output.
+fn describe_cleaning(cleaned: &CleanedMessage) -> String {
+    let mut done = Vec::new();
+    if cleaned.was_html {
+        done.push("HTML rendered as text");
+    }
+    if cleaned.removed_quote {
+        done.push("quoted thread removed");
+    }
+    if cleaned.removed_signature {
+        done.push("signature removed");
+    }
+    done.join(", ")
 }
 
 /// A runtime for one command's vendor calls.

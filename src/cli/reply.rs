@@ -14,7 +14,7 @@ use deskbot::{Customer, Intent, Outcome, Prediction, Responder};
 use jiff::Timestamp;
 
 use super::args::{CheckTemplatesArgs, DocumentFormat, ReplyArgs, ShopArgs, ThresholdArgs};
-use super::{load_model_from, percent, runtime, shop};
+use super::{describe_cleaning, load_model_from, percent, prepare_message, runtime, shop};
 
 pub fn run(args: ReplyArgs) -> Result<()> {
     let model = load_model_from(&args.model, &ThresholdArgs::default())?;
@@ -36,10 +36,17 @@ pub fn run(args: ReplyArgs) -> Result<()> {
     let customer = Customer {
         email: args.from.clone(),
     };
-    let outcome = runtime()?.block_on(responder.respond_at(&args.message, &customer, now));
+    let (message, cleaned) = prepare_message(&args.message, args.no_clean);
+    let outcome = runtime()?.block_on(responder.respond_at(&message, &customer, now));
     let mut out = std::io::stdout().lock();
     match args.format {
-        DocumentFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?,
+        DocumentFormat::Json => {
+            let mut value = serde_json::to_value(&outcome)?;
+            if let Some(cleaned) = &cleaned {
+                value["cleaned"] = serde_json::to_value(cleaned)?;
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?
+        }
         DocumentFormat::Text => match &outcome {
             Outcome::Reply {
                 text,
@@ -57,6 +64,9 @@ pub fn run(args: ReplyArgs) -> Result<()> {
                 if let Some(task) = follow_up {
                     writeln!(out, "follow-up {task}")?;
                 }
+                if let Some(cleaned) = &cleaned {
+                    writeln!(out, "cleaned   {}", describe_cleaning(cleaned))?;
+                }
                 writeln!(out, "---")?;
                 write!(out, "{text}")?;
             }
@@ -73,6 +83,9 @@ pub fn run(args: ReplyArgs) -> Result<()> {
                     reason.code(),
                     percent(*confidence)
                 )?;
+                if let Some(cleaned) = &cleaned {
+                    writeln!(out, "cleaned   {}", describe_cleaning(cleaned))?;
+                }
                 writeln!(out, "---")?;
                 write!(out, "{note}")?;
             }
