@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 pub use metrics::{Metrics, VendorCallLayer};
 pub use model::{ModelSlot, ModelSource, Reloaded};
 
+use crate::classify::clean::{clean_message, CleanedMessage};
 use crate::adapters::{HelpDesk, Secret};
 use crate::config::{RoutingSettings, ServeSettings};
 use crate::respond::Outcome;
@@ -167,7 +168,7 @@ impl Service {
     /// Cleans, classifies and answers one message with the current model.
     pub(crate) async fn answer(&self, text: &str, email: Option<&str>) -> Answer {
         let started = Instant::now();
-        let cleaned = clean(text);
+        let cleaned = clean(text).text;
         let model = self.model.snapshot();
         let prediction = model.model.classify(&cleaned);
         let classified = started.elapsed();
@@ -234,9 +235,10 @@ fn seconds_ms(duration: Duration) -> f64 {
     (duration.as_secs_f64() * 1e6).round() / 1e3
 }
 
-/// The text the model reads.
-pub(crate) fn clean(text: &str) -> String {
-    text.to_owned()
+/// What the model reads: the message without markup, quoted thread and signature — the same
+/// cleaning as the CLI's.
+pub(crate) fn clean(text: &str) -> CleanedMessage {
+    clean_message(text)
 }
 
 /// `error: cause: cause`, for one log line.

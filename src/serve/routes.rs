@@ -18,6 +18,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::{Service, WebhookAuth};
+use crate::classify::clean::CleanedMessage;
 use crate::adapters::helpdesk::webhook::{self, WebhookError, WebhookEvent};
 use crate::store::{Enqueued, NewJob};
 
@@ -206,19 +207,19 @@ async fn classify(
         Ok(request) => request,
         Err(error) => return problem(StatusCode::BAD_REQUEST, error.to_string()),
     };
-    let text = if request.clean {
-        super::clean(&request.text)
-    } else {
-        request.text.clone()
-    };
+    let cleaned = request
+        .clean
+        .then(|| super::clean(&request.text))
+        .filter(CleanedMessage::changed);
+    let text = cleaned.as_ref().map_or(request.text.as_str(), |c| c.text.as_str());
     let model = service.model.snapshot();
-    let prediction = model.model.classify(&text);
+    let prediction = model.model.classify(text);
     let mut value = match serde_json::to_value(&prediction) {
         Ok(value) => value,
         Err(error) => return problem(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
     };
-    if text != request.text {
-        value["cleaned"] = json!(text);
+    if let Some(cleaned) = &cleaned {
+        value["cleaned"] = json!(cleaned);
     }
     Json(value).into_response()
 }
