@@ -352,6 +352,26 @@ impl Config {
         Config::from_toml(path, &text, env)
     }
 
+    /// Reads only `[store]` from `path` (the rest must still parse): what `deskbot jobs` and
+    /// `deskbot forget` need, so an operator's shell needs none of the vendors' secrets.
+    #[cfg(feature = "store")]
+    pub fn load_store(path: &Path) -> Result<crate::store::StoreSettings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let tables: ConnectionTables = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        let checker = Checker {
+            path,
+            env: &process_env,
+        };
+        let base = path.parent().unwrap_or(Path::new(""));
+        Ok(checker.store(tables.store, base)?.0)
+    }
+
     /// Parses and checks config text; `path` names the file in messages and anchors relative
     /// folders (`dir = "shop"` is next to the file).
     pub fn from_toml(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, ConfigError> {

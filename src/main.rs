@@ -28,8 +28,10 @@ fn main() -> ExitCode {
                 .with_filter(filter),
         )
         .with(metrics.clone().map(|metrics| {
-            deskbot::serve::VendorCallLayer::new(metrics)
-                .with_filter(tracing_subscriber::filter::Targets::new().with_target("deskbot::http", tracing::Level::INFO))
+            deskbot::serve::VendorCallLayer::new(metrics).with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target("deskbot::http", tracing::Level::INFO),
+            )
         }))
         .init();
     match cli::run(cli, metrics) {

@@ -2,12 +2,18 @@
 //! stand-ins and the SQLite store: a signed webhook in, exactly one reply out — through
 //! duplicates, bad requests, SIGKILL at the worst moments, vendor outages and load.
 
-#![cfg(all(feature = "cli", feature = "serve", feature = "zendesk", feature = "shopify", feature = "ups"))]
+#![cfg(all(
+    feature = "cli",
+    feature = "serve",
+    feature = "zendesk",
+    feature = "shopify",
+    feature = "ups"
+))]
 
+mod serve_support;
 #[path = "platform_shopify/stand_in.rs"]
 #[allow(dead_code)]
 mod shopify;
-mod serve_support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -66,8 +72,34 @@ struct Setup {
     _ups: MockServer,
 }
 
-/// Stand-ins for Zendesk, Shopify and UPS, and a config naming them; `serve` adds to `[serve]`.
+/// The `[serve]` table of these tests: short leases and retries, with `overrides` (`key = value`
+/// lines) replacing or adding keys.
+fn serve_table(overrides: &str) -> String {
+    let mut keys: Vec<(String, String)> = [
+        ("lease_secs", "2"),
+        ("retry_initial_secs", "0.2"),
+        ("retry_max_secs", "0.5"),
+        ("max_attempts", "3"),
+        ("poll_interval_secs", "0.1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for line in overrides.lines().filter(|l| !l.trim().is_empty()) {
+        let (key, value) = line.split_once('=').expect("key = value");
+        let (key, value) = (key.trim().to_owned(), value.trim().to_owned());
+        match keys.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => keys.push((key, value)),
+        }
+    }
+    keys.iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
+}
+
+/// Stand-ins for Zendesk, Shopify and UPS, and a config naming them; `serve` overrides keys of
+/// `[serve]`.
 async fn setup(serve: &str) -> Setup {
+    let serve = serve_table(serve);
     let zendesk = Zendesk::new();
     let zendesk_url = zendesk.serve().await;
     let shop = shopify::Shop::new(&demo_orders()).serve().await;
@@ -103,11 +135,6 @@ initial_backoff_ms = 10
 max_backoff_ms = 20
 
 [serve]
-lease_secs = 2
-retry_initial_secs = 0.2
-retry_max_secs = 0.5
-max_attempts = 3
-poll_interval_secs = 0.1
 {serve}
 
 [routing]
@@ -155,7 +182,9 @@ async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts() {
         .zendesk
         .open_ticket(1, "ivy@example.com", "Where is my order #1014?");
     let deskbot = Deskbot::start(&s.config, &ENV);
-    let status = post_zendesk(client(), deskbot.url.clone(),
+    let status = post_zendesk(
+        client(),
+        deskbot.url.clone(),
         zendesk_event(1, comment),
         ZENDESK_SECRET,
         now_stamp(),
@@ -163,14 +192,20 @@ async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts() {
     .await;
     assert_eq!(status, 202);
     let z = s.zendesk.clone();
-    wait_for("the reply", Duration::from_secs(30), || deskbot.log(), || {
-        !z.posted(1).is_empty()
-    })
+    wait_for(
+        "the reply",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || !z.posted(1).is_empty(),
+    )
     .await;
     let config = s.config.clone();
-    wait_for("the job to be done", Duration::from_secs(30), || deskbot.log(), || {
-        job_states(&config) == ["done"]
-    })
+    wait_for(
+        "the job to be done",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
     .await;
     let posted = s.zendesk.posted(1);
     assert_eq!(posted.len(), 1, "{posted:?}");
@@ -188,12 +223,22 @@ async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts() {
     // deskbot does not answer its own comment when the help desk tells it about it.
     let own = s.zendesk.ticket(1).comments.last().unwrap().id;
     assert_eq!(
-        post_zendesk(client(), deskbot.url.clone(), zendesk_event(1, own), ZENDESK_SECRET, now_stamp()).await,
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(1, own),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
         202
     );
-    wait_for("the second job", Duration::from_secs(30), || deskbot.log(), || {
-        job_states(&config) == ["done", "done"]
-    })
+    wait_for(
+        "the second job",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done", "done"],
+    )
     .await;
     assert_eq!(s.zendesk.posted(1).len(), 1);
     // The decision log has the message, the scores and the delivery.
@@ -206,11 +251,19 @@ async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts() {
         .await
         .unwrap();
     assert!(
-        metrics.contains("deskbot_decisions_total{intent=\"tracking\",outcome=\"reply\",reason=\"\"} 1"),
+        metrics.contains(
+            "deskbot_decisions_total{intent=\"tracking\",outcome=\"reply\",reason=\"\"} 1"
+        ),
         "{metrics}"
     );
-    assert!(metrics.contains("deskbot_vendor_calls_total{vendor=\"shopify\""), "{metrics}");
-    assert!(metrics.contains("deskbot_queue_jobs{state=\"done\"} 2"), "{metrics}");
+    assert!(
+        metrics.contains("deskbot_vendor_calls_total{vendor=\"shopify\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("deskbot_queue_jobs{state=\"done\"} 2"),
+        "{metrics}"
+    );
     assert!(deskbot.terminate(), "a clean exit on SIGTERM");
 }
 
@@ -228,14 +281,24 @@ async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
     let deskbot = Deskbot::start(&s.config, &ENV);
     for (ticket, comment) in [(2, first), (3, second)] {
         assert_eq!(
-            post_zendesk(client(), deskbot.url.clone(), zendesk_event(ticket, comment), ZENDESK_SECRET, now_stamp()).await,
+            post_zendesk(
+                client(),
+                deskbot.url.clone(),
+                zendesk_event(ticket, comment),
+                ZENDESK_SECRET,
+                now_stamp()
+            )
+            .await,
             202
         );
     }
     let z = s.zendesk.clone();
-    wait_for("both outcomes", Duration::from_secs(30), || deskbot.log(), || {
-        !z.posted(2).is_empty() && !z.posted(3).is_empty()
-    })
+    wait_for(
+        "both outcomes",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || !z.posted(2).is_empty() && !z.posted(3).is_empty(),
+    )
     .await;
     let reason_tags = |ticket: u64| -> Vec<String> {
         s.zendesk
@@ -251,15 +314,28 @@ async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
         let (public, note) = &posted[0];
         assert!(!public, "a handoff is an internal note: {note}");
         assert!(note.contains("deskbot handed this over"), "{note}");
-        assert!(s.zendesk.ticket(ticket).tags.contains(&"deskbot".to_owned()));
-        assert_eq!(reason_tags(ticket).len(), 1, "{:?}", s.zendesk.ticket(ticket).tags);
+        assert!(s
+            .zendesk
+            .ticket(ticket)
+            .tags
+            .contains(&"deskbot".to_owned()));
+        assert_eq!(
+            reason_tags(ticket).len(),
+            1,
+            "{:?}",
+            s.zendesk.ticket(ticket).tags
+        );
     }
     // A claim goes to the claims group [routing.reasons.claim]; the rest to the default group.
     assert_eq!(reason_tags(2), ["deskbot-claim"]);
     assert_eq!(s.zendesk.ticket(2).group_id, Some(360099));
     assert!(
-        ["deskbot-out-of-scope", "deskbot-low-confidence", "deskbot-ambiguous"]
-            .contains(&reason_tags(3)[0].as_str()),
+        [
+            "deskbot-out-of-scope",
+            "deskbot-low-confidence",
+            "deskbot-ambiguous"
+        ]
+        .contains(&reason_tags(3)[0].as_str()),
         "{:?}",
         reason_tags(3)
     );
@@ -267,13 +343,23 @@ async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
     // A person answering is not answered by deskbot.
     let agent = s.zendesk.comment(3, AGENT_USER, "We do sell gift cards!");
     assert_eq!(
-        post_zendesk(client(), deskbot.url.clone(), zendesk_event(3, agent), ZENDESK_SECRET, now_stamp()).await,
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(3, agent),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
         202
     );
     let config = s.config.clone();
-    wait_for("three jobs done", Duration::from_secs(30), || deskbot.log(), || {
-        job_states(&config) == ["done", "done", "done"]
-    })
+    wait_for(
+        "three jobs done",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done", "done", "done"],
+    )
     .await;
     assert_eq!(s.zendesk.posted(3).len(), 1);
 }
@@ -281,32 +367,58 @@ async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_webhook_five_times_gives_one_reply() {
     let s = setup("").await;
-    let comment = s
-        .zendesk
-        .open_ticket(4, "raj@example.com", "Where is my order #1004? It still hasn't come.");
+    let comment = s.zendesk.open_ticket(
+        4,
+        "raj@example.com",
+        "Where is my order #1004? It still hasn't come.",
+    );
     let deskbot = Deskbot::start(&s.config, &ENV);
     let body = zendesk_event(4, comment);
     let stamp = now_stamp();
     let client = client();
-    let sends = (0..5).map(|_| post_zendesk(client.clone(), deskbot.url.clone(), body.clone(), ZENDESK_SECRET, stamp.clone()));
+    let sends = (0..5).map(|_| {
+        post_zendesk(
+            client.clone(),
+            deskbot.url.clone(),
+            body.clone(),
+            ZENDESK_SECRET,
+            stamp.clone(),
+        )
+    });
     let mut statuses = futures_statuses(sends).await;
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 200, 200, 200, 202], "one new job, four duplicates");
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 200, 202],
+        "one new job, four duplicates"
+    );
     let config = s.config.clone();
-    wait_for("the job", Duration::from_secs(30), || deskbot.log(), || {
-        job_states(&config) == ["done"]
-    })
+    wait_for(
+        "the job",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
     .await;
     // And once more after it is done.
     assert_eq!(
-        post_zendesk(client.clone(), deskbot.url.clone(), body, ZENDESK_SECRET, now_stamp()).await,
+        post_zendesk(
+            client.clone(),
+            deskbot.url.clone(),
+            body,
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
         200
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(s.zendesk.posted(4).len(), 1);
 }
 
-async fn futures_statuses(sends: impl Iterator<Item = impl std::future::Future<Output = u16> + Send + 'static>) -> Vec<u16> {
+async fn futures_statuses(
+    sends: impl Iterator<Item = impl std::future::Future<Output = u16> + Send + 'static>,
+) -> Vec<u16> {
     let handles: Vec<_> = sends.map(tokio::spawn).collect();
     let mut statuses = Vec::new();
     for handle in handles {
@@ -318,19 +430,41 @@ async fn futures_statuses(sends: impl Iterator<Item = impl std::future::Future<O
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_store_nothing() {
     let s = setup("").await;
-    let comment = s.zendesk.open_ticket(5, "ivy@example.com", "Where is my order #1014?");
+    let comment = s
+        .zendesk
+        .open_ticket(5, "ivy@example.com", "Where is my order #1014?");
     let deskbot = Deskbot::start(&s.config, &ENV);
     let client = client();
     let body = zendesk_event(5, comment);
     // Signed with another secret.
-    assert_eq!(post_zendesk(client.clone(), deskbot.url.clone(), body.clone(), "not-the-secret", now_stamp()).await, 401);
+    assert_eq!(
+        post_zendesk(
+            client.clone(),
+            deskbot.url.clone(),
+            body.clone(),
+            "not-the-secret",
+            now_stamp()
+        )
+        .await,
+        401
+    );
     // Signed correctly, ten minutes ago (the window is five).
     let stale = jiff::Timestamp::now()
         .checked_sub(jiff::SignedDuration::from_secs(600))
         .unwrap()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
-    assert_eq!(post_zendesk(client.clone(), deskbot.url.clone(), body.clone(), ZENDESK_SECRET, stale.clone()).await, 401);
+    assert_eq!(
+        post_zendesk(
+            client.clone(),
+            deskbot.url.clone(),
+            body.clone(),
+            ZENDESK_SECRET,
+            stale.clone()
+        )
+        .await,
+        401
+    );
     // A signature for a different body.
     let signature = zendesk_signature(ZENDESK_SECRET, &now_stamp(), b"{}");
     let status = client
@@ -356,7 +490,17 @@ async fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_sto
     let mut big = serde_json::from_slice::<serde_json::Value>(&body).unwrap();
     big["padding"] = serde_json::json!("x".repeat(70_000));
     let big = serde_json::to_vec(&big).unwrap();
-    assert_eq!(post_zendesk(client.clone(), deskbot.url.clone(), big, ZENDESK_SECRET, now_stamp()).await, 413);
+    assert_eq!(
+        post_zendesk(
+            client.clone(),
+            deskbot.url.clone(),
+            big,
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
+        413
+    );
     // Nothing was stored, nothing was answered.
     assert_eq!(jobs(&s.config)["jobs"].as_array().unwrap().len(), 0);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -366,18 +510,30 @@ async fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_sto
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_after_posting_before_marking_done_it_does_not_post_again() {
     let s = setup("").await;
-    let comment = s.zendesk.open_ticket(6, "ivy@example.com", "Where is my order #1014?");
+    let comment = s
+        .zendesk
+        .open_ticket(6, "ivy@example.com", "Where is my order #1014?");
     // The reply is recorded at once, but its response takes 30 s: the kill lands in between.
     s.zendesk.set_update_delay(Duration::from_secs(30));
     let deskbot = Deskbot::start(&s.config, &ENV);
     assert_eq!(
-        post_zendesk(client(), deskbot.url.clone(), zendesk_event(6, comment), ZENDESK_SECRET, now_stamp()).await,
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(6, comment),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
         202
     );
     let z = s.zendesk.clone();
-    wait_for("the reply to be posted", Duration::from_secs(30), || deskbot.log(), || {
-        z.posted(6).len() == 1
-    })
+    wait_for(
+        "the reply to be posted",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || z.posted(6).len() == 1,
+    )
     .await;
     assert_eq!(job_states(&s.config), ["running"]);
     deskbot.kill();
@@ -385,9 +541,12 @@ async fn killed_after_posting_before_marking_done_it_does_not_post_again() {
     let deskbot = Deskbot::start(&s.config, &ENV);
     let config = s.config.clone();
     // The lease (2 s) runs out, the job is claimed again, the mark is found.
-    wait_for("the job to be done", Duration::from_secs(30), || deskbot.log(), || {
-        job_states(&config) == ["done"]
-    })
+    wait_for(
+        "the job to be done",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
     .await;
     assert_eq!(s.zendesk.posted(6).len(), 1, "no second reply");
 }
@@ -397,27 +556,46 @@ async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart() {
     // The first ticket read fails; the retry is scheduled 5 s later, and deskbot is killed
     // while the job waits in the queue.
     let s = setup("retry_initial_secs = 5\nretry_max_secs = 5").await;
-    let comment = s.zendesk.open_ticket(7, "ivy@example.com", "Where is my order #1014?");
-    s.zendesk.fail_reads.store(2, std::sync::atomic::Ordering::SeqCst);
+    let comment = s
+        .zendesk
+        .open_ticket(7, "ivy@example.com", "Where is my order #1014?");
+    s.zendesk
+        .fail_reads
+        .store(2, std::sync::atomic::Ordering::SeqCst);
     let deskbot = Deskbot::start(&s.config, &ENV);
     assert_eq!(
-        post_zendesk(client(), deskbot.url.clone(), zendesk_event(7, comment), ZENDESK_SECRET, now_stamp()).await,
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(7, comment),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
         202
     );
     let config = s.config.clone();
-    wait_for("the failed attempt", Duration::from_secs(30), || deskbot.log(), || {
-        let jobs = jobs(&config);
-        let job = &jobs["jobs"][0];
-        job["state"] == "queued" && job["attempt"] == 1
-    })
+    wait_for(
+        "the failed attempt",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || {
+            let jobs = jobs(&config);
+            let job = &jobs["jobs"][0];
+            job["state"] == "queued" && job["attempt"] == 1
+        },
+    )
     .await;
     deskbot.kill();
     assert!(s.zendesk.posted(7).is_empty());
     let deskbot = Deskbot::start(&s.config, &ENV);
     let z = s.zendesk.clone();
-    wait_for("the reply after restart", Duration::from_secs(30), || deskbot.log(), || {
-        job_states(&config) == ["done"]
-    })
+    wait_for(
+        "the reply after restart",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
     .await;
     assert_eq!(z.posted(7).len(), 1);
     assert!(z.posted(7)[0].0, "public reply");
@@ -426,7 +604,9 @@ async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers() {
     let s = setup("").await;
-    let comment = s.zendesk.open_ticket(8, "ivy@example.com", "Where is my order #1014?");
+    let comment = s
+        .zendesk
+        .open_ticket(8, "ivy@example.com", "Where is my order #1014?");
     // Shopify answers 503 to everything until it is mounted again.
     let shop = &s._shop;
     shop.reset().await;
@@ -434,41 +614,67 @@ async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers
         .respond_with(ResponseTemplate::new(503).set_body_string("upstream down"))
         .mount(shop)
         .await;
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let service = Deskbot::start(&s.config, &ENV);
     assert_eq!(
-        post_zendesk(client(), deskbot.url.clone(), zendesk_event(8, comment), ZENDESK_SECRET, now_stamp()).await,
+        post_zendesk(
+            client(),
+            service.url.clone(),
+            zendesk_event(8, comment),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
         202
     );
     let config = s.config.clone();
-    wait_for("the dead letter", Duration::from_secs(60), || deskbot.log(), || {
-        job_states(&config) == ["dead"]
-    })
+    wait_for(
+        "the dead letter",
+        Duration::from_secs(60),
+        || service.log(),
+        || job_states(&config) == ["dead"],
+    )
     .await;
     let z = s.zendesk.clone();
-    wait_for("the dead-letter note", Duration::from_secs(10), || deskbot.log(), || {
-        z.posted(8).len() == 1
-    })
+    wait_for(
+        "the dead-letter note",
+        Duration::from_secs(10),
+        || service.log(),
+        || z.posted(8).len() == 1,
+    )
     .await;
     let (public, note) = &s.zendesk.posted(8)[0];
     assert!(!public);
     assert!(note.contains("could not answer"), "{note}");
-    assert!(s.zendesk.ticket(8).tags.contains(&"deskbot-dead-letter".to_owned()));
+    assert!(s
+        .zendesk
+        .ticket(8)
+        .tags
+        .contains(&"deskbot-dead-letter".to_owned()));
     // Shopify recovers; a person retries the job.
     shop.reset().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(shopify::Shop::new(&demo_orders()))
         .mount(shop)
         .await;
-    let id = jobs(&s.config)["jobs"][0]["id"].as_i64().unwrap().to_string();
+    let id = jobs(&s.config)["jobs"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
     let (ok, out, err) = deskbot(&s.config, &["jobs", "retry", &id]);
     assert!(ok, "{out}{err}");
-    wait_for("the reply after the retry", Duration::from_secs(30), || deskbot.log(), || {
-        z.posted(8).iter().filter(|(public, _)| *public).count() == 1
-    })
+    wait_for(
+        "the reply after the retry",
+        Duration::from_secs(30),
+        || service.log(),
+        || z.posted(8).iter().filter(|(public, _)| *public).count() == 1,
+    )
     .await;
-    wait_for("done", Duration::from_secs(30), || deskbot.log(), || {
-        job_states(&config) == ["done"]
-    })
+    wait_for(
+        "done",
+        Duration::from_secs(30),
+        || service.log(),
+        || job_states(&config) == ["done"],
+    )
     .await;
     assert_eq!(s.zendesk.posted(8).len(), 2, "the note, then the reply");
 }
@@ -478,26 +684,39 @@ async fn two_thousand_concurrent_webhooks_are_all_stored_and_answered_once() {
     let s = setup("workers = 8").await;
     let mut comments = Vec::new();
     for ticket in 1..=2000u64 {
-        let comment = s
-            .zendesk
-            .open_ticket(1000 + ticket, "noah@example.com", "Can I get a discount code for my next purchase?");
+        let comment = s.zendesk.open_ticket(
+            1000 + ticket,
+            "noah@example.com",
+            "Can I get a discount code for my next purchase?",
+        );
         comments.push((1000 + ticket, comment));
     }
     let deskbot = Deskbot::start(&s.config, &ENV);
     let client = client();
     let stamp = now_stamp();
     let sends = comments.iter().map(|(ticket, comment)| {
-        post_zendesk(client.clone(), deskbot.url.clone(), zendesk_event(*ticket, *comment), ZENDESK_SECRET, stamp.clone())
+        post_zendesk(
+            client.clone(),
+            deskbot.url.clone(),
+            zendesk_event(*ticket, *comment),
+            ZENDESK_SECRET,
+            stamp.clone(),
+        )
     });
     let handles: Vec<_> = sends.map(tokio::spawn).collect();
     for handle in handles {
         assert_eq!(handle.await.unwrap(), 202);
     }
     let config = s.config.clone();
-    wait_for("all 2000 jobs done", Duration::from_secs(300), || deskbot.log(), || {
-        let jobs = jobs(&config);
-        jobs["counts"]["done"] == 2000
-    })
+    wait_for(
+        "all 2000 jobs done",
+        Duration::from_secs(300),
+        || deskbot.log(),
+        || {
+            let jobs = jobs(&config);
+            jobs["counts"]["done"] == 2000
+        },
+    )
     .await;
     for (ticket, _) in &comments {
         assert_eq!(s.zendesk.posted(*ticket).len(), 1, "ticket {ticket}");

@@ -5,17 +5,24 @@ use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use deskbot::config::Config;
 use deskbot::store::{Job, JobFilter, JobId, Store};
 use jiff::Timestamp;
 
 use super::args::{DocumentFormat, ForgetArgs, JobsArgs, JobsCommand, ShopArgs};
 use super::{runtime, shop};
 
+/// Opens the store the config names, reading only its `[store]` table.
 async fn open(args: &ShopArgs) -> Result<Arc<dyn Store>> {
-    let config = shop::load(args)?;
-    deskbot::store::open(&config.store)
+    let path = shop::config_path(args);
+    let settings = if path.is_file() || args.config.is_some() || args.shop.is_some() {
+        Config::load_store(&path)?
+    } else {
+        shop::load(args)?.store
+    };
+    deskbot::store::open(&settings)
         .await
-        .with_context(|| format!("opening the store {} names", config.path.display()))
+        .with_context(|| format!("opening the store {} names", path.display()))
 }
 
 pub fn run(args: JobsArgs) -> Result<()> {

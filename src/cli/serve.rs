@@ -5,9 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use deskbot::adapters::connect::help_desk;
 use deskbot::respond::Answerer;
-use deskbot::serve::{
-    Metrics, ModelSlot, ModelSource, Service, ServiceParts, WebhookSettings,
-};
+use deskbot::serve::{Metrics, ModelSlot, ModelSource, Service, ServiceParts, WebhookSettings};
 
 use super::args::ServeArgs;
 use super::{shop, BUNDLED_MODEL, BUNDLED_MODEL_NAME};
@@ -36,8 +34,12 @@ pub fn run(args: ServeArgs, metrics: Arc<Metrics>) -> Result<()> {
         Some(dir) => deskbot::respond::Templates::load(dir)?,
         None => deskbot::respond::Templates::bundled()?,
     };
-    let desk = help_desk(&config)
-        .with_context(|| format!("connecting to the help desk {} names", config.path.display()))?;
+    let desk = help_desk(&config).with_context(|| {
+        format!(
+            "connecting to the help desk {} names",
+            config.path.display()
+        )
+    })?;
     let webhooks = WebhookSettings::from_help_desk(&config.helpdesk);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -28,12 +28,17 @@ pub fn open(args: &ShopArgs) -> Result<Shop> {
 }
 
 /// The checked configuration alone.
-pub fn load(args: &ShopArgs) -> Result<Config> {
-    let path = match (&args.config, &args.shop) {
+/// The config file `--config`/`--shop` name, else the demo shop's.
+pub fn config_path(args: &ShopArgs) -> PathBuf {
+    match (&args.config, &args.shop) {
         (Some(config), _) => config.clone(),
         (None, Some(shop)) => shop.join("deskbot.toml"),
         (None, None) => PathBuf::from(DEMO_SHOP_DIR).join("deskbot.toml"),
-    };
+    }
+}
+
+pub fn load(args: &ShopArgs) -> Result<Config> {
+    let path = config_path(args);
     let mut config = match (&args.config, &args.shop) {
         // No shop named and no checkout here: the demo shop built into deskbot.
         (None, None) if !path.is_file() => Config::from_toml(

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::{Checker, ConfigError};
 use crate::adapters::Secret;
 use crate::classify::intent::Intent;
-use crate::respond::Routing;
 use crate::respond::scripts::HandoffReason;
+use crate::respond::Routing;
 
 /// The environment variable holding the bearer token of `/v1/*`, unless `api_token_env` names
 /// another.
@@ -163,16 +163,15 @@ impl Checker<'_> {
         let Some(table) = table else {
             return Ok(serve);
         };
-        let seconds = |field: &str, value: Option<f64>, min: f64, max: f64, default: Duration| {
-            match value {
+        let seconds =
+            |field: &str, value: Option<f64>, min: f64, max: f64, default: Duration| match value {
                 None => Ok(default),
                 Some(v) if v.is_finite() && v >= min && v <= max => Ok(Duration::from_secs_f64(v)),
                 Some(v) => Err(self.invalid(
                     &format!("serve.{field}"),
                     format!("{v} is not in [{min}, {max}] seconds"),
                 )),
-            }
-        };
+            };
         if let Some(listen) = table.listen {
             serve.listen = listen.trim().parse().map_err(|_| {
                 self.invalid(
@@ -254,10 +253,9 @@ impl Checker<'_> {
     pub(super) fn routing(&self, table: RoutingTable) -> Result<RoutingSettings, ConfigError> {
         let route = |field: &str, table: RouteTable| -> Result<Routing, ConfigError> {
             let clean = |name: &str, value: Option<String>| match value {
-                Some(v) if v.trim().is_empty() => Err(self.invalid(
-                    &format!("{field}.{name}"),
-                    "is empty; leave it out instead",
-                )),
+                Some(v) if v.trim().is_empty() => {
+                    Err(self.invalid(&format!("{field}.{name}"), "is empty; leave it out instead"))
+                }
                 other => Ok(other.map(|v| v.trim().to_owned())),
             };
             Ok(Routing {

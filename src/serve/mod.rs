@@ -23,11 +23,11 @@ use tokio_util::sync::CancellationToken;
 pub use metrics::{Metrics, VendorCallLayer};
 pub use model::{ModelSlot, ModelSource, Reloaded};
 
-use crate::classify::clean::{clean_message, CleanedMessage};
 use crate::adapters::{HelpDesk, Secret};
+use crate::classify::clean::{clean_message, CleanedMessage};
 use crate::config::{RoutingSettings, ServeSettings};
-use crate::respond::Outcome;
 use crate::respond::Answerer;
+use crate::respond::Outcome;
 use crate::store::Store;
 use worker::{customer, decision_name, Answer};
 
@@ -211,7 +211,9 @@ impl Service {
     /// Deletes decision-log rows and finished jobs past the retention period.
     pub async fn prune(&self) {
         let cutoff = jiff::Timestamp::now()
-            .checked_sub(jiff::SignedDuration::try_from(self.settings.retention).unwrap_or_default())
+            .checked_sub(
+                jiff::SignedDuration::try_from(self.settings.retention).unwrap_or_default(),
+            )
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         match self.store.prune(cutoff).await {
             Ok(pruned) if pruned.decisions + pruned.jobs > 0 => {
@@ -290,7 +292,10 @@ pub async fn run(
         .await;
     stop.cancel();
     let grace = service.settings.shutdown_grace;
-    if tokio::time::timeout(grace, drain(&mut workers)).await.is_err() {
+    if tokio::time::timeout(grace, drain(&mut workers))
+        .await
+        .is_err()
+    {
         tracing::warn!(
             grace_ms = grace.as_millis() as u64,
             "jobs still running after the grace period; releasing them"
@@ -313,14 +318,13 @@ async fn drain(workers: &mut tokio::task::JoinSet<()>) {
 async fn watch_model(service: Arc<Service>, stop: CancellationToken) {
     let poll = service.settings.model_poll;
     #[cfg(unix)]
-    let mut hangup =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-            Ok(signal) => Some(signal),
-            Err(error) => {
-                tracing::error!(error = %error, "cannot listen for SIGHUP");
-                None
-            }
-        };
+    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(signal) => Some(signal),
+        Err(error) => {
+            tracing::error!(error = %error, "cannot listen for SIGHUP");
+            None
+        }
+    };
     loop {
         #[cfg(unix)]
         let hangup_received = async {

@@ -18,8 +18,8 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::{Service, WebhookAuth};
-use crate::classify::clean::CleanedMessage;
 use crate::adapters::helpdesk::webhook::{self, WebhookError, WebhookEvent};
+use crate::classify::clean::CleanedMessage;
 use crate::store::{Enqueued, NewJob};
 
 /// Every route, with request metrics and the webhook body limit.
@@ -42,7 +42,11 @@ pub(crate) fn router(service: Arc<Service>) -> Router {
         .with_state(service)
 }
 
-async fn count_requests(State(service): State<Arc<Service>>, request: Request, next: Next) -> Response {
+async fn count_requests(
+    State(service): State<Arc<Service>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let endpoint = request
         .extensions()
         .get::<MatchedPath>()
@@ -135,7 +139,11 @@ async fn enqueue(service: &Service, source: &str, event: WebhookEvent, body: &[u
         }
         Ok(Enqueued::Duplicate(id)) => {
             service.metrics.webhook(source, "duplicate");
-            (StatusCode::OK, Json(json!({ "job": id, "duplicate": true }))).into_response()
+            (
+                StatusCode::OK,
+                Json(json!({ "job": id, "duplicate": true })),
+            )
+                .into_response()
         }
         Err(error) => {
             service.metrics.webhook(source, "store_failed");
@@ -211,7 +219,9 @@ async fn classify(
         .clean
         .then(|| super::clean(&request.text))
         .filter(CleanedMessage::changed);
-    let text = cleaned.as_ref().map_or(request.text.as_str(), |c| c.text.as_str());
+    let text = cleaned
+        .as_ref()
+        .map_or(request.text.as_str(), |c| c.text.as_str());
     let model = service.model.snapshot();
     let prediction = model.model.classify(text);
     let mut value = match serde_json::to_value(&prediction) {
@@ -233,9 +243,7 @@ async fn reply(State(service): State<Arc<Service>>, headers: HeaderMap, body: By
         Ok(request) => request,
         Err(error) => return problem(StatusCode::BAD_REQUEST, error.to_string()),
     };
-    let answer = service
-        .answer(&request.text, request.from.as_deref())
-        .await;
+    let answer = service.answer(&request.text, request.from.as_deref()).await;
     let record = answer.record(
         None,
         "api",

@@ -18,8 +18,8 @@ use super::Service;
 use crate::adapters::helpdesk::{Author, DeliveryMark, Ticket};
 use crate::adapters::{AdapterError, HandoffNote};
 use crate::classify::decision::Decision;
-use crate::respond::Customer;
 use crate::respond::scripts::HandoffReason;
+use crate::respond::Customer;
 use crate::respond::Outcome;
 use crate::store::{ClaimedJob, DecisionRecord};
 
@@ -67,7 +67,9 @@ pub async fn run_worker(
                 tracing::warn!(job = %claimed.job.id, "released unfinished at shutdown");
             }
         }
-        service.metrics.job_duration(started.elapsed().as_secs_f64());
+        service
+            .metrics
+            .job_duration(started.elapsed().as_secs_f64());
     }
 }
 
@@ -139,7 +141,9 @@ pub(crate) fn backoff(initial: Duration, max: Duration, attempt: u32) -> Duratio
 /// job is already dead and visible in `deskbot jobs list --state dead`.
 async fn dead_letter_note(service: &Service, claimed: &ClaimedJob, error: &JobError) {
     let job = &claimed.job;
-    let routing = service.routing.route(Some("dead_letter"), crate::Intent::Other);
+    let routing = service
+        .routing
+        .route(Some("dead_letter"), crate::Intent::Other);
     let note = HandoffNote {
         internal_note: format!(
             "deskbot could not answer this ticket after {} attempts and left it for a person.\nLast error: {error}\nJob {} (`deskbot jobs show {}`; `deskbot jobs retry {}` tries again).",
@@ -177,7 +181,9 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         tracing::info!(job = %job.id, ticket = %job.ticket_id, "latest public comment is not the customer's; nothing to answer");
         return Ok(());
     };
-    let answer = service.answer(&comment.body, ticket.requester_email.as_deref()).await;
+    let answer = service
+        .answer(&comment.body, ticket.requester_email.as_deref())
+        .await;
     // A vendor that is down fails the attempt (retried later) instead of handing off: the
     // customer gets the reply once the vendor is back.
     if let Some(HandoffReason::AdapterFailure {

@@ -188,7 +188,12 @@ pub fn now_stamp() -> String {
 }
 
 /// Polls `check` until it holds or `timeout` passes; panics with `what` and the log then.
-pub async fn wait_for(what: &str, timeout: Duration, log: impl Fn() -> String, check: impl Fn() -> bool) {
+pub async fn wait_for(
+    what: &str,
+    timeout: Duration,
+    log: impl Fn() -> String,
+    check: impl Fn() -> bool,
+) {
     let deadline = Instant::now() + timeout;
     while !check() {
         if Instant::now() > deadline {
@@ -201,7 +206,9 @@ pub async fn wait_for(what: &str, timeout: Duration, log: impl Fn() -> String, c
 /// `deskbot jobs list --format json` for `config`.
 pub fn jobs(config: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
-        .args(["jobs", "list", "--format", "json", "--limit", "10000", "--config"])
+        .args([
+            "jobs", "list", "--format", "json", "--limit", "10000", "--config",
+        ])
         .arg(config)
         .output()
         .unwrap();

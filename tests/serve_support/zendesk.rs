@@ -161,7 +161,10 @@ impl Zendesk {
         let app = Router::new()
             .route("/api/v2/users/me.json", get(me))
             .route("/api/v2/users/{file}", get(user))
-            .route("/api/v2/tickets/{file}", get(show_ticket).put(update_ticket))
+            .route(
+                "/api/v2/tickets/{file}",
+                get(show_ticket).put(update_ticket),
+            )
             .route("/api/v2/tickets/{id}/comments.json", get(comments))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -262,8 +265,7 @@ async fn show_ticket(
     if let Some(refused) = z.gate(&headers) {
         return refused;
     }
-    if z
-        .fail_reads
+    if z.fail_reads
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok()
     {
