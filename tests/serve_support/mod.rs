@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod suite;
 pub mod zendesk;
 
 use std::io::{BufRead, BufReader};
@@ -31,6 +32,23 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let path = dir.join("deskbot.toml");
     std::fs::write(&path, format!("{policy}\n{extra}\n")).unwrap();
     path
+}
+
+/// A config file and the environment its secrets come from.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+impl ConfigFile {
+    /// The environment as `Deskbot::start` takes it.
+    pub fn env(&self) -> Vec<(&str, &str)> {
+        self.env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
 }
 
 /// A running `deskbot serve`.
@@ -204,28 +222,23 @@ pub async fn wait_for(
 }
 
 /// `deskbot jobs list --format json` for `config`.
-pub fn jobs(config: &Path) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
-        .args([
-            "jobs", "list", "--format", "json", "--limit", "10000", "--config",
-        ])
-        .arg(config)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+pub fn jobs(config: &ConfigFile) -> serde_json::Value {
+    let (ok, out, err) = deskbot(
+        config,
+        &["jobs", "list", "--format", "json", "--limit", "10000"],
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).unwrap()
 }
 
-/// Runs `deskbot` with `args` (plus `--config config`), returning (success, stdout, stderr).
-pub fn deskbot(config: &Path, args: &[&str]) -> (bool, String, String) {
+/// Runs `deskbot` with `args` (plus `--config config`) in the config's environment, returning
+/// (success, stdout, stderr).
+pub fn deskbot(config: &ConfigFile, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
         .args(args)
         .arg("--config")
-        .arg(config)
+        .arg(&config.path)
+        .envs(config.env())
         .output()
         .unwrap();
     (

@@ -1,28 +1,58 @@
-//! `deskbot serve` end to end, as a process, with Zendesk, Shopify and UPS played by loopback
-//! stand-ins and the SQLite store: a signed webhook in, exactly one reply out — through
-//! duplicates, bad requests, SIGKILL at the worst moments, vendor outages and load.
+//! The end-to-end scenarios of `deskbot serve`, run as a process against loopback stand-ins for
+//! Zendesk, Shopify and UPS: a signed webhook in, exactly one reply out — through duplicates,
+//! bad requests, SIGKILL at the worst moments, vendor outages and load. Each scenario runs on
+//! SQLite (tests/serve_sqlite.rs) and on PostgreSQL with two replicas (tests/serve_postgres.rs).
 
-#![cfg(all(
-    feature = "cli",
-    feature = "serve",
-    feature = "zendesk",
-    feature = "shopify",
-    feature = "ups"
-))]
-
-mod serve_support;
-#[path = "platform_shopify/stand_in.rs"]
-#[allow(dead_code)]
-mod shopify;
-
-use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use deskbot::respond::facts::Order;
-use serve_support::zendesk::{Zendesk, AGENT_USER, EMAIL, TOKEN};
-use serve_support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::zendesk::{Zendesk, AGENT_USER, EMAIL, TOKEN};
+use super::*;
+use crate::shopify;
+
+/// One `#[tokio::test]` per scenario of this suite, each run on `$backend` (an expression making
+/// a [`Backend`], evaluated per test).
+#[macro_export]
+macro_rules! serve_suite {
+    ($backend:expr) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts() {
+            serve_support::suite::a_signed_webhook_gets_exactly_one_reply_with_the_facts($backend).await
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
+            serve_support::suite::a_handoff_is_an_internal_note_with_tags_and_the_routed_group($backend).await
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn the_same_webhook_five_times_gives_one_reply() {
+            serve_support::suite::the_same_webhook_five_times_gives_one_reply($backend).await
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_store_nothing() {
+            serve_support::suite::bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_store_nothing($backend).await
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn killed_after_posting_before_marking_done_it_does_not_post_again() {
+            serve_support::suite::killed_after_posting_before_marking_done_it_does_not_post_again($backend).await
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart() {
+            serve_support::suite::killed_while_a_job_is_queued_the_job_is_processed_after_restart($backend).await
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers() {
+            serve_support::suite::a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers($backend).await
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn two_thousand_concurrent_webhooks_are_all_stored_and_answered_once() {
+            serve_support::suite::two_thousand_concurrent_webhooks_are_all_stored_and_answered_once($backend).await
+        }
+    };
+}
 
 fn demo_orders() -> Vec<Order> {
     let text = std::fs::read_to_string(root().join("examples/demo-shop/orders.json")).unwrap();
@@ -64,12 +94,42 @@ const ENV: [(&str, &str); 5] = [
     ("UPS_CLIENT_SECRET", "s3cret-value"),
 ];
 
-struct Setup {
+/// Where the service under test keeps its queue.
+pub enum Backend {
+    /// The embedded default: one SQLite file in the test's folder; one `serve` process.
+    Sqlite,
+    /// A PostgreSQL database (its URL), shared by two `serve` processes competing for jobs.
+    Postgres(String),
+}
+
+pub struct Setup {
     _dir: tempfile::TempDir,
-    config: PathBuf,
-    zendesk: Zendesk,
+    pub config: ConfigFile,
+    pub zendesk: Zendesk,
     _shop: MockServer,
     _ups: MockServer,
+    replicated: bool,
+    replicas: Mutex<Vec<Deskbot>>,
+}
+
+impl Setup {
+    /// Starts `deskbot serve`; with PostgreSQL, a second replica runs beside it (started once)
+    /// and competes for the same jobs.
+    pub fn start(&self) -> Deskbot {
+        let primary = Deskbot::start(&self.config.path, &self.config.env());
+        let mut replicas = self.replicas.lock().unwrap();
+        if self.replicated && replicas.is_empty() {
+            replicas.push(Deskbot::start(&self.config.path, &self.config.env()));
+        }
+        primary
+    }
+
+    /// Every running process's URL, `primary`'s first.
+    pub fn urls(&self, primary: &Deskbot) -> Vec<String> {
+        let mut urls = vec![primary.url.clone()];
+        urls.extend(self.replicas.lock().unwrap().iter().map(|r| r.url.clone()));
+        urls
+    }
 }
 
 /// The `[serve]` table of these tests: short leases and retries, with `overrides` (`key = value`
@@ -98,7 +158,7 @@ fn serve_table(overrides: &str) -> String {
 
 /// Stand-ins for Zendesk, Shopify and UPS, and a config naming them; `serve` overrides keys of
 /// `[serve]`.
-async fn setup(serve: &str) -> Setup {
+async fn setup(backend: Backend, serve: &str) -> Setup {
     let serve = serve_table(serve);
     let zendesk = Zendesk::new();
     let zendesk_url = zendesk.serve().await;
@@ -125,10 +185,7 @@ api_token_env = "ZENDESK_API_TOKEN"
 webhook_secret_env = "ZENDESK_WEBHOOK_SECRET"
 max_body_bytes = 65536
 
-[store]
-kind = "sqlite"
-path = "deskbot.db"
-
+{store}
 [http]
 max_retries = 1
 initial_backoff_ms = 10
@@ -148,14 +205,28 @@ group = "360042"
 "#,
             shop = shop.uri(),
             ups = ups.uri(),
+            store = match &backend {
+                Backend::Sqlite => "[store]\nkind = \"sqlite\"\npath = \"deskbot.db\"\n",
+                Backend::Postgres(_) =>
+                    "[store]\nkind = \"postgres\"\nurl_env = \"DESKBOT_TEST_DATABASE_URL\"\n",
+            },
         ),
     );
+    let mut env: Vec<(String, String)> = ENV
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if let Backend::Postgres(url) = &backend {
+        env.push(("DESKBOT_TEST_DATABASE_URL".to_owned(), url.clone()));
+    }
     Setup {
         _dir: dir,
-        config,
+        config: ConfigFile { path: config, env },
         zendesk,
         _shop: shop,
         _ups: ups,
+        replicated: matches!(backend, Backend::Postgres(_)),
+        replicas: Mutex::new(Vec::new()),
     }
 }
 
@@ -166,7 +237,7 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-fn job_states(config: &Path) -> Vec<String> {
+fn job_states(config: &ConfigFile) -> Vec<String> {
     jobs(config)["jobs"]
         .as_array()
         .unwrap()
@@ -175,13 +246,12 @@ fn job_states(config: &Path) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts() {
-    let s = setup("").await;
+pub async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts(backend: Backend) {
+    let s = setup(backend, "").await;
     let comment = s
         .zendesk
         .open_ticket(1, "ivy@example.com", "Where is my order #1014?");
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     let status = post_zendesk(
         client(),
         deskbot.url.clone(),
@@ -267,9 +337,8 @@ async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts() {
     assert!(deskbot.terminate(), "a clean exit on SIGTERM");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
-    let s = setup("").await;
+pub async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group(backend: Backend) {
+    let s = setup(backend, "").await;
     let first = s
         .zendesk
         .open_ticket(2, "chen@example.com", "the lamp shade wasn't in the box");
@@ -278,7 +347,7 @@ async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
         "noah@example.com",
         "Can I get a discount code for my next purchase? And do you sell gift cards?",
     );
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     for (ticket, comment) in [(2, first), (3, second)] {
         assert_eq!(
             post_zendesk(
@@ -364,15 +433,14 @@ async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group() {
     assert_eq!(s.zendesk.posted(3).len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_same_webhook_five_times_gives_one_reply() {
-    let s = setup("").await;
+pub async fn the_same_webhook_five_times_gives_one_reply(backend: Backend) {
+    let s = setup(backend, "").await;
     let comment = s.zendesk.open_ticket(
         4,
         "raj@example.com",
         "Where is my order #1004? It still hasn't come.",
     );
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     let body = zendesk_event(4, comment);
     let stamp = now_stamp();
     let client = client();
@@ -427,13 +495,14 @@ async fn futures_statuses(
     statuses
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_store_nothing() {
-    let s = setup("").await;
+pub async fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_store_nothing(
+    backend: Backend,
+) {
+    let s = setup(backend, "").await;
     let comment = s
         .zendesk
         .open_ticket(5, "ivy@example.com", "Where is my order #1014?");
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     let client = client();
     let body = zendesk_event(5, comment);
     // Signed with another secret.
@@ -507,15 +576,14 @@ async fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused_and_sto
     assert!(s.zendesk.posted(5).is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_after_posting_before_marking_done_it_does_not_post_again() {
-    let s = setup("").await;
+pub async fn killed_after_posting_before_marking_done_it_does_not_post_again(backend: Backend) {
+    let s = setup(backend, "").await;
     let comment = s
         .zendesk
         .open_ticket(6, "ivy@example.com", "Where is my order #1014?");
     // The reply is recorded at once, but its response takes 30 s: the kill lands in between.
     s.zendesk.set_update_delay(Duration::from_secs(30));
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     assert_eq!(
         post_zendesk(
             client(),
@@ -538,7 +606,7 @@ async fn killed_after_posting_before_marking_done_it_does_not_post_again() {
     assert_eq!(job_states(&s.config), ["running"]);
     deskbot.kill();
     s.zendesk.set_update_delay(Duration::ZERO);
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     let config = s.config.clone();
     // The lease (2 s) runs out, the job is claimed again, the mark is found.
     wait_for(
@@ -551,18 +619,17 @@ async fn killed_after_posting_before_marking_done_it_does_not_post_again() {
     assert_eq!(s.zendesk.posted(6).len(), 1, "no second reply");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart() {
+pub async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart(backend: Backend) {
     // The first ticket read fails; the retry is scheduled 5 s later, and deskbot is killed
     // while the job waits in the queue.
-    let s = setup("retry_initial_secs = 5\nretry_max_secs = 5").await;
+    let s = setup(backend, "retry_initial_secs = 5\nretry_max_secs = 5").await;
     let comment = s
         .zendesk
         .open_ticket(7, "ivy@example.com", "Where is my order #1014?");
     s.zendesk
         .fail_reads
         .store(2, std::sync::atomic::Ordering::SeqCst);
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     assert_eq!(
         post_zendesk(
             client(),
@@ -588,7 +655,7 @@ async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart() {
     .await;
     deskbot.kill();
     assert!(s.zendesk.posted(7).is_empty());
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     let z = s.zendesk.clone();
     wait_for(
         "the reply after restart",
@@ -601,9 +668,10 @@ async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart() {
     assert!(z.posted(7)[0].0, "public reply");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers() {
-    let s = setup("").await;
+pub async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers(
+    backend: Backend,
+) {
+    let s = setup(backend, "").await;
     let comment = s
         .zendesk
         .open_ticket(8, "ivy@example.com", "Where is my order #1014?");
@@ -614,7 +682,7 @@ async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers
         .respond_with(ResponseTemplate::new(503).set_body_string("upstream down"))
         .mount(shop)
         .await;
-    let service = Deskbot::start(&s.config, &ENV);
+    let service = s.start();
     assert_eq!(
         post_zendesk(
             client(),
@@ -679,9 +747,8 @@ async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_recovers
     assert_eq!(s.zendesk.posted(8).len(), 2, "the note, then the reply");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_thousand_concurrent_webhooks_are_all_stored_and_answered_once() {
-    let s = setup("workers = 8").await;
+pub async fn two_thousand_concurrent_webhooks_are_all_stored_and_answered_once(backend: Backend) {
+    let s = setup(backend, "workers = 8").await;
     let mut comments = Vec::new();
     for ticket in 1..=2000u64 {
         let comment = s.zendesk.open_ticket(
@@ -691,13 +758,14 @@ async fn two_thousand_concurrent_webhooks_are_all_stored_and_answered_once() {
         );
         comments.push((1000 + ticket, comment));
     }
-    let deskbot = Deskbot::start(&s.config, &ENV);
+    let deskbot = s.start();
     let client = client();
     let stamp = now_stamp();
-    let sends = comments.iter().map(|(ticket, comment)| {
+    let urls = s.urls(&deskbot);
+    let sends = comments.iter().enumerate().map(|(i, (ticket, comment))| {
         post_zendesk(
             client.clone(),
-            deskbot.url.clone(),
+            urls[i % urls.len()].clone(),
             zendesk_event(*ticket, *comment),
             ZENDESK_SECRET,
             stamp.clone(),
@@ -721,4 +789,24 @@ async fn two_thousand_concurrent_webhooks_are_all_stored_and_answered_once() {
     for (ticket, _) in &comments {
         assert_eq!(s.zendesk.posted(*ticket).len(), 1, "ticket {ticket}");
     }
+    // With replicas, every process took a share of the jobs (their decisions add up to 2000).
+    let mut decided = Vec::new();
+    for url in &urls {
+        let metrics = client
+            .get(format!("{url}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let total: f64 = metrics
+            .lines()
+            .filter(|line| line.starts_with("deskbot_decisions_total{"))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum();
+        decided.push(total);
+    }
+    assert_eq!(decided.iter().sum::<f64>(), 2000.0, "{decided:?}");
+    assert!(decided.iter().all(|&n| n > 0.0), "{decided:?}");
 }
