@@ -54,13 +54,13 @@ macro_rules! serve_suite {
     };
 }
 
-fn demo_orders() -> Vec<Order> {
+pub fn demo_orders() -> Vec<Order> {
     let text = std::fs::read_to_string(root().join("examples/demo-shop/orders.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 /// A UPS stand-in: the token endpoint and one documented body per tracking number.
-async fn ups_stand_in() -> MockServer {
+pub async fn ups_stand_in() -> MockServer {
     let fixture = |name: &str| -> serde_json::Value {
         let text = std::fs::read_to_string(root().join("tests/fixtures/ups").join(name)).unwrap();
         serde_json::from_str(&text).unwrap()
@@ -106,7 +106,7 @@ pub struct Setup {
     _dir: tempfile::TempDir,
     pub config: ConfigFile,
     pub zendesk: Zendesk,
-    _shop: MockServer,
+    pub shop: MockServer,
     _ups: MockServer,
     replicated: bool,
     replicas: Mutex<Vec<Deskbot>>,
@@ -158,7 +158,7 @@ fn serve_table(overrides: &str) -> String {
 
 /// Stand-ins for Zendesk, Shopify and UPS, and a config naming them; `serve` overrides keys of
 /// `[serve]`.
-async fn setup(backend: Backend, serve: &str) -> Setup {
+pub async fn setup(backend: Backend, serve: &str) -> Setup {
     let serve = serve_table(serve);
     let zendesk = Zendesk::new();
     let zendesk_url = zendesk.serve().await;
@@ -223,21 +223,21 @@ group = "360042"
         _dir: dir,
         config: ConfigFile { path: config, env },
         zendesk,
-        _shop: shop,
+        shop,
         _ups: ups,
         replicated: matches!(backend, Backend::Postgres(_)),
         replicas: Mutex::new(Vec::new()),
     }
 }
 
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
 }
 
-fn job_states(config: &ConfigFile) -> Vec<String> {
+pub fn job_states(config: &ConfigFile) -> Vec<String> {
     jobs(config)["jobs"]
         .as_array()
         .unwrap()
@@ -676,7 +676,7 @@ pub async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_reco
         .zendesk
         .open_ticket(8, "ivy@example.com", "Where is my order #1014?");
     // Shopify answers 503 to everything until it is mounted again.
-    let shop = &s._shop;
+    let shop = &s.shop;
     shop.reset().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(503).set_body_string("upstream down"))

@@ -1,0 +1,317 @@
+//! Running `deskbot serve` day to day: SIGTERM with a job in flight (finished within the grace
+//! period, or released and answered once after a restart), model hot reload (SIGHUP and a
+//! changed file; a broken file is refused and the old model keeps answering), and the `/v1` API
+//! (bearer token, the same JSON as the CLI's `--format json`). SQLite store, loopback stand-ins.
+
+#![cfg(all(
+    feature = "cli",
+    feature = "serve",
+    feature = "zendesk",
+    feature = "shopify",
+    feature = "ups"
+))]
+
+mod serve_support;
+#[path = "platform_shopify/stand_in.rs"]
+#[allow(dead_code)]
+mod shopify;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use serve_support::suite::{client, job_states, setup, Backend};
+use serve_support::*;
+
+const API_TOKEN: &str = "v1-token-0123456789abcdef";
+
+/// Starts a job whose reply is recorded by the stand-in at once but answered after `delay`,
+/// and waits until the reply is recorded (the job is then in flight).
+async fn job_in_flight(s: &suite::Setup, deskbot: &Deskbot, ticket: u64, delay: Duration) {
+    let comment = s
+        .zendesk
+        .open_ticket(ticket, "ivy@example.com", "Where is my order #1014?");
+    s.zendesk.set_update_delay(delay);
+    let status = post_zendesk(
+        client(),
+        deskbot.url.clone(),
+        zendesk_event(ticket, comment),
+        ZENDESK_SECRET,
+        now_stamp(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let z = s.zendesk.clone();
+    wait_for(
+        "the reply to be posted",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || z.posted(ticket).len() == 1,
+    )
+    .await;
+    assert_eq!(job_states(&s.config), ["running"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_the_job_in_flight_finish_within_the_grace_period() {
+    let s = setup(Backend::Sqlite, "shutdown_grace_secs = 20").await;
+    let deskbot = s.start();
+    job_in_flight(&s, &deskbot, 21, Duration::from_secs(2)).await;
+    let url = deskbot.url.clone();
+    let log = deskbot.log();
+    assert!(deskbot.terminate(), "a clean exit:\n{log}");
+    assert_eq!(job_states(&s.config), ["done"]);
+    assert_eq!(s.zendesk.posted(21).len(), 1);
+    // It stopped accepting.
+    assert!(client()
+        .get(format!("{url}/healthz"))
+        .send()
+        .await
+        .is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_past_the_grace_period_releases_the_job_and_the_restart_does_not_reply_twice() {
+    let s = setup(Backend::Sqlite, "shutdown_grace_secs = 0.5").await;
+    let deskbot = s.start();
+    job_in_flight(&s, &deskbot, 22, Duration::from_secs(30)).await;
+    let log = deskbot.log();
+    assert!(deskbot.terminate(), "a clean exit:\n{log}");
+    // Released to the queue, not lost and not left running under a lease.
+    assert_eq!(job_states(&s.config), ["queued"]);
+    s.zendesk.set_update_delay(Duration::ZERO);
+    let deskbot = s.start();
+    let config = s.config.clone();
+    wait_for(
+        "the released job to be done",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
+    .await;
+    // The reply of the first run carries the delivery mark, so the second run posts nothing.
+    assert_eq!(s.zendesk.posted(22).len(), 1);
+}
+
+async fn get(url: &str) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn model_digest(url: &str) -> String {
+    let ready: Value = serde_json::from_str(&get(&format!("{url}/readyz")).await).unwrap();
+    ready["model"].as_str().unwrap().to_owned()
+}
+
+fn reloads(metrics: &str, result: &str) -> u64 {
+    let prefix = format!("deskbot_model_reloads_total{{result=\"{result}\"}} ");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The bundled model with other whitespace: the same weights, a different file digest.
+fn respaced_model(from: &Path, to: &Path) {
+    let model: Value = serde_json::from_str(&std::fs::read_to_string(from).unwrap()).unwrap();
+    let text = serde_json::to_string_pretty(&model).unwrap();
+    let staged = to.with_extension("staged");
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(staged, to).unwrap();
+}
+
+fn replace(path: &Path, text: &str) {
+    let staged = path.with_extension("staged");
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(staged, path).unwrap();
+}
+
+async fn classify(url: &str, text: &str) -> (u16, Value) {
+    let response = client()
+        .post(format!("{url}/v1/classify"))
+        .bearer_auth(API_TOKEN)
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_swaps_in_a_new_model_and_refuses_a_broken_one() {
+    let s = setup(Backend::Sqlite, "model = \"model.json\"\nmodel_poll_secs = 0").await;
+    let dir = s.config.path.parent().unwrap().to_owned();
+    let model = dir.join("model.json");
+    std::fs::copy(root().join("models/intent-model.json"), &model).unwrap();
+    let mut config = s.config.clone();
+    config
+        .env
+        .push(("DESKBOT_API_TOKEN".to_owned(), API_TOKEN.to_owned()));
+    let deskbot = Deskbot::start(&config.path, &config.env());
+    let url = deskbot.url.clone();
+    let first = model_digest(&url).await;
+    let (status, before) = classify(&url, "where is my parcel?").await;
+    assert_eq!(status, 200, "{before}");
+
+    // A broken file: refused, logged, and the old model keeps answering.
+    replace(&model, "{\"not\": \"a model\"");
+    deskbot.hangup();
+    wait_for(
+        "the refusal",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || deskbot.log().contains("model reload refused"),
+    )
+    .await;
+    assert!(reloads(&get(&format!("{url}/metrics")).await, "refused") >= 1);
+    assert_eq!(model_digest(&url).await, first);
+    let (status, after) = classify(&url, "where is my parcel?").await;
+    assert_eq!(status, 200);
+    assert_eq!(after, before);
+
+    // A good file: swapped in on SIGHUP.
+    respaced_model(&root().join("models/intent-model.json"), &model);
+    deskbot.hangup();
+    let swapped_url = url.clone();
+    wait_for(
+        "the swap",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || deskbot.log().contains("model reloaded"),
+    )
+    .await;
+    let second = model_digest(&swapped_url).await;
+    assert_ne!(second, first);
+    assert_eq!(reloads(&get(&format!("{url}/metrics")).await, "swapped"), 1);
+    let (status, swapped) = classify(&url, "where is my parcel?").await;
+    assert_eq!(status, 200);
+    assert_eq!(swapped["intent"], before["intent"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_model_file_is_picked_up_without_a_signal() {
+    let s = setup(Backend::Sqlite, "model = \"model.json\"\nmodel_poll_secs = 0.2").await;
+    let model = s.config.path.parent().unwrap().join("model.json");
+    std::fs::copy(root().join("models/intent-model.json"), &model).unwrap();
+    let deskbot = s.start();
+    let first = model_digest(&deskbot.url).await;
+    // Modification times can be coarse: make sure the new file's differs.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    respaced_model(&root().join("models/intent-model.json"), &model);
+    let url = deskbot.url.clone();
+    wait_for(
+        "the swap",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || deskbot.log().contains("model reloaded"),
+    )
+    .await;
+    assert_ne!(model_digest(&url).await, first);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_v1_api_needs_the_bearer_token_and_answers_like_the_cli() {
+    // Without a token configured, the API is off.
+    let s = setup(Backend::Sqlite, "").await;
+    let deskbot = s.start();
+    let (status, _) = classify(&deskbot.url, "where is my parcel?").await;
+    assert_eq!(status, 503);
+    drop(deskbot);
+
+    let mut config = s.config.clone();
+    config
+        .env
+        .push(("DESKBOT_API_TOKEN".to_owned(), API_TOKEN.to_owned()));
+    let deskbot = Deskbot::start(&config.path, &config.env());
+    let url = &deskbot.url;
+    for token in [None, Some("wrong"), Some("v1-token-0123456789abcde")] {
+        let mut request = client()
+            .post(format!("{url}/v1/classify"))
+            .json(&json!({"text": "hi"}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_eq!(request.send().await.unwrap().status().as_u16(), 401);
+    }
+    let bad = client()
+        .post(format!("{url}/v1/classify"))
+        .bearer_auth(API_TOKEN)
+        .body("{\"txt\": 1}")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+
+    // /v1/classify: the CLI's JSON for the same (cleaned) message.
+    let message = "<p>I'd like to <b>cancel</b> my order please.</p><blockquote>On Mon, Nov 2, 2026 at 9:14 AM Shop wrote:<br>Thanks for your order!</blockquote>";
+    let (status, served) = classify(url, message).await;
+    assert_eq!(status, 200, "{served}");
+    let (ok, out, err) = deskbot_cli(&config, &["classify", "--format", "json", message]);
+    assert!(ok, "{err}");
+    let cli: Value = serde_json::from_str(&out).unwrap();
+    let cli = if cli.is_array() { cli[0].clone() } else { cli };
+    assert_eq!(served, cli);
+    assert_eq!(served["intent"], "cancel");
+    assert!(served["cleaned"]["was_html"].as_bool().unwrap());
+
+    // /v1/reply: the CLI's `reply --format json` for the same message and sender.
+    let text = "Where is my order #1014?";
+    let response = client()
+        .post(format!("{url}/v1/reply"))
+        .bearer_auth(API_TOKEN)
+        .json(&json!({"text": text, "from": "ivy@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let served: Value = response.json().await.unwrap();
+    let (ok, out, err) = deskbot_cli(
+        &config,
+        &["reply", "--format", "json", "--from", "ivy@example.com", text],
+    );
+    assert!(ok, "{err}");
+    let cli: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(served, cli);
+    assert_eq!(served["outcome"], "reply");
+    assert!(served["text"]
+        .as_str()
+        .unwrap()
+        .contains("1ZE7V2180388685590"));
+    // The same question without a verified sender states no order facts.
+    let response = client()
+        .post(format!("{url}/v1/reply"))
+        .bearer_auth(API_TOKEN)
+        .json(&json!({"text": text}))
+        .send()
+        .await
+        .unwrap();
+    let anonymous: Value = response.json().await.unwrap();
+    let shown = anonymous.to_string();
+    assert!(!shown.contains("1ZE7V2180388685590"), "{shown}");
+}
+
+/// The CLI, run with the config's environment (its `--config` goes last).
+fn deskbot_cli(config: &ConfigFile, args: &[&str]) -> (bool, String, String) {
+    // `classify` reads no config: pass none.
+    if args.first() == Some(&"classify") {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_deskbot"))
+            .args(args)
+            .envs(config.env())
+            .output()
+            .unwrap();
+        return (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+    }
+    deskbot(config, args)
+}
