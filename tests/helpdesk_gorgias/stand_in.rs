@@ -59,6 +59,45 @@ impl FakeGorgias {
     pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.0.lock().unwrap()
     }
+
+    /// A new e-mail ticket `id` from `email` holding one customer message, shaped like the
+    /// documented one; returns the message's id.
+    pub fn open_ticket(&self, id: u64, email: &str, text: &str) -> u64 {
+        let mut ticket = fixture("ticket.json");
+        let mut message = ticket["messages"][0].clone();
+        let mut state = self.state();
+        state.next_message += 1;
+        let message_id = state.next_message;
+        let customer = 30_000 + id;
+        message["id"] = json!(message_id);
+        message["ticket_id"] = json!(id);
+        message["uri"] = json!(format!("/api/tickets/{id}/messages/{message_id}/"));
+        message["sender"] = json!({"id": customer, "email": email, "name": "Customer"});
+        message["source"]["from"] = json!({"name": "Customer", "address": email});
+        message["body_text"] = json!(text);
+        message["body_html"] = json!(format!("<div>{text}</div>"));
+        ticket["id"] = json!(id);
+        ticket["uri"] = json!(format!("/api/tickets/{id}/"));
+        ticket["customer"]["id"] = json!(customer);
+        ticket["customer"]["email"] = json!(email);
+        ticket["tags"] = json!([]);
+        ticket["assignee_team"] = Value::Null;
+        ticket["assignee_user"] = Value::Null;
+        ticket["messages"] = json!([message]);
+        state.tickets.insert(id, ticket);
+        message_id
+    }
+
+    /// The messages deskbot posted on ticket `id`, in order.
+    pub fn posted(&self, id: u64) -> Vec<Value> {
+        self.state().tickets[&id]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["sender"]["id"] == ME)
+            .cloned()
+            .collect()
+    }
 }
 
 fn error(status: u16, message: &str) -> ResponseTemplate {
