@@ -12,14 +12,14 @@
 //! The stand-ins and the load generator run on the same machine as the service, so the figures
 //! are a floor for the service itself, not a ceiling.
 
+#[cfg(feature = "postgres-tests")]
+#[path = "../tests/support/postgres.rs"]
+mod postgres;
 #[path = "../tests/serve_support/mod.rs"]
 mod serve_support;
 #[path = "../tests/platform_shopify/stand_in.rs"]
 #[allow(dead_code)]
 mod shopify;
-#[cfg(feature = "postgres-tests")]
-#[path = "../tests/support/postgres.rs"]
-mod postgres;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -145,7 +145,13 @@ fn main() {
         #[cfg(feature = "postgres-tests")]
         {
             let url = postgres::TestPostgres::shared().fresh_database("load");
-            run("postgres (2 replicas)", Backend::Postgres(url), count, concurrency).await;
+            run(
+                "postgres (2 replicas)",
+                Backend::Postgres(url),
+                count,
+                concurrency,
+            )
+            .await;
         }
     });
 }

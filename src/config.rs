@@ -19,7 +19,7 @@ pub use helpdesk::{
     GorgiasSettings, HelpDeskKind, HelpDeskSettings, ZendeskSettings, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_REPLAY_WINDOW,
 };
-pub use service::{RoutingSettings, ServeSettings, DEFAULT_API_TOKEN_ENV};
+pub use service::{RoutingSettings, ServeSettings, DEAD_LETTER_REASON, DEFAULT_API_TOKEN_ENV};
 #[cfg(feature = "store")]
 pub use store::{
     DEFAULT_DATABASE_URL_ENV, DEFAULT_MAX_CONNECTIONS, DEFAULT_RETENTION_DAYS, DEFAULT_STORE_FILE,

@@ -2,7 +2,7 @@
 
 mod cli;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use std::sync::Arc;
@@ -25,6 +25,8 @@ fn main() -> ExitCode {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // Colour codes only for a person at a terminal, not in a journal or a file.
+                .with_ansi(std::io::stderr().is_terminal())
                 .with_filter(filter),
         )
         .with(metrics.clone().map(|metrics| {

@@ -11,12 +11,12 @@
     feature = "ups"
 ))]
 
+#[path = "helpdesk_gorgias/stand_in.rs"]
+mod gorgias;
 mod serve_support;
 #[path = "platform_shopify/stand_in.rs"]
 #[allow(dead_code)]
 mod shopify;
-#[path = "helpdesk_gorgias/stand_in.rs"]
-mod gorgias;
 
 use std::time::Duration;
 
@@ -178,16 +178,19 @@ async fn a_gorgias_ticket_gets_one_email_reply_with_the_facts() {
     )
     .await;
     assert_eq!(s.gorgias.posted(501).len(), 1);
-    assert_eq!(s.gorgias.state().tickets[&501]["messages"][0]["sender"]["id"], 30_501);
+    assert_eq!(
+        s.gorgias.state().tickets[&501]["messages"][0]["sender"]["id"],
+        30_501
+    );
     assert_ne!(ME, 30_501);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_gorgias_handoff_tags_routes_and_leaves_an_internal_note() {
     let s = setup().await;
-    let message = s
-        .gorgias
-        .open_ticket(502, "chen@example.com", "the lamp shade wasn't in the box");
+    let message =
+        s.gorgias
+            .open_ticket(502, "chen@example.com", "the lamp shade wasn't in the box");
     let deskbot = Deskbot::start(&s.config.path, &s.config.env());
     assert_eq!(
         post_gorgias(&deskbot.url, 502, message, Some(GORGIAS_SECRET)).await,
@@ -223,14 +226,23 @@ async fn a_gorgias_webhook_without_the_shared_secret_is_refused_and_stores_nothi
     let deskbot = Deskbot::start(&s.config.path, &s.config.env());
     assert_eq!(post_gorgias(&deskbot.url, 503, message, None).await, 401);
     assert_eq!(
-        post_gorgias(&deskbot.url, 503, message, Some("gorgias-shared-secret-012345678")).await,
+        post_gorgias(
+            &deskbot.url,
+            503,
+            message,
+            Some("gorgias-shared-secret-012345678")
+        )
+        .await,
         401
     );
     let big = client()
         .post(format!("{}/webhooks/gorgias", deskbot.url))
         .header("X-Deskbot-Secret", GORGIAS_SECRET)
         .header("content-type", "application/json")
-        .body(format!("{{\"ticket_id\": \"503\", \"pad\": \"{}\"}}", "x".repeat(2 << 20)))
+        .body(format!(
+            "{{\"ticket_id\": \"503\", \"pad\": \"{}\"}}",
+            "x".repeat(2 << 20)
+        ))
         .send()
         .await
         .unwrap();

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use serve_support::suite::{client, job_states, setup, Backend};
+use serve_support::zendesk;
 use serve_support::*;
 
 const API_TOKEN: &str = "v1-token-0123456789abcdef";
@@ -63,11 +64,7 @@ async fn sigterm_lets_the_job_in_flight_finish_within_the_grace_period() {
     assert_eq!(job_states(&s.config), ["done"]);
     assert_eq!(s.zendesk.posted(21).len(), 1);
     // It stopped accepting.
-    assert!(client()
-        .get(format!("{url}/healthz"))
-        .send()
-        .await
-        .is_err());
+    assert!(client().get(format!("{url}/healthz")).send().await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,7 +143,11 @@ async fn classify(url: &str, text: &str) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_swaps_in_a_new_model_and_refuses_a_broken_one() {
-    let s = setup(Backend::Sqlite, "model = \"model.json\"\nmodel_poll_secs = 0").await;
+    let s = setup(
+        Backend::Sqlite,
+        "model = \"model.json\"\nmodel_poll_secs = 0",
+    )
+    .await;
     let dir = s.config.path.parent().unwrap().to_owned();
     let model = dir.join("model.json");
     std::fs::copy(root().join("models/intent-model.json"), &model).unwrap();
@@ -197,7 +198,11 @@ async fn sighup_swaps_in_a_new_model_and_refuses_a_broken_one() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_changed_model_file_is_picked_up_without_a_signal() {
-    let s = setup(Backend::Sqlite, "model = \"model.json\"\nmodel_poll_secs = 0.2").await;
+    let s = setup(
+        Backend::Sqlite,
+        "model = \"model.json\"\nmodel_poll_secs = 0.2",
+    )
+    .await;
     let model = s.config.path.parent().unwrap().join("model.json");
     std::fs::copy(root().join("models/intent-model.json"), &model).unwrap();
     let deskbot = s.start();
@@ -275,7 +280,14 @@ async fn the_v1_api_needs_the_bearer_token_and_answers_like_the_cli() {
     let served: Value = response.json().await.unwrap();
     let (ok, out, err) = deskbot_cli(
         &config,
-        &["reply", "--format", "json", "--from", "ivy@example.com", text],
+        &[
+            "reply",
+            "--format",
+            "json",
+            "--from",
+            "ivy@example.com",
+            text,
+        ],
     );
     assert!(ok, "{err}");
     let cli: Value = serde_json::from_str(&out).unwrap();
@@ -314,4 +326,85 @@ fn deskbot_cli(config: &ConfigFile, args: &[&str]) -> (bool, String, String) {
         );
     }
     deskbot(config, args)
+}
+
+/// Posts the webhook for `comment` on `ticket` and waits until `jobs` jobs are done.
+async fn deliver_event(
+    s: &suite::Setup,
+    deskbot: &Deskbot,
+    ticket: u64,
+    comment: u64,
+    jobs: usize,
+) {
+    let status = post_zendesk(
+        client(),
+        deskbot.url.clone(),
+        zendesk_event(ticket, comment),
+        ZENDESK_SECRET,
+        now_stamp(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let config = s.config.clone();
+    wait_for(
+        "the jobs to be done",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == vec!["done"; jobs],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_comment_answered_once_is_not_answered_again_when_the_outcome_would_change() {
+    let s = setup(Backend::Sqlite, "").await;
+    let deskbot = s.start();
+    let question = s
+        .zendesk
+        .open_ticket(31, "ivy@example.com", "Where is my order #1014?");
+    deliver_event(&s, &deskbot, 31, question, 1).await;
+    assert_eq!(s.zendesk.posted(31).len(), 1);
+    assert!(s.zendesk.posted(31)[0].0, "a public reply");
+    // The order disappears from the shop, so the same comment would now be handed off; an
+    // agent's internal note makes the help desk announce the ticket again.
+    s.shop.reset().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(shopify::Shop::new(&[]))
+        .mount(&s.shop)
+        .await;
+    let note = s
+        .zendesk
+        .internal_note(31, zendesk::AGENT_USER, "Customer called, all fine.");
+    deliver_event(&s, &deskbot, 31, note, 2).await;
+    assert_eq!(
+        s.zendesk.posted(31).len(),
+        1,
+        "no handoff note after the reply: {:?}",
+        s.zendesk.posted(31)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_handed_to_a_person_gets_no_reply_to_the_customers_next_message() {
+    let s = setup(Backend::Sqlite, "").await;
+    let deskbot = s.start();
+    let claim = s
+        .zendesk
+        .open_ticket(32, "chen@example.com", "the lamp shade wasn't in the box");
+    deliver_event(&s, &deskbot, 32, claim, 1).await;
+    let posted = s.zendesk.posted(32);
+    assert_eq!(posted.len(), 1);
+    assert!(!posted[0].0, "an internal note");
+    // The customer writes again, a question deskbot could answer on its own.
+    let requester = s.zendesk.ticket(32).requester_id;
+    let next = s
+        .zendesk
+        .comment(32, requester, "Also, where is my order #1006?");
+    deliver_event(&s, &deskbot, 32, next, 2).await;
+    assert_eq!(
+        s.zendesk.posted(32).len(),
+        1,
+        "the person who has the ticket answers: {:?}",
+        s.zendesk.posted(32)
+    );
 }

@@ -41,11 +41,21 @@ pub fn load(args: &ShopArgs) -> Result<Config> {
     let path = config_path(args);
     let mut config = match (&args.config, &args.shop) {
         // No shop named and no checkout here: the demo shop built into deskbot.
-        (None, None) if !path.is_file() => Config::from_toml(
-            &Path::new(bundled::ORIGIN).join("deskbot.toml"),
-            bundled::POLICY,
-            &process_env,
-        )?,
+        (None, None) if !path.is_file() => {
+            let mut config = Config::from_toml(
+                &Path::new(bundled::ORIGIN).join("deskbot.toml"),
+                bundled::POLICY,
+                &process_env,
+            )?;
+            // The built-in demo has no folder of its own: its store goes in the current one.
+            #[cfg(feature = "store")]
+            {
+                config.store = deskbot::store::StoreSettings::Sqlite {
+                    path: PathBuf::from(deskbot::config::DEFAULT_STORE_FILE),
+                };
+            }
+            config
+        }
         (None, Some(_)) if !path.is_file() => bail!(
             "no deskbot.toml in {}: a demo shop folder holds deskbot.toml, orders.json and tracking.json (or pass --config FILE)",
             path.parent().unwrap_or(&path).display()

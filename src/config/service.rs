@@ -17,6 +17,10 @@ use crate::respond::Routing;
 /// another.
 pub const DEFAULT_API_TOKEN_ENV: &str = "DESKBOT_API_TOKEN";
 
+/// The routing reason of the note left on a dead-lettered job's ticket
+/// (`[routing.reasons.dead_letter]`).
+pub const DEAD_LETTER_REASON: &str = "dead_letter";
+
 /// How the service runs (`[serve]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServeSettings {
@@ -81,14 +85,16 @@ pub struct RoutingSettings {
 }
 
 impl RoutingSettings {
-    /// The routing for a handoff with `reason` (its [`HandoffReason::name`]) on `intent`. Each
-    /// of group, assignee and status comes from the most specific rule that sets it.
-    pub fn route(&self, reason: Option<&str>, intent: Intent) -> Routing {
-        let layers = [
-            reason.and_then(|r| self.by_reason.get(r)),
-            self.by_intent.get(&intent),
-            Some(&self.default),
-        ];
+    /// The routing for a handoff with `reasons` (most specific first: a reason's
+    /// [`HandoffReason::name`], then its [`HandoffReason::code`], so `policy_requires_human`
+    /// catches every policy rule without a table of its own) on `intent`. Each of group,
+    /// assignee and status comes from the most specific rule that sets it.
+    pub fn route(&self, reasons: &[&str], intent: Intent) -> Routing {
+        let layers: Vec<Option<&Routing>> = reasons
+            .iter()
+            .map(|r| self.by_reason.get(*r))
+            .chain([self.by_intent.get(&intent), Some(&self.default)])
+            .collect();
         let pick = |field: fn(&Routing) -> &Option<String>| {
             layers
                 .iter()
@@ -269,11 +275,11 @@ impl Checker<'_> {
             ..RoutingSettings::default()
         };
         for (name, table) in table.reasons {
-            if !HandoffReason::NAMES.contains(&name.as_str()) {
+            if !HandoffReason::NAMES.contains(&name.as_str()) && name != DEAD_LETTER_REASON {
                 return Err(self.invalid(
                     &format!("routing.reasons.{name}"),
                     format!(
-                        "is not a handoff reason; known: {}",
+                        "is not a handoff reason; known: {}, {DEAD_LETTER_REASON}",
                         HandoffReason::NAMES.join(", ")
                     ),
                 ));
@@ -315,12 +321,28 @@ mod tests {
         };
         settings.by_reason.insert("claim".into(), routes("claims"));
         settings.by_intent.insert(Intent::Return, routes("returns"));
-        let claim = settings.route(Some("claim"), Intent::Return);
+        let claim = settings.route(&["claim", "policy_requires_human"], Intent::Return);
         assert_eq!(claim.group.as_deref(), Some("claims"));
         assert_eq!(claim.status.as_deref(), Some("open"));
-        let other = settings.route(Some("low_confidence"), Intent::Return);
+        let other = settings.route(&["low_confidence"], Intent::Return);
         assert_eq!(other.group.as_deref(), Some("returns"));
-        let plain = settings.route(None, Intent::Tracking);
+        let plain = settings.route(&[], Intent::Tracking);
         assert_eq!(plain.group.as_deref(), Some("front"));
+    }
+
+    #[test]
+    fn a_policy_rule_falls_back_to_policy_requires_human() {
+        let mut settings = RoutingSettings::default();
+        settings
+            .by_reason
+            .insert("policy_requires_human".into(), routes("policy"));
+        settings.by_reason.insert("claim".into(), routes("claims"));
+        let late = settings.route(
+            &["late_shipment", "policy_requires_human"],
+            Intent::Tracking,
+        );
+        assert_eq!(late.group.as_deref(), Some("policy"));
+        let claim = settings.route(&["claim", "policy_requires_human"], Intent::Tracking);
+        assert_eq!(claim.group.as_deref(), Some("claims"));
     }
 }

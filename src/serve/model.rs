@@ -3,7 +3,7 @@
 //! refused and the old model stays.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -56,6 +56,9 @@ pub enum Reloaded {
 pub struct ModelSlot {
     source: ModelSource,
     current: RwLock<Arc<LoadedModel>>,
+    /// The file's modification time at the last read, loaded or refused: a refused file is
+    /// not read (and logged) again until it changes.
+    seen: Mutex<Option<SystemTime>>,
 }
 
 impl ModelSlot {
@@ -64,6 +67,7 @@ impl ModelSlot {
         let loaded = read(&source)?;
         Ok(ModelSlot {
             source,
+            seen: Mutex::new(loaded.modified),
             current: RwLock::new(Arc::new(loaded)),
         })
     }
@@ -80,9 +84,10 @@ impl ModelSlot {
     /// Reads the file again and swaps it in if it loads and differs. On error the old model
     /// stays and the error is returned for the log.
     pub fn reload(&self) -> Result<Reloaded, ModelFileError> {
-        if matches!(self.source, ModelSource::Bytes { .. }) {
+        let ModelSource::File(path) = &self.source else {
             return Ok(Reloaded::Fixed);
-        }
+        };
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = modified(path);
         let fresh = read(&self.source)?;
         let mut current = self
             .current
@@ -97,15 +102,18 @@ impl ModelSlot {
         Ok(Reloaded::Swapped { from, to })
     }
 
-    /// Whether the file's modification time differs from the loaded one's (a cheap check
-    /// before [`ModelSlot::reload`]).
+    /// Whether the file's modification time differs from the one last read, loaded or
+    /// refused (a cheap check before [`ModelSlot::reload`]).
     pub fn file_changed(&self) -> bool {
         let ModelSource::File(path) = &self.source else {
             return false;
         };
-        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        modified != self.snapshot().modified
+        modified(path) != *self.seen.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+fn modified(path: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 fn read(source: &ModelSource) -> Result<LoadedModel, ModelFileError> {
@@ -116,7 +124,7 @@ fn read(source: &ModelSource) -> Result<LoadedModel, ModelFileError> {
             modified: None,
         }),
         ModelSource::File(path) => {
-            let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+            let modified = modified(path);
             let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
                 action: "read",
                 path: path.clone(),

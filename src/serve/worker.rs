@@ -18,6 +18,7 @@ use super::Service;
 use crate::adapters::helpdesk::{Author, DeliveryMark, Ticket};
 use crate::adapters::{AdapterError, HandoffNote};
 use crate::classify::decision::Decision;
+use crate::config::DEAD_LETTER_REASON;
 use crate::respond::scripts::HandoffReason;
 use crate::respond::Customer;
 use crate::respond::Outcome;
@@ -143,7 +144,7 @@ async fn dead_letter_note(service: &Service, claimed: &ClaimedJob, error: &JobEr
     let job = &claimed.job;
     let routing = service
         .routing
-        .route(Some("dead_letter"), crate::Intent::Other);
+        .route(&[DEAD_LETTER_REASON], crate::Intent::Other);
     let note = HandoffNote {
         internal_note: format!(
             "deskbot could not answer this ticket after {} attempts and left it for a person.\nLast error: {error}\nJob {} (`deskbot jobs show {}`; `deskbot jobs retry {}` tries again).",
@@ -181,6 +182,14 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         tracing::info!(job = %job.id, ticket = %job.ticket_id, "latest public comment is not the customer's; nothing to answer");
         return Ok(());
     };
+    // One key per comment answered: two jobs about the same comment, or one job run twice,
+    // find each other's marks.
+    let key = format!("{}-{}-{}", job.source, ticket.id, comment.id);
+    let replied = service
+        .desk
+        .delivered(&ticket.id, &DeliveryMark::new(&format!("{key}-reply")))
+        .await
+        .map_err(JobError::Vendor)?;
     let answer = service
         .answer(&comment.body, ticket.requester_email.as_deref())
         .await;
@@ -199,11 +208,25 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
             }));
         }
     }
-    let reason = answer.outcome.handoff_reason().map(HandoffReason::name);
-    let routing = service.routing.route(reason, answer.intent);
-    // One key per comment answered: two jobs about the same comment, or one job run twice,
-    // find each other's marks.
-    let key = format!("{}-{}-{}", job.source, ticket.id, comment.id);
+    if let (Some(tag), Outcome::Reply { .. }) = (handed_off(&ticket.tags), &answer.outcome) {
+        // A person has this ticket: deskbot does not reply over their head. (A handoff still
+        // goes ahead: it only adds an internal note, and it may be this comment's own handoff
+        // cut short by a crash, whose tags are already on the ticket.)
+        tracing::info!(job = %job.id, ticket = %job.ticket_id, tag, "the ticket was handed to a person; no reply");
+        return Ok(());
+    }
+    if replied && matches!(answer.outcome, Outcome::Handoff { .. }) {
+        // The customer already has deskbot's reply to this comment (a run before a crash, or a
+        // model or facts that changed since): one answer per comment, never a second one.
+        tracing::info!(job = %job.id, ticket = %job.ticket_id, "this comment was already answered; nothing more to post");
+        return Ok(());
+    }
+    let reasons: Vec<&str> = answer
+        .outcome
+        .handoff_reason()
+        .map(|reason| vec![reason.name(), reason.code()])
+        .unwrap_or_default();
+    let routing = service.routing.route(&reasons, answer.intent);
     let delivery_started = Instant::now();
     let delivered = answer
         .outcome
@@ -239,6 +262,16 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         }
     }
     delivered.map_err(JobError::Vendor)
+}
+
+/// The tag showing deskbot handed `tags`' ticket to a person (`deskbot-<reason>`): new
+/// messages on it are the person's to answer. The dead-letter note's tag does not count: it
+/// says deskbot could not answer, and `deskbot jobs retry` asks it to try again.
+fn handed_off(tags: &[String]) -> Option<&str> {
+    tags.iter().map(String::as_str).find(|tag| {
+        tag.strip_prefix("deskbot-")
+            .is_some_and(|rest| HandoffReason::NAMES.contains(&rest.replace('-', "_").as_str()))
+    })
 }
 
 /// The comment to answer: the latest public one, if the customer wrote it. deskbot's own

@@ -119,6 +119,15 @@ impl Zendesk {
 
     /// A public comment by `author` on ticket `id`; returns its id.
     pub fn comment(&self, id: u64, author: u64, body: &str) -> u64 {
+        self.add_comment(id, author, body, true)
+    }
+
+    /// An internal note by `author` on ticket `id`; returns its id.
+    pub fn internal_note(&self, id: u64, author: u64, body: &str) -> u64 {
+        self.add_comment(id, author, body, false)
+    }
+
+    fn add_comment(&self, id: u64, author: u64, body: &str, public: bool) -> u64 {
         let mut inner = self.inner.lock().unwrap();
         inner.next_comment += 1;
         let comment = inner.next_comment;
@@ -127,7 +136,7 @@ impl Zendesk {
             id: comment,
             author_id: author,
             body: body.to_owned(),
-            public: true,
+            public,
         });
         comment
     }
