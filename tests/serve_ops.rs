@@ -408,3 +408,24 @@ async fn a_ticket_handed_to_a_person_gets_no_reply_to_the_customers_next_message
         s.zendesk.posted(32)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_attempt_keeps_its_lease_and_is_not_taken_over() {
+    // A 1 s lease, and a help desk that takes 4 s to answer the post: without the heartbeat
+    // the other worker would claim the job again after 1 s (attempt 2).
+    let s = setup(Backend::Sqlite, "lease_secs = 1\nworkers = 2").await;
+    let deskbot = s.start();
+    job_in_flight(&s, &deskbot, 41, Duration::from_secs(4)).await;
+    let config = s.config.clone();
+    wait_for(
+        "the slow job to be done",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
+    .await;
+    let listed = jobs(&s.config);
+    assert_eq!(listed["jobs"][0]["attempt"], 1, "{listed}");
+    assert_eq!(s.zendesk.posted(41).len(), 1);
+    assert!(!deskbot.log().contains("lease lost"), "{}", deskbot.log());
+}

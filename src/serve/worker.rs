@@ -22,7 +22,7 @@ use crate::config::DEAD_LETTER_REASON;
 use crate::respond::scripts::HandoffReason;
 use crate::respond::Customer;
 use crate::respond::Outcome;
-use crate::store::{ClaimedJob, DecisionRecord};
+use crate::store::{ClaimedJob, DecisionRecord, StoreError};
 
 /// Runs one worker until `stop` is cancelled; a job in flight then finishes, unless `abort` is
 /// cancelled too (the shutdown grace ran out), in which case it is released to the queue.
@@ -59,6 +59,11 @@ pub async fn run_worker(
         let started = Instant::now();
         tokio::select! {
             _ = run_job(&service, &claimed) => {}
+            () = keep_lease(&service, &claimed) => {
+                // Another worker holds the job now (this one stalled past its lease): stop
+                // here; the delivery marks keep the two from posting twice.
+                tracing::warn!(job = %claimed.job.id, "lease lost to another worker; attempt abandoned");
+            }
             _ = abort.cancelled() => {
                 // Released, not failed: the attempt does not count, and the delivery marks
                 // make a half-finished delivery safe to run again.
@@ -71,6 +76,27 @@ pub async fn run_worker(
         service
             .metrics
             .job_duration(started.elapsed().as_secs_f64());
+    }
+}
+
+/// Extends the job's lease every third of it while an attempt runs, so a slow attempt (a
+/// vendor taking its time) is not taken over by another worker. Returns only when the lease
+/// was lost.
+async fn keep_lease(service: &Service, claimed: &ClaimedJob) {
+    let lease = service.settings.lease;
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        let until = Timestamp::now()
+            .checked_add(jiff::SignedDuration::try_from(lease).unwrap_or_default())
+            .unwrap_or(Timestamp::MAX);
+        match service.store.extend_lease(claimed, until).await {
+            Ok(()) => {}
+            Err(StoreError::LeaseLost(_) | StoreError::NoSuchJob(_)) => return,
+            // The store may be back before the lease runs out; the next beat tries again.
+            Err(error) => {
+                tracing::error!(job = %claimed.job.id, error = %error, "cannot extend the lease")
+            }
+        }
     }
 }
 

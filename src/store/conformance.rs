@@ -289,6 +289,42 @@ pub async fn expired_lease_is_reclaimed_and_fences_the_old_holder(store: SharedS
     lease_lost(store.complete(&new, at(34)).await, id, "completing twice");
 }
 
+/// A heartbeat keeps a slow attempt's job from being taken over; once the lease is lost, the
+/// old holder cannot extend it any more.
+pub async fn extended_lease_keeps_the_job_and_a_lost_one_cannot_be_extended(store: SharedStore) {
+    let id = enqueue(&store, "evt-heartbeat", "510", 0).await;
+    let held = store.claim("slow", LEASE, at(0)).await.unwrap().unwrap();
+    store
+        .extend_lease(&held, at(60))
+        .await
+        .expect("the holder extends its lease");
+    assert!(
+        store.claim("w2", LEASE, at(45)).await.unwrap().is_none(),
+        "the extended lease still holds"
+    );
+    assert_eq!(
+        store.job(id).await.unwrap().unwrap().lease_until,
+        Some(at(60))
+    );
+    let taken = store
+        .claim("w2", LEASE, at(61))
+        .await
+        .unwrap()
+        .expect("taken over once the extension ran out");
+    lease_lost(store.extend_lease(&held, at(120)).await, id, "old extend");
+    assert_eq!(
+        store.job(id).await.unwrap().unwrap().lease_until,
+        taken.job.lease_until,
+        "the old holder changed nothing"
+    );
+    store.complete(&taken, at(62)).await.unwrap();
+    lease_lost(
+        store.extend_lease(&taken, at(90)).await,
+        id,
+        "extend after done",
+    );
+}
+
 /// `retry_later` queues for later with the error; `dead_letter` parks the job; `release`
 /// queues it at once and gives the attempt back, and its claim is spent all the same.
 pub async fn retry_later_dead_letter_and_release(store: SharedStore) {
@@ -728,6 +764,7 @@ macro_rules! __store_conformance_suite {
             each_job_claimed_exactly_once,
             oldest_due_first_and_not_before_due,
             expired_lease_is_reclaimed_and_fences_the_old_holder,
+            extended_lease_keeps_the_job_and_a_lost_one_cannot_be_extended,
             retry_later_dead_letter_and_release,
             people_retry_and_drop,
             counts_per_state,

@@ -211,6 +211,13 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn extend_lease(&self, claimed: &ClaimedJob, until: Timestamp) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let job = state.held(claimed)?;
+        job.lease_until = Some(truncate(until));
+        Ok(())
+    }
+
     async fn job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         Ok(self.state().jobs.get(&id).map(|stored| stored.job.clone()))
     }

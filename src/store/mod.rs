@@ -333,6 +333,10 @@ pub trait Store: Send + Sync {
     /// started does not count.
     async fn release(&self, job: &ClaimedJob, now: Timestamp) -> Result<(), StoreError>;
 
+    /// Keeps holding a running job until `until` (a heartbeat while a slow attempt runs), so no
+    /// other worker takes it over; [`StoreError::LeaseLost`] if another one already has.
+    async fn extend_lease(&self, job: &ClaimedJob, until: Timestamp) -> Result<(), StoreError>;
+
     /// One job.
     async fn job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
 

@@ -94,6 +94,10 @@ pub(super) const RELEASE: &str = "\
                     updated_at = $3
     WHERE id = $1 AND state = 'running' AND claims = $2";
 
+pub(super) const EXTEND_LEASE: &str = "\
+    UPDATE jobs SET lease_until = $3
+    WHERE id = $1 AND state = 'running' AND claims = $2";
+
 pub(super) const JOB: &str = concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1");
 
 pub(super) const JOBS: &str = concat!(
@@ -423,6 +427,22 @@ macro_rules! sql_store {
                     .await
                     .map_err(database("release"))?;
                 self.fenced(job, done.rows_affected(), "release").await
+            }
+
+            async fn extend_lease(
+                &self,
+                job: &$crate::store::ClaimedJob,
+                until: jiff::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::{self, database};
+                let done = sqlx::query(sql::EXTEND_LEASE)
+                    .bind(job.job.id.0)
+                    .bind(job.claim)
+                    .bind($crate::store::micros(until))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(database("extend_lease"))?;
+                self.fenced(job, done.rows_affected(), "extend_lease").await
             }
 
             async fn job(
