@@ -7,13 +7,12 @@ use std::process::ExitCode;
 
 use std::sync::Arc;
 
-use clap::Parser;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_checked();
     // Vendor calls log at `info` (vendor, endpoint template, status, latency, attempt); shown
     // with DESKBOT_LOG=info. Logs go to stderr so stdout stays the command's output. `serve`
     // also counts those calls into its metrics, whatever DESKBOT_LOG says.

@@ -1044,6 +1044,69 @@ fn bad_option_values_are_usage_errors_that_name_the_flag() {
 }
 
 #[test]
+fn option_mistakes_found_after_parsing_are_usage_errors_too() {
+    let dir = dir_with_model();
+    // (arguments, what stderr must name); each is a mistake on the command line, so exit 2
+    // with the usage line, and nothing is written.
+    let cases: [(&[&str], &[&str]); 8] = [
+        (
+            &["tune", "--target-precision", "0.9", "--in-place"],
+            &["--in-place", "--model", "Usage: deskbot tune"],
+        ),
+        (
+            &["classify"],
+            &["nothing to classify", "Usage: deskbot classify"],
+        ),
+        (&["classify", "--format", "jsonl"], &["nothing to classify"]),
+        (
+            &["train", "--no-tune", "--target-precision", "0.9"],
+            &["--no-tune", "--target-precision"],
+        ),
+        (
+            &["train", "--no-tune", "--folds", "3"],
+            &["--no-tune", "--folds"],
+        ),
+        (
+            &["reply", "--now", "yesterday", "hi"],
+            &["--now", "RFC 3339"],
+        ),
+        (
+            &[
+                "lookup",
+                "tracking",
+                "--carrier",
+                "zzz",
+                "1Z999AA10123456784",
+            ],
+            &["--carrier", "not a carrier slug"],
+        ),
+        (&["train", "--max-iter", "0"], &["--max-iter", "at least 1"]),
+    ];
+    for (case, expected) in cases {
+        let out = deskbot(case, dir.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{case:?}: {err}");
+        for needle in expected {
+            assert!(err.contains(needle), "{case:?}: no {needle:?} in {err}");
+        }
+        assert_eq!(names_in(dir.path()), ["m.json"], "{case:?} wrote a file");
+    }
+    // The same options, used rightly, still work.
+    let out = deskbot(
+        &[
+            "reply",
+            "--now",
+            "2026-11-20T15:00:00Z",
+            "--from",
+            "jane@example.com",
+            "Where is my dress?",
+        ],
+        &common::root(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
 fn tune_writes_in_place_only_when_asked() {
     let dir = dir_with_model();
     let before = std::fs::read(dir.path().join("m.json")).unwrap();

@@ -1,9 +1,11 @@
 //! Command-line arguments (clap). Turned into library settings by the command modules; the
 //! library never sees these types.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use deskbot::carrier::Carrier;
 use deskbot::classify::decision::InvalidThreshold;
 use deskbot::classify::model::artifact::DEFAULT_MAX_MODEL_BYTES;
 use deskbot::classify::model::params::check_target_precision;
@@ -11,6 +13,7 @@ use deskbot::classify::model::LoadOptions;
 use deskbot::classify::text::Language;
 use deskbot::classify::vectorizer::CharNgrams;
 use deskbot::Intent;
+use jiff::Timestamp;
 
 /// deskbot: answers routine shop support messages with fact-checked replies, and hands the
 /// rest to a human.
@@ -20,6 +23,49 @@ use deskbot::Intent;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line and makes the checks between options that clap's attributes
+    /// cannot express. Either kind of mistake is a usage error: clap prints it with the
+    /// command's usage and the process exits 2.
+    pub fn parse_checked() -> Cli {
+        let cli = Cli::parse();
+        if let Err(error) = cli.check_usage() {
+            error.exit();
+        }
+        cli
+    }
+
+    /// The checks between options, as clap usage errors naming the flags involved.
+    fn check_usage(&self) -> Result<(), clap::Error> {
+        match &self.command {
+            Command::Classify(args) if args.input.is_none() && args.text.is_empty() => {
+                Err(usage_error(
+                    "classify",
+                    ErrorKind::MissingRequiredArgument,
+                    "nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv",
+                ))
+            }
+            Command::Tune(args) if args.destination().is_none() => Err(usage_error(
+                "tune",
+                ErrorKind::MissingRequiredArgument,
+                "--in-place needs --model FILE: the bundled model is built into deskbot and cannot be rewritten; write the tuned model with --out FILE",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A usage error of `subcommand`, formatted as clap formats its own (with the usage line).
+fn usage_error(subcommand: &str, kind: ErrorKind, message: &str) -> clap::Error {
+    let mut command = Cli::command();
+    // Building gives the subcommand its full name ("deskbot tune") for the usage line.
+    command.build();
+    match command.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(kind, message),
+        None => command.error(kind, message),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,8 +139,8 @@ pub struct LookupTrackingArgs {
     pub numbers: Vec<String>,
     /// Track with this carrier instead of the one the number's format names (`ups`, `usps`,
     /// `fedex`, `dhl`, …).
-    #[arg(long, value_name = "SLUG")]
-    pub carrier: Option<String>,
+    #[arg(long, value_name = "SLUG", value_parser = carrier_slug)]
+    pub carrier: Option<Carrier>,
     #[command(flatten)]
     pub shop: ShopArgs,
     /// Output format (text or json).
@@ -133,7 +179,7 @@ pub struct ModelArg {
     pub model: Option<PathBuf>,
     /// Refuse model files larger than this many bytes (checked before reading).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MODEL_BYTES,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_u64::<1>)]
     pub max_model_bytes: u64,
 }
 
@@ -180,8 +226,8 @@ pub struct TrainArgs {
     /// Held-out labelled data to report on after training [default: DATA/holdout if present].
     #[arg(long)]
     pub holdout: Option<PathBuf>,
-    /// Skip threshold tuning: one fit, default thresholds.
-    #[arg(long)]
+    /// Skip threshold tuning: one fit, default thresholds (so no --target-precision or --folds).
+    #[arg(long, conflicts_with_all = ["target_precision", "folds"])]
     pub no_tune: bool,
     /// Precision automated answers must reach (cross-validated) when tuning, in (0, 1].
     #[arg(long, default_value_t = 0.97, value_name = "P", value_parser = target_precision)]
@@ -215,8 +261,7 @@ pub struct TrainArgs {
     pub alpha: f64,
     /// L-BFGS iteration cap. A fit that reaches it has not converged, which is an error unless
     /// --allow-unconverged is given.
-    #[arg(long, default_value_t = 400, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 400, value_name = "N", value_parser = at_least_u64::<1>)]
     pub max_iter: u64,
     /// Keep the model even if a fit stops before converging (with a warning).
     #[arg(long)]
@@ -331,6 +376,14 @@ pub struct TuneArgs {
     pub format: DocumentFormat,
 }
 
+impl TuneArgs {
+    /// Where the re-tuned model goes: `--out`, else (with `--in-place`) the `--model` file.
+    /// `None` for `--in-place` on the bundled model, which cannot be rewritten.
+    pub fn destination(&self) -> Option<&Path> {
+        self.out.as_deref().or(self.model.model.as_deref())
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CarrierArgs {
     /// Tracking numbers (spaces and dashes inside a number are fine; quote the number).
@@ -358,8 +411,8 @@ pub struct ReplyArgs {
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     /// Answer as of this time (RFC 3339) [default: the policy's clock, else now].
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+    pub now: Option<Timestamp>,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
     pub format: DocumentFormat,
@@ -513,6 +566,24 @@ fn at_least<const MIN: usize>(text: &str) -> Result<usize, String> {
     }
 }
 
+fn at_least_u64<const MIN: u64>(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(value) if value >= MIN => Ok(value),
+        _ => Err(format!("must be a whole number, at least {MIN}")),
+    }
+}
+
+fn rfc3339(text: &str) -> Result<Timestamp, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "must be an RFC 3339 time, e.g. 2026-11-20T15:04:00Z".to_owned())
+}
+
+fn carrier_slug(text: &str) -> Result<Carrier, String> {
+    Carrier::from_slug(text.trim())
+        .ok_or_else(|| "not a carrier slug (ups, usps, fedex, dhl, …, post_<country>)".to_owned())
+}
+
 fn ngrams(text: &str) -> Result<usize, String> {
     match text.trim() {
         "1" => Ok(1),
@@ -559,6 +630,11 @@ mod tests {
         assert!(positive("1e-9").is_ok() && positive("0").is_err() && positive("inf").is_err());
         assert_eq!(at_least::<2>("2"), Ok(2));
         assert!(at_least::<2>("1").is_err() && at_least::<1>("-1").is_err());
+        assert_eq!(at_least_u64::<1>("1"), Ok(1));
+        assert!(at_least_u64::<1>("0").is_err() && at_least_u64::<1>("-1").is_err());
+        assert!(rfc3339("2026-11-20T15:04:00Z").is_ok() && rfc3339("yesterday").is_err());
+        assert_eq!(carrier_slug("ups"), Ok(Carrier::Ups));
+        assert!(carrier_slug("zzz").is_err());
         assert_eq!(ngrams("2"), Ok(2));
         assert_eq!(ngrams("3"), Err("must be 1 or 2".into()));
         assert_eq!(char_ngrams("3-5"), Ok(CharNgrams { min: 3, max: 5 }));

@@ -20,7 +20,8 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
             read_texts(path).with_context(|| format!("reading messages from {}", path.display()))?
         }
         (None, false) => args.text.clone(),
-        (None, true) => bail!("nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv"),
+        // `Cli::parse_checked` refuses this as a usage error; kept for callers that skip it.
+        (None, true) => bail!("nothing to classify: give a message or --input FILE.csv"),
     };
     let model = load_model_from(&args.model, &args.thresholds)?;
     let (texts, cleanings): (Vec<String>, Vec<Option<CleanedMessage>>) = texts

@@ -88,17 +88,12 @@ fn print_orders(orders: &[Order], format: DocumentFormat) -> Result<()> {
 /// in `reply --format json`.
 fn tracking(args: super::args::LookupTrackingArgs) -> Result<()> {
     use deskbot::adapters::CarrierTracker;
-    use deskbot::carrier::{self, Carrier};
+    use deskbot::carrier;
 
     let config = shop::load(&args.shop)?;
     let carriers = deskbot::adapters::connect::carriers(&config)
         .with_context(|| format!("connecting as {} says", config.path.display()))?;
-    let forced = match &args.carrier {
-        Some(slug) => Some(Carrier::from_slug(slug).with_context(|| {
-            format!("--carrier {slug:?} is not a carrier slug (ups, usps, fedex, dhl, …)")
-        })?),
-        None => None,
-    };
+    let forced = args.carrier;
     let mut asked = Vec::new();
     let mut unknown = Vec::new();
     for number in &args.numbers {

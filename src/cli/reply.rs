@@ -5,13 +5,12 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use deskbot::respond::demo::DEMO_CASES;
 use deskbot::respond::policy::CancelMode;
 use deskbot::respond::scripts::{HandoffReason, REPLY_SITUATIONS};
 use deskbot::respond::{Answerer, Templates, BUNDLED_ORIGIN};
 use deskbot::{Customer, Intent, Outcome, Prediction, Responder};
-use jiff::Timestamp;
 
 use super::args::{CheckTemplatesArgs, DocumentFormat, ReplyArgs, ShopArgs, ThresholdArgs};
 use super::{describe_cleaning, load_model_from, percent, prepare_message, runtime, shop};
@@ -27,12 +26,7 @@ pub fn run(args: ReplyArgs) -> Result<()> {
         shop.config.policy,
         templates,
     );
-    let now = match &args.now {
-        Some(text) => text
-            .parse::<Timestamp>()
-            .with_context(|| format!("--now {text:?} is not an RFC 3339 time"))?,
-        None => responder.policy().now(),
-    };
+    let now = args.now.unwrap_or_else(|| responder.policy().now());
     let customer = Customer {
         email: args.from.clone(),
     };

@@ -10,14 +10,11 @@ use super::args::{DocumentFormat, ThresholdArgs, TuneArgs};
 use super::{load_model_from, model_name, percent};
 
 pub fn run(args: TuneArgs) -> Result<()> {
-    // clap requires one of --out and --in-place, and refuses both.
-    let out_path = match (&args.out, &args.model.model) {
-        (Some(out), _) => out,
-        (None, Some(model)) => model,
-        (None, None) => anyhow::bail!(
-            "--in-place needs --model FILE: the bundled model is built into deskbot and cannot be rewritten; write the tuned model with --out FILE"
-        ),
-    };
+    // clap requires one of --out and --in-place and refuses both; `Cli::parse_checked`
+    // refuses --in-place without --model.
+    let out_path = args
+        .destination()
+        .context("--in-place needs --model FILE")?;
     check_writable(out_path)?;
     let overrides = ThresholdArgs {
         margin: args.margin,
