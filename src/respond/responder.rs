@@ -468,7 +468,7 @@ impl Answerer {
                 }
                 Err(error) => HandoffReason::TemplateFailed {
                     template: situation.id(),
-                    detail: error.to_string(),
+                    detail: error.detail(),
                 },
             },
             ScriptResult::Handoff(reason) => reason,

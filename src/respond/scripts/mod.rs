@@ -167,7 +167,9 @@ pub enum HandoffReason {
     TemplateFailed {
         /// Which template.
         template: String,
-        /// Tera's message.
+        /// What went wrong, without the template's name ([`TemplateError::detail`]).
+        ///
+        /// [`TemplateError::detail`]: crate::respond::TemplateError::detail
         detail: String,
     },
 }

@@ -27,7 +27,7 @@ pub enum TemplateError {
     Render {
         /// `group/name.tera`.
         template: String,
-        /// Tera's message, with its causes.
+        /// Tera's message, with its causes, without Tera's own mentions of `template`.
         message: String,
     },
     /// A template can call itself (a recursive macro or an include cycle), which would
@@ -65,6 +65,24 @@ pub enum TemplateError {
     },
 }
 
+impl TemplateError {
+    /// What went wrong in one template, without the template's name, for a caller that names
+    /// it already (a handoff reason, `check-templates`). Errors about the folder are whole.
+    pub fn detail(&self) -> String {
+        match self {
+            TemplateError::Render { message, .. } => message.clone(),
+            TemplateError::MissingValue { slot, .. } => {
+                format!("the value of `{slot}` is missing (null or blank)")
+            }
+            TemplateError::Leftover { found, .. } => {
+                format!("rendered text contains unrendered template syntax {found:?}")
+            }
+            TemplateError::Empty { .. } => "rendered an empty reply".to_owned(),
+            TemplateError::Load { .. } | TemplateError::Recursive { .. } => self.to_string(),
+        }
+    }
+}
+
 /// What [`Templates::dir`] says of the bundled templates.
 pub const BUNDLED_ORIGIN: &str = "<bundled templates>";
 
@@ -96,6 +114,29 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// Tera's render error for `template`, without its mentions of `template`: Tera wraps every
+/// failure in "Failed to render '<template>'" and ends the cause with "while rendering
+/// '<template>'", which beside our own prefix named the template three times in one line.
+/// Another template (an included file) is still named.
+fn render_message(template: &str, error: &tera::Error) -> String {
+    let wrapper = format!("Failed to render '{template}'");
+    let suffix = format!(" while rendering '{template}'");
+    let mut parts = Vec::new();
+    let mut next: Option<&dyn std::error::Error> = Some(error);
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if text != wrapper {
+            parts.push(text.strip_suffix(&suffix).unwrap_or(&text).to_owned());
+        }
+        next = cause.source();
+    }
+    if parts.is_empty() {
+        wrapper
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// Whether some value in `context` is null or a blank string; `slot` receives its path.
@@ -218,8 +259,8 @@ impl Templates {
             .tera
             .render(&template, &context)
             .map_err(|e| TemplateError::Render {
+                message: render_message(&template, &e),
                 template: template.clone(),
-                message: chain(&e),
             })?;
         if text.trim().is_empty() {
             return Err(TemplateError::Empty { template });
@@ -348,6 +389,38 @@ mod tests {
             templates.render(&empty),
             Err(TemplateError::Empty { .. })
         ));
+    }
+
+    #[test]
+    fn a_render_error_names_its_template_once() {
+        let (_dir, loaded) = templates(&[
+            ("tracking/in_transit.tera", "Hi {{ porch_colour }}"),
+            (
+                "tracking/delivered.tera",
+                "Hi {% include \"common/part.tera\" %}",
+            ),
+            ("common/part.tera", "{{ gate_code }}"),
+        ]);
+        let templates = loaded.unwrap();
+        let error = templates.render(&situation(json!({}))).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "tracking/in_transit.tera: Variable `porch_colour` not found in context"
+        );
+        assert_eq!(
+            error.detail(),
+            "Variable `porch_colour` not found in context"
+        );
+        // An error inside an included file still names that file.
+        let mut included = situation(json!({}));
+        included.name = "delivered";
+        let error = templates.render(&included).unwrap_err().to_string();
+        assert!(error.starts_with("tracking/delivered.tera: "), "{error}");
+        assert!(
+            error.contains("gate_code") && error.contains("common/part.tera"),
+            "{error}"
+        );
+        assert_eq!(error.matches("tracking/delivered").count(), 1, "{error}");
     }
 
     #[test]
