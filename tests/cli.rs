@@ -176,6 +176,77 @@ fn classify_reads_csv_from_stdin_in_order() {
 }
 
 #[test]
+fn classify_json_carries_each_rows_id_or_row_number() {
+    let dir = tempfile::tempdir().unwrap();
+    // Out-of-order ids, one with a comma, an empty id, and a quoted text spanning two lines
+    // (so row numbers differ from line numbers).
+    std::fs::write(
+        dir.path().join("with-ids.csv"),
+        "text,id\r\n\"please cancel\r\nmy order\",Z-9\r\nwhere is my parcel,\"A,1\"\r\nhello,\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("no-ids.csv"),
+        "ticket,text\n\"T-1\",\"where, oh where, is my parcel\"\nT-2,please cancel my order\nT-3,\n",
+    )
+    .unwrap();
+    let ids = |file: &str, format: &str| -> Vec<serde_json::Value> {
+        let out = deskbot(
+            &["classify", "--input", file, "--format", format],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let objects: Vec<serde_json::Value> = match format {
+            "jsonl" => stdout(&out)
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+            _ => serde_json::from_str::<Vec<serde_json::Value>>(&stdout(&out)).unwrap(),
+        };
+        for object in &objects {
+            assert!(object["intent"].is_string(), "{object}");
+        }
+        objects.iter().map(|o| o["id"].clone()).collect()
+    };
+    for format in ["jsonl", "json"] {
+        assert_eq!(
+            ids("with-ids.csv", format),
+            [
+                serde_json::json!("Z-9"),
+                serde_json::json!("A,1"),
+                serde_json::json!("")
+            ],
+            "{format}"
+        );
+        assert_eq!(
+            ids("no-ids.csv", format),
+            [
+                serde_json::json!(1),
+                serde_json::json!(2),
+                serde_json::json!(3)
+            ],
+            "{format}"
+        );
+    }
+    // `id` comes first on each line, so a person can read the join key.
+    let out = deskbot(
+        &["classify", "--input", "with-ids.csv", "--format", "jsonl"],
+        dir.path(),
+    );
+    assert!(
+        stdout(&out).starts_with("{\"id\":\"Z-9\","),
+        "{}",
+        stdout(&out)
+    );
+    // Messages given as arguments come back in order, with no id.
+    let out = deskbot(&["classify", "--format", "jsonl", "hi", "bye"], dir.path());
+    for line in stdout(&out).lines() {
+        let object: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(object.get("id").is_none(), "{line}");
+    }
+}
+
+#[test]
 fn bad_training_data_fails_with_file_and_line_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &[u8], &str); 6] = [

@@ -184,46 +184,52 @@ impl Dataset {
         for (file_index, file) in files.iter().enumerate() {
             let bytes = read_file(file)?;
             hasher.update(&bytes);
-            for_each_row(file, &bytes, &["text", "intent"], |location, fields| {
-                let text = fields[0];
-                if text.trim().is_empty() {
-                    return Err(DataError::EmptyText { location });
-                }
-                let intent: Intent =
-                    fields[1]
-                        .parse()
-                        .map_err(|source| DataError::UnknownLabel {
-                            location: location.clone(),
-                            source,
-                        })?;
-                let key = dedup_digest(text);
-                match seen.get(&key) {
-                    Some(&(first_intent, first_file, first_line)) if first_intent != intent => {
-                        Err(DataError::ConflictingLabels {
-                            text: text.to_owned(),
-                            first: Location {
-                                path: files[first_file].clone(),
-                                line: first_line,
-                            },
-                            first_intent,
-                            second: location,
-                            second_intent: intent,
-                        })
+            for_each_row(
+                file,
+                &bytes,
+                &["text", "intent"],
+                &[],
+                |location, fields, _| {
+                    let text = fields[0];
+                    if text.trim().is_empty() {
+                        return Err(DataError::EmptyText { location });
                     }
-                    Some(_) => {
-                        duplicates_dropped += 1;
-                        Ok(())
+                    let intent: Intent =
+                        fields[1]
+                            .parse()
+                            .map_err(|source| DataError::UnknownLabel {
+                                location: location.clone(),
+                                source,
+                            })?;
+                    let key = dedup_digest(text);
+                    match seen.get(&key) {
+                        Some(&(first_intent, first_file, first_line)) if first_intent != intent => {
+                            Err(DataError::ConflictingLabels {
+                                text: text.to_owned(),
+                                first: Location {
+                                    path: files[first_file].clone(),
+                                    line: first_line,
+                                },
+                                first_intent,
+                                second: location,
+                                second_intent: intent,
+                            })
+                        }
+                        Some(_) => {
+                            duplicates_dropped += 1;
+                            Ok(())
+                        }
+                        None => {
+                            seen.insert(key, (intent, file_index, location.line));
+                            messages.push(LabelledMessage {
+                                text: text.to_owned(),
+                                intent,
+                            });
+                            Ok(())
+                        }
                     }
-                    None => {
-                        seen.insert(key, (intent, file_index, location.line));
-                        messages.push(LabelledMessage {
-                            text: text.to_owned(),
-                            intent,
-                        });
-                        Ok(())
-                    }
-                }
-            })?;
+                },
+            )?;
         }
         if messages.is_empty() {
             return Err(DataError::NoRows {
@@ -266,9 +272,21 @@ impl Dataset {
     }
 }
 
-/// Reads the `text` column of a CSV file, or of standard input when `path` is `-`.
-/// Empty texts are kept: classifying them yields an escalation, not an error.
-pub fn read_texts(path: &Path) -> Result<Vec<String>, DataError> {
+/// One message of a file to classify, with what joins its result back to its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputMessage {
+    /// The row's `id` column, as written (possibly empty), when the header has one.
+    pub id: Option<String>,
+    /// 1-based number of the row among the data rows (the header is not counted).
+    pub row: usize,
+    /// The `text` column.
+    pub text: String,
+}
+
+/// Reads the `text` column, and the `id` column when there is one, of a CSV file, or of
+/// standard input when `path` is `-`. Empty texts are kept: classifying them yields an
+/// escalation, not an error.
+pub fn read_messages(path: &Path) -> Result<Vec<InputMessage>, DataError> {
     let bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -281,12 +299,25 @@ pub fn read_texts(path: &Path) -> Result<Vec<String>, DataError> {
     } else {
         read_file(path)?
     };
-    let mut texts = Vec::new();
-    for_each_row(path, &bytes, &["text"], |_, fields| {
-        texts.push(fields[0].to_owned());
+    let mut messages = Vec::new();
+    for_each_row(path, &bytes, &["text"], &["id"], |_, fields, optional| {
+        messages.push(InputMessage {
+            id: optional[0].map(str::to_owned),
+            row: messages.len() + 1,
+            text: fields[0].to_owned(),
+        });
         Ok(())
     })?;
-    Ok(texts)
+    Ok(messages)
+}
+
+/// The `text` column of a CSV file, or of standard input when `path` is `-`
+/// ([`read_messages`] without the ids).
+pub fn read_texts(path: &Path) -> Result<Vec<String>, DataError> {
+    Ok(read_messages(path)?
+        .into_iter()
+        .map(|message| message.text)
+        .collect())
 }
 
 /// Identity of a message for duplicate detection: its words, lowercased, single-spaced.
@@ -342,14 +373,16 @@ fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
 }
 
 /// Parses `bytes` as CSV with a header naming at least `columns`, once each, calling `row` with
-/// each row's location and the requested fields in `columns` order. A UTF-8 BOM and CRLF line
-/// ends are accepted, since spreadsheet exports produce both; empty and UTF-16 files, stray
-/// quotes and invalid UTF-8 are errors.
+/// each row's location, the requested fields in `columns` order, and the `optional` columns'
+/// fields (`None` where the header lacks that column; named twice is an error too). A UTF-8 BOM
+/// and CRLF line ends are accepted, since spreadsheet exports produce both; empty and UTF-16
+/// files, stray quotes and invalid UTF-8 are errors.
 fn for_each_row(
     path: &Path,
     bytes: &[u8],
     columns: &[&'static str],
-    mut row: impl FnMut(Location, &[&str]) -> Result<(), DataError>,
+    optional: &[&'static str],
+    mut row: impl FnMut(Location, &[&str], &[Option<&str>]) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     match raw_csv::sniff(bytes, UTF8_BOM) {
         Some(raw_csv::NotText::Empty) => {
@@ -379,24 +412,28 @@ fn for_each_row(
     };
     let mut header = csv::StringRecord::new();
     records.next(&mut header, None)?;
-    let mut indices = Vec::with_capacity(columns.len());
-    for &column in columns {
+    let position = |column: &'static str| -> Result<Option<usize>, DataError> {
         let mut positions = header
             .iter()
             .enumerate()
             .filter(|(_, name)| name.trim().eq_ignore_ascii_case(column))
             .map(|(index, _)| index);
         match (positions.next(), positions.next()) {
-            (Some(index), None) => indices.push(index),
-            (Some(first), Some(second)) => {
-                return Err(DataError::DuplicateColumn {
-                    path: path.to_owned(),
-                    column,
-                    first: first + 1,
-                    second: second + 1,
-                })
-            }
-            (None, _) => {
+            (first, None) => Ok(first),
+            (Some(first), Some(second)) => Err(DataError::DuplicateColumn {
+                path: path.to_owned(),
+                column,
+                first: first + 1,
+                second: second + 1,
+            }),
+            (None, Some(_)) => unreachable!("a second match implies a first"),
+        }
+    };
+    let mut indices = Vec::with_capacity(columns.len());
+    for &column in columns {
+        match position(column)? {
+            Some(index) => indices.push(index),
+            None => {
                 return Err(DataError::MissingColumn {
                     path: path.to_owned(),
                     column,
@@ -405,11 +442,19 @@ fn for_each_row(
             }
         }
     }
+    let optional_indices: Vec<Option<usize>> = optional
+        .iter()
+        .map(|&c| position(c))
+        .collect::<Result<_, _>>()?;
     let mut record = csv::StringRecord::new();
     while let Some(line) = records.next(&mut record, Some(&header))? {
         let fields: Vec<&str> = indices
             .iter()
             .map(|&i| record.get(i).unwrap_or(""))
+            .collect();
+        let optional_fields: Vec<Option<&str>> = optional_indices
+            .iter()
+            .map(|index| index.map(|i| record.get(i).unwrap_or("")))
             .collect();
         row(
             Location {
@@ -417,6 +462,7 @@ fn for_each_row(
                 line,
             },
             &fields,
+            &optional_fields,
         )?;
     }
     Ok(())
@@ -624,6 +670,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "in.csv", b"id,text\n1,hello\n2,\n3,bye\n");
         assert_eq!(read_texts(&path).unwrap(), ["hello", "", "bye"]);
+    }
+
+    #[test]
+    fn read_messages_passes_the_id_column_through_else_numbers_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let with_ids = write(
+            dir.path(),
+            "ids.csv",
+            b"text,ID\r\nhello,A-7\r\n\"two\nlines\",\r\nbye,9\r\n",
+        );
+        let messages = read_messages(&with_ids).unwrap();
+        let ids: Vec<Option<&str>> = messages.iter().map(|m| m.id.as_deref()).collect();
+        assert_eq!(ids, [Some("A-7"), Some(""), Some("9")]);
+        let rows: Vec<usize> = messages.iter().map(|m| m.row).collect();
+        assert_eq!(rows, [1, 2, 3], "data rows, not file lines");
+        assert_eq!(messages[1].text, "two\nlines");
+
+        let without = write(dir.path(), "plain.csv", b"text\nhello\n\nbye\n");
+        let messages = read_messages(&without).unwrap();
+        assert!(messages.iter().all(|m| m.id.is_none()));
+        assert_eq!(messages.iter().map(|m| m.row).collect::<Vec<_>>(), [1, 2]);
+
+        let twice = write(dir.path(), "twice.csv", b"id,text,id\n1,hi,2\n");
+        let error = read_messages(&twice).unwrap_err().to_string();
+        assert!(error.contains("`id` appears twice"), "{error}");
     }
 
     fn read_texts_bytes(bytes: &[u8]) -> Result<Vec<String>, DataError> {

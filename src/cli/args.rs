@@ -317,7 +317,8 @@ pub struct ClassifyArgs {
     /// Messages to classify (each argument is one message).
     #[arg(conflicts_with = "input")]
     pub text: Vec<String>,
-    /// CSV file with a `text` column (`-` for standard input).
+    /// CSV file with a `text` column (`-` for standard input). JSON output carries each row's
+    /// `id` column, or its 1-based row number when there is none.
     #[arg(long, short)]
     pub input: Option<PathBuf>,
     /// Output format: text; json, one array with an object per message; jsonl, one object per

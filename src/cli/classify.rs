@@ -1,12 +1,14 @@
-//! `deskbot classify`: one message per argument, or a CSV `text` column.
+//! `deskbot classify`: one message per argument, or a CSV `text` column (with its `id` column
+//! passed through to JSON output).
 
 use std::io::{BufWriter, Write};
 
 use anyhow::{bail, Context, Result};
 use deskbot::classify::clean::CleanedMessage;
-use deskbot::classify::dataset::read_texts;
+use deskbot::classify::dataset::read_messages;
 use deskbot::classify::model::{Explanation, Prediction};
 use deskbot::{Decision, IntentModel};
+use serde::Serialize;
 
 use super::args::{ClassifyArgs, OutputFormat};
 use super::{describe_cleaning, load_model_from, percent, prepare_message};
@@ -14,12 +16,39 @@ use super::{describe_cleaning, load_model_from, percent, prepare_message};
 /// Features listed by `--explain`.
 const EXPLAIN_TOP: usize = 8;
 
+/// What joins a result back to its input row: the CSV's `id` column as written, else the
+/// 1-based row number. Messages given as arguments have none (their results come in order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+enum RowId {
+    Column(String),
+    Row(usize),
+}
+
+/// One message's JSON object: `id` first, when there is one, then the result's fields.
+#[derive(Serialize)]
+struct WithId<'a, T: Serialize> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RowId>,
+    #[serde(flatten)]
+    result: T,
+}
+
 pub fn run(args: ClassifyArgs) -> Result<()> {
-    let texts = match (&args.input, args.text.is_empty()) {
-        (Some(path), _) => {
-            read_texts(path).with_context(|| format!("reading messages from {}", path.display()))?
-        }
-        (None, false) => args.text.clone(),
+    let (texts, ids): (Vec<String>, Vec<Option<RowId>>) = match (&args.input, args.text.is_empty())
+    {
+        (Some(path), _) => read_messages(path)
+            .with_context(|| format!("reading messages from {}", path.display()))?
+            .into_iter()
+            .map(|message| {
+                let id = match message.id {
+                    Some(id) => RowId::Column(id),
+                    None => RowId::Row(message.row),
+                };
+                (message.text, Some(id))
+            })
+            .unzip(),
+        (None, false) => args.text.iter().map(|text| (text.clone(), None)).unzip(),
         // `Cli::parse_checked` refuses this as a usage error; kept for callers that skip it.
         (None, true) => bail!("nothing to classify: give a message or --input FILE.csv"),
     };
@@ -33,22 +62,32 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
     let results = texts.iter().zip(&cleanings).zip(&predictions);
     match args.format {
         OutputFormat::Jsonl => {
-            for ((text, cleaned), prediction) in results {
+            for (((text, cleaned), prediction), id) in results.zip(&ids) {
                 let line = if cleaned.is_none() && !args.explain {
                     // The prediction's own field order, as before cleaning existed.
-                    serde_json::to_string(prediction)?
+                    serde_json::to_string(&WithId {
+                        id: id.as_ref(),
+                        result: prediction,
+                    })?
                 } else {
                     let value =
                         json_value(&model, text, cleaned.as_ref(), prediction, args.explain)?;
-                    serde_json::to_string(&value)?
+                    serde_json::to_string(&WithId {
+                        id: id.as_ref(),
+                        result: value,
+                    })?
                 };
                 writeln!(out, "{line}")?;
             }
         }
         OutputFormat::Json => {
-            let all: Vec<serde_json::Value> = results
-                .map(|((text, cleaned), p)| {
-                    json_value(&model, text, cleaned.as_ref(), p, args.explain)
+            let all: Vec<WithId<serde_json::Value>> = results
+                .zip(&ids)
+                .map(|(((text, cleaned), p), id)| {
+                    Ok(WithId {
+                        id: id.as_ref(),
+                        result: json_value(&model, text, cleaned.as_ref(), p, args.explain)?,
+                    })
                 })
                 .collect::<Result<_>>()?;
             writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
