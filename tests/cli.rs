@@ -116,6 +116,9 @@ fn train_then_classify_eval_and_tune() {
         let svg = std::fs::read_to_string(dir.path().join("charts").join(chart)).unwrap();
         assert!(svg.starts_with("<svg"), "{chart}");
     }
+    // The model was tuned for the default target, which the curve shows as a labelled line.
+    let curve = std::fs::read_to_string(dir.path().join("charts/coverage-precision.svg")).unwrap();
+    assert!(curve.contains("target precision 97.0%"), "no target line");
 
     let before = std::fs::read(dir.path().join("m.json")).unwrap();
     let out = deskbot(

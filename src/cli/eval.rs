@@ -25,7 +25,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
         DocumentFormat::Text => write_report(&mut out, &report)?,
     }
     if let Some(dir) = &args.plot {
-        for path in super::plot::write_charts(&report, dir)? {
+        let target = model.metadata().tuning.as_ref().map(|t| t.target_precision);
+        for path in super::plot::write_charts(&report, target, dir)? {
             // A closed stderr must not panic: the charts are written either way.
             let _ = writeln!(std::io::stderr(), "wrote {}", path.display());
         }
