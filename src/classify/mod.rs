@@ -5,6 +5,7 @@
 //! No async, no HTTP, no templates: this builds with `default-features = false`.
 
 pub mod clean;
+pub mod compare;
 pub mod dataset;
 pub mod decision;
 pub mod eval;

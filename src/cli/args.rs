@@ -339,8 +339,22 @@ pub struct ClassifyArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    #[command(flatten)]
-    pub model: ModelArg,
+    /// Model file [default: the model built into deskbot]. Given twice (`--model OLD --model
+    /// NEW`), the two are compared on the same messages: the second (the challenger) against the
+    /// first (the champion), with bootstrap intervals for each difference.
+    #[arg(long = "model", value_name = "FILE", action = clap::ArgAction::Append)]
+    pub models: Vec<PathBuf>,
+    /// Refuse model files larger than this many bytes (checked before reading).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MODEL_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_model_bytes: u64,
+    /// Bootstrap resamples for a comparison's intervals.
+    #[arg(long, value_name = "N", default_value_t = deskbot::classify::compare::DEFAULT_RESAMPLES,
+          value_parser = resamples)]
+    pub resamples: usize,
+    /// Seed of the bootstrap draws (the same seed, models and data give the same intervals).
+    #[arg(long, value_name = "N", default_value_t = deskbot::classify::compare::DEFAULT_SEED)]
+    pub seed: u64,
     /// Labelled CSV file or directory.
     #[arg(long, default_value = "training-data/holdout")]
     pub data: PathBuf,
@@ -352,6 +366,14 @@ pub struct EvalArgs {
     pub plot: Option<PathBuf>,
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
+}
+
+fn resamples(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (100..=100_000).contains(&n) => Ok(n),
+        Ok(n) => Err(format!("{n} is outside 100..=100000")),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -2,12 +2,15 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use deskbot::classify::compare::{compare, Comparison, MetricComparison};
 use deskbot::classify::dataset::Dataset;
 use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport};
 use deskbot::Intent;
 
-use super::args::{DocumentFormat, EvalArgs};
+use super::args::{DocumentFormat, EvalArgs, ModelArg};
 use super::{load_model_from, percent};
 
 pub fn run(args: EvalArgs) -> Result<()> {
@@ -15,10 +18,48 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if let Some(dir) = &args.plot {
         super::plot::check_dir(dir)?;
     }
-    let model = load_model_from(&args.model, &args.thresholds)?;
-    let data = Dataset::load(&args.data)
-        .with_context(|| format!("reading evaluation data {}", args.data.display()))?;
-    let report = evaluate(&model, &data);
+    let model_arg = |path: Option<&PathBuf>| ModelArg {
+        model: path.cloned(),
+        max_model_bytes: args.max_model_bytes,
+    };
+    let data = || {
+        Dataset::load(&args.data)
+            .with_context(|| format!("reading evaluation data {}", args.data.display()))
+    };
+    match args.models.as_slice() {
+        [] | [_] => {}
+        [champion, challenger] => {
+            if args.plot.is_some() {
+                bail!("--plot draws one model's charts: run `deskbot eval --model FILE --plot DIR` for each");
+            }
+            let a = load_model_from(&model_arg(Some(champion)), &args.thresholds)?;
+            let b = load_model_from(&model_arg(Some(challenger)), &args.thresholds)?;
+            let comparison = compare(&a, &b, &data()?, args.resamples, args.seed);
+            let mut out = std::io::stdout().lock();
+            return match args.format {
+                DocumentFormat::Json => {
+                    let value = serde_json::json!({
+                        "a": champion, "b": challenger, "comparison": comparison,
+                    });
+                    writeln!(out, "{}", serde_json::to_string_pretty(&value)?).map_err(Into::into)
+                }
+                DocumentFormat::Text => {
+                    write_comparison(&mut out, champion, challenger, &comparison)
+                }
+            };
+        }
+        more => {
+            // A usage error, as clap reports them.
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: --model is given {} times; give it once to evaluate a model, twice to compare two",
+                more.len()
+            );
+            std::process::exit(2);
+        }
+    }
+    let model = load_model_from(&model_arg(args.models.first()), &args.thresholds)?;
+    let report = evaluate(&model, &data()?);
     let mut out = std::io::stdout().lock();
     match args.format {
         DocumentFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
@@ -94,5 +135,71 @@ pub fn write_metrics(out: &mut impl Write, metrics: &ClassificationMetrics) -> R
         writeln!(out)?;
     }
     writeln!(out)?;
+    Ok(())
+}
+
+/// Champion and challenger side by side: each metric for A and B, the difference with its 95%
+/// interval, and what the interval says; then the verdict in words.
+pub fn write_comparison(
+    out: &mut impl Write,
+    a: &Path,
+    b: &Path,
+    comparison: &Comparison,
+) -> Result<()> {
+    writeln!(out, "A (champion)    {}", a.display())?;
+    writeln!(out, "B (challenger)  {}", b.display())?;
+    writeln!(
+        out,
+        "{} messages; 95% intervals of B − A from {} paired bootstrap resamples (seed {})",
+        comparison.messages, comparison.resamples, comparison.seed
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<22}{:>9}{:>9}{:>10}   {:<20}{}",
+        "metric", "A", "B", "B − A", "95% interval", "B is"
+    )?;
+    let row = |out: &mut dyn Write, label: &str, m: &MetricComparison| -> Result<()> {
+        writeln!(
+            out,
+            "{:<22}{:>9.3}{:>9.3}{:>+10.3}   {:<20}{}",
+            label,
+            m.a,
+            m.b,
+            m.difference,
+            format!("[{:+.3}, {:+.3}]", m.interval.0, m.interval.1),
+            m.verdict.describe()
+        )?;
+        Ok(())
+    };
+    for metric in &comparison.headline {
+        let label = match metric.metric.as_str() {
+            "macro_f1" => "macro-F1",
+            "automated_precision" => "automated precision",
+            "automated_coverage" => "automated coverage",
+            other => other,
+        };
+        row(out, label, metric)?;
+    }
+    for metric in &comparison.per_intent {
+        let label = format!("F1 {}", metric.metric.trim_start_matches("f1_"));
+        row(out, &label, metric)?;
+    }
+    writeln!(out)?;
+    let verdict = match comparison.verdict {
+        deskbot::classify::compare::Verdict::Better => {
+            "B is better: better on at least one of macro-F1, automated precision and coverage, and worse on none."
+        }
+        deskbot::classify::compare::Verdict::Worse => {
+            "B is worse: worse on at least one of macro-F1, automated precision and coverage, and better on none."
+        }
+        deskbot::classify::compare::Verdict::Mixed => {
+            "B is better on some of macro-F1, automated precision and coverage and worse on others: weigh them before switching."
+        }
+        deskbot::classify::compare::Verdict::NotDistinguishable => {
+            "B and A are not distinguishable on this data: every interval holds zero."
+        }
+    };
+    writeln!(out, "{verdict}")?;
     Ok(())
 }

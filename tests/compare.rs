@@ -1,0 +1,178 @@
+//! Champion / challenger: `classify::compare` on real models and the bundled held-out set, and
+//! `deskbot eval --model A --model B` as a user runs it.
+
+mod common;
+
+use deskbot::classify::compare::{compare, Comparison, Verdict};
+use deskbot::classify::dataset::Dataset;
+use deskbot::classify::model::train::train;
+use deskbot::classify::model::TrainParams;
+use deskbot::IntentModel;
+
+fn bundled() -> IntentModel {
+    IntentModel::load(&common::root().join("models/intent-model.json")).unwrap()
+}
+
+fn holdout() -> Dataset {
+    Dataset::load(&common::root().join("training-data/holdout")).unwrap()
+}
+
+/// A deliberately weak champion: trained on every 12th bundled message, untuned.
+fn weak() -> IntentModel {
+    let params = TrainParams::default().tuning(None).check().unwrap();
+    train(&params, common::sample(12), None).unwrap().model
+}
+
+fn metric<'a>(
+    comparison: &'a Comparison,
+    name: &str,
+) -> &'a deskbot::classify::compare::MetricComparison {
+    comparison
+        .headline
+        .iter()
+        .chain(&comparison.per_intent)
+        .find(|m| m.metric == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[test]
+fn a_model_against_itself_is_not_distinguishable() {
+    let model = bundled();
+    let comparison = compare(&model, &model, &holdout(), 300, 7);
+    assert_eq!(comparison.verdict, Verdict::NotDistinguishable);
+    for m in comparison.headline.iter().chain(&comparison.per_intent) {
+        assert_eq!(m.a, m.b, "{}", m.metric);
+        assert_eq!(m.interval, (0.0, 0.0), "{}", m.metric);
+    }
+    assert_eq!(
+        comparison.per_intent.len(),
+        5,
+        "every intent of the holdout"
+    );
+}
+
+#[test]
+fn the_bundled_model_beats_a_weak_one_and_the_mirror_says_worse() {
+    let (weak, strong, data) = (weak(), bundled(), holdout());
+    let forward = compare(&weak, &strong, &data, 500, 1);
+    let f1 = metric(&forward, "macro_f1");
+    assert!(f1.b > f1.a, "{f1:?}");
+    assert!(f1.interval.0 > 0.0, "{f1:?}");
+    assert_eq!(f1.verdict, Verdict::Better);
+    assert!(f1.interval.0 <= f1.difference && f1.difference <= f1.interval.1);
+    // The same draws with the roles swapped: the differences and the verdicts mirror.
+    let backward = compare(&strong, &weak, &data, 500, 1);
+    let back = metric(&backward, "macro_f1");
+    assert_eq!(back.verdict, Verdict::Worse);
+    assert!((back.interval.0 + f1.interval.1).abs() < 1e-12);
+    assert!((back.interval.1 + f1.interval.0).abs() < 1e-12);
+    let mirrored = match forward.verdict {
+        Verdict::Better => Verdict::Worse,
+        Verdict::Worse => Verdict::Better,
+        other => other,
+    };
+    assert_eq!(backward.verdict, mirrored);
+}
+
+#[test]
+fn a_model_that_never_automates_is_mixed_more_precise_but_covers_nothing() {
+    let model = bundled();
+    let mut thresholds = model.thresholds().clone();
+    thresholds.default = 1.0;
+    thresholds.per_intent.clear();
+    thresholds.ambiguity_margin = 0.999;
+    let cautious = bundled().with_thresholds(thresholds).unwrap();
+    let comparison = compare(&model, &cautious, &holdout(), 400, 3);
+    let coverage = metric(&comparison, "automated_coverage");
+    assert_eq!(coverage.b, 0.0);
+    assert_eq!(coverage.verdict, Verdict::Worse);
+    let precision = metric(&comparison, "automated_precision");
+    assert_eq!(precision.b, 1.0, "nothing automated counts as precise");
+    // Precision goes up (nothing wrong is automated any more) unless A was already perfect.
+    if precision.a < 1.0 {
+        assert_eq!(comparison.verdict, Verdict::Mixed);
+    }
+    assert_eq!(
+        metric(&comparison, "macro_f1").verdict,
+        Verdict::NotDistinguishable
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_intervals() {
+    let (weak, strong, data) = (weak(), bundled(), holdout());
+    let first = compare(&weak, &strong, &data, 200, 42);
+    let second = compare(&weak, &strong, &data, 200, 42);
+    assert_eq!(first, second);
+    let other = compare(&weak, &strong, &data, 200, 43);
+    assert_ne!(
+        metric(&first, "macro_f1").interval,
+        metric(&other, "macro_f1").interval
+    );
+}
+
+#[cfg(feature = "cli")]
+mod cli {
+    use std::process::Command;
+
+    use super::*;
+
+    #[test]
+    fn eval_with_two_models_prints_both_side_by_side_and_a_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let weak_path = dir.path().join("weak.json");
+        weak().save(&weak_path).unwrap();
+        let root = common::root();
+        let run = |format: &str| {
+            Command::new(env!("CARGO_BIN_EXE_deskbot"))
+                .args(["eval", "--model"])
+                .arg(&weak_path)
+                .args([
+                    "--model",
+                    "models/intent-model.json",
+                    "--resamples",
+                    "300",
+                    "--format",
+                    format,
+                ])
+                .current_dir(&root)
+                .output()
+                .unwrap()
+        };
+        let text = run("text");
+        assert!(
+            text.status.success(),
+            "{}",
+            String::from_utf8_lossy(&text.stderr)
+        );
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(text.contains("A (champion)"), "{text}");
+        assert!(text.contains("macro-F1"), "{text}");
+        assert!(text.contains("F1 missing_item"), "{text}");
+        assert!(text.contains("95% interval"), "{text}");
+        assert!(
+            text.lines().last().unwrap().starts_with("B is better")
+                || text
+                    .lines()
+                    .last()
+                    .unwrap()
+                    .starts_with("B is better on some"),
+            "{text}"
+        );
+        let json = run("json");
+        assert!(json.status.success());
+        let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let comparison = &value["comparison"];
+        assert_eq!(comparison["resamples"], 300);
+        assert_eq!(comparison["headline"][0]["metric"], "macro_f1");
+        assert_eq!(comparison["headline"][0]["verdict"], "better");
+
+        let three = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+            .args(["eval", "--model", "a", "--model", "b", "--model", "c"])
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert_eq!(three.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&three.stderr).contains("--model is given 3 times"));
+    }
+}
