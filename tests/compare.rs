@@ -174,5 +174,12 @@ mod cli {
             .unwrap();
         assert_eq!(three.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&three.stderr).contains("--model is given 3 times"));
+        let plot = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+            .args(["eval", "--model", "a", "--model", "b", "--plot", "charts"])
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert_eq!(plot.status.code(), Some(2));
+        assert!(!root.join("charts").exists());
     }
 }

@@ -52,6 +52,21 @@ impl Cli {
                 ErrorKind::MissingRequiredArgument,
                 "--in-place needs --model FILE: the bundled model is built into deskbot and cannot be rewritten; write the tuned model with --out FILE",
             )),
+            Command::Eval(args) if args.models.len() > 2 => Err(usage_error(
+                "eval",
+                ErrorKind::TooManyValues,
+                &format!(
+                    "--model is given {} times; give it once to evaluate a model, twice to compare two",
+                    args.models.len()
+                ),
+            )),
+            Command::Eval(args) if args.models.len() == 2 && args.plot.is_some() => {
+                Err(usage_error(
+                    "eval",
+                    ErrorKind::ArgumentConflict,
+                    "--plot draws one model's charts: run `deskbot eval --model FILE --plot DIR` for each",
+                ))
+            }
             _ => Ok(()),
         }
     }

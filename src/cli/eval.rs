@@ -29,9 +29,6 @@ pub fn run(args: EvalArgs) -> Result<()> {
     match args.models.as_slice() {
         [] | [_] => {}
         [champion, challenger] => {
-            if args.plot.is_some() {
-                bail!("--plot draws one model's charts: run `deskbot eval --model FILE --plot DIR` for each");
-            }
             let a = load_model_from(&model_arg(Some(champion)), &args.thresholds)?;
             let b = load_model_from(&model_arg(Some(challenger)), &args.thresholds)?;
             let comparison = compare(&a, &b, &data()?, args.resamples, args.seed);
@@ -48,15 +45,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 }
             };
         }
-        more => {
-            // A usage error, as clap reports them.
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: --model is given {} times; give it once to evaluate a model, twice to compare two",
-                more.len()
-            );
-            std::process::exit(2);
-        }
+        // Refused as a usage error while parsing the arguments; this is the library's guard.
+        more => bail!(
+            "--model is given {} times; give it at most twice",
+            more.len()
+        ),
     }
     let model = load_model_from(&model_arg(args.models.first()), &args.thresholds)?;
     let report = evaluate(&model, &data()?);
