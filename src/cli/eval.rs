@@ -149,8 +149,8 @@ pub fn write_comparison(
     writeln!(out)?;
     writeln!(
         out,
-        "{:<22}{:>9}{:>9}{:>10}   {:<20}{}",
-        "metric", "A", "B", "B − A", "95% interval", "B is"
+        "{:<22}{:>9}{:>9}{:>10}   {:<20}B is",
+        "metric", "A", "B", "B − A", "95% interval"
     )?;
     let row = |out: &mut dyn Write, label: &str, m: &MetricComparison| -> Result<()> {
         writeln!(
