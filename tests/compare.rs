@@ -10,7 +10,7 @@ use deskbot::classify::model::TrainParams;
 use deskbot::IntentModel;
 
 fn bundled() -> IntentModel {
-    IntentModel::load(&common::root().join("models/intent-model.json")).unwrap()
+    IntentModel::load(common::root().join("models/intent-model.json")).unwrap()
 }
 
 fn holdout() -> Dataset {
