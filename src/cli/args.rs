@@ -171,15 +171,25 @@ pub struct ThresholdArgs {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// A CSV file, or a directory whose `*.csv` files are read (not its subdirectories).
-    #[arg(long, default_value = "training-data")]
-    pub data: PathBuf,
+    /// Repeat it to train on several sources as one set (duplicates and conflicting labels are
+    /// found across all of them).
+    #[arg(long, default_value = "training-data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub layout: DataLayoutArgs,
     /// Where to write the model (checked before training starts; a symbolic link is written
     /// through to its target).
     #[arg(long, default_value = "models/intent-model.json")]
     pub out: PathBuf,
-    /// Held-out labelled data to report on after training [default: DATA/holdout if present].
+    /// Held-out labelled data to report on after training [default: the first --data
+    /// directory's holdout/, if present]. Read as `text,intent`, whatever the layout options say.
     #[arg(long)]
     pub holdout: Option<PathBuf>,
+    /// What to do with a text (compared ignoring case and spacing) that rows label differently:
+    /// `error` lists the conflicts and stops; `skip` leaves such texts out; `majority` keeps the
+    /// label most rows give (a tie leaves the text out).
+    #[arg(long, value_enum, default_value_t = OnConflictArg::Error)]
+    pub on_conflict: OnConflictArg,
     /// Skip threshold tuning: one fit, default thresholds.
     #[arg(long)]
     pub no_tune: bool,
@@ -237,6 +247,41 @@ pub struct TrainArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// How labelled files are laid out: which columns, and how labels become intents.
+#[derive(Debug, Args)]
+pub struct DataLayoutArgs {
+    /// The column holding the message.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_column: String,
+    /// The column holding the label.
+    #[arg(long, default_value = "intent", value_name = "NAME")]
+    pub intent_column: String,
+    /// A two-column CSV `from,to` translating labels (a help desk's tags, say) to intents;
+    /// labels are compared ignoring case and surrounding spaces. Labels that are intents' own
+    /// names need no line.
+    #[arg(long, value_name = "FILE")]
+    pub label_map: Option<PathBuf>,
+    /// What a label that is neither mapped nor an intent means (an empty one too): `error`
+    /// names the file, line and label; `other` reads it as `other`; `skip` leaves the row out
+    /// and counts it.
+    #[arg(long, value_enum, default_value_t = UnmappedArg::Error)]
+    pub unmapped: UnmappedArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnmappedArg {
+    Error,
+    Other,
+    Skip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnConflictArg {
+    Error,
+    Skip,
+    Majority,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
