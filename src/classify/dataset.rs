@@ -17,6 +17,7 @@ mod conflicts;
 mod labels;
 mod raw_csv;
 
+pub(crate) use conflicts::Tracker as ConflictsTracker;
 pub use conflicts::{Conflict, ConflictStats, LabelUse, OnConflict};
 pub use labels::{LabelMap, LabelRules, LabelStats, Unmapped};
 pub use raw_csv::QuoteProblem;
@@ -135,6 +136,17 @@ pub enum DataError {
         location: Location,
         /// The column.
         field: String,
+    },
+    /// A field holds something it cannot (a count that is no number, a JSON string that is
+    /// a number, …).
+    #[error("{location}: field `{field}`: {problem}")]
+    InvalidField {
+        /// Where.
+        location: Location,
+        /// The column or JSON field.
+        field: String,
+        /// What is wrong.
+        problem: String,
     },
     /// A row's label is not a known intent (and no label map is in use).
     #[error("{location}: field `{field}`")]

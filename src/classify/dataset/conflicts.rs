@@ -124,7 +124,7 @@ struct Seen {
 
 /// Collects messages, dropping duplicates and noting conflicts, as rows are read.
 #[derive(Default)]
-pub(super) struct Tracker {
+pub(crate) struct Tracker {
     /// Digest of the text → where first seen. A digest instead of the text keeps memory flat on
     /// large sets; 128 bits make a false match practically impossible.
     seen: HashMap<[u8; 16], Seen>,
@@ -134,8 +134,13 @@ pub(super) struct Tracker {
 }
 
 impl Tracker {
+    /// Rows dropped so far as duplicates (same text, same label).
+    pub(crate) fn duplicates(&self) -> usize {
+        self.duplicates
+    }
+
     /// Notes one row, pushing its message when the text is new.
-    pub(super) fn add(
+    pub(crate) fn add(
         &mut self,
         text: &str,
         intent: Intent,
@@ -186,7 +191,7 @@ impl Tracker {
 
     /// Applies `rule` to the conflicts: the duplicates dropped and the conflict counts, or the
     /// error that lists them. `files` names the files by index.
-    pub(super) fn resolve(
+    pub(crate) fn resolve(
         self,
         rule: OnConflict,
         files: &[PathBuf],
