@@ -15,7 +15,7 @@ use super::{describe_cleaning, load_model_from, percent, prepare_message};
 const EXPLAIN_TOP: usize = 8;
 
 pub fn run(args: ClassifyArgs) -> Result<()> {
-    let texts = match (&args.input, args.text.is_empty()) {
+    let given = match (&args.input, args.text.is_empty()) {
         (Some(path), _) => {
             read_texts(path).with_context(|| format!("reading messages from {}", path.display()))?
         }
@@ -23,22 +23,27 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
         (None, true) => bail!("nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv"),
     };
     let model = load_model_from(&args.model, &args.thresholds)?;
-    let (texts, cleanings): (Vec<String>, Vec<Option<CleanedMessage>>) = texts
+    let (texts, cleanings): (Vec<String>, Vec<Option<CleanedMessage>>) = given
         .iter()
         .map(|text| prepare_message(text, args.no_clean))
         .unzip();
     let predictions = model.classify_batch(&texts);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let results = texts.iter().zip(&cleanings).zip(&predictions);
+    // With --with-text, the message as given goes into the JSON too.
+    let echo = |index: usize| args.with_text.then(|| given[index].as_str());
     match args.format {
         OutputFormat::Jsonl => {
-            for ((text, cleaned), prediction) in results {
-                let line = if cleaned.is_none() && !args.explain {
+            for (index, ((text, cleaned), prediction)) in results.enumerate() {
+                let line = if cleaned.is_none() && !args.explain && !args.with_text {
                     // The prediction's own field order, as before cleaning existed.
                     serde_json::to_string(prediction)?
                 } else {
-                    let value =
+                    let mut value =
                         json_value(&model, text, cleaned.as_ref(), prediction, args.explain)?;
+                    if let Some(given) = echo(index) {
+                        value["text"] = given.into();
+                    }
                     serde_json::to_string(&value)?
                 };
                 writeln!(out, "{line}")?;
@@ -46,8 +51,13 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
         }
         OutputFormat::Json => {
             let all: Vec<serde_json::Value> = results
-                .map(|((text, cleaned), p)| {
-                    json_value(&model, text, cleaned.as_ref(), p, args.explain)
+                .enumerate()
+                .map(|(index, ((text, cleaned), p))| {
+                    let mut value = json_value(&model, text, cleaned.as_ref(), p, args.explain)?;
+                    if let Some(given) = echo(index) {
+                        value["text"] = given.into();
+                    }
+                    Ok(value)
                 })
                 .collect::<Result<_>>()?;
             writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
