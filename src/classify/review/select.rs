@@ -133,9 +133,11 @@ pub struct Selection {
 /// The key near-duplicates share: the message through the classifier's own normalisation and
 /// masking, unstemmed. Lowercased (NFKC), punctuation and spacing dropped, and order numbers,
 /// tracking numbers, e-mail addresses, URLs, money, dates and other numbers replaced by their
-/// placeholder, so "Where is order #1234?" and "where is ORDER 5678" share a key. Words keep
-/// their form and order ("cancel" is not "cancelled"): one label then fits every message of the
-/// group. A message with no words at all keys on its trimmed text.
+/// placeholder, so "Where is order #1234?" and "where is ORDER 5678" share a key (as the
+/// classifier reads them: "order 12", too short for an order number, is a plain number). Words
+/// keep their form and order ("cancel" is not "cancelled"), so one label fits every message of
+/// the group, and one model gives every message of a group the same prediction: their features
+/// are the same. A message with no words at all keys on its trimmed text.
 pub fn near_duplicate_key(text: &str) -> String {
     let normalized = normalize::normalize(text);
     let mut key = String::with_capacity(normalized.len());
