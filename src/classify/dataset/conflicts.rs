@@ -109,6 +109,9 @@ pub(super) fn describe(count: usize, first: &[Conflict]) -> String {
     text
 }
 
+/// Per label (by [`Intent::index`]): rows that give it, and the first of them as (file, line).
+type Tally = [(usize, Option<(usize, u64)>); Intent::COUNT];
+
 /// Where a text was first seen, and its labels once it has more than one.
 struct Seen {
     /// Its index in the messages.
@@ -119,7 +122,7 @@ struct Seen {
     /// Rows with this text so far, while it has one label.
     rows: usize,
     /// Per label: rows and first place; only for a text with several labels.
-    tally: Option<Box<[(usize, Option<(usize, u64)>); Intent::COUNT]>>,
+    tally: Option<Box<Tally>>,
 }
 
 /// Collects messages, dropping duplicates and noting conflicts, as rows are read.
