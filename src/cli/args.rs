@@ -737,5 +737,16 @@ mod tests {
         for bad in ["cancel", "refund=0.5", "cancel=2", "other=0.5"] {
             assert!(intent_threshold(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            since("2025-11-01").unwrap(),
+            since("2025-11-01T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            since("2025-11-01T01:00:00+01:00").unwrap(),
+            since("2025-11-01").unwrap()
+        );
+        for bad in ["yesterday", "2025-13-01", ""] {
+            assert!(since(bad).is_err(), "{bad}");
+        }
     }
 }
