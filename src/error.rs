@@ -22,6 +22,9 @@ pub enum Error {
     /// Re-tuning a model without calibration data.
     #[error(transparent)]
     NothingToTune(#[from] crate::classify::model::classifier::NothingToTune),
+    /// A review sheet or training file could not be written.
+    #[error(transparent)]
+    Review(#[from] crate::classify::review::ReviewError),
     /// Re-tuning refused (no calibration data, or a target out of range).
     #[error(transparent)]
     Retune(#[from] crate::classify::model::classifier::RetuneError),

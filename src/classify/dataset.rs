@@ -1,9 +1,10 @@
 //! Labelled message files (`text,intent` CSV): loading, validation and fingerprinting.
 //!
 //! Every problem names the file and line it was found on, and nothing is returned until every
-//! file has been read, so a caller never writes a model from half the data.
+//! file has been read, so a caller never writes a model from half the data. [`DatasetOptions`]
+//! reads other layouts too: other column names, a [`LabelMap`] from a help desk's tags to
+//! intents, and a rule for a text that appears under two labels ([`OnConflict`]).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,8 +13,13 @@ use sha2::{Digest, Sha256};
 
 use crate::classify::intent::Intent;
 
+mod conflicts;
+mod labels;
 mod raw_csv;
 
+pub(crate) use conflicts::Tracker as ConflictsTracker;
+pub use conflicts::{Conflict, ConflictStats, LabelUse, OnConflict};
+pub use labels::{LabelMap, LabelRules, LabelStats, Unmapped};
 pub use raw_csv::QuoteProblem;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -44,6 +50,17 @@ pub enum DataError {
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
+    },
+    /// No file was named at all.
+    #[error("no data files given")]
+    NoFiles,
+    /// The settings name no usable columns.
+    #[error("the text column and the label column must be two different, non-empty names (got `{text}` and `{intent}`)")]
+    Columns {
+        /// The text column as given.
+        text: String,
+        /// The label column as given.
+        intent: String,
     },
     /// The file has no bytes (or only a byte-order mark and line ends).
     #[error("{}: the file is empty ({}); expected a header line such as `{expected_header}`", path.display(), if *size == 0 { "0 bytes".to_owned() } else { format!("{size} bytes, but only a byte-order mark and line ends") })]
@@ -88,62 +105,109 @@ pub enum DataError {
         /// What is wrong.
         problem: QuoteProblem,
     },
-    /// The header names a required column twice, so which one holds the data is unclear.
+    /// The header names a column that is read twice, so which one holds the data is unclear.
     #[error("{}:1: column `{column}` appears twice in the header (columns {first} and {second}); keep one", path.display())]
     DuplicateColumn {
         /// The file.
         path: PathBuf,
         /// The repeated column.
-        column: &'static str,
+        column: String,
         /// 1-based position of its first occurrence.
         first: usize,
         /// 1-based position of its second occurrence.
         second: usize,
     },
     /// The header lacks a required column.
-    #[error("{}:1: missing column `{column}` in the header (found: {found}); the first line must name the columns, e.g. `text,intent`", path.display())]
+    #[error("{}:1: missing column `{column}` in the header (found: {found}); the first line must name the columns, e.g. `{expected_header}`", path.display())]
     MissingColumn {
         /// The file.
         path: PathBuf,
         /// The column that is missing.
-        column: &'static str,
+        column: String,
         /// The header as read.
         found: String,
+        /// The columns the file needs, as a header line.
+        expected_header: String,
     },
-    /// A row's `text` field is empty or whitespace.
-    #[error("{location}: field `text` is empty")]
-    EmptyText {
+    /// A required field is empty or whitespace.
+    #[error("{location}: field `{field}` is empty")]
+    EmptyField {
         /// Where.
         location: Location,
+        /// The column.
+        field: String,
     },
-    /// A row's `intent` field is not a known intent.
-    #[error("{location}: field `intent`")]
+    /// A field holds something it cannot (a count that is no number, a JSON string that is
+    /// a number, …).
+    #[error("{location}: field `{field}`: {problem}")]
+    InvalidField {
+        /// Where.
+        location: Location,
+        /// The column or JSON field.
+        field: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A row's label is not a known intent (and no label map is in use).
+    #[error("{location}: field `{field}`")]
     UnknownLabel {
         /// Where.
         location: Location,
+        /// The column.
+        field: String,
         /// Which label.
         source: crate::classify::intent::UnknownIntent,
     },
-    /// The same message appears under two different intents.
-    #[error("the same text is labelled `{first_intent}` at {first} and `{second_intent}` at {second}: {text:?}")]
+    /// A row's label is neither in the label map nor an intent, and unmapped labels are errors.
+    #[error("{location}: field `{field}`: label {label:?} is neither in the label map {} nor an intent (tracking, return, missing_item, cancel, other); add it to the map, or count unmapped labels as `other` or skip them", map.display())]
+    UnmappedLabel {
+        /// Where.
+        location: Location,
+        /// The column.
+        field: String,
+        /// The label as written.
+        label: String,
+        /// The label map's file.
+        map: PathBuf,
+    },
+    /// A label map names one label twice, with different intents.
+    #[error("{location}: label {label:?} is mapped to `{second}` here but to `{first}` on line {first_line}")]
+    DuplicateMapping {
+        /// The second mapping.
+        location: Location,
+        /// The label.
+        label: String,
+        /// The line of the first mapping.
+        first_line: u64,
+        /// The first mapping's intent.
+        first: Intent,
+        /// The second mapping's intent.
+        second: Intent,
+    },
+    /// Texts appear under different labels (compared ignoring case and spacing).
+    #[error("{}", conflicts::describe(*count, first))]
     ConflictingLabels {
-        /// The message.
-        text: String,
-        /// First occurrence.
-        first: Location,
-        /// Its label.
-        first_intent: Intent,
-        /// Conflicting occurrence.
-        second: Location,
-        /// Its label.
-        second_intent: Intent,
+        /// How many texts have more than one label.
+        count: usize,
+        /// The first few of them, in file order.
+        first: Vec<Conflict>,
     },
-    /// The files hold no data row.
-    #[error("{}: no data rows", path.display())]
+    /// The files hold no data row (or every row was skipped).
+    #[error("{}: no data rows{}", join_paths(paths), if *skipped > 0 { format!(" (all {skipped} were skipped: their labels are not mapped to an intent)") } else { String::new() })]
     NoRows {
-        /// File or directory.
-        path: PathBuf,
+        /// The files or directories read.
+        paths: Vec<PathBuf>,
+        /// Rows skipped for an unmapped label.
+        skipped: usize,
     },
+}
+
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One labelled message.
@@ -155,17 +219,127 @@ pub struct LabelledMessage {
     pub intent: Intent,
 }
 
-/// A set of labelled messages read from one file or a directory of files.
+/// How labelled files are read. The defaults read `text,intent` files as they always were:
+/// labels must be intents, and a text under two labels is an error.
+#[derive(Debug, Clone)]
+pub struct DatasetOptions {
+    text_column: String,
+    intent_column: String,
+    labels: LabelRules,
+    on_conflict: OnConflict,
+}
+
+impl Default for DatasetOptions {
+    fn default() -> Self {
+        DatasetOptions {
+            text_column: "text".to_owned(),
+            intent_column: "intent".to_owned(),
+            labels: LabelRules::default(),
+            on_conflict: OnConflict::Error,
+        }
+    }
+}
+
+impl DatasetOptions {
+    /// The column holding the message (matched ignoring case and surrounding spaces).
+    /// Default: `text`.
+    pub fn text_column(mut self, name: impl Into<String>) -> Self {
+        self.text_column = name.into();
+        self
+    }
+
+    /// The column holding the label. Default: `intent`.
+    pub fn intent_column(mut self, name: impl Into<String>) -> Self {
+        self.intent_column = name.into();
+        self
+    }
+
+    /// Labels to translate before they are read as intents (a help desk's tags, say).
+    /// Default: none, labels must be intents.
+    pub fn label_map(mut self, map: LabelMap) -> Self {
+        self.labels.map = Some(map);
+        self
+    }
+
+    /// What a label that is neither mapped nor an intent means. Default: [`Unmapped::Error`].
+    pub fn unmapped(mut self, rule: Unmapped) -> Self {
+        self.labels.unmapped = rule;
+        self
+    }
+
+    /// What to do with a text that appears under several labels. Default:
+    /// [`OnConflict::Error`].
+    pub fn on_conflict(mut self, rule: OnConflict) -> Self {
+        self.on_conflict = rule;
+        self
+    }
+
+    /// The rules that turn labels into intents.
+    pub fn labels(&self) -> &LabelRules {
+        &self.labels
+    }
+
+    /// Checks the settings: two different, non-empty column names.
+    pub fn check(&self) -> Result<(), DataError> {
+        let (text, intent) = (self.text_column.trim(), self.intent_column.trim());
+        if text.is_empty() || intent.is_empty() || text.eq_ignore_ascii_case(intent) {
+            return Err(DataError::Columns {
+                text: self.text_column.clone(),
+                intent: self.intent_column.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn is_default(&self) -> bool {
+        self.text_column == "text"
+            && self.intent_column == "intent"
+            && self.labels.map.is_none()
+            && self.labels.unmapped == Unmapped::Error
+            && self.on_conflict == OnConflict::Error
+    }
+
+    /// Adds what changes the data read beyond the files' bytes, so that the fingerprint of a
+    /// set read through a label map differs from the same files read plainly. Nothing is added
+    /// for the defaults: those fingerprints stay what they always were.
+    fn fingerprint_into(&self, hasher: &mut Sha256) {
+        if self.is_default() {
+            return;
+        }
+        hasher.update(b"\0deskbot dataset options\0");
+        for part in [
+            self.text_column.as_str(),
+            self.intent_column.as_str(),
+            self.labels.unmapped.as_str(),
+            self.on_conflict.as_str(),
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update(b"\0");
+        }
+        if let Some(map) = &self.labels.map {
+            hasher.update(map.sha256());
+        }
+    }
+}
+
+/// A set of labelled messages read from one or more files or directories of files.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     /// Unique messages, in file order.
     pub messages: Vec<LabelledMessage>,
     /// The files read, in order.
     pub files: Vec<PathBuf>,
+    /// Data rows read, before anything was dropped.
+    pub rows_read: usize,
     /// Rows dropped because the same text (ignoring case and spacing) appeared earlier with the
     /// same label.
     pub duplicates_dropped: usize,
-    /// SHA-256 over the bytes of every file, in order.
+    /// Labels translated by the label map, read as `other`, or skipped.
+    pub labels: LabelStats,
+    /// Texts found under more than one label, and what resolving them dropped.
+    pub conflicts: ConflictStats,
+    /// SHA-256 over the bytes of every file, in order (and over the label map and the options
+    /// when they are not the defaults).
     pub sha256: String,
 }
 
@@ -173,67 +347,65 @@ impl Dataset {
     /// Reads `path`: a CSV file, or every `*.csv` directly inside a directory, in name order
     /// (subdirectories such as `holdout/` are not read).
     pub fn load(path: &Path) -> Result<Self, DataError> {
-        let files = csv_files(path)?;
+        Self::load_many(&[path], &DatasetOptions::default())
+    }
+
+    /// Reads every path in turn, as [`Dataset::load`] reads one, into one set, with `options`.
+    ///
+    /// Duplicates and conflicting labels are found across all files; errors name the file and
+    /// line they come from.
+    pub fn load_many<P: AsRef<Path>>(
+        paths: &[P],
+        options: &DatasetOptions,
+    ) -> Result<Self, DataError> {
+        options.check()?;
+        if paths.is_empty() {
+            return Err(DataError::NoFiles);
+        }
+        let mut files = Vec::new();
+        for path in paths {
+            files.extend(csv_files(path.as_ref())?);
+        }
         let mut hasher = Sha256::new();
         let mut messages = Vec::new();
-        let mut duplicates_dropped = 0;
-        // Digest of the normalised text → (label, file index, line) where first seen. A digest
-        // instead of the text keeps memory flat on large sets; 128 bits make a false match
-        // practically impossible.
-        let mut seen: HashMap<[u8; 16], (Intent, usize, u64)> = HashMap::new();
+        let mut tracker = conflicts::Tracker::default();
+        let mut labels = LabelStats::default();
+        let mut rows_read = 0;
+        let columns = [
+            Column::required(&options.text_column),
+            Column::required(&options.intent_column),
+        ];
         for (file_index, file) in files.iter().enumerate() {
             let bytes = read_file(file)?;
             hasher.update(&bytes);
-            for_each_row(
-                file,
-                &bytes,
-                &["text", "intent"],
-                &[],
-                |location, fields, _| {
-                    let text = fields[0];
-                    if text.trim().is_empty() {
-                        return Err(DataError::EmptyText { location });
-                    }
-                    let intent: Intent =
-                        fields[1]
-                            .parse()
-                            .map_err(|source| DataError::UnknownLabel {
-                                location: location.clone(),
-                                source,
-                            })?;
-                    let key = dedup_digest(text);
-                    match seen.get(&key) {
-                        Some(&(first_intent, first_file, first_line)) if first_intent != intent => {
-                            Err(DataError::ConflictingLabels {
-                                text: text.to_owned(),
-                                first: Location {
-                                    path: files[first_file].clone(),
-                                    line: first_line,
-                                },
-                                first_intent,
-                                second: location,
-                                second_intent: intent,
-                            })
-                        }
-                        Some(_) => {
-                            duplicates_dropped += 1;
-                            Ok(())
-                        }
-                        None => {
-                            seen.insert(key, (intent, file_index, location.line));
-                            messages.push(LabelledMessage {
-                                text: text.to_owned(),
-                                intent,
-                            });
-                            Ok(())
-                        }
-                    }
-                },
-            )?;
+            for_each_row(file, &bytes, &columns, |location, fields| {
+                rows_read += 1;
+                let text = fields[0].unwrap_or_default();
+                if text.trim().is_empty() {
+                    return Err(DataError::EmptyField {
+                        location,
+                        field: options.text_column.trim().to_owned(),
+                    });
+                }
+                let label = fields[1].unwrap_or_default();
+                let field = options.intent_column.trim();
+                if let Some(intent) =
+                    options
+                        .labels
+                        .resolve(label, &location, field, &mut labels)?
+                {
+                    tracker.add(text, intent, file_index, location.line, &mut messages);
+                }
+                Ok(())
+            })?;
         }
+        options.fingerprint_into(&mut hasher);
+        let (duplicates_dropped, conflicts) =
+            tracker.resolve(options.on_conflict, &files, &mut messages)?;
         if messages.is_empty() {
             return Err(DataError::NoRows {
-                path: path.to_owned(),
+                paths: paths.iter().map(|p| p.as_ref().to_owned()).collect(),
+                skipped: labels.unmapped_skipped,
             });
         }
         let sha256 = hasher
@@ -244,7 +416,10 @@ impl Dataset {
         Ok(Dataset {
             messages,
             files,
+            rows_read,
             duplicates_dropped,
+            labels,
+            conflicts,
             sha256,
         })
     }
@@ -300,13 +475,14 @@ pub fn read_messages(path: &Path) -> Result<Vec<InputMessage>, DataError> {
         read_file(path)?
     };
     let mut messages = Vec::new();
-    for_each_row(path, &bytes, &["text"], &["id"], |_, fields, optional| {
+    let columns = [Column::required("text"), Column::optional("id")];
+    for_each_row(path, &bytes, &columns, |_, fields| {
         messages.push(InputMessage {
-            id: optional[0].map(str::to_owned),
+            id: fields[1].map(str::to_owned),
             row: messages.len() + 1,
-            text: fields[0].to_owned(),
+            text: fields[0].unwrap_or_default().to_owned(),
         });
-        Ok(())
+        Ok::<_, DataError>(())
     })?;
     Ok(messages)
 }
@@ -365,38 +541,72 @@ fn csv_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {
     Ok(files)
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
+/// A column [`for_each_row`] reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Column<'a> {
+    /// Its name in the header (compared ignoring case and surrounding spaces).
+    pub name: &'a str,
+    /// Whether a header without it is an error; an optional column that is absent reads as
+    /// `None` on every row.
+    pub required: bool,
+}
+
+impl<'a> Column<'a> {
+    pub(crate) fn required(name: &'a str) -> Self {
+        Column {
+            name: name.trim(),
+            required: true,
+        }
+    }
+
+    pub(crate) fn optional(name: &'a str) -> Self {
+        Column {
+            name: name.trim(),
+            required: false,
+        }
+    }
+}
+
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
     std::fs::read(path).map_err(|source| DataError::Io {
         path: path.to_owned(),
         source,
     })
 }
 
-/// Parses `bytes` as CSV with a header naming at least `columns`, once each, calling `row` with
-/// each row's location, the requested fields in `columns` order, and the `optional` columns'
-/// fields (`None` where the header lacks that column; named twice is an error too). A UTF-8 BOM
-/// and CRLF line ends are accepted, since spreadsheet exports produce both; empty and UTF-16
-/// files, stray quotes and invalid UTF-8 are errors.
-fn for_each_row(
+/// Parses `bytes` as CSV with a header naming each required column once, calling `row` with
+/// each row's location and the fields of `columns`, in order (`None` for an optional column the
+/// header lacks). A UTF-8 BOM and CRLF line ends are accepted, since spreadsheet exports produce
+/// both; empty and UTF-16 files, stray quotes and invalid UTF-8 are errors.
+pub(crate) fn for_each_row<E: From<DataError>>(
     path: &Path,
     bytes: &[u8],
-    columns: &[&'static str],
-    optional: &[&'static str],
-    mut row: impl FnMut(Location, &[&str], &[Option<&str>]) -> Result<(), DataError>,
-) -> Result<(), DataError> {
+    columns: &[Column<'_>],
+    mut row: impl FnMut(Location, &[Option<&str>]) -> Result<(), E>,
+) -> Result<(), E> {
+    let expected_header = || {
+        columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     match raw_csv::sniff(bytes, UTF8_BOM) {
         Some(raw_csv::NotText::Empty) => {
             return Err(DataError::Empty {
                 path: path.to_owned(),
                 size: bytes.len(),
-                expected_header: columns.join(","),
-            })
+                expected_header: expected_header(),
+            }
+            .into())
         }
         Some(raw_csv::NotText::Utf16 { bom }) => {
             return Err(DataError::Utf16 {
                 path: path.to_owned(),
                 bom,
-            })
+            }
+            .into())
         }
         None => {}
     }
@@ -412,47 +622,39 @@ fn for_each_row(
     };
     let mut header = csv::StringRecord::new();
     records.next(&mut header, None)?;
-    let position = |column: &'static str| -> Result<Option<usize>, DataError> {
+    let mut indices = Vec::with_capacity(columns.len());
+    for column in columns {
         let mut positions = header
             .iter()
             .enumerate()
-            .filter(|(_, name)| name.trim().eq_ignore_ascii_case(column))
+            .filter(|(_, name)| name.trim().eq_ignore_ascii_case(column.name))
             .map(|(index, _)| index);
         match (positions.next(), positions.next()) {
-            (first, None) => Ok(first),
-            (Some(first), Some(second)) => Err(DataError::DuplicateColumn {
-                path: path.to_owned(),
-                column,
-                first: first + 1,
-                second: second + 1,
-            }),
-            (None, Some(_)) => unreachable!("a second match implies a first"),
-        }
-    };
-    let mut indices = Vec::with_capacity(columns.len());
-    for &column in columns {
-        match position(column)? {
-            Some(index) => indices.push(index),
-            None => {
+            (Some(index), None) => indices.push(Some(index)),
+            (Some(first), Some(second)) => {
+                return Err(DataError::DuplicateColumn {
+                    path: path.to_owned(),
+                    column: column.name.to_owned(),
+                    first: first + 1,
+                    second: second + 1,
+                }
+                .into())
+            }
+            (None, _) if !column.required => indices.push(None),
+            (None, _) => {
                 return Err(DataError::MissingColumn {
                     path: path.to_owned(),
-                    column,
+                    column: column.name.to_owned(),
                     found: header.iter().collect::<Vec<_>>().join(","),
-                })
+                    expected_header: expected_header(),
+                }
+                .into())
             }
         }
     }
-    let optional_indices: Vec<Option<usize>> = optional
-        .iter()
-        .map(|&c| position(c))
-        .collect::<Result<_, _>>()?;
     let mut record = csv::StringRecord::new();
     while let Some(line) = records.next(&mut record, Some(&header))? {
-        let fields: Vec<&str> = indices
-            .iter()
-            .map(|&i| record.get(i).unwrap_or(""))
-            .collect();
-        let optional_fields: Vec<Option<&str>> = optional_indices
+        let fields: Vec<Option<&str>> = indices
             .iter()
             .map(|index| index.map(|i| record.get(i).unwrap_or("")))
             .collect();
@@ -462,7 +664,6 @@ fn for_each_row(
                 line,
             },
             &fields,
-            &optional_fields,
         )?;
     }
     Ok(())
@@ -539,301 +740,4 @@ fn describe_csv_error(error: &csv::Error, field_name: impl Fn(usize) -> String) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    fn load_bytes(bytes: &[u8]) -> Result<Dataset, DataError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "data.csv", bytes);
-        Dataset::load(&path)
-    }
-
-    #[test]
-    fn good_file_loads_with_quoting_bom_and_crlf() {
-        let plain =
-            load_bytes(b"text,intent\n\"where, is it\",tracking\ncancel it,cancel\n").unwrap();
-        let excel = load_bytes(
-            b"\xEF\xBB\xBFtext,intent\r\n\"where, is it\",tracking\r\ncancel it,cancel\r\n",
-        )
-        .unwrap();
-        assert_eq!(plain.messages, excel.messages);
-        assert_eq!(plain.messages[0].text, "where, is it");
-        assert_eq!(plain.rows_per_intent(), [1, 0, 0, 1, 0]);
-    }
-
-    #[test]
-    fn columns_may_come_in_any_order_with_extras() {
-        let data = load_bytes(b"id,intent,text\n7,return,send it back\n").unwrap();
-        assert_eq!(data.messages[0].intent, Intent::Return);
-    }
-
-    #[test]
-    fn missing_header_is_reported_with_what_was_found() {
-        let err = load_bytes(b"where is my order,tracking\n").unwrap_err();
-        let message = err.to_string();
-        assert!(matches!(
-            err,
-            DataError::MissingColumn { column: "text", .. }
-        ));
-        assert!(message.contains("data.csv:1"), "{message}");
-        assert!(message.contains("where is my order,tracking"), "{message}");
-    }
-
-    #[test]
-    fn empty_text_and_unknown_label_name_file_line_and_field() {
-        let err = load_bytes(b"text,intent\nok,tracking\n  ,cancel\n").unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("data.csv:3: field `text` is empty"),
-            "{err}"
-        );
-        let err = load_bytes(b"text,intent\nok,tracking\nrefund pls,refund\n").unwrap_err();
-        assert!(
-            err.to_string().contains("data.csv:3: field `intent`"),
-            "{err}"
-        );
-        let cause = std::error::Error::source(&err).unwrap().to_string();
-        assert!(cause.contains("\"refund\""), "{cause}");
-    }
-
-    #[test]
-    fn broken_quoting_and_wrong_field_counts_are_errors_with_lines() {
-        let err = load_bytes(b"text,intent\nfine,tracking\n\"unclosed,cancel\nmore,return\n")
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DataError::BrokenQuoting { ref location, problem: QuoteProblem::Unclosed, .. }
-                    if location.line == 3
-            ),
-            "{err}"
-        );
-        let err = load_bytes(b"text,intent\na,b,c\n").unwrap_err();
-        assert!(err.to_string().contains(":2:"), "{err}");
-    }
-
-    #[test]
-    fn invalid_utf8_is_an_error_with_line() {
-        let err = load_bytes(b"text,intent\nok,tracking\nbad \xff byte,cancel\n").unwrap_err();
-        assert!(err.to_string().contains("data.csv:3"), "{err}");
-        assert!(err.to_string().contains("UTF-8"), "{err}");
-    }
-
-    #[test]
-    fn conflicting_labels_name_both_places_and_duplicates_are_dropped() {
-        let err = load_bytes(b"text,intent\nCancel it,cancel\nhi,other\ncancel   IT,return\n")
-            .unwrap_err();
-        let message = err.to_string();
-        assert!(
-            message.contains("data.csv:2") && message.contains("data.csv:4"),
-            "{message}"
-        );
-        let data = load_bytes(b"text,intent\nCancel it,cancel\ncancel it,cancel\n").unwrap();
-        assert_eq!(data.messages.len(), 1);
-        assert_eq!(data.duplicates_dropped, 1);
-    }
-
-    #[test]
-    fn directory_reads_csv_files_in_name_order_and_skips_subdirectories() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "b.csv", b"text,intent\nsecond,cancel\n");
-        write(dir.path(), "a.csv", b"text,intent\nfirst,tracking\n");
-        write(dir.path(), "notes.txt", b"ignored");
-        std::fs::create_dir(dir.path().join("holdout")).unwrap();
-        write(
-            &dir.path().join("holdout"),
-            "c.csv",
-            b"text,intent\nheld,other\n",
-        );
-        let data = Dataset::load(dir.path()).unwrap();
-        let texts: Vec<_> = data.messages.iter().map(|m| m.text.as_str()).collect();
-        assert_eq!(texts, ["first", "second"]);
-        assert_eq!(data.sha256.len(), 64);
-    }
-
-    #[test]
-    fn header_only_file_has_no_rows() {
-        assert!(matches!(
-            load_bytes(b"text,intent\n"),
-            Err(DataError::NoRows { .. })
-        ));
-    }
-
-    #[test]
-    fn read_texts_keeps_empty_rows_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "in.csv", b"id,text\n1,hello\n2,\n3,bye\n");
-        assert_eq!(read_texts(&path).unwrap(), ["hello", "", "bye"]);
-    }
-
-    #[test]
-    fn read_messages_passes_the_id_column_through_else_numbers_the_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let with_ids = write(
-            dir.path(),
-            "ids.csv",
-            b"text,ID\r\nhello,A-7\r\n\"two\nlines\",\r\nbye,9\r\n",
-        );
-        let messages = read_messages(&with_ids).unwrap();
-        let ids: Vec<Option<&str>> = messages.iter().map(|m| m.id.as_deref()).collect();
-        assert_eq!(ids, [Some("A-7"), Some(""), Some("9")]);
-        let rows: Vec<usize> = messages.iter().map(|m| m.row).collect();
-        assert_eq!(rows, [1, 2, 3], "data rows, not file lines");
-        assert_eq!(messages[1].text, "two\nlines");
-
-        let without = write(dir.path(), "plain.csv", b"text\nhello\n\nbye\n");
-        let messages = read_messages(&without).unwrap();
-        assert!(messages.iter().all(|m| m.id.is_none()));
-        assert_eq!(messages.iter().map(|m| m.row).collect::<Vec<_>>(), [1, 2]);
-
-        let twice = write(dir.path(), "twice.csv", b"id,text,id\n1,hi,2\n");
-        let error = read_messages(&twice).unwrap_err().to_string();
-        assert!(error.contains("`id` appears twice"), "{error}");
-    }
-
-    fn read_texts_bytes(bytes: &[u8]) -> Result<Vec<String>, DataError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "in.csv", bytes);
-        read_texts(&path)
-    }
-
-    fn error_of(bytes: &[u8]) -> String {
-        load_bytes(bytes).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn stray_quotes_are_errors_naming_file_line_and_column() {
-        let message = error_of(b"text,intent\nok,tracking\n\"cancel\"order,cancel\n");
-        assert!(
-            message.contains("data.csv:3: field `text`: text after the closing quote"),
-            "{message}"
-        );
-        let message = error_of(b"text,intent\nok,tracking\nhi,canc\"el\n");
-        assert!(
-            message.contains("data.csv:3: field `intent`: a quote inside an unquoted field"),
-            "{message}"
-        );
-        // The quote's own line, inside a record that spans lines.
-        let message = error_of(b"text,intent\n\"one\ntwo\"x,other\n");
-        assert!(message.contains("data.csv:3: field `text`"), "{message}");
-        // A stray quote that also splits the row is reported as the quote, not the field count.
-        let message = error_of(b"text,intent\nhe said \"no, thanks\",cancel\n");
-        assert!(
-            message.contains("data.csv:2: field `text`: a quote inside an unquoted field"),
-            "{message}"
-        );
-        let message = error_of(b"\"text\"x,intent\nok,tracking\n");
-        assert!(
-            message.contains("data.csv:1: field 1 of the header"),
-            "{message}"
-        );
-        let err = read_texts_bytes(b"text\n\"a\"b\n").unwrap_err().to_string();
-        assert!(err.contains("in.csv:2: field `text`"), "{err}");
-    }
-
-    #[test]
-    fn legitimate_quoting_still_loads() {
-        let data = load_bytes(
-            b"\xEF\xBB\xBFtext,intent\r\n\"she said \"\"cancel\"\" twice\",cancel\r\n\"a, b\r\nc\",other\r\n\"\"\"quoted\"\"\",return\r\n",
-        )
-        .unwrap();
-        let texts: Vec<_> = data.messages.iter().map(|m| m.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            ["she said \"cancel\" twice", "a, b\r\nc", "\"quoted\""]
-        );
-    }
-
-    #[test]
-    fn a_required_column_named_twice_is_an_error() {
-        let message = error_of(b"text,intent,TEXT \nhi,other,bye\n");
-        assert!(
-            message.contains(
-                "data.csv:1: column `text` appears twice in the header (columns 1 and 3)"
-            ),
-            "{message}"
-        );
-        let message = error_of(b"intent,text,intent\nother,hi,cancel\n");
-        assert!(
-            message.contains("`intent`") && message.contains("columns 1 and 3"),
-            "{message}"
-        );
-        // Repeated columns nobody reads are left alone.
-        assert!(load_bytes(b"id,id,text,intent\n1,2,hi,other\n").is_ok());
-        let err = read_texts_bytes(b"text,text\na,b\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("column `text` appears twice"), "{err}");
-        assert_eq!(
-            read_texts_bytes(b"intent,intent,text\na,b,hi\n").unwrap(),
-            ["hi"]
-        );
-    }
-
-    #[test]
-    fn empty_and_utf16_files_say_what_they_look_like() {
-        let empty = "the file is empty (0 bytes); expected a header line such as `text,intent`";
-        assert!(error_of(b"").contains(empty), "{}", error_of(b""));
-        let message = read_texts_bytes(b"").unwrap_err().to_string();
-        assert!(message.contains("the file is empty (0 bytes)"), "{message}");
-        let utf16 = "looks like UTF-16 (NUL bytes every other byte); save it as UTF-8";
-        let le = b"t\0e\0x\0t\0,\0i\0n\0t\0e\0n\0t\0\n\0h\0i\0,\0o\0t\0h\0e\0r\0\n\0";
-        assert!(error_of(le).contains(utf16), "{}", error_of(le));
-        let message = read_texts_bytes(le).unwrap_err().to_string();
-        assert!(message.contains(utf16), "{message}");
-        let mut with_bom = b"\xFF\xFE".to_vec();
-        with_bom.extend_from_slice(le);
-        let message = error_of(&with_bom);
-        assert!(
-            message.contains("looks like UTF-16") && message.contains("save it as UTF-8"),
-            "{message}"
-        );
-    }
-
-    /// The same errors on line 5 of a file saved with LF, CRLF and BOM + CRLF line ends.
-    #[test]
-    fn line_numbers_are_the_same_for_lf_crlf_and_bom_crlf() {
-        let bodies: [(&[u8], &str); 5] = [
-            (b"  ,cancel", "field `text` is empty"),
-            (b"refund pls,refund", "field `intent`"),
-            (b"a,b,c", "expected 2 fields"),
-            (b"bad \xff,cancel", "UTF-8"),
-            (b"\"stray\"x,cancel", "text after the closing quote"),
-        ];
-        for (body, expected) in bodies {
-            let lf = [
-                b"text,intent\nok,tracking\n\"two\nlines\",other\n",
-                body,
-                b"\n",
-            ]
-            .concat();
-            let crlf: Vec<u8> = lf
-                .iter()
-                .flat_map(|&b| {
-                    if b == b'\n' {
-                        vec![b'\r', b'\n']
-                    } else {
-                        vec![b]
-                    }
-                })
-                .collect();
-            let bom_crlf = [UTF8_BOM, &crlf].concat();
-            for (name, bytes) in [("LF", &lf), ("CRLF", &crlf), ("BOM+CRLF", &bom_crlf)] {
-                let message = error_of(bytes);
-                assert!(
-                    message.contains("data.csv:5:") && message.contains(expected),
-                    "{name}: {message}"
-                );
-            }
-        }
-        // A blank line counts as a line too.
-        let message = error_of(b"text,intent\r\nok,tracking\r\n\r\n  ,cancel\r\n");
-        assert!(message.contains("data.csv:4:"), "{message}");
-    }
-}
+mod tests;

@@ -11,6 +11,7 @@ pub mod decision;
 pub mod eval;
 pub mod intent;
 pub mod model;
+pub mod review;
 pub mod sparse;
 pub mod text;
 pub mod tune;

@@ -117,6 +117,9 @@ pub enum Command {
     Jobs(JobsArgs),
     /// Erase a customer's messages from the decision log (a data-protection request).
     Forget(ForgetArgs),
+    /// The learning loop: pick messages for a person to label, and turn the labels into
+    /// training data.
+    Review(ReviewArgs),
 }
 
 /// Which shop to talk to.
@@ -232,15 +235,25 @@ pub struct ThresholdArgs {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// A CSV file, or a directory whose `*.csv` files are read (not its subdirectories).
-    #[arg(long, default_value = "training-data")]
-    pub data: PathBuf,
+    /// Repeat it to train on several sources as one set (duplicates and conflicting labels are
+    /// found across all of them).
+    #[arg(long, default_value = "training-data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub layout: DataLayoutArgs,
     /// Where to write the model (checked before training starts; a symbolic link is written
     /// through to its target).
     #[arg(long, default_value = "models/intent-model.json")]
     pub out: PathBuf,
-    /// Held-out labelled data to report on after training [default: DATA/holdout if present].
+    /// Held-out labelled data to report on after training [default: the first --data
+    /// directory's holdout/, if present]. Read as `text,intent`, whatever the layout options say.
     #[arg(long)]
     pub holdout: Option<PathBuf>,
+    /// What to do with a text (compared ignoring case and spacing) that rows label differently:
+    /// `error` lists the conflicts and stops; `skip` leaves such texts out; `majority` keeps the
+    /// label most rows give (a tie leaves the text out).
+    #[arg(long, value_enum, default_value_t = OnConflictArg::Error)]
+    pub on_conflict: OnConflictArg,
     /// Skip threshold tuning: one fit, default thresholds (so no --target-precision or --folds).
     #[arg(long, conflicts_with_all = ["target_precision", "folds"])]
     pub no_tune: bool,
@@ -299,6 +312,41 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
+/// How labelled files are laid out: which columns, and how labels become intents.
+#[derive(Debug, Args)]
+pub struct DataLayoutArgs {
+    /// The column holding the message.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_column: String,
+    /// The column holding the label.
+    #[arg(long, default_value = "intent", value_name = "NAME")]
+    pub intent_column: String,
+    /// A two-column CSV `from,to` translating labels (a help desk's tags, say) to intents;
+    /// labels are compared ignoring case and surrounding spaces. Labels that are intents' own
+    /// names need no line.
+    #[arg(long, value_name = "FILE")]
+    pub label_map: Option<PathBuf>,
+    /// What a label that is neither mapped nor an intent means (an empty one too): `error`
+    /// names the file, line and label; `other` reads it as `other`; `skip` leaves the row out
+    /// and counts it.
+    #[arg(long, value_enum, default_value_t = UnmappedArg::Error)]
+    pub unmapped: UnmappedArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnmappedArg {
+    Error,
+    Other,
+    Skip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnConflictArg {
+    Error,
+    Skip,
+    Majority,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClassWeightArg {
     Uniform,
@@ -348,6 +396,10 @@ pub struct ClassifyArgs {
     /// `cleaned` object for each message that changed.
     #[arg(long)]
     pub no_clean: bool,
+    /// JSON output also carries each message as given, in a `text` field (what `deskbot
+    /// review export --input` reads).
+    #[arg(long)]
+    pub with_text: bool,
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
 }
@@ -549,6 +601,115 @@ pub struct ForgetArgs {
     pub email: String,
 }
 
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[command(subcommand)]
+    pub command: ReviewCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Pick the messages worth a person's time and write them as a sheet to label.
+    ///
+    /// Picks every low_confidence and ambiguous escalation and a seeded random sample of
+    /// automated answers (reason `audit`, which measures live precision). Near-duplicates
+    /// (equal after lowercasing, dropping punctuation and masking order numbers, tracking
+    /// numbers, e-mails, URLs, money, dates and numbers) are one row with their count. Rows are
+    /// ordered by mean uncertainty × count, uncertainty being 1 − (p1 − p2), one minus the
+    /// margin between the two most likely intents; the audit rows follow.
+    Export(ReviewExportArgs),
+    /// Turn labelled sheets into a training CSV, and report the live precision of automated
+    /// answers from the audit rows.
+    Import(ReviewImportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).multiple(true).args(["config", "input"])))]
+pub struct ReviewExportArgs {
+    /// The service's config: the decision log is read from its `[store]` (nothing else is read).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only decisions made at or after this time: RFC 3339 (`2025-11-01T00:00:00Z`) or a date
+    /// (`2025-11-01`, midnight UTC).
+    #[arg(long, value_name = "TIME", requires = "config", value_parser = since)]
+    pub since: Option<jiff::Timestamp>,
+    /// Read at most this many decisions, oldest first.
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+    /// A file of messages, CSV or JSONL (repeatable): a help-desk export, or the output of
+    /// `deskbot classify --format jsonl --with-text`, whose predictions are used as they are.
+    /// Messages without predictions are classified with --model.
+    #[arg(long, value_name = "FILE")]
+    pub input: Vec<PathBuf>,
+    /// The column (CSV) or field (JSONL) holding the message.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_column: String,
+    /// The column or field holding the ticket [default: `ticket` if there is one; in JSONL
+    /// also `id`].
+    #[arg(long, value_name = "NAME")]
+    pub ticket_column: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArg,
+    /// Classify input messages exactly as given (by default they are cleaned first, as
+    /// `classify` does; the sheet shows the text the model read).
+    #[arg(long)]
+    pub no_clean: bool,
+    /// Automated answers to sample for the audit (0 for none).
+    #[arg(long, value_name = "N", default_value_t = deskbot::classify::review::select::DEFAULT_AUDIT)]
+    pub audit: usize,
+    /// The audit sample's seed: the same messages and seed give the same sheet.
+    #[arg(long, value_name = "N", default_value_t = deskbot::classify::review::select::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Where to write the sheet (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("destination").required(true).args(["out", "append_to"])))]
+pub struct ReviewImportArgs {
+    /// A labelled sheet (repeatable): `text` and `intent` columns; `predicted`, `reason` and
+    /// `count` as `review export` writes them.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub input: Vec<PathBuf>,
+    /// Write the labelled rows to this new training CSV (`text,intent`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite --out if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Append the labelled rows to this existing training CSV instead. Rows it already has are
+    /// not repeated, and a text it labels differently is an error.
+    #[arg(long, value_name = "FILE")]
+    pub append_to: Option<PathBuf>,
+    /// A two-column CSV `from,to` translating labels to intents (as for `train`).
+    #[arg(long, value_name = "FILE")]
+    pub label_map: Option<PathBuf>,
+    /// What a filled-in label that is neither mapped nor an intent means: `error`, `other` or
+    /// `skip`. An empty `intent` is always skipped and counted.
+    #[arg(long, value_enum, default_value_t = UnmappedArg::Error)]
+    pub unmapped: UnmappedArg,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
+}
+
+fn since(text: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(at) = text.parse::<jiff::Timestamp>() {
+        return Ok(at);
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|date| date.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|zoned| zoned.timestamp())
+        .ok_or_else(|| {
+            "expected an RFC 3339 time (2025-11-01T00:00:00Z) or a date (2025-11-01)".to_owned()
+        })
+}
+
 fn job_state(text: &str) -> Result<deskbot::store::JobState, String> {
     deskbot::store::JobState::parse(text)
         .ok_or_else(|| "must be one of queued, running, done, dead, dropped".to_owned())
@@ -689,6 +850,17 @@ mod tests {
         );
         for bad in ["cancel", "refund=0.5", "cancel=2", "other=0.5"] {
             assert!(intent_threshold(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            since("2025-11-01").unwrap(),
+            since("2025-11-01T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            since("2025-11-01T01:00:00+01:00").unwrap(),
+            since("2025-11-01").unwrap()
+        );
+        for bad in ["yesterday", "2025-13-01", ""] {
+            assert!(since(bad).is_err(), "{bad}");
         }
     }
 }

@@ -35,7 +35,7 @@ struct WithId<'a, T: Serialize> {
 }
 
 pub fn run(args: ClassifyArgs) -> Result<()> {
-    let (texts, ids): (Vec<String>, Vec<Option<RowId>>) = match (&args.input, args.text.is_empty())
+    let (given, ids): (Vec<String>, Vec<Option<RowId>>) = match (&args.input, args.text.is_empty())
     {
         (Some(path), _) => read_messages(path)
             .with_context(|| format!("reading messages from {}", path.display()))?
@@ -50,28 +50,33 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
             .unzip(),
         (None, false) => args.text.iter().map(|text| (text.clone(), None)).unzip(),
         // `Cli::parse_checked` refuses this as a usage error; kept for callers that skip it.
-        (None, true) => bail!("nothing to classify: give a message or --input FILE.csv"),
+        (None, true) => bail!("nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv"),
     };
     let model = load_model_from(&args.model, &args.thresholds)?;
-    let (texts, cleanings): (Vec<String>, Vec<Option<CleanedMessage>>) = texts
+    let (texts, cleanings): (Vec<String>, Vec<Option<CleanedMessage>>) = given
         .iter()
         .map(|text| prepare_message(text, args.no_clean))
         .unzip();
     let predictions = model.classify_batch(&texts);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let results = texts.iter().zip(&cleanings).zip(&predictions);
+    // With --with-text, the message as given goes into the JSON too.
+    let echo = |index: usize| args.with_text.then(|| given[index].as_str());
     match args.format {
         OutputFormat::Jsonl => {
-            for (((text, cleaned), prediction), id) in results.zip(&ids) {
-                let line = if cleaned.is_none() && !args.explain {
+            for (index, (((text, cleaned), prediction), id)) in results.zip(&ids).enumerate() {
+                let line = if cleaned.is_none() && !args.explain && !args.with_text {
                     // The prediction's own field order, as before cleaning existed.
                     serde_json::to_string(&WithId {
                         id: id.as_ref(),
                         result: prediction,
                     })?
                 } else {
-                    let value =
+                    let mut value =
                         json_value(&model, text, cleaned.as_ref(), prediction, args.explain)?;
+                    if let Some(given) = echo(index) {
+                        value["text"] = given.into();
+                    }
                     serde_json::to_string(&WithId {
                         id: id.as_ref(),
                         result: value,
@@ -83,10 +88,15 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
         OutputFormat::Json => {
             let all: Vec<WithId<serde_json::Value>> = results
                 .zip(&ids)
-                .map(|(((text, cleaned), p), id)| {
+                .enumerate()
+                .map(|(index, (((text, cleaned), p), id))| {
+                    let mut value = json_value(&model, text, cleaned.as_ref(), p, args.explain)?;
+                    if let Some(given) = echo(index) {
+                        value["text"] = given.into();
+                    }
                     Ok(WithId {
                         id: id.as_ref(),
-                        result: json_value(&model, text, cleaned.as_ref(), p, args.explain)?,
+                        result: value,
                     })
                 })
                 .collect::<Result<_>>()?;

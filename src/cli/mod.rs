@@ -9,6 +9,7 @@ mod jobs;
 mod lookup;
 mod plot;
 mod reply;
+mod review;
 mod serve;
 mod shop;
 mod train;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli, metrics: Option<std::sync::Arc<deskbot::serve::Metrics>>) -
         Command::Serve(args) => serve::run(args, metrics.unwrap_or_default()),
         Command::Jobs(args) => jobs::run(args),
         Command::Forget(args) => jobs::forget(args),
+        Command::Review(args) => review::run(args),
     }
 }
 

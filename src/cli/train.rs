@@ -1,11 +1,14 @@
 //! `deskbot train`: labelled CSVs → model file, with a progress bar and a summary.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use deskbot::classify::dataset::Dataset;
+use deskbot::classify::dataset::{
+    DataError, Dataset, DatasetOptions, LabelMap, OnConflict, Unmapped,
+};
 use deskbot::classify::eval::evaluate;
 use deskbot::classify::model::artifact::{check_writable, DEFAULT_MAX_MODEL_BYTES};
 use deskbot::classify::model::train::{train, TrainEvent};
@@ -13,7 +16,7 @@ use deskbot::classify::model::{ClassWeight, TrainParams, TuningParams};
 use deskbot::{Intent, Thresholds};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{ClassWeightArg, TrainArgs};
+use super::args::{ClassWeightArg, DataLayoutArgs, OnConflictArg, TrainArgs, UnmappedArg};
 use super::eval::{write_metrics, write_report};
 use super::tune::write_tuning;
 
@@ -22,10 +25,22 @@ pub fn run(args: TrainArgs) -> Result<()> {
     // Check the destination and read everything before training, so that bad input fails fast
     // and writes nothing.
     check_writable(&args.out)?;
-    let data = Dataset::load(&args.data)
-        .with_context(|| format!("reading training data {}", args.data.display()))?;
+    let options = dataset_options(&args.layout)?.on_conflict(match args.on_conflict {
+        OnConflictArg::Error => OnConflict::Error,
+        OnConflictArg::Skip => OnConflict::Skip,
+        OnConflictArg::Majority => OnConflict::Majority,
+    });
+    let data = Dataset::load_many(&args.data, &options).map_err(|error| {
+        let hint = matches!(error, DataError::ConflictingLabels { .. })
+            .then_some(" (--on-conflict skip|majority resolves them)")
+            .unwrap_or_default();
+        anyhow::Error::new(error).context(format!(
+            "reading training data {}{hint}",
+            describe_paths(&args.data)
+        ))
+    })?;
     let holdout_path = args.holdout.clone().or_else(|| {
-        let default = args.data.join("holdout");
+        let default = args.data.first()?.join("holdout");
         default.is_dir().then_some(default)
     });
     let holdout = holdout_path
@@ -66,10 +81,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
     });
     // What the summary needs from the data, taken before training consumes it.
-    let (n_messages, n_files, duplicates) = (
+    let (n_messages, n_files, duplicates, labels, conflicts) = (
         data.messages.len(),
         data.files.len(),
         data.duplicates_dropped,
+        data.labels,
+        data.conflicts,
     );
     let leaked = holdout.as_ref().map_or(0, |h| h.overlap_with(&data));
     let outcome = train(&params, data, Some(observer));
@@ -106,6 +123,34 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if duplicates > 0 {
         writeln!(out, "  {duplicates} duplicate rows ignored")?;
     }
+    if labels.mapped > 0 {
+        writeln!(
+            out,
+            "  {} labels translated by the label map",
+            labels.mapped
+        )?;
+    }
+    if labels.unmapped_as_other > 0 {
+        writeln!(
+            out,
+            "  {} rows with an unmapped label read as `other`",
+            labels.unmapped_as_other
+        )?;
+    }
+    if labels.unmapped_skipped > 0 {
+        writeln!(
+            out,
+            "  {} rows with an unmapped label skipped",
+            labels.unmapped_skipped
+        )?;
+    }
+    if conflicts.texts > 0 {
+        writeln!(
+            out,
+            "  {} texts under conflicting labels: {} kept under their majority label, {} rows dropped",
+            conflicts.texts, conflicts.resolved, conflicts.rows_dropped
+        )?;
+    }
     for intent in Intent::ALL {
         writeln!(
             out,
@@ -138,6 +183,34 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     writeln!(out, "wrote {}", args.out.display())?;
     Ok(())
+}
+
+/// The library's reading options for the layout flags; reads the label map.
+pub(super) fn dataset_options(layout: &DataLayoutArgs) -> Result<DatasetOptions> {
+    let mut options = DatasetOptions::default()
+        .text_column(&layout.text_column)
+        .intent_column(&layout.intent_column)
+        .unmapped(match layout.unmapped {
+            UnmappedArg::Error => Unmapped::Error,
+            UnmappedArg::Other => Unmapped::Other,
+            UnmappedArg::Skip => Unmapped::Skip,
+        });
+    if let Some(path) = &layout.label_map {
+        let map = LabelMap::load(path)
+            .with_context(|| format!("reading the label map {}", path.display()))?;
+        options = options.label_map(map);
+    }
+    options.check()?;
+    Ok(options)
+}
+
+/// The paths, for messages: `a.csv, b.csv`.
+pub(super) fn describe_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn params_from(args: &TrainArgs) -> TrainParams {
