@@ -330,7 +330,7 @@ fn the_loop_runs_from_the_decision_log_to_a_new_model() {
     );
     assert!(
         summary
-            .contains("escalated: 4 low confidence, 1 ambiguous; 1 for other reasons (not picked)"),
+            .contains("escalated: 4 low confidence, 1 ambiguous, 1 out of scope (1 sampled, seed 7); 0 for other reasons (not picked)"),
         "{summary}"
     );
     assert!(
@@ -361,22 +361,31 @@ fn the_loop_runs_from_the_decision_log_to_a_new_model() {
     );
     assert_eq!(rows[0]["ticket"], "101");
     assert_eq!(rows[0]["confidence"], "0.5000");
-    assert_eq!(rows.len(), 6);
-    assert!(rows[3..]
+    assert_eq!(rows.len(), 7);
+    assert_eq!(
+        shape(&rows[3..4]),
+        [(
+            "do you sell gift cards".into(),
+            "out_of_scope".into(),
+            "1".into()
+        )]
+    );
+    assert!(rows[4..]
         .iter()
         .all(|r| r["reason"] == "audit" && r["count"] == "1"));
     assert!(rows.iter().all(|r| r["intent"].is_empty()));
 
     // The person's labels: the escalations as they are meant, the missing-item one left for
-    // later, two audit answers right and one wrong.
+    // later, the out-of-scope one rightly `other`, two audit answers right and one wrong.
     rows[0].insert("intent".into(), "tracking".into());
     rows[1].insert("intent".into(), "return".into());
-    for row in &mut rows[3..5] {
+    rows[3].insert("intent".into(), "other".into());
+    for row in &mut rows[4..6] {
         let predicted = row["predicted"].clone();
         row.insert("intent".into(), predicted);
     }
-    rows[5].insert("intent".into(), "other".into());
-    assert_ne!(rows[5]["predicted"], "other");
+    rows[6].insert("intent".into(), "other".into());
+    assert_ne!(rows[6]["predicted"], "other");
     write_sheet(&dir.join("sheet.csv"), &rows);
 
     let summary = ok(
@@ -391,7 +400,7 @@ fn the_loop_runs_from_the_decision_log_to_a_new_model() {
         dir,
     );
     assert!(
-        summary.contains("read 6 rows\n  1 rows with an empty intent skipped"),
+        summary.contains("read 7 rows\n  1 rows with an empty intent skipped"),
         "{summary}"
     );
     assert!(
@@ -401,7 +410,13 @@ fn the_loop_runs_from_the_decision_log_to_a_new_model() {
         "{summary}"
     );
     assert!(
-        summary.contains("wrote 5 rows to labelled.csv"),
+        summary.contains(
+            "out-of-scope escalations that were in scope: 0.0% (0 of 1 sampled messages)"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("wrote 6 rows to labelled.csv"),
         "{summary}"
     );
     let labelled = std::fs::read_to_string(dir.join("labelled.csv")).unwrap();
@@ -427,11 +442,11 @@ fn the_loop_runs_from_the_decision_log_to_a_new_model() {
         dir,
     );
     assert!(
-        summary.contains(&format!("trained on {} messages from 2 file(s)", base + 5)),
+        summary.contains(&format!("trained on {} messages from 2 file(s)", base + 6)),
         "{summary}"
     );
     let trained: u64 = rows_per_intent(&dir.join("new.json")).values().sum();
-    assert_eq!(trained, base as u64 + 5);
+    assert_eq!(trained, base as u64 + 6);
 
     let out = ok(
         &[
@@ -476,6 +491,8 @@ fn the_loop_runs_from_classify_jsonl_and_from_a_plain_export() {
     let first: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(first["text"], "where is my order #1234");
+    // The file has no `id` column: the row number joins the result back.
+    assert_eq!(first["id"], 1);
 
     ok(
         &[
@@ -505,13 +522,15 @@ fn the_loop_runs_from_classify_jsonl_and_from_a_plain_export() {
                 "low_confidence".into(),
                 "1".into()
             ),
+            ("hi there".into(), "out_of_scope".into(), "1".into()),
         ]
     );
     let confidence = first["confidence"].as_f64().unwrap();
     assert_eq!(rows[0]["confidence"], format!("{confidence:.4}"));
 
-    // The plain export is classified here, with the bundled model: both are automated, so only
-    // the audit sees them, with the tickets of the file.
+    // The plain export is classified here, with the bundled model: both in-scope messages are
+    // automated, so only the audit sees them, with the tickets of the file; the greeting is
+    // confidently out of scope, so only its sample does.
     ok(
         &[
             "review",
@@ -526,10 +545,11 @@ fn the_loop_runs_from_classify_jsonl_and_from_a_plain_export() {
         dir,
     );
     let rows = read_sheet(&dir.join("from-csv.csv"));
-    assert!(rows.iter().all(|r| r["reason"] == "audit"), "{rows:?}");
+    let reasons: Vec<_> = rows.iter().map(|r| r["reason"].as_str()).collect();
+    assert_eq!(reasons, ["out_of_scope", "audit", "audit"], "{rows:?}");
     let tickets: Vec<_> = rows.iter().map(|r| r["ticket"].as_str()).collect();
-    assert_eq!(tickets, ["1", "3"]);
-    assert_eq!(rows[0]["count"], "2");
+    assert_eq!(tickets, ["4", "1", "3"]);
+    assert_eq!(rows[1]["count"], "2");
 }
 
 /// JSONL lines as `classify --format jsonl --with-text` writes them.
@@ -663,7 +683,7 @@ fn near_duplicates_are_counted_and_rows_ordered_by_uncertainty_times_count() {
             [0.5, 0.3],
             "escalate:low_confidence",
         ),
-        // Not picked.
+        // Not picked: no out-of-scope sample asked for.
         jsonl_line(
             "do you sell hats",
             "other",
@@ -679,6 +699,8 @@ fn near_duplicates_are_counted_and_rows_ordered_by_uncertainty_times_count() {
             "--input",
             "log.jsonl",
             "--audit",
+            "0",
+            "--out-of-scope",
             "0",
             "--out",
             "sheet.csv",
@@ -1190,4 +1212,156 @@ fn an_error_in_the_second_data_file_names_that_file_and_line() {
     assert!(err.contains("more.csv:4: field `intent`"), "{err}");
     assert!(err.contains("unknown intent \"refund\""), "{err}");
     assert!(!dir.join("m.json").exists());
+}
+
+/// The loop on a shop whose customers write Dutch, which the bundled data never saw: the model
+/// calls nearly every message confidently `other`, so only the out-of-scope sample finds them.
+/// A person labels the sheet, the model is retrained with the labels, and `eval` with both
+/// models on other Dutch messages shows the gain, with intervals.
+#[test]
+fn the_loop_learns_what_the_model_called_other_and_eval_shows_the_gain() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    training_set(dir);
+    let fixtures = common::root().join("tests/fixtures/loop");
+    for file in ["tickets-nl.csv", "holdout-nl.csv"] {
+        std::fs::copy(fixtures.join(file), dir.join(file)).unwrap();
+    }
+    ok(
+        &[
+            "train",
+            "--data",
+            "data/train.csv",
+            "--out",
+            "old.json",
+            "--no-tune",
+            "-q",
+        ],
+        dir,
+    );
+
+    let summary = ok(
+        &[
+            "review",
+            "export",
+            "--input",
+            "tickets-nl.csv",
+            "--model",
+            "old.json",
+            "--out-of-scope",
+            "100",
+            "--out",
+            "sheet.csv",
+        ],
+        dir,
+    );
+    let rows = read_sheet(&dir.join("sheet.csv"));
+    let out_of_scope = rows
+        .iter()
+        .filter(|r| r["reason"] == "out_of_scope")
+        .count();
+    assert!(
+        out_of_scope >= 25,
+        "most Dutch messages are confidently `other`: {summary}"
+    );
+    assert!(
+        summary.contains(&format!("out of scope ({out_of_scope} sampled")),
+        "{summary}"
+    );
+
+    // The person: every row gets the label the fixture gives its ticket.
+    let mut gold = BTreeMap::new();
+    let mut reader = csv::Reader::from_path(dir.join("tickets-nl.csv")).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        gold.insert(record[0].to_owned(), record[2].to_owned());
+    }
+    let labelled: Vec<Row> = rows
+        .into_iter()
+        .map(|mut row| {
+            let label = gold[&row["ticket"]].clone();
+            row.insert("intent".into(), label);
+            row
+        })
+        .collect();
+    let in_scope = labelled
+        .iter()
+        .filter(|r| r["reason"] == "out_of_scope" && r["intent"] != "other")
+        .count();
+    write_sheet(&dir.join("sheet.csv"), &labelled);
+    let summary = ok(
+        &[
+            "review",
+            "import",
+            "--input",
+            "sheet.csv",
+            "--out",
+            "labelled.csv",
+        ],
+        dir,
+    );
+    assert!(
+        summary.contains(&format!(
+            "out-of-scope escalations that were in scope: {:.1}% ({in_scope} of {out_of_scope} sampled messages)",
+            100.0 * in_scope as f64 / out_of_scope as f64
+        )),
+        "{summary}"
+    );
+
+    ok(
+        &[
+            "train",
+            "--data",
+            "data/train.csv",
+            "--data",
+            "labelled.csv",
+            "--out",
+            "new.json",
+            "--no-tune",
+            "-q",
+        ],
+        dir,
+    );
+    let out = ok(
+        &[
+            "eval",
+            "--model",
+            "old.json",
+            "--model",
+            "new.json",
+            "--data",
+            "holdout-nl.csv",
+            "--resamples",
+            "1000",
+            "--seed",
+            "3",
+            "--format",
+            "json",
+        ],
+        dir,
+    );
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let macro_f1 = &value["comparison"]["headline"][0];
+    assert_eq!(macro_f1["metric"], "macro_f1", "{out}");
+    assert_eq!(macro_f1["verdict"], "better", "{out}");
+    let text = ok(
+        &[
+            "eval",
+            "--model",
+            "old.json",
+            "--model",
+            "new.json",
+            "--data",
+            "holdout-nl.csv",
+            "--resamples",
+            "1000",
+            "--seed",
+            "3",
+        ],
+        dir,
+    );
+    assert!(
+        text.lines().last().unwrap().starts_with("B is better"),
+        "{text}"
+    );
 }

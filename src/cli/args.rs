@@ -611,15 +611,18 @@ pub struct ReviewArgs {
 pub enum ReviewCommand {
     /// Pick the messages worth a person's time and write them as a sheet to label.
     ///
-    /// Picks every low_confidence and ambiguous escalation and a seeded random sample of
-    /// automated answers (reason `audit`, which measures live precision). Near-duplicates
+    /// Picks every low_confidence and ambiguous escalation, a seeded random sample of
+    /// out_of_scope escalations (which finds what the model wrongly calls `other`: unseen
+    /// phrasings, languages, a shop's own intents), and a seeded random sample of automated
+    /// answers (reason `audit`, which measures live precision). Near-duplicates
     /// (equal after lowercasing, dropping punctuation and masking order numbers, tracking
     /// numbers, e-mails, URLs, money, dates and numbers) are one row with their count. Rows are
     /// ordered by mean uncertainty × count, uncertainty being 1 − (p1 − p2), one minus the
-    /// margin between the two most likely intents; the audit rows follow.
+    /// margin between the two most likely intents; the out-of-scope and audit samples follow.
     Export(ReviewExportArgs),
     /// Turn labelled sheets into a training CSV, and report the live precision of automated
-    /// answers from the audit rows.
+    /// answers from the audit rows and the share of sampled out-of-scope escalations that were
+    /// in scope.
     Import(ReviewImportArgs),
 }
 
@@ -657,7 +660,12 @@ pub struct ReviewExportArgs {
     /// Automated answers to sample for the audit (0 for none).
     #[arg(long, value_name = "N", default_value_t = deskbot::classify::review::select::DEFAULT_AUDIT)]
     pub audit: usize,
-    /// The audit sample's seed: the same messages and seed give the same sheet.
+    /// Out-of-scope escalations to sample (0 for none): `review import` reports how many were
+    /// in scope after all.
+    #[arg(long, value_name = "N", default_value_t = deskbot::classify::review::select::DEFAULT_OUT_OF_SCOPE)]
+    pub out_of_scope: usize,
+    /// The seed of the audit and out-of-scope samples: the same messages and seed give the
+    /// same sheet.
     #[arg(long, value_name = "N", default_value_t = deskbot::classify::review::select::DEFAULT_SEED)]
     pub seed: u64,
     /// Where to write the sheet (CSV).

@@ -85,7 +85,10 @@ fn export(args: ReviewExportArgs) -> Result<()> {
         }
     }
 
-    let settings = ExportSettings::default().audit(args.audit).seed(args.seed);
+    let settings = ExportSettings::default()
+        .audit(args.audit)
+        .out_of_scope(args.out_of_scope)
+        .seed(args.seed);
     let selection = review::select(&messages, &settings);
     sheet::write_atomically(&args.out, args.force, |file| {
         sheet::write_sheet(&selection.rows, file)
@@ -178,8 +181,14 @@ fn write_export_summary(
     )?;
     writeln!(
         out,
-        "  escalated: {} low confidence, {} ambiguous; {} for other reasons (not picked)",
-        selection.low_confidence, selection.ambiguous, selection.other_escalations
+        "  escalated: {} low confidence, {} ambiguous, {} out of scope ({} sampled, seed {}); \
+         {} for other reasons (not picked)",
+        selection.low_confidence,
+        selection.ambiguous,
+        selection.out_of_scope,
+        selection.out_of_scope_sampled,
+        args.seed,
+        selection.other_escalations
     )?;
     writeln!(
         out,
@@ -301,6 +310,19 @@ fn import_json(
             "confidence_level": 0.95,
             "method": "wilson",
         })),
+        "out_of_scope": {
+            "rows": imported.out_of_scope.rows,
+            "unlabelled_rows": imported.out_of_scope.unlabelled_rows,
+            "messages": imported.out_of_scope.messages,
+            "labelled_other": imported.out_of_scope.correct,
+        },
+        "missed": imported.out_of_scope.missed().map(|p| serde_json::json!({
+            "estimate": p.estimate,
+            "low": p.low,
+            "high": p.high,
+            "confidence_level": 0.95,
+            "method": "wilson",
+        })),
         "written": destination.display().to_string(),
         "appended": args.append_to.is_some(),
     })
@@ -387,6 +409,18 @@ fn write_import_summary(
             out,
             "live precision of automated answers: unknown (no audit rows)"
         )?,
+    }
+    if let Some(p) = imported.out_of_scope.missed() {
+        writeln!(
+            out,
+            "out-of-scope escalations that were in scope: {} ({} of {} sampled messages), 95% \
+             interval {}–{} (Wilson)",
+            percent(p.estimate),
+            p.successes,
+            p.trials,
+            percent(p.low),
+            percent(p.high)
+        )?;
     }
     if audit.unlabelled_rows > 0 && audit.messages > 0 {
         writeln!(

@@ -4,7 +4,9 @@
 //! [`LabelRules`] as training data. The audit rows (`reason` = `audit`) are a random sample of
 //! automated answers: the share of their messages (each row counts `count` times) whose label
 //! is the `predicted` intent is the precision of automated answers in production, reported
-//! with a Wilson 95% interval.
+//! with a Wilson 95% interval. The out-of-scope rows (`reason` = `out_of_scope`) are a random
+//! sample of messages escalated as `other`: the share labelled with an in-scope intent is the
+//! share of those escalations deskbot should have answered.
 
 use std::path::{Path, PathBuf};
 
@@ -35,12 +37,14 @@ pub struct Imported {
     pub labels: LabelStats,
     /// The audit rows.
     pub audit: AuditTally,
+    /// The sampled out-of-scope escalations; `correct` counts those labelled `other`.
+    pub out_of_scope: AuditTally,
 }
 
-/// The audit rows, by what the person said.
+/// A sample's rows (the audit, or the out-of-scope escalations), by what the person said.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AuditTally {
-    /// Audit rows on the sheets.
+    /// Rows of the sample on the sheets.
     pub rows: usize,
     /// Of those, rows left unlabelled (or whose label was skipped); not in the precision.
     pub unlabelled_rows: usize,
@@ -50,11 +54,24 @@ pub struct AuditTally {
     pub correct: usize,
 }
 
+/// Which sample a row belongs to, from its `reason`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sample {
+    Audit,
+    OutOfScope,
+}
+
 impl AuditTally {
     /// The live precision of automated answers, with its 95% interval; `None` without a
     /// labelled audit row.
     pub fn live_precision(&self) -> Option<Proportion> {
         Proportion::wilson(self.correct, self.messages)
+    }
+
+    /// Of the sampled out-of-scope escalations, the share a person labelled in scope (the model
+    /// predicted `other`): what deskbot should have answered, with its 95% interval.
+    pub fn missed(&self) -> Option<Proportion> {
+        Proportion::wilson(self.messages - self.correct, self.messages)
     }
 }
 
@@ -153,6 +170,7 @@ pub fn import<P: AsRef<Path>>(
         duplicates: 0,
         labels: LabelStats::default(),
         audit: AuditTally::default(),
+        out_of_scope: AuditTally::default(),
     };
     let columns = [
         Column::required("text"),
@@ -168,12 +186,21 @@ pub fn import<P: AsRef<Path>>(
         let bytes = read_file(path)?;
         for_each_row(path, &bytes, &columns, |location, fields| {
             imported.rows += 1;
-            let is_audit = fields[3].is_some_and(|r| r.trim().eq_ignore_ascii_case("audit"));
-            imported.audit.rows += usize::from(is_audit);
+            let sample = match fields[3].map(str::trim) {
+                Some(r) if r.eq_ignore_ascii_case("audit") => Some(Sample::Audit),
+                Some(r) if r.eq_ignore_ascii_case("out_of_scope") => Some(Sample::OutOfScope),
+                _ => None,
+            };
+            let tally = |imported: &mut Imported, update: &dyn Fn(&mut AuditTally)| match sample {
+                Some(Sample::Audit) => update(&mut imported.audit),
+                Some(Sample::OutOfScope) => update(&mut imported.out_of_scope),
+                None => {}
+            };
+            tally(&mut imported, &|t| t.rows += 1);
             let label = fields[1].unwrap_or_default();
             if label.trim().is_empty() {
                 imported.unlabelled += 1;
-                imported.audit.unlabelled_rows += usize::from(is_audit);
+                tally(&mut imported, &|t| t.unlabelled_rows += 1);
                 return Ok(());
             }
             let text = from_cell(fields[0].unwrap_or_default());
@@ -185,15 +212,25 @@ pub fn import<P: AsRef<Path>>(
             }
             let Some(intent) = rules.resolve(label, &location, "intent", &mut imported.labels)?
             else {
-                imported.audit.unlabelled_rows += usize::from(is_audit);
+                tally(&mut imported, &|t| t.unlabelled_rows += 1);
                 return Ok(());
             };
-            if is_audit {
-                let (predicted, count) = audit_fields(&location, fields[2], fields[4])?;
-                imported.audit.messages += count;
-                if intent == predicted {
-                    imported.audit.correct += count;
+            match sample {
+                Some(Sample::Audit) => {
+                    let (predicted, count) = audit_fields(&location, fields[2], fields[4])?;
+                    imported.audit.messages += count;
+                    if intent == predicted {
+                        imported.audit.correct += count;
+                    }
                 }
+                Some(Sample::OutOfScope) => {
+                    let count = count_field(&location, fields[4])?;
+                    imported.out_of_scope.messages += count;
+                    if !intent.is_in_scope() {
+                        imported.out_of_scope.correct += count;
+                    }
+                }
+                None => {}
             }
             tracker.add(text, intent, file_index, location.line, &mut messages);
             Ok(())
@@ -229,19 +266,25 @@ fn audit_fields(
             source,
         })?,
     };
-    let count = match count.map(str::trim) {
-        None | Some("") => 1,
+    Ok((predicted, count_field(location, count)?))
+}
+
+/// A sampled row's `count` (1 when the column is absent or empty).
+fn count_field(
+    location: &crate::classify::dataset::Location,
+    count: Option<&str>,
+) -> Result<usize, DataError> {
+    match count.map(str::trim) {
+        None | Some("") => Ok(1),
         Some(text) => match text.parse::<usize>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                return Err(invalid(
-                    "count",
-                    format!("{text:?} is not a whole number of messages (1 or more)"),
-                ))
-            }
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(DataError::InvalidField {
+                location: location.clone(),
+                field: "count".to_owned(),
+                problem: format!("{text:?} is not a whole number of messages (1 or more)"),
+            }),
         },
-    };
-    Ok((predicted, count))
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +294,44 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 5e-5
+    }
+
+    #[test]
+    fn out_of_scope_rows_measure_the_escalations_that_were_in_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let sheet = dir.path().join("sheet.csv");
+        std::fs::write(
+            &sheet,
+            "text,predicted,confidence,reason,count,ticket,intent\n\
+             do you sell hats,other,0.9,out_of_scope,3,1,other\n\
+             waar is mijn pakket,other,0.8,out_of_scope,2,2,tracking\n\
+             hola,other,0.7,out_of_scope,,3,\n\
+             ou est mon colis,other,0.8,out_of_scope,1,4,tracking\n",
+        )
+        .unwrap();
+        let imported = import(&[&sheet], &LabelRules::default(), None).unwrap();
+        assert_eq!(
+            imported.out_of_scope,
+            AuditTally {
+                rows: 4,
+                unlabelled_rows: 1,
+                messages: 6,
+                correct: 3,
+            }
+        );
+        let missed = imported.out_of_scope.missed().unwrap();
+        assert_eq!((missed.successes, missed.trials), (3, 6));
+        assert_eq!(imported.audit, AuditTally::default());
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            "text,reason,count,intent\nhi,out_of_scope,many,other\n",
+        )
+        .unwrap();
+        let err = import(&[&bad], &LabelRules::default(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad.csv:2: field `count`"), "{err}");
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! Which messages a person should label, and in what order.
 //!
-//! - **Picked:** every `low_confidence` and `ambiguous` escalation, and a seeded random sample
-//!   of automated answers (the audit), which measures the live precision of automated answers.
-//!   Other escalations (`out_of_scope`, `empty_message`, `invalid_scores`) are not picked.
+//! - **Picked:** every `low_confidence` and `ambiguous` escalation; a seeded random sample of
+//!   `out_of_scope` escalations, which measures how many messages the model sends to a person
+//!   that it should have answered (and finds the phrasings, languages and labels it has never
+//!   seen: those are confidently `other`, not uncertain); and a seeded random sample of
+//!   automated answers (the audit), which measures the live precision of automated answers.
+//!   Other escalations (`empty_message`, `invalid_scores`) are not picked.
 //! - **Near-duplicates** collapse into one row with their count: two messages are near
 //!   duplicates when [`near_duplicate_key`] gives them the same key.
 //! - **Order:** escalation rows by how much a label would teach, the group's mean
 //!   [uncertainty](super::Predicted::uncertainty) × its count, highest first (ties: larger
-//!   count, then first seen). The audit rows follow as one block, in the order their messages
-//!   came: the precision they measure needs all of them labelled, not the most uncertain few.
+//!   count, then first seen). The out-of-scope sample follows, then the audit, each as one
+//!   block in the order their messages came: what they measure needs all of them labelled, not
+//!   the most uncertain few.
 
 use std::collections::HashMap;
 
@@ -19,6 +23,12 @@ use crate::classify::text::{normalize, tokenize, Token};
 /// Audit rows picked by default.
 pub const DEFAULT_AUDIT: usize = 50;
 
+/// Out-of-scope escalations sampled by default.
+pub const DEFAULT_OUT_OF_SCOPE: usize = 20;
+
+/// Added to the seed for the out-of-scope sample, so it is drawn independently of the audit.
+const OUT_OF_SCOPE_STREAM: u64 = 0x6F75_745F_7363_6F70;
+
 /// The audit sample's default seed: a fixed one, so that the same messages give the same sheet.
 pub const DEFAULT_SEED: u64 = 1;
 
@@ -26,6 +36,7 @@ pub const DEFAULT_SEED: u64 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExportSettings {
     audit: usize,
+    out_of_scope: usize,
     seed: u64,
 }
 
@@ -33,6 +44,7 @@ impl Default for ExportSettings {
     fn default() -> Self {
         ExportSettings {
             audit: DEFAULT_AUDIT,
+            out_of_scope: DEFAULT_OUT_OF_SCOPE,
             seed: DEFAULT_SEED,
         }
     }
@@ -46,7 +58,14 @@ impl ExportSettings {
         self
     }
 
-    /// The audit sample's seed. Default: [`DEFAULT_SEED`].
+    /// Out-of-scope escalations to sample (all of them when fewer). Default:
+    /// [`DEFAULT_OUT_OF_SCOPE`]; 0 picks none.
+    pub fn out_of_scope(mut self, messages: usize) -> Self {
+        self.out_of_scope = messages;
+        self
+    }
+
+    /// The seed of both samples. Default: [`DEFAULT_SEED`].
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -60,16 +79,19 @@ pub enum ReviewReason {
     LowConfidence,
     /// Escalated: the top two intents were too close.
     Ambiguous,
+    /// An `out_of_scope` escalation in the random sample of those.
+    OutOfScope,
     /// An automated answer in the random audit sample.
     Audit,
 }
 
 impl ReviewReason {
-    /// `low_confidence`, `ambiguous` or `audit`: the sheet's `reason` column.
+    /// `low_confidence`, `ambiguous`, `out_of_scope` or `audit`: the sheet's `reason` column.
     pub const fn as_str(self) -> &'static str {
         match self {
             ReviewReason::LowConfidence => "low_confidence",
             ReviewReason::Ambiguous => "ambiguous",
+            ReviewReason::OutOfScope => "out_of_scope",
             ReviewReason::Audit => "audit",
         }
     }
@@ -80,6 +102,9 @@ impl ReviewReason {
                 Some(ReviewReason::LowConfidence)
             }
             LoggedDecision::Escalate(code) if code == "ambiguous" => Some(ReviewReason::Ambiguous),
+            LoggedDecision::Escalate(code) if code == "out_of_scope" => {
+                Some(ReviewReason::OutOfScope)
+            }
             _ => None,
         }
     }
@@ -124,6 +149,10 @@ pub struct Selection {
     pub low_confidence: usize,
     /// Escalated as ambiguous.
     pub ambiguous: usize,
+    /// Escalated as out of scope.
+    pub out_of_scope: usize,
+    /// Of those, sampled.
+    pub out_of_scope_sampled: usize,
     /// Escalated for another reason, not picked.
     pub other_escalations: usize,
     /// Automated answers sampled for the audit.
@@ -165,11 +194,14 @@ pub fn select(messages: &[ReviewMessage], settings: &ExportSettings) -> Selectio
         automated: 0,
         low_confidence: 0,
         ambiguous: 0,
+        out_of_scope: 0,
+        out_of_scope_sampled: 0,
         other_escalations: 0,
         audited: 0,
     };
     let mut escalations = Groups::default();
     let mut automated = Vec::new();
+    let mut out_of_scope = Vec::new();
     for (index, message) in messages.iter().enumerate() {
         match (
             &message.predicted.decision,
@@ -178,6 +210,10 @@ pub fn select(messages: &[ReviewMessage], settings: &ExportSettings) -> Selectio
             (LoggedDecision::Automate, _) => {
                 selection.automated += 1;
                 automated.push(index);
+            }
+            (_, Some(ReviewReason::OutOfScope)) => {
+                selection.out_of_scope += 1;
+                out_of_scope.push(index);
             }
             (_, Some(reason)) => {
                 match reason {
@@ -196,6 +232,23 @@ pub fn select(messages: &[ReviewMessage], settings: &ExportSettings) -> Selectio
             .total_cmp(&a.priority())
             .then(b.count.cmp(&a.count))
     });
+
+    let sample = sample_indices(
+        out_of_scope.len(),
+        settings.out_of_scope,
+        settings.seed.wrapping_add(OUT_OF_SCOPE_STREAM),
+    );
+    selection.out_of_scope_sampled = sample.len();
+    let mut sampled = Groups::default();
+    for position in sample {
+        let message = &messages[out_of_scope[position]];
+        sampled.add(
+            near_duplicate_key(&message.text),
+            message,
+            ReviewReason::OutOfScope,
+        );
+    }
+    rows.extend(sampled.into_rows());
 
     let sample = sample_indices(automated.len(), settings.audit, settings.seed);
     selection.audited = sample.len();
@@ -392,7 +445,10 @@ mod tests {
             message("", Intent::Other, [0.2, 0.2], "escalate:empty_message"),
             message("cancel", Intent::Cancel, [0.99, 0.01], "automate"),
         ];
-        let selection = select(&messages, &ExportSettings::default().audit(0));
+        let selection = select(
+            &messages,
+            &ExportSettings::default().audit(0).out_of_scope(0),
+        );
         let rows: Vec<_> = selection
             .rows
             .iter()
@@ -414,11 +470,123 @@ mod tests {
                 selection.automated,
                 selection.low_confidence,
                 selection.ambiguous,
+                selection.out_of_scope,
+                selection.out_of_scope_sampled,
                 selection.other_escalations,
                 selection.audited
             ),
-            (9, 1, 5, 1, 2, 0)
+            (9, 1, 5, 1, 1, 0, 1, 0)
         );
+    }
+
+    #[test]
+    fn out_of_scope_escalations_are_a_seeded_sample_after_the_uncertain_ones() {
+        let products = [
+            "apples",
+            "boots",
+            "candles",
+            "desks",
+            "eggs",
+            "forks",
+            "gloves",
+            "hats",
+            "inks",
+            "jackets",
+            "kites",
+            "lamps",
+            "mugs",
+            "nails",
+            "oars",
+            "pens",
+            "quilts",
+            "rugs",
+            "socks",
+            "tents",
+            "umbrellas",
+            "vases",
+            "wallets",
+            "xylophones",
+            "yarn",
+            "zips",
+            "belts",
+            "caps",
+            "dolls",
+            "fans",
+        ];
+        let mut messages: Vec<ReviewMessage> = products
+            .iter()
+            .map(|product| {
+                message(
+                    &format!("do you sell {product}"),
+                    Intent::Other,
+                    [0.9, 0.05],
+                    "escalate:out_of_scope",
+                )
+            })
+            .collect();
+        messages.push(message(
+            "where is it",
+            Intent::Tracking,
+            [0.5, 0.4],
+            "escalate:low_confidence",
+        ));
+        messages.push(message("cancel", Intent::Cancel, [0.99, 0.01], "automate"));
+        let pick = |seed| {
+            select(
+                &messages,
+                &ExportSettings::default().out_of_scope(5).seed(seed),
+            )
+        };
+        let selection = pick(1);
+        assert_eq!(
+            (selection.out_of_scope, selection.out_of_scope_sampled),
+            (30, 5)
+        );
+        let reasons: Vec<_> = selection.rows.iter().map(|r| r.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                ReviewReason::LowConfidence,
+                ReviewReason::OutOfScope,
+                ReviewReason::OutOfScope,
+                ReviewReason::OutOfScope,
+                ReviewReason::OutOfScope,
+                ReviewReason::OutOfScope,
+                ReviewReason::Audit,
+            ]
+        );
+        let sampled = |selection: &Selection| -> Vec<String> {
+            selection
+                .rows
+                .iter()
+                .filter(|r| r.reason == ReviewReason::OutOfScope)
+                .map(|r| r.text.clone())
+                .collect()
+        };
+        assert_eq!(sampled(&selection), sampled(&pick(1)));
+        assert_ne!(sampled(&selection), sampled(&pick(2)));
+        // In the order the messages came, and not the first five.
+        let positions: Vec<usize> = sampled(&selection)
+            .iter()
+            .map(|text| messages.iter().position(|m| &m.text == text).unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+        assert_ne!(
+            sampled(&selection),
+            products[..5]
+                .iter()
+                .map(|p| format!("do you sell {p}"))
+                .collect::<Vec<_>>()
+        );
+        // Everything, when fewer than asked; none, when none are asked for.
+        let all = select(&messages, &ExportSettings::default().out_of_scope(100));
+        assert_eq!(all.out_of_scope_sampled, 30);
+        let none = select(&messages, &ExportSettings::default().out_of_scope(0));
+        assert_eq!(none.out_of_scope_sampled, 0);
+        assert!(none
+            .rows
+            .iter()
+            .all(|r| r.reason != ReviewReason::OutOfScope));
     }
 
     #[test]
