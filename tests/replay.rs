@@ -86,7 +86,12 @@ fn counts(report: &Value, key: &str) -> Vec<(String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["name"].as_str().unwrap().to_owned(), c["count"].as_u64().unwrap()))
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -116,7 +121,11 @@ fn the_report_counts_what_the_demo_shop_would_have_done() {
     // Wilson 95% interval for 4 of 8: 0.2152–0.7848.
     let rate = &report["automation_rate"];
     assert_eq!(
-        (rate["count"].as_u64(), rate["of"].as_u64(), rate["share"].as_f64()),
+        (
+            rate["count"].as_u64(),
+            rate["of"].as_u64(),
+            rate["share"].as_f64()
+        ),
         (Some(4), Some(8), Some(0.5))
     );
     assert_eq!(
@@ -176,7 +185,12 @@ fn the_report_counts_what_the_demo_shop_would_have_done() {
             &agreement["no_intent"],
             &agreement["several_intents"]
         ),
-        (&Value::from(6), &Value::from(1), &Value::from(1), &Value::from(0))
+        (
+            &Value::from(6),
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(0)
+        )
     );
     assert_eq!(agreement["same_intent"]["count"], 4);
     assert_eq!(agreement["same_intent"]["of"], 6);
@@ -198,7 +212,11 @@ fn the_report_counts_what_the_demo_shop_would_have_done() {
     let returns = &agreement["per_intent"][1];
     assert_eq!(returns["intent"], "return");
     assert_eq!(
-        (&returns["tickets"], &returns["same_intent"], &returns["automated_same_intent"]),
+        (
+            &returns["tickets"],
+            &returns["same_intent"],
+            &returns["automated_same_intent"]
+        ),
         (&Value::from(3), &Value::from(2), &Value::from(2))
     );
 
@@ -261,7 +279,13 @@ fn standard_input_and_an_intent_column_work() {
     let csv = "ticket,from,text,label\n7,omar@example.com,please cancel my order,Cancel\n8,,what are your opening hours,\n";
     let mut child = Command::new(env!("CARGO_BIN_EXE_deskbot"))
         .args([
-            "replay", "--input", "-", "--intent-column", "label", "--format", "json",
+            "replay",
+            "--input",
+            "-",
+            "--intent-column",
+            "label",
+            "--format",
+            "json",
         ])
         .current_dir(root())
         .stdin(Stdio::piped())
@@ -279,7 +303,7 @@ fn standard_input_and_an_intent_column_work() {
     let report: Value = serde_json::from_str(&succeeded(&output)).unwrap();
     assert_eq!(report["input"], "standard input");
     assert_eq!(report["replies"], 1, "{report}");
-    assert_eq!(report["agreement"]["labelled"], 1);
+    assert_eq!(report["agreement"]["labelled"], 1, "{report}");
     assert_eq!(report["agreement"]["missing"], 1);
     assert_eq!(report["agreement"]["same_intent"]["count"], 1);
 }
@@ -375,7 +399,10 @@ fn performing_config(dir: &Path, platform: &str) -> PathBuf {
     let shop = root().join("examples/demo-shop");
     let policy = std::fs::read_to_string(shop.join("deskbot.toml")).unwrap();
     let performing = policy.replace("mode = \"request\"", "mode = \"perform\"");
-    assert_ne!(performing, policy, "the demo policy names its cancellation mode");
+    assert_ne!(
+        performing, policy,
+        "the demo policy names its cancellation mode"
+    );
     write(
         dir,
         "deskbot.toml",

@@ -83,7 +83,10 @@ mod tests {
         let inner: Arc<dyn OrderPlatform> = Arc::new(DemoShop::bundled_orders().unwrap());
         let read_only = ReadOnlyPlatform::new(inner.clone());
         let before = inner.order_by_number("1002").await.unwrap();
-        assert!(!before.is_cancelled(), "order 1002 is open in the demo shop");
+        assert!(
+            !before.is_cancelled(),
+            "order 1002 is open in the demo shop"
+        );
 
         let error = read_only
             .cancel_order("1002", Timestamp::UNIX_EPOCH)

@@ -105,13 +105,16 @@ pub fn read_tickets(
         };
         let created_at = match present(5) {
             None => None,
-            Some(raw) => Some(raw.parse::<Timestamp>().map_err(|_| DataError::InvalidField {
-                location: location.clone(),
-                field: "created_at".to_owned(),
-                problem: format!(
+            Some(raw) => Some(
+                raw.parse::<Timestamp>()
+                    .map_err(|_| DataError::InvalidField {
+                        location: location.clone(),
+                        field: "created_at".to_owned(),
+                        problem: format!(
                     "{raw:?} is not an RFC 3339 time with an offset, e.g. 2026-11-20T15:04:00Z"
                 ),
-            })?),
+                    })?,
+            ),
         };
         let agent = match (labels, &tag_rules) {
             (Some(labels), Some(tag_rules)) => {
@@ -231,7 +234,11 @@ mod tests {
     }
 
     fn tags(dir: &Path, unmapped: Unmapped) -> LabelSettings {
-        let map = write(dir, "map.csv", "from,to\nwismo,tracking\nshipping status,tracking\nrefund,return\n");
+        let map = write(
+            dir,
+            "map.csv",
+            "from,to\nwismo,tracking\nshipping status,tracking\nrefund,return\n",
+        );
         LabelSettings {
             column: "tags".into(),
             tags: true,
@@ -336,7 +343,10 @@ mod tests {
             .into_iter()
             .map(|t| t.agent)
             .collect();
-        assert_eq!(agents, [AgentLabel::Intent(Intent::Cancel), AgentLabel::Missing]);
+        assert_eq!(
+            agents,
+            [AgentLabel::Intent(Intent::Cancel), AgentLabel::Missing]
+        );
         let path = write(dir.path(), "t.csv", "text,intent\na,cancel\nb,\nc,refund\n");
         let error = read_tickets(&path, Some(&labels)).unwrap_err().to_string();
         assert!(error.contains("t.csv:4: field `intent`"), "{error}");

@@ -372,7 +372,8 @@ impl Report {
 }
 
 fn agreement(column: &str, results: &[TicketResult]) -> Agreement {
-    let count = |wanted: fn(&AgentLabel) -> bool| results.iter().filter(|r| wanted(&r.agent)).count();
+    let count =
+        |wanted: fn(&AgentLabel) -> bool| results.iter().filter(|r| wanted(&r.agent)).count();
     let labelled: Vec<(&TicketResult, Intent)> = results
         .iter()
         .filter_map(|r| r.agent.intent().map(|agents| (r, agents)))
@@ -446,7 +447,11 @@ fn agreement(column: &str, results: &[TicketResult]) -> Agreement {
 
 impl Agreement {
     fn write_text(&self, out: &mut impl Write) -> std::io::Result<()> {
-        writeln!(out, "\nagreement with the agents (column `{}`)", self.column)?;
+        writeln!(
+            out,
+            "\nagreement with the agents (column `{}`)",
+            self.column
+        )?;
         writeln!(
             out,
             "  compared {} ticket(s); left out: {} without a label, {} naming no intent, {} naming several",
