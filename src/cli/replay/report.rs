@@ -503,3 +503,29 @@ impl Agreement {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_rounded_but_never_onto_the_ends() {
+        assert_eq!(rounded(0.215_206), 0.2152);
+        assert_eq!(rounded(1.0), 1.0);
+        assert_eq!(rounded(0.999_991), 0.999_991);
+        assert_eq!(rounded(0.000_01), 0.000_01);
+        let share = Share::of(4, 8).unwrap();
+        assert_eq!((share.share, share.low, share.high), (0.5, 0.2152, 0.7848));
+        assert_eq!(Share::of(0, 0), None);
+    }
+
+    #[test]
+    fn counts_come_most_frequent_first_then_by_name() {
+        let names = ["b", "a", "c", "b", "a", "b"];
+        let counts: Vec<(String, usize)> = counted(names.into_iter())
+            .into_iter()
+            .map(|c| (c.name, c.count))
+            .collect();
+        assert_eq!(counts, [("b".into(), 3), ("a".into(), 2), ("c".into(), 1)]);
+    }
+}
