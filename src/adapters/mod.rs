@@ -11,6 +11,7 @@ pub mod helpdesk;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod platforms;
+pub mod read_only;
 mod secret;
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ use std::time::Duration;
 pub use carriers::{CarrierRouter, CarrierTracker, MemoryCarrierTracker};
 pub use helpdesk::{HandoffNote, HelpDesk, HelpDeskAction, MemoryHelpDesk};
 pub use platforms::{MemoryOrderPlatform, OrderPlatform};
+pub use read_only::ReadOnlyPlatform;
 pub use secret::Secret;
 
 /// Why an adapter call failed, in terms every vendor maps onto.

@@ -543,7 +543,7 @@ fn csv_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {
 
 /// A column [`for_each_row`] reads.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Column<'a> {
+pub struct Column<'a> {
     /// Its name in the header (compared ignoring case and surrounding spaces).
     pub name: &'a str,
     /// Whether a header without it is an error; an optional column that is absent reads as
@@ -552,14 +552,16 @@ pub(crate) struct Column<'a> {
 }
 
 impl<'a> Column<'a> {
-    pub(crate) fn required(name: &'a str) -> Self {
+    /// A column the header must have.
+    pub fn required(name: &'a str) -> Self {
         Column {
             name: name.trim(),
             required: true,
         }
     }
 
-    pub(crate) fn optional(name: &'a str) -> Self {
+    /// A column read when the header has it.
+    pub fn optional(name: &'a str) -> Self {
         Column {
             name: name.trim(),
             required: false,
@@ -578,7 +580,7 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
 /// each row's location and the fields of `columns`, in order (`None` for an optional column the
 /// header lacks). A UTF-8 BOM and CRLF line ends are accepted, since spreadsheet exports produce
 /// both; empty and UTF-16 files, stray quotes and invalid UTF-8 are errors.
-pub(crate) fn for_each_row<E: From<DataError>>(
+pub fn for_each_row<E: From<DataError>>(
     path: &Path,
     bytes: &[u8],
     columns: &[Column<'_>],

@@ -97,6 +97,10 @@ pub enum Command {
     Reply(ReplyArgs),
     /// Check that every reply situation has a template that renders with real facts.
     CheckTemplates(CheckTemplatesArgs),
+    /// Replay past tickets through the whole responder, read-only, and report what deskbot
+    /// would have done: automation rate, situations, handoff reasons, and agreement with the
+    /// agents' own tags.
+    Replay(ReplayArgs),
     /// Recognise carriers from tracking numbers.
     ///
     /// Each format of the tracking-number specification (jkeen/tracking_number_data 2.0.0) that
@@ -513,6 +517,57 @@ pub struct ReplyArgs {
     pub no_clean: bool,
     /// The customer's message.
     pub message: String,
+}
+
+/// `deskbot replay`: past tickets through the responder, strictly read-only.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("agent_labels").args(["tag_column", "intent_column"])))]
+pub struct ReplayArgs {
+    /// Past tickets: a CSV with a `text` column and, optionally, `id` (or `ticket`), the
+    /// sender's `email` (or `from`) and `created_at` (RFC 3339, answered as of that time).
+    /// `-` reads standard input.
+    #[arg(long, short, value_name = "FILE")]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+    #[command(flatten)]
+    pub shop: ShopArgs,
+    /// Reply templates [default: the templates built into deskbot].
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// The column holding the agents' tags (separated by commas, semicolons or `|`; a tag that
+    /// is not a label as a whole is also tried word by word). The tags that name an intent,
+    /// directly or through --label-map, are the agents' intent.
+    #[arg(long, value_name = "NAME")]
+    pub tag_column: Option<String>,
+    /// The column holding the intent the agents gave each ticket (one label per row).
+    #[arg(long, value_name = "NAME")]
+    pub intent_column: Option<String>,
+    /// A two-column CSV `from,to` translating help-desk tags or labels to intents (the same
+    /// file `train --label-map` reads).
+    #[arg(long, value_name = "FILE", requires = "agent_labels")]
+    pub label_map: Option<PathBuf>,
+    /// A ticket whose tags or label name no intent: `skip` leaves it out of the agreement
+    /// figures and counts it; `other` reads it as `other`; `error` stops, naming file, line and
+    /// field. An empty cell is always left out.
+    #[arg(long, value_enum, default_value_t = UnmappedArg::Skip, requires = "agent_labels")]
+    pub unmapped: UnmappedArg,
+    /// Output format of the report (text or json).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub format: DocumentFormat,
+    /// Also write one JSON line per ticket here (id, intent, decision, reason, situation, reply
+    /// or handoff note), atomically; an existing file is refused unless --force.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the --out file.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Answer each message exactly as given, without rendering HTML or dropping quoted mail
+    /// and signatures first.
+    #[arg(long)]
+    pub no_clean: bool,
 }
 
 #[derive(Debug, Args)]

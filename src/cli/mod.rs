@@ -8,6 +8,7 @@ mod eval;
 mod jobs;
 mod lookup;
 mod plot;
+mod replay;
 mod reply;
 mod review;
 mod serve;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli, metrics: Option<std::sync::Arc<deskbot::serve::Metrics>>) -
         Command::Tune(args) => tune::run(args),
         Command::Reply(args) => reply::run(args),
         Command::CheckTemplates(args) => reply::check_templates(args),
+        Command::Replay(args) => replay::run(args),
         Command::Carrier(args) => carrier::run(args),
         Command::Lookup(args) => lookup::run(args),
         Command::Doctor(args) => doctor::run(args),

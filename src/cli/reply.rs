@@ -89,7 +89,7 @@ pub fn run(args: ReplyArgs) -> Result<()> {
 }
 
 /// The templates in `dir`, or the bundled ones.
-fn load_templates(dir: Option<&Path>) -> Result<Templates> {
+pub(super) fn load_templates(dir: Option<&Path>) -> Result<Templates> {
     Ok(match dir {
         Some(dir) => Templates::load(dir)?,
         None => Templates::bundled()?,
