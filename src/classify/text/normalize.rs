@@ -1,6 +1,6 @@
 //! Stage 1: Unicode normalisation and lowercasing.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Writes `text` into `out` in the analyzer's canonical form: NFKC, lowercase, typographic
 /// quotes folded to ASCII.
@@ -15,7 +15,19 @@ pub fn normalize_into(text: &str, out: &mut String) {
         return;
     }
     out.reserve(text.len() + text.len() / 8);
-    for c in text.nfkc() {
+    // Most non-ASCII mail (accented names, curly quotes, emoji, other scripts) is already NFKC.
+    // The quick check proves that with one table lookup per character, far cheaper than
+    // decomposing and recomposing; "maybe" and "no" take the full normalisation.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        fold_into(text.chars(), out);
+    } else {
+        fold_into(text.nfkc(), out);
+    }
+}
+
+/// Lowercases NFKC characters into `out`, folding typographic quotes to ASCII.
+fn fold_into(chars: impl Iterator<Item = char>, out: &mut String) {
+    for c in chars {
         match c {
             // Phones type curly apostrophes; "don’t" and "don't" must be the same word.
             '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{FF07}' => out.push('\''),
@@ -56,6 +68,48 @@ mod tests {
     #[test]
     fn non_latin_scripts_are_lowercased_not_dropped() {
         assert_eq!(normalize("ЗАКАЗ Straße"), "заказ straße");
+    }
+
+    /// The full normalisation, without the quick-check shortcut: what every text must match.
+    fn reference(text: &str) -> String {
+        let mut out = String::new();
+        fold_into(text.nfkc(), &mut out);
+        out
+    }
+
+    #[test]
+    fn text_that_needs_nfkc_is_normalised_as_before() {
+        // Full-width digits and letters, ligatures, compatibility characters (superscripts,
+        // "№", "½", the Kelvin sign, circled digits), and decomposed accents that NFKC composes.
+        let needs_nfkc = [
+            ("order （＃１２３４５）", "order (#12345)"),
+            ("ﬁne ﬂat ﬀ", "fine flat ff"),
+            ("№ 7, ½ price, x²", "no 7, 1⁄2 price, x2"),
+            ("\u{212A}elvin ①", "kelvin 1"),
+            ("cafe\u{301} Zoe\u{308}", "café zoë"),
+            ("ＷＨＥＲＥ’Ｓ", "where's"),
+        ];
+        for (text, expected) in needs_nfkc {
+            assert_ne!(is_nfkc_quick(text.chars()), IsNormalized::Yes, "{text}");
+            assert_eq!(normalize(text), expected, "{text}");
+            assert_eq!(normalize(text), reference(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_already_in_nfkc_takes_the_shortcut_with_the_same_result() {
+        let already_nfkc = [
+            "José Álvarez — where’s my order? 🙏",
+            "Łukasz Nowak, Søren, Nguyễn Văn An",
+            "€49,99 “quoted” ЗАКАЗ Straße İstanbul",
+            "где мой заказ 注文はどこ",
+            "ΣΊΣΥΦΟΣ İzmir",
+        ];
+        for text in already_nfkc {
+            assert_eq!(is_nfkc_quick(text.chars()), IsNormalized::Yes, "{text}");
+            assert_eq!(normalize(text), reference(text), "{text}");
+        }
+        assert_eq!(normalize("José — ÇA"), "josé — ça");
     }
 
     #[test]
