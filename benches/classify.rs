@@ -1,7 +1,8 @@
 //! Classification latency and throughput on the bundled model.
 //!
 //! `cargo bench --bench classify` reports criterion medians for a short, a ~16-word and a long
-//! message on one thread, batch throughput on all cores, and model load time; it also prints
+//! message on one thread, a pass over the 2,000 varied messages of `classify_latency` on one
+//! thread, batch throughput on all cores, and model load time; it also prints
 //! p50/p99 of single calls timed one by one, since criterion reports means and medians only.
 //! With the `clean` feature (default) it also times cleaning plus classifying an HTML reply with
 //! a quoted thread, and cleaning alone, as `deskbot classify` runs them on every message.
@@ -12,6 +13,10 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, Criterion, Throughput};
 use deskbot::classify::dataset::Dataset;
 use deskbot::IntentModel;
+
+#[path = "support/varied_messages.rs"]
+#[allow(dead_code)]
+mod varied_messages;
 
 const MODEL: &str = "models/intent-model.json";
 const SHORT: &str = "where is my order?";
@@ -41,6 +46,20 @@ fn single_message(c: &mut Criterion) {
     ] {
         group.bench_function(name, |b| b.iter(|| model.classify(black_box(text))));
     }
+    group.finish();
+
+    // The 2,000 varied messages of `benches/classify_latency.rs`, one thread: criterion's
+    // median of the time per message (that bench gives the p50/p99 of single calls).
+    let varied = varied_messages::generate(2_000, varied_messages::SEED);
+    let mut group = c.benchmark_group("classify_varied");
+    group.throughput(Throughput::Elements(varied.len() as u64));
+    group.bench_function("2000_messages_one_thread", |b| {
+        b.iter(|| {
+            for text in &varied {
+                black_box(model.classify(black_box(text)));
+            }
+        })
+    });
     group.finish();
 }
 

@@ -13,6 +13,7 @@ pub mod intent;
 pub mod model;
 pub mod review;
 pub mod sparse;
+pub mod stem_cache;
 pub mod text;
 pub mod tune;
 pub mod vectorizer;

@@ -7,11 +7,13 @@
 //! message gets the same vector whichever way it arrives.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::sparse::SparseRows;
+use crate::classify::stem_cache::StemCache;
 use crate::classify::text::{Analyzer, AnalyzerConfig, Placeholder, Token};
 
 /// Marks "no term" in the low half of a feature key, making the key a unigram.
@@ -259,13 +261,33 @@ pub struct Scratch {
     ids: Vec<u32>,
     padded: String,
     bounds: Vec<usize>,
+    /// Words outside the training vocabulary → term, for the vectorizer last used.
+    stem_cache: StemCache,
     /// The last vector produced: `(feature, weight)` sorted by feature.
     pub features: Vec<(u32, f64)>,
 }
 
+impl Scratch {
+    /// Buffers whose stem cache holds `sets` × 2 words (0: no cache), to test that the cache
+    /// never changes a result.
+    #[cfg(test)]
+    pub(crate) fn with_stem_cache_sets(sets: usize) -> Self {
+        Scratch {
+            stem_cache: StemCache::with_sets(sets),
+            ..Scratch::default()
+        }
+    }
+}
+
+/// Source of each [`TfidfVectorizer`]'s `id`: a per-thread stem cache must know whose term ids
+/// it holds.
+static NEXT_VECTORIZER_ID: AtomicU64 = AtomicU64::new(1);
+
 /// A fitted TF-IDF vectorizer: vocabulary, idf, and the lookup tables of the fast path.
 #[derive(Debug)]
 pub struct TfidfVectorizer {
+    /// Unique per vectorizer built in this process: the owner of stem cache entries.
+    id: u64,
     config: VectorizerConfig,
     analyzer: Analyzer,
     feature_names: Vec<Box<str>>,
@@ -370,6 +392,7 @@ impl TfidfVectorizer {
             .collect();
         let placeholder_terms = Placeholder::ALL.map(|p| term_ids.get(p.token()).copied());
         Ok(TfidfVectorizer {
+            id: NEXT_VECTORIZER_ID.fetch_add(1, Ordering::Relaxed),
             config,
             analyzer: Analyzer::new(analyzer),
             feature_names: features.into_iter().map(String::into_boxed_str).collect(),
@@ -429,10 +452,12 @@ impl TfidfVectorizer {
             ids,
             padded,
             bounds,
+            stem_cache,
             features,
         } = scratch;
         terms.clear();
         ids.clear();
+        stem_cache.claim(self.id);
         self.analyzer.tokens(text, normalized, |token| {
             terms.push(match token {
                 Token::Word(word) => {
@@ -441,7 +466,7 @@ impl TfidfVectorizer {
                             ids.extend(self.char_features.get(gram).copied());
                         });
                     }
-                    self.word_term(word)
+                    self.word_term(word, stem_cache)
                 }
                 Token::Masked(placeholder) => self.placeholder_terms[placeholder as usize],
             })
@@ -450,11 +475,15 @@ impl TfidfVectorizer {
         terms.len()
     }
 
-    fn word_term(&self, word: &str) -> Option<u32> {
-        match self.surface_terms.get(word) {
-            Some(&id) => Some(id),
-            None => self.term_ids.get(&*self.analyzer.stem(word)).copied(),
+    /// The term of a word: from the training stem table, else from the thread's cache of
+    /// other words, else by stemming it.
+    fn word_term(&self, word: &str, stem_cache: &mut StemCache) -> Option<u32> {
+        if let Some(&id) = self.surface_terms.get(word) {
+            return Some(id);
         }
+        stem_cache.get_or_insert_with(word, |word| {
+            self.term_ids.get(&*self.analyzer.stem(word)).copied()
+        })
     }
 
     /// Vectorises messages `rows` of `corpus` (the training-time path).
@@ -707,6 +736,65 @@ mod tests {
         // With raw counts "cancel" dominates more.
         let share = |s: &Scratch| s.features.iter().map(|f| f.1).fold(0.0, f64::max);
         assert!(share(&raw_scratch) > share(&scratch));
+    }
+
+    /// Words the vocabulary was not trained on, repeated, misspelt, past the cache's word
+    /// length, and non-ASCII: they all go through the per-thread stem cache.
+    const UNSEEN: [&str; 6] = [
+        "cancelled my orders, where are the parcels?",
+        "Cancelling!! returning returned returns shoes shoe",
+        "ordering zorblax zorblax parcles Orderz",
+        "where is my extraordinarilylongwordthatnobodywrites parcel",
+        "Zoë returned the café order — cancelled",
+        "cancelled cancelled parcels where",
+    ];
+
+    fn vectors(vectorizer: &TfidfVectorizer, scratch: &mut Scratch) -> Vec<Vec<(u32, f64)>> {
+        UNSEEN
+            .iter()
+            .map(|text| {
+                vectorizer.vectorize(text, scratch);
+                scratch.features.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_stem_cache_never_changes_a_vector() {
+        let (_, vectorizer) = fitted(VectorizerConfig::default());
+        let uncached = vectors(&vectorizer, &mut Scratch::with_stem_cache_sets(0));
+        assert!(
+            uncached.iter().filter(|v| !v.is_empty()).count() >= 4,
+            "unseen words must still reach known terms: {uncached:?}"
+        );
+
+        let mut scratch = Scratch::default();
+        let cold = vectors(&vectorizer, &mut scratch);
+        assert!(scratch.stem_cache.len() >= 10, "{:?}", scratch.stem_cache);
+        let warm = vectors(&vectorizer, &mut scratch);
+        // One set of two entries: nearly every lookup evicts another word.
+        let evicted = vectors(&vectorizer, &mut Scratch::with_stem_cache_sets(1));
+        assert_eq!(cold, uncached);
+        assert_eq!(warm, uncached);
+        assert_eq!(evicted, uncached);
+    }
+
+    #[test]
+    fn a_scratch_shared_by_two_vectorizers_keeps_their_terms_apart() {
+        let (_, first) = fitted(VectorizerConfig::default());
+        let (_, second) = fitted(VectorizerConfig {
+            min_df: 1,
+            ..VectorizerConfig::default()
+        });
+        let expected = vectors(&second, &mut Scratch::with_stem_cache_sets(0));
+        let mut shared = Scratch::default();
+        vectors(&first, &mut shared);
+        assert_eq!(vectors(&second, &mut shared), expected);
+        assert_ne!(
+            vectors(&first, &mut shared),
+            expected,
+            "vocabularies differ"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Stage 1: Unicode normalisation and lowercasing.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Writes `text` into `out` in the analyzer's canonical form: NFKC, lowercase, typographic
 /// quotes folded to ASCII.
@@ -15,7 +15,51 @@ pub fn normalize_into(text: &str, out: &mut String) {
         return;
     }
     out.reserve(text.len() + text.len() / 8);
-    for c in text.nfkc() {
+    // Most non-ASCII mail (accented names, curly quotes, emoji, other scripts) is already NFKC.
+    // The quick check proves that with one table lookup per character, far cheaper than
+    // decomposing and recomposing; "maybe" and "no" take the full normalisation.
+    if !fold_if_nfkc(text, out) {
+        out.clear();
+        fold_into(text.nfkc(), out);
+    }
+}
+
+/// Folds `text` into `out` as long as the NFKC quick check says "yes"; returns false, with
+/// `out` partly written, as soon as it does not.
+///
+/// ASCII runs are copied and lowercased in bulk. The quick check runs on each run of non-ASCII
+/// characters alone, which gives the whole text's answer: every ASCII character is a starter
+/// that NFKC leaves alone, and the check starts afresh after one.
+fn fold_if_nfkc(text: &str, out: &mut String) -> bool {
+    let mut rest = text;
+    loop {
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let start = out.len();
+        out.push_str(&rest[..ascii]);
+        out[start..].make_ascii_lowercase();
+        rest = &rest[ascii..];
+        if rest.is_empty() {
+            return true;
+        }
+        let run = rest
+            .bytes()
+            .position(|b| b.is_ascii())
+            .unwrap_or(rest.len());
+        let (non_ascii, after) = rest.split_at(run);
+        if is_nfkc_quick(non_ascii.chars()) != IsNormalized::Yes {
+            return false;
+        }
+        fold_into(non_ascii.chars(), out);
+        rest = after;
+    }
+}
+
+/// Lowercases NFKC characters into `out`, folding typographic quotes to ASCII.
+fn fold_into(chars: impl Iterator<Item = char>, out: &mut String) {
+    for c in chars {
         match c {
             // Phones type curly apostrophes; "don’t" and "don't" must be the same word.
             '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{FF07}' => out.push('\''),
@@ -56,6 +100,69 @@ mod tests {
     #[test]
     fn non_latin_scripts_are_lowercased_not_dropped() {
         assert_eq!(normalize("ЗАКАЗ Straße"), "заказ straße");
+    }
+
+    /// The full normalisation, without the quick-check shortcut: what every text must match.
+    fn reference(text: &str) -> String {
+        let mut out = String::new();
+        fold_into(text.nfkc(), &mut out);
+        out
+    }
+
+    #[test]
+    fn text_that_needs_nfkc_is_normalised_as_before() {
+        // Full-width digits and letters, ligatures, compatibility characters (superscripts,
+        // "№", "½", the Kelvin sign, circled digits), and decomposed accents that NFKC composes.
+        let needs_nfkc = [
+            ("order （＃１２３４５）", "order (#12345)"),
+            ("ﬁne ﬂat ﬀ", "fine flat ff"),
+            ("№ 7, ½ price, x²", "no 7, 1⁄2 price, x2"),
+            ("\u{212A}elvin ①", "kelvin 1"),
+            ("cafe\u{301} Zoe\u{308}", "café zoë"),
+            ("ＷＨＥＲＥ’Ｓ", "where's"),
+        ];
+        for (text, expected) in needs_nfkc {
+            assert_ne!(is_nfkc_quick(text.chars()), IsNormalized::Yes, "{text}");
+            assert_eq!(normalize(text), expected, "{text}");
+            assert_eq!(normalize(text), reference(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_already_in_nfkc_takes_the_shortcut_with_the_same_result() {
+        let already_nfkc = [
+            "José Álvarez — where’s my order? 🙏",
+            "Łukasz Nowak, Søren, Nguyễn Văn An",
+            "€49,99 “quoted” ЗАКАЗ Straße İstanbul",
+            "где мой заказ 注文はどこ",
+            "ΣΊΣΥΦΟΣ İzmir",
+        ];
+        for text in already_nfkc {
+            assert_eq!(is_nfkc_quick(text.chars()), IsNormalized::Yes, "{text}");
+            assert_eq!(normalize(text), reference(text), "{text}");
+        }
+        assert_eq!(normalize("José — ÇA"), "josé — ça");
+    }
+
+    #[test]
+    fn every_short_mix_of_ascii_and_tricky_characters_matches_the_full_normalisation() {
+        // Combining marks after ASCII or after non-ASCII letters, compatibility characters,
+        // curly quotes, uppercase that lowercases to several characters, Hangul jamo that
+        // compose: every string of up to three of these, in every order.
+        let alphabet = [
+            "e", "E", " ", "\u{301}", "\u{308}", "é", "Å", "ﬁ", "１", "’", "İ", "\u{1100}",
+            "\u{1161}", "Σ", "🙏",
+        ];
+        let mut strings = vec![String::new()];
+        for _ in 0..3 {
+            strings = strings
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            for text in &strings {
+                assert_eq!(normalize(text), reference(text), "{text:?}");
+            }
+        }
     }
 
     #[test]
