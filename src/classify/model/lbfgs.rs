@@ -136,7 +136,8 @@ pub fn minimize(
             );
         }
         let mut slope = dot(&direction, &gradient);
-        if !(slope < 0.0) {
+        // `slope >= 0.0` alone would let a NaN slope through.
+        if slope.is_nan() || slope >= 0.0 {
             // Rounding made the quasi-Newton direction useless: restart from steepest descent.
             stored = 0;
             direction

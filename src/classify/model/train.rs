@@ -461,13 +461,20 @@ mod tests {
         use crate::classify::text::AnalyzerConfig;
         use crate::classify::vectorizer::VectorizerConfig;
         let analyzer = Analyzer::new(AnalyzerConfig::default());
-        let texts = ["parcel late", "parcel late", "refund please", "refund please"];
+        let texts = [
+            "parcel late",
+            "parcel late",
+            "refund please",
+            "refund please",
+        ];
         let corpus = Corpus::analyze(&analyzer, texts.iter().copied(), None);
         let config = VectorizerConfig::default();
         let both = config
             .fit(AnalyzerConfig::default(), &corpus, &[0, 1, 2, 3])
             .unwrap();
-        let refund_only = config.fit(AnalyzerConfig::default(), &corpus, &[2, 3]).unwrap();
+        let refund_only = config
+            .fit(AnalyzerConfig::default(), &corpus, &[2, 3])
+            .unwrap();
         assert!(refund_only.n_features() < both.n_features());
         // Every feature of the first fit gets its column number as weights.
         let k = 2;
@@ -483,13 +490,23 @@ mod tests {
         assert_eq!(start.intercepts, layer.intercepts);
         for (column, name) in refund_only.feature_names().iter().enumerate() {
             let from = both.feature_names().iter().position(|n| n == name).unwrap();
-            assert_eq!(start.feature_weights(column as u32), &[from as f64; 2], "{name}");
+            assert_eq!(
+                start.feature_weights(column as u32),
+                &[from as f64; 2],
+                "{name}"
+            );
         }
         // A feature the first fit never saw starts at zero.
-        let one = config.fit(AnalyzerConfig::default(), &corpus, &[0, 1]).unwrap();
+        let one = config
+            .fit(AnalyzerConfig::default(), &corpus, &[0, 1])
+            .unwrap();
         let warm = WarmStart::new(&one, warm.start_for(&one));
         assert!(warm.start_for(&both).weights.contains(&0.0));
-        assert!(warm.start_for(&refund_only).weights.iter().all(|&w| w == 0.0));
+        assert!(warm
+            .start_for(&refund_only)
+            .weights
+            .iter()
+            .all(|&w| w == 0.0));
     }
 
     #[test]
