@@ -8,7 +8,8 @@ multinomial logistic regression with L2 (C = 1/alpha = 10), balanced class weigh
     python3 benches/sklearn_baseline.py                        # bundled data: holdout F1, latency
     python3 benches/sklearn_baseline.py --train-csv /tmp/c.csv # training time on a generated set
 
-Generate a large set with `cargo run --release --example generate_corpus -- 50000 /tmp/c.csv`.
+Generate a large set with `cargo run --release --example generate_corpus -- --long-tail 50000 /tmp/c.csv`;
+`benches/train_scale.sh` runs both side by side.
 sklearn's tokenizer does not mask order/tracking numbers or stem, so its scores are a baseline,
 not a like-for-like replica.
 """
@@ -49,8 +50,10 @@ def main():
     if args.train_csv:
         texts, labels = read([args.train_csv])
         start = time.perf_counter()
-        pipeline().fit(texts, labels)
-        print(f"train {len(texts)} messages: {time.perf_counter() - start:.2f} s")
+        model = pipeline().fit(texts, labels)
+        elapsed = time.perf_counter() - start
+        iterations = model[-1].n_iter_[0]
+        print(f"train {len(texts)} messages: {elapsed:.2f} s, {iterations} iterations")
         return
 
     texts, labels = read(sorted(glob.glob("training-data/*.csv")))

@@ -1,13 +1,70 @@
 #!/usr/bin/env bash
-# Training time and peak memory at 50k and 200k generated messages, through the CLI.
-# Usage: benches/train_scale.sh   (from the repository root; needs /usr/bin/time, Debian package `time`)
+# Training time and peak memory on long-tail sets, deskbot and scikit-learn side by side.
+#
+#   benches/train_scale.sh [RUNS]      (from the repository root; RUNS defaults to 3)
+#
+# For each of RUNS rounds, interleaved so that load from elsewhere hits both alike: on long-tail
+# 50k and 200k messages (examples/generate_corpus.rs --long-tail), `deskbot train --no-tune`
+# and scikit-learn's fit (benches/sklearn_baseline.py --train-csv); at 50k also the default
+# `deskbot train` (5 tuning folds + the final fit). Prints every run, then the medians.
+#
+# Needs /usr/bin/time (Debian package `time`). scikit-learn is installed into a venv under /tmp
+# when python3 cannot import it; nothing in deskbot's tests needs it.
 set -euo pipefail
+runs=${1:-3}
 cargo build --release --quiet --bin deskbot --example generate_corpus
+python=python3
+if ! python3 -c "import sklearn" 2>/dev/null; then
+  venv=/tmp/deskbot-sklearn-venv
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -c "import sklearn" 2>/dev/null || "$venv/bin/pip" install -q scikit-learn
+  python="$venv/bin/python"
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for n in 50000 200000; do
-  ./target/release/examples/generate_corpus "$n" "$tmp/corpus-$n.csv"
-  /usr/bin/time -f "$n messages: %e s wall, %M KB peak RSS" \
-    ./target/release/deskbot train --no-tune -q --data "$tmp/corpus-$n.csv" --out "$tmp/model-$n.json" \
-    | grep -E "^trained|^features"
+  ./target/release/examples/generate_corpus --long-tail "$n" "$tmp/corpus-$n.csv"
 done
+
+# measure NAME COMMAND...: appends "NAME seconds peak_KB iterations" to $tmp/results.
+measure() {
+  local name=$1
+  shift
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >"$tmp/out" 2>&1 || {
+    cat "$tmp/out" >&2
+    exit 1
+  }
+  local iterations
+  iterations=$(grep -oE "(final fit )?[0-9]+ iterations" "$tmp/out" | grep -oE "[0-9]+" | tail -1)
+  echo "$name $(cat "$tmp/time") ${iterations:--}" | tee -a "$tmp/results"
+}
+
+for run in $(seq "$runs"); do
+  for n in 50000 200000; do
+    measure "deskbot-no-tune-$n" ./target/release/deskbot train --no-tune -q \
+      --data "$tmp/corpus-$n.csv" --out "$tmp/model.json"
+    measure "sklearn-$n" "$python" benches/sklearn_baseline.py --train-csv "$tmp/corpus-$n.csv"
+  done
+  measure "deskbot-tuned-50000" ./target/release/deskbot train -q \
+    --data "$tmp/corpus-50000.csv" --out "$tmp/model.json"
+done
+
+echo
+echo "medians of $runs run(s): name, seconds, peak RSS MB, iterations (final fit)"
+"$python" - "$tmp/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, seconds, kb, iterations = line.split()
+    rows.setdefault(name, []).append((float(seconds), int(kb) / 1024, iterations))
+medians = {}
+for name, values in rows.items():
+    seconds = statistics.median(v[0] for v in values)
+    mb = statistics.median(v[1] for v in values)
+    medians[name] = seconds
+    print(f"{name:24} {seconds:7.2f} s {mb:7.1f} MB  {'/'.join(v[2] for v in values)}")
+for n in ("50000", "200000"):
+    print(f"deskbot / sklearn at {n}: {medians[f'deskbot-no-tune-{n}'] / medians[f'sklearn-{n}']:.2f}")
+print(f"default train / --no-tune at 50000: "
+      f"{medians['deskbot-tuned-50000'] / medians['deskbot-no-tune-50000']:.2f}")
+PY

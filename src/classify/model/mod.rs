@@ -3,6 +3,7 @@
 
 pub mod artifact;
 pub mod classifier;
+pub mod lbfgs;
 pub mod params;
 pub mod solver;
 pub mod train;

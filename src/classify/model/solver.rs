@@ -1,37 +1,25 @@
-//! Multinomial logistic regression on a sparse design matrix, solved with argmin's L-BFGS.
+//! Multinomial logistic regression on a sparse design matrix, solved with our own in-place
+//! L-BFGS ([`super::lbfgs`]).
 //!
 //! The objective is linfa-logistic's — `Σᵢ sᵢ·(−log softmax(xᵢW + b)[yᵢ]) + α/2·‖W‖²`, intercept
 //! unpenalised — but evaluated on CSR rows instead of a dense matrix, which is what makes
 //! training on 200k messages fit in memory and seconds. Cost and gradient come from one pass
-//! over the data; the line search asks for both at the same point, so the last evaluation is
-//! cached.
+//! over the data.
 //!
-//! The pass is split into a fixed number of row chunks (independent of the thread count) whose
-//! partial sums are added in chunk order, so the result is bit-for-bit reproducible on any
-//! machine: the same data always gives the same model file.
+//! The pass is split into at most two row chunks, at a boundary that depends only on the row
+//! count, whose partial sums are added in a fixed order: the result is bit-for-bit reproducible
+//! on any number of cores, so the same data always gives the same model file.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use argmin::core::observers::{Observe, ObserverMode};
-use argmin::core::{
-    CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus, KV,
-};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
-use ndarray::Array1;
-use rayon::prelude::*;
-
+use crate::classify::model::lbfgs::{self, LbfgsSettings, Termination};
 use crate::classify::sparse::SparseRows;
 
-/// Rows per chunk below which splitting the pass is not worth a task.
-const MIN_CHUNK_ROWS: usize = 512;
-/// Upper bound on chunks; fixed so results do not depend on the number of cores.
-const MAX_CHUNKS: usize = 8;
-/// Most classes the specialised kernels cover (deskbot has five intents).
-pub const MAX_CLASSES: usize = 8;
-/// L-BFGS history length (linfa-logistic uses the same).
-const LBFGS_MEMORY: usize = 10;
+/// Rows below which the pass is not split: a second task would cost more than it saves.
+const MIN_CHUNK_ROWS: usize = 1024;
+/// L-BFGS correction pairs kept. Five converge in as few iterations as ten on deskbot's data
+/// and halve the history's memory (each pair is two vectors of every weight).
+const LBFGS_MEMORY: usize = 5;
 
 /// Called after every L-BFGS iteration with the iteration number and the current cost.
 pub type IterationCallback = Arc<dyn Fn(u64, f64) + Send + Sync>;
@@ -43,7 +31,9 @@ pub struct SolverSettings {
     pub alpha: f64,
     /// Iteration cap.
     pub max_iterations: u64,
-    /// Stop when ‖∇‖ falls below this times the number of rows (the loss is a sum over rows).
+    /// Stop when every component of the gradient of the per-row mean loss is at most this in
+    /// absolute value (scikit-learn's rule for lbfgs, `tol`). The objective is a sum over rows,
+    /// so its gradient is compared with this times the number of rows.
     pub gradient_tolerance: f64,
 }
 
@@ -108,7 +98,7 @@ pub struct SoftmaxFit {
     pub iterations: u64,
     /// Objective value at the solution.
     pub cost: f64,
-    /// Why the solver stopped, as argmin reports it.
+    /// Why the solver stopped, in words.
     pub termination: String,
     /// Whether it stopped because the gradient tolerance was met, rather than at the iteration
     /// cap or because the line search gave up.
@@ -130,9 +120,12 @@ pub fn softmax_in_place(logits: &mut [f64]) {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SolverError {
-    /// argmin reported an error, or the problem is outside what the solver handles.
-    #[error("L-BFGS failed: {0}")]
-    Failed(String),
+    /// A softmax needs two classes at least.
+    #[error("{n_classes} class(es); training needs at least 2")]
+    TooFewClasses {
+        /// Classes given.
+        n_classes: usize,
+    },
     /// The objective or its gradient became NaN or infinite: the numbers overflowed, so the
     /// weights mean nothing.
     #[error("the training objective became NaN or infinite after {iterations} iteration(s) (alpha = {alpha:e}); lower --alpha or check the data")]
@@ -144,8 +137,8 @@ pub enum SolverError {
     },
 }
 
-/// Fits the model. `labels[i]` is the class of row `i`, below `n_classes` (2 to
-/// [`MAX_CLASSES`]); `class_weights` scales each row's loss by its class's weight.
+/// Fits the model from zero weights. `labels[i]` is the class of row `i`, below `n_classes`
+/// (at least 2); `class_weights` scales each row's loss by its class's weight.
 pub fn fit_softmax(
     x: &SparseRows,
     labels: &[usize],
@@ -154,93 +147,86 @@ pub fn fit_softmax(
     settings: SolverSettings,
     on_iteration: Option<IterationCallback>,
 ) -> Result<SoftmaxFit, SolverError> {
+    let start = LinearSoftmax {
+        weights: vec![0.0; x.n_columns() * n_classes],
+        intercepts: vec![0.0; n_classes],
+        n_classes,
+    };
+    fit_softmax_from(x, labels, class_weights, settings, start, on_iteration)
+}
+
+/// Fits the model starting from `start` (a warm start: a solution of a similar problem needs
+/// far fewer iterations). `start` must have `x`'s column count and one intercept per class.
+pub fn fit_softmax_from(
+    x: &SparseRows,
+    labels: &[usize],
+    class_weights: &[f64],
+    settings: SolverSettings,
+    start: LinearSoftmax,
+    on_iteration: Option<IterationCallback>,
+) -> Result<SoftmaxFit, SolverError> {
+    let n_classes = start.n_classes;
     assert_eq!(x.n_rows(), labels.len(), "one label per row");
     assert_eq!(class_weights.len(), n_classes, "one weight per class");
-    if !(2..=MAX_CLASSES).contains(&n_classes) {
-        return Err(SolverError::Failed(format!(
-            "{n_classes} classes; the solver handles 2 to {MAX_CLASSES}"
-        )));
+    assert_eq!(
+        start.weights.len(),
+        x.n_columns() * n_classes,
+        "start shape"
+    );
+    assert_eq!(start.intercepts.len(), n_classes, "one intercept per class");
+    if n_classes < 2 {
+        return Err(SolverError::TooFewClasses { n_classes });
     }
     debug_assert!(labels.iter().all(|&label| label < n_classes));
 
-    let n_params = x.n_columns() * n_classes + n_classes;
-    // Outside the objective: when the line search fails, argmin drops the objective with it.
-    let saw_non_finite = AtomicBool::new(false);
-    let objective = SoftmaxObjective {
+    let split = start.weights.len();
+    let mut params = start.weights;
+    params.extend_from_slice(&start.intercepts);
+    let mut objective = SoftmaxObjective {
         x,
         labels,
         n_classes,
         class_weights,
         alpha: settings.alpha,
-        last: Mutex::new(None),
-        chunk_gradients: Mutex::new(Vec::new()),
-        saw_non_finite: &saw_non_finite,
+        second_chunk: Vec::new(),
     };
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-        .with_tolerance_grad(settings.gradient_tolerance * x.n_rows().max(1) as f64)
-        .and_then(|solver| solver.with_tolerance_cost(0.0))
-        .map_err(|e| SolverError::Failed(e.to_string()))?;
-    let mut executor = Executor::new(objective, solver)
-        .configure(|state| {
-            state
-                .param(Array1::zeros(n_params))
-                .max_iters(settings.max_iterations)
-        })
-        .timer(false);
-    if let Some(callback) = on_iteration {
-        executor = executor.add_observer(ProgressObserver(callback), ObserverMode::Always);
-    }
-    let result = executor
-        .run()
-        .map_err(|e| SolverError::Failed(e.to_string()))?;
-    let state = result.state();
-    let non_finite = SolverError::NonFinite {
-        iterations: state.get_iter(),
-        alpha: settings.alpha,
+    let lbfgs_settings = LbfgsSettings {
+        memory: LBFGS_MEMORY,
+        max_iterations: settings.max_iterations,
+        gradient_max_norm: settings.gradient_tolerance * x.n_rows().max(1) as f64,
     };
-    // Any NaN or infinity met on the way fails the fit, even if the best point kept is finite:
-    // the line search gives up on such a point, so the "best" one is wherever it stood.
-    if saw_non_finite.load(Ordering::Relaxed) {
-        return Err(non_finite);
+    let outcome = lbfgs::minimize(
+        &mut params,
+        lbfgs_settings,
+        |point, gradient| objective.cost_and_gradient(point, gradient),
+        |iteration, cost| {
+            if let Some(callback) = &on_iteration {
+                callback(iteration, cost);
+            }
+        },
+    );
+    // Any NaN or infinity met on the way fails the fit: the line search stops at such a point,
+    // so the point kept is wherever it stood, not a solution.
+    if outcome.termination == Termination::NonFinite
+        || !(outcome.cost.is_finite() && params.iter().all(|p| p.is_finite()))
+    {
+        return Err(SolverError::NonFinite {
+            iterations: outcome.iterations,
+            alpha: settings.alpha,
+        });
     }
-    let params = state
-        .get_best_param()
-        .ok_or_else(|| SolverError::Failed("no parameters were produced".into()))?;
-    if !(params.iter().all(|p| p.is_finite()) && state.get_best_cost().is_finite()) {
-        return Err(non_finite);
-    }
-    let split = x.n_columns() * n_classes;
-    let params = params.as_slice().expect("contiguous");
-    let termination = state.get_termination_status();
+    let intercepts = params.split_off(split);
     Ok(SoftmaxFit {
         layer: LinearSoftmax {
-            weights: params[..split].to_vec(),
-            intercepts: params[split..].to_vec(),
+            weights: params,
+            intercepts,
             n_classes,
         },
-        iterations: state.get_iter(),
-        cost: state.get_best_cost(),
-        termination: termination.to_string(),
-        converged: matches!(
-            termination,
-            TerminationStatus::Terminated(TerminationReason::SolverConverged)
-        ),
+        iterations: outcome.iterations,
+        cost: outcome.cost,
+        termination: outcome.termination.to_string(),
+        converged: outcome.termination == Termination::Converged,
     })
-}
-
-struct ProgressObserver(IterationCallback);
-
-impl<I: State<Float = f64>> Observe<I> for ProgressObserver {
-    fn observe_iter(&mut self, state: &I, _kv: &KV) -> Result<(), argmin::core::Error> {
-        (self.0)(state.get_iter(), state.get_cost());
-        Ok(())
-    }
-}
-
-struct Evaluation {
-    params: Array1<f64>,
-    cost: f64,
-    gradient: Array1<f64>,
 }
 
 struct SoftmaxObjective<'a> {
@@ -249,88 +235,64 @@ struct SoftmaxObjective<'a> {
     n_classes: usize,
     class_weights: &'a [f64],
     alpha: f64,
-    last: Mutex<Option<Evaluation>>,
-    chunk_gradients: Mutex<Vec<Vec<f64>>>,
-    /// Set when any evaluation gave a NaN or infinite cost or gradient.
-    saw_non_finite: &'a AtomicBool,
+    /// The second row chunk's gradient; the first is summed straight into the caller's buffer.
+    /// Kept across evaluations: allocating and faulting in megabytes each time costs.
+    second_chunk: Vec<f64>,
 }
 
 impl SoftmaxObjective<'_> {
-    fn evaluate<T>(&self, params: &Array1<f64>, pick: impl FnOnce(&Evaluation) -> T) -> T {
-        let mut last = self
-            .last
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(evaluation) = last.as_ref().filter(|e| e.params == *params) {
-            return pick(evaluation);
-        }
-        let (cost, gradient) = self.cost_and_gradient(params.as_slice().expect("contiguous"));
-        if !(cost.is_finite() && gradient.iter().all(|g| g.is_finite())) {
-            self.saw_non_finite.store(true, Ordering::Relaxed);
-        }
-        let evaluation = last.insert(Evaluation {
-            params: params.clone(),
-            cost,
-            gradient: Array1::from(gradient),
-        });
-        pick(evaluation)
-    }
-
-    fn cost_and_gradient(&self, params: &[f64]) -> (f64, Vec<f64>) {
-        let k = self.n_classes;
-        let split = self.x.n_columns() * k;
+    /// The objective at `params`; writes its gradient into `gradient`.
+    fn cost_and_gradient(&mut self, params: &[f64], gradient: &mut [f64]) -> f64 {
+        let split = self.x.n_columns() * self.n_classes;
         let (weights, intercepts) = params.split_at(split);
         let n_rows = self.x.n_rows();
-        let n_chunks = (n_rows / MIN_CHUNK_ROWS).clamp(1, MAX_CHUNKS);
-
-        // Per-chunk gradient buffers live as long as the objective: allocating and faulting in
-        // tens of megabytes on every evaluation cost a quarter of training time.
-        let mut buffers = std::mem::take(
-            &mut *self
-                .chunk_gradients
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        );
-        buffers.resize_with(n_chunks, || vec![0.0; params.len()]);
-        let costs: Vec<f64> = buffers
-            .par_iter_mut()
-            .enumerate()
-            .map(|(chunk, gradient)| {
-                gradient.fill(0.0);
-                let rows = chunk * n_rows / n_chunks..(chunk + 1) * n_rows / n_chunks;
-                match k {
-                    2 => self.chunk_cost_and_gradient::<2>(rows, weights, intercepts, gradient),
-                    3 => self.chunk_cost_and_gradient::<3>(rows, weights, intercepts, gradient),
-                    4 => self.chunk_cost_and_gradient::<4>(rows, weights, intercepts, gradient),
-                    5 => self.chunk_cost_and_gradient::<5>(rows, weights, intercepts, gradient),
-                    6 => self.chunk_cost_and_gradient::<6>(rows, weights, intercepts, gradient),
-                    7 => self.chunk_cost_and_gradient::<7>(rows, weights, intercepts, gradient),
-                    8 => self.chunk_cost_and_gradient::<8>(rows, weights, intercepts, gradient),
-                    _ => unreachable!("class count checked in fit_softmax"),
-                }
-            })
-            .collect();
-
-        // Add the chunks up along a tree whose shape depends only on the chunk count, so the
-        // sum is the same whatever order the chunks finished in.
-        let cost: f64 = costs.iter().sum();
-        tree_sum(&mut buffers);
-        let mut gradient = buffers[0].clone();
-        *self
-            .chunk_gradients
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = buffers;
+        let cost = if n_rows >= 2 * MIN_CHUNK_ROWS {
+            self.second_chunk.resize(params.len(), 0.0);
+            let middle = n_rows / 2;
+            let mut second = std::mem::take(&mut self.second_chunk);
+            let this = &*self;
+            let (first_cost, second_cost) = rayon::join(
+                || this.chunk_cost_and_gradient(0..middle, weights, intercepts, gradient),
+                || this.chunk_cost_and_gradient(middle..n_rows, weights, intercepts, &mut second),
+            );
+            gradient.iter_mut().zip(&second).for_each(|(g, s)| *g += s);
+            self.second_chunk = second;
+            first_cost + second_cost
+        } else {
+            self.chunk_cost_and_gradient(0..n_rows, weights, intercepts, gradient)
+        };
         let mut penalty = 0.0;
         for (g, &w) in gradient[..split].iter_mut().zip(weights) {
             penalty += w * w;
             *g += self.alpha * w;
         }
-        (cost + 0.5 * self.alpha * penalty, gradient)
+        cost + 0.5 * self.alpha * penalty
     }
 
-    /// One chunk's cost and gradient, with the class count `K` known at compile time so the
-    /// per-entry loops over classes unroll and vectorise.
-    fn chunk_cost_and_gradient<const K: usize>(
+    /// One chunk's cost, with its gradient written over `gradient`.
+    fn chunk_cost_and_gradient(
+        &self,
+        rows: std::ops::Range<usize>,
+        weights: &[f64],
+        intercepts: &[f64],
+        gradient: &mut [f64],
+    ) -> f64 {
+        gradient.fill(0.0);
+        // Up to eight classes get kernels with the class count known at compile time, so the
+        // loops over classes unroll and vectorise; more classes take the general one.
+        match self.n_classes {
+            2 => self.chunk_kernel::<2>(rows, weights, intercepts, gradient),
+            3 => self.chunk_kernel::<3>(rows, weights, intercepts, gradient),
+            4 => self.chunk_kernel::<4>(rows, weights, intercepts, gradient),
+            5 => self.chunk_kernel::<5>(rows, weights, intercepts, gradient),
+            6 => self.chunk_kernel::<6>(rows, weights, intercepts, gradient),
+            7 => self.chunk_kernel::<7>(rows, weights, intercepts, gradient),
+            8 => self.chunk_kernel::<8>(rows, weights, intercepts, gradient),
+            _ => self.chunk_kernel_any(rows, weights, intercepts, gradient),
+        }
+    }
+
+    fn chunk_kernel<const K: usize>(
         &self,
         rows: std::ops::Range<usize>,
         weights: &[f64],
@@ -352,16 +314,8 @@ impl SoftmaxObjective<'_> {
                     logits[class] += value * w[class];
                 }
             }
-            let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let log_sum_exp = max + logits.iter().map(|z| (z - max).exp()).sum::<f64>().ln();
             let label = self.labels[row];
-            let row_weight = self.class_weights[label];
-            cost += row_weight * (log_sum_exp - logits[label]);
-            // Residuals (p − y)·s, reusing the logits buffer.
-            for (class, z) in logits.iter_mut().enumerate() {
-                let target = if class == label { 1.0 } else { 0.0 };
-                *z = row_weight * ((*z - log_sum_exp).exp() - target);
-            }
+            cost += self.residuals_in_place(&mut logits, label);
             for (&column, &value) in columns.iter().zip(values) {
                 let g = &mut weight_gradient[column as usize];
                 let value = f64::from(value);
@@ -375,41 +329,67 @@ impl SoftmaxObjective<'_> {
         }
         cost
     }
-}
 
-/// Adds every buffer into `buffers[0]`, halves in parallel, along a fixed binary tree.
-fn tree_sum(buffers: &mut [Vec<f64>]) {
-    if buffers.len() < 2 {
-        return;
+    /// [`Self::chunk_kernel`] for any class count, with the same arithmetic in the same order.
+    fn chunk_kernel_any(
+        &self,
+        rows: std::ops::Range<usize>,
+        weights: &[f64],
+        intercepts: &[f64],
+        gradient: &mut [f64],
+    ) -> f64 {
+        let k = self.n_classes;
+        let (weight_gradient, intercept_gradient) = gradient.split_at_mut(weights.len());
+        let mut logits = vec![0.0; k];
+        let mut cost = 0.0;
+        for row in rows {
+            let (columns, values) = self.x.row(row);
+            logits.copy_from_slice(intercepts);
+            for (&column, &value) in columns.iter().zip(values) {
+                let w = &weights[column as usize * k..][..k];
+                let value = f64::from(value);
+                logits.iter_mut().zip(w).for_each(|(z, w)| *z += value * w);
+            }
+            let label = self.labels[row];
+            cost += self.residuals_in_place(&mut logits, label);
+            for (&column, &value) in columns.iter().zip(values) {
+                let g = &mut weight_gradient[column as usize * k..][..k];
+                let value = f64::from(value);
+                g.iter_mut().zip(&logits).for_each(|(g, r)| *g += value * r);
+            }
+            intercept_gradient
+                .iter_mut()
+                .zip(&logits)
+                .for_each(|(g, r)| *g += r);
+        }
+        cost
     }
-    let (left, right) = buffers.split_at_mut(buffers.len() / 2);
-    rayon::join(|| tree_sum(left), || tree_sum(right));
-    left[0]
-        .par_chunks_mut(8192)
-        .zip(right[0].par_chunks(8192))
-        .for_each(|(into, from)| into.iter_mut().zip(from).for_each(|(a, b)| *a += b));
-}
 
-impl CostFunction for SoftmaxObjective<'_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-
-    fn cost(&self, params: &Self::Param) -> Result<Self::Output, argmin::core::Error> {
-        Ok(self.evaluate(params, |e| e.cost))
-    }
-}
-
-impl Gradient for SoftmaxObjective<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-
-    fn gradient(&self, params: &Self::Param) -> Result<Self::Gradient, argmin::core::Error> {
-        Ok(self.evaluate(params, |e| e.gradient.clone()))
+    /// Turns one row's logits into its weighted residuals `sᵢ·(p − y)` and returns its weighted
+    /// loss `sᵢ·(log Σ exp z − z_label)`, with one `exp` per class.
+    #[inline(always)]
+    fn residuals_in_place(&self, logits: &mut [f64], label: usize) -> f64 {
+        let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let label_logit = logits[label];
+        let mut sum = 0.0;
+        for z in logits.iter_mut() {
+            *z = (*z - max).exp();
+            sum += *z;
+        }
+        let row_weight = self.class_weights[label];
+        let scale = row_weight / sum;
+        for z in logits.iter_mut() {
+            *z *= scale;
+        }
+        logits[label] -= row_weight;
+        row_weight * (max + sum.ln() - label_logit)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
 
     fn toy() -> (SparseRows, Vec<usize>) {
@@ -438,37 +418,171 @@ mod tests {
         }
     }
 
-    #[test]
-    fn gradient_matches_finite_differences() {
-        let (x, labels) = toy();
-        let weights = [1.0, 2.0, 0.5];
-        let objective = SoftmaxObjective {
-            x: &x,
-            labels: &labels,
-            n_classes: 3,
-            class_weights: &weights,
+    /// `n_classes` classes, one column per class plus a shared noisy one; row `i` is of class
+    /// `i % n_classes`.
+    fn many_classes(n_classes: usize, rows: usize) -> (SparseRows, Vec<usize>) {
+        let mut x = SparseRows::new(n_classes + 1);
+        let mut labels = Vec::new();
+        for i in 0..rows {
+            let class = i % n_classes;
+            let noise = (i % 7) as f64 * 0.1;
+            x.push_row(&[(class as u32, 1.0 - noise), (n_classes as u32, noise)]);
+            labels.push(class);
+        }
+        (x, labels)
+    }
+
+    fn objective<'a>(
+        x: &'a SparseRows,
+        labels: &'a [usize],
+        class_weights: &'a [f64],
+    ) -> SoftmaxObjective<'a> {
+        SoftmaxObjective {
+            x,
+            labels,
+            n_classes: class_weights.len(),
+            class_weights,
             alpha: 0.7,
-            last: Mutex::new(None),
-            chunk_gradients: Mutex::new(Vec::new()),
-            saw_non_finite: &AtomicBool::new(false),
-        };
-        let params: Vec<f64> = (0..12).map(|i| (i as f64 * 0.37).sin()).collect();
-        let (_, gradient) = objective.cost_and_gradient(&params);
+            second_chunk: Vec::new(),
+        }
+    }
+
+    /// `relative` bounds the error relative to the derivative's size (at least 1): finite
+    /// differences of a sum over thousands of rows lose digits to rounding (a wrong term or a
+    /// lost chunk is off by far more).
+    fn assert_gradient_matches_finite_differences(objective: &mut SoftmaxObjective, relative: f64) {
+        let n_params = (objective.x.n_columns() + 1) * objective.n_classes;
+        let params: Vec<f64> = (0..n_params).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut gradient = vec![0.0; n_params];
+        objective.cost_and_gradient(&params, &mut gradient);
+        let mut scratch = vec![0.0; n_params];
         let h = 1e-6;
         for i in 0..params.len() {
             let mut up = params.clone();
             up[i] += h;
             let mut down = params.clone();
             down[i] -= h;
-            let numeric = (objective.cost_and_gradient(&up).0
-                - objective.cost_and_gradient(&down).0)
+            let numeric = (objective.cost_and_gradient(&up, &mut scratch)
+                - objective.cost_and_gradient(&down, &mut scratch))
                 / (2.0 * h);
             assert!(
-                (numeric - gradient[i]).abs() < 1e-6,
+                (numeric - gradient[i]).abs() < relative * numeric.abs().max(1.0),
                 "param {i}: {numeric} vs {}",
                 gradient[i]
             );
         }
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let (x, labels) = toy();
+        assert_gradient_matches_finite_differences(
+            &mut objective(&x, &labels, &[1.0, 2.0, 0.5]),
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_with_two_chunks_and_many_classes() {
+        // Twelve classes take the general kernel; 2 500 rows are split into two chunks.
+        let (x, labels) = many_classes(12, 2500);
+        let weights: Vec<f64> = (0..12).map(|c| 0.5 + c as f64 * 0.1).collect();
+        assert_gradient_matches_finite_differences(&mut objective(&x, &labels, &weights), 1e-4);
+    }
+
+    #[test]
+    fn the_general_kernel_gives_the_same_bits_as_the_specialised_one() {
+        let (x, labels) = many_classes(5, 300);
+        let weights = [1.0, 0.8, 1.3, 0.9, 1.1];
+        let objective = objective(&x, &labels, &weights);
+        // Six columns (five classes and a noise column) by five classes, then the intercepts.
+        let params: Vec<f64> = (0..35).map(|i| (i as f64 * 0.91).cos()).collect();
+        let (w, b) = params.split_at(30);
+        let mut specialised = vec![0.0; 35];
+        let mut general = vec![0.0; 35];
+        let a = objective.chunk_kernel::<5>(0..300, w, b, &mut specialised);
+        let c = objective.chunk_kernel_any(0..300, w, b, &mut general);
+        assert_eq!(a.to_bits(), c.to_bits());
+        assert_eq!(specialised, general);
+    }
+
+    #[test]
+    fn more_than_eight_classes_are_learned() {
+        let (x, labels) = many_classes(12, 240);
+        let fit = fit_softmax(&x, &labels, 12, &[1.0; 12], settings(), None).unwrap();
+        assert!(fit.converged, "{}", fit.termination);
+        let mut p = [0.0; 12];
+        for (row, &label) in labels.iter().enumerate() {
+            fit.layer.probabilities_into(&x.row_features(row), &mut p);
+            let best = (0..12).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+            assert_eq!(best, label, "row {row}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn one_class_is_a_typed_error() {
+        let (x, _) = toy();
+        let err = fit_softmax(&x, &[0; 6], 1, &[1.0], settings(), None).unwrap_err();
+        assert_eq!(err, SolverError::TooFewClasses { n_classes: 1 });
+    }
+
+    #[test]
+    fn a_warm_start_at_the_solution_needs_no_iterations() {
+        let (x, labels) = toy();
+        let cold = fit_softmax(&x, &labels, 3, &[1.0; 3], settings(), None).unwrap();
+        assert!(cold.iterations > 5, "{}", cold.iterations);
+        let warm =
+            fit_softmax_from(&x, &labels, &[1.0; 3], settings(), cold.layer.clone(), None).unwrap();
+        assert!(warm.converged);
+        assert_eq!(warm.iterations, 0);
+        assert_eq!(warm.layer, cold.layer);
+    }
+
+    #[test]
+    fn the_stopping_rule_is_the_largest_gradient_component_per_row() {
+        let (x, labels) = many_classes(3, 3000);
+        let tolerance = 1e-4;
+        let fit = fit_softmax(
+            &x,
+            &labels,
+            3,
+            &[1.0; 3],
+            SolverSettings {
+                gradient_tolerance: tolerance,
+                ..settings()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(fit.converged);
+        let mut objective = objective(&x, &labels, &[1.0; 3]);
+        objective.alpha = settings().alpha;
+        let mut largest_per_row = |layer: &LinearSoftmax| {
+            let mut params = layer.weights.clone();
+            params.extend_from_slice(&layer.intercepts);
+            let mut gradient = vec![0.0; params.len()];
+            objective.cost_and_gradient(&params, &mut gradient);
+            gradient.iter().fold(0.0f64, |m, g| m.max(g.abs())) / 3000.0
+        };
+        let largest = largest_per_row(&fit.layer);
+        assert!(largest <= tolerance, "{largest}");
+        // Not a looser rule: one iteration fewer would not have met it.
+        let earlier = fit_softmax(
+            &x,
+            &labels,
+            3,
+            &[1.0; 3],
+            SolverSettings {
+                max_iterations: fit.iterations - 1,
+                gradient_tolerance: tolerance,
+                ..settings()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(!earlier.converged);
+        let largest = largest_per_row(&earlier.layer);
+        assert!(largest > tolerance, "{largest}");
     }
 
     #[test]
@@ -526,7 +640,8 @@ mod tests {
 
     #[test]
     fn overflow_in_the_objective_is_an_error() {
-        let (x, labels) = toy();
+        // Enough rows that the first unit step's weights make α·w overflow.
+        let (x, labels) = many_classes(3, 3000);
         let huge = SolverSettings {
             alpha: 1e308,
             ..settings()

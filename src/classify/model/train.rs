@@ -9,11 +9,13 @@ use crate::classify::intent::Intent;
 use crate::classify::model::artifact::{CrossValidationSummary, TrainingMetadata, TuningSummary};
 use crate::classify::model::classifier::IntentModel;
 use crate::classify::model::params::{ClassWeight, ValidTrainParams};
-use crate::classify::model::solver::{fit_softmax, SoftmaxFit, SolverError, SolverSettings};
+use crate::classify::model::solver::{
+    fit_softmax_from, LinearSoftmax, SoftmaxFit, SolverError, SolverSettings,
+};
 use crate::classify::sparse::SparseRows;
 use crate::classify::text::Analyzer;
 use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
-use crate::classify::vectorizer::{Corpus, InvalidVectorizerParts};
+use crate::classify::vectorizer::{Corpus, InvalidVectorizerParts, TfidfVectorizer};
 
 /// Progress reported while training.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -231,13 +233,24 @@ pub fn train(
     let mut unconverged = Vec::new();
     // Every fit, folds included, is checked as soon as it returns: a fold that overflowed or
     // stopped early would skew the calibration the thresholds are tuned on.
-    let mut solve = |x: &SparseRows, rows: &[usize], fit: FitName| {
+    // The first fit starts from zero; every later one (other folds, the final model) starts
+    // from the first one's solution and needs a fraction of its iterations.
+    let mut warm_start: Option<WarmStart> = None;
+    let mut solve = |vectorizer: &TfidfVectorizer, x: &SparseRows, rows: &[usize], fit: FitName| {
         let y: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
         let callback = observer.clone().map(|observer| {
             Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
                 as Arc<dyn Fn(u64, f64) + Send + Sync>
         });
-        let result = fit_softmax(x, &y, Intent::COUNT, &class_weights, settings, callback)
+        let start = match &warm_start {
+            Some(warm) => warm.start_for(vectorizer),
+            None => LinearSoftmax {
+                weights: vec![0.0; x.n_columns() * Intent::COUNT],
+                intercepts: vec![0.0; Intent::COUNT],
+                n_classes: Intent::COUNT,
+            },
+        };
+        let result = fit_softmax_from(x, &y, &class_weights, settings, start, callback)
             .map_err(|source| TrainError::Solver { fit, source })?;
         if !result.converged {
             let stopped = UnconvergedFit {
@@ -249,6 +262,9 @@ pub fn train(
                 return Err(TrainError::NotConverged(stopped));
             }
             unconverged.push(stopped);
+        }
+        if warm_start.is_none() {
+            warm_start = Some(WarmStart::new(vectorizer, result.layer.clone()));
         }
         Ok(result)
     };
@@ -263,6 +279,7 @@ pub fn train(
             announce(Some(fold + 1));
             let (vectorizer, x) = design(&corpus, &kept)?;
             let fit = solve(
+                &vectorizer,
                 &x,
                 &kept,
                 FitName {
@@ -308,7 +325,7 @@ pub fn train(
     announce(None);
     let (vectorizer, x) = design(&corpus, &all_rows)?;
     drop(corpus);
-    let fit = solve(&x, &all_rows, FitName { fold: None })?;
+    let fit = solve(&vectorizer, &x, &all_rows, FitName { fold: None })?;
     drop(x);
     let metadata = TrainingMetadata {
         crate_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -340,6 +357,42 @@ pub fn train(
         cross_validation,
         unconverged,
     })
+}
+
+/// A fit's solution by feature name, to start another fit (whose vocabulary differs a little)
+/// from.
+struct WarmStart {
+    columns: rustc_hash::FxHashMap<Box<str>, u32>,
+    layer: LinearSoftmax,
+}
+
+impl WarmStart {
+    fn new(vectorizer: &TfidfVectorizer, layer: LinearSoftmax) -> Self {
+        let columns = vectorizer
+            .feature_names()
+            .iter()
+            .zip(0u32..)
+            .map(|(name, column)| (name.clone(), column))
+            .collect();
+        WarmStart { columns, layer }
+    }
+
+    /// Starting weights for a fit on `vectorizer`'s features: the known features' weights, zero
+    /// for features the first fit did not have.
+    fn start_for(&self, vectorizer: &TfidfVectorizer) -> LinearSoftmax {
+        let k = self.layer.n_classes;
+        let mut weights = vec![0.0; vectorizer.n_features() * k];
+        for (row, name) in weights.chunks_exact_mut(k).zip(vectorizer.feature_names()) {
+            if let Some(&column) = self.columns.get(name) {
+                row.copy_from_slice(self.layer.feature_weights(column));
+            }
+        }
+        LinearSoftmax {
+            weights,
+            intercepts: self.layer.intercepts.clone(),
+            n_classes: k,
+        }
+    }
 }
 
 fn calibration_point(fit: &SoftmaxFit, features: &[(u32, f64)], label: usize) -> CalibrationPoint {
@@ -401,6 +454,59 @@ mod tests {
             );
             assert!(max - min <= 1, "class {class}: {per_fold:?}");
         }
+    }
+
+    #[test]
+    fn a_warm_start_carries_weights_over_by_feature_name() {
+        use crate::classify::text::AnalyzerConfig;
+        use crate::classify::vectorizer::VectorizerConfig;
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let texts = [
+            "parcel late",
+            "parcel late",
+            "refund please",
+            "refund please",
+        ];
+        let corpus = Corpus::analyze(&analyzer, texts.iter().copied(), None);
+        let config = VectorizerConfig::default();
+        let both = config
+            .fit(AnalyzerConfig::default(), &corpus, &[0, 1, 2, 3])
+            .unwrap();
+        let refund_only = config
+            .fit(AnalyzerConfig::default(), &corpus, &[2, 3])
+            .unwrap();
+        assert!(refund_only.n_features() < both.n_features());
+        // Every feature of the first fit gets its column number as weights.
+        let k = 2;
+        let layer = LinearSoftmax {
+            weights: (0..both.n_features() * k).map(|i| (i / k) as f64).collect(),
+            intercepts: vec![0.5, -0.5],
+            n_classes: k,
+        };
+        let warm = WarmStart::new(&both, layer.clone());
+        let same = warm.start_for(&both);
+        assert_eq!(same, layer);
+        let start = warm.start_for(&refund_only);
+        assert_eq!(start.intercepts, layer.intercepts);
+        for (column, name) in refund_only.feature_names().iter().enumerate() {
+            let from = both.feature_names().iter().position(|n| n == name).unwrap();
+            assert_eq!(
+                start.feature_weights(column as u32),
+                &[from as f64; 2],
+                "{name}"
+            );
+        }
+        // A feature the first fit never saw starts at zero.
+        let one = config
+            .fit(AnalyzerConfig::default(), &corpus, &[0, 1])
+            .unwrap();
+        let warm = WarmStart::new(&one, warm.start_for(&one));
+        assert!(warm.start_for(&both).weights.contains(&0.0));
+        assert!(warm
+            .start_for(&refund_only)
+            .weights
+            .iter()
+            .all(|&w| w == 0.0));
     }
 
     #[test]

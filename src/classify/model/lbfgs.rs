@@ -1,0 +1,472 @@
+//! A limited-memory BFGS minimiser that works in place: every vector it needs is allocated once,
+//! before the first iteration, so an iteration costs only the objective and a few passes over
+//! the parameters.
+//!
+//! The line search looks for a step satisfying the strong Wolfe conditions by bracketing and
+//! zooming with safeguarded cubic interpolation (Nocedal & Wright, *Numerical Optimization*,
+//! 2nd ed., algorithms 3.5 and 3.6). Everything runs in a fixed order, so the same objective
+//! gives the same bits on any machine.
+
+/// Sufficient-decrease constant of the Wolfe conditions (the usual choice).
+const WOLFE_DECREASE: f64 = 1e-4;
+/// Curvature constant of the Wolfe conditions (the usual choice for quasi-Newton methods).
+const WOLFE_CURVATURE: f64 = 0.9;
+/// Objective evaluations one line search may spend before it settles or gives up.
+const LINE_SEARCH_EVALUATIONS: usize = 20;
+
+/// Settings of one minimisation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LbfgsSettings {
+    /// Correction pairs kept (the "limited memory").
+    pub memory: usize,
+    /// Iteration cap.
+    pub max_iterations: u64,
+    /// Stop when the gradient's largest absolute component is at most this.
+    pub gradient_max_norm: f64,
+}
+
+/// Why a minimisation stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Termination {
+    /// The gradient tolerance was met.
+    Converged,
+    /// The iteration cap was reached first.
+    MaxIterations,
+    /// No step along the search direction lowered the objective.
+    LineSearchFailed,
+    /// The objective or its gradient was NaN or infinite at a point it was asked about.
+    NonFinite,
+}
+
+impl std::fmt::Display for Termination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Termination::Converged => "Solver converged",
+            Termination::MaxIterations => "Maximum number of iterations reached",
+            Termination::LineSearchFailed => "Line search found no lower point",
+            Termination::NonFinite => "Objective became NaN or infinite",
+        })
+    }
+}
+
+/// Where a minimisation ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LbfgsOutcome {
+    /// Iterations completed.
+    pub iterations: u64,
+    /// Objective at the returned point.
+    pub cost: f64,
+    /// Why it stopped.
+    pub termination: Termination,
+}
+
+/// One point on the search line: step, objective, directional derivative.
+#[derive(Debug, Clone, Copy)]
+struct LinePoint {
+    step: f64,
+    cost: f64,
+    slope: f64,
+}
+
+/// Minimises `evaluate` from `x`, leaving the best point found in `x`.
+///
+/// `evaluate(point, gradient)` returns the objective at `point` and writes its gradient.
+/// `on_iteration(iteration, cost)` runs after every completed iteration.
+pub fn minimize(
+    x: &mut Vec<f64>,
+    settings: LbfgsSettings,
+    mut evaluate: impl FnMut(&[f64], &mut [f64]) -> f64,
+    mut on_iteration: impl FnMut(u64, f64),
+) -> LbfgsOutcome {
+    let n = x.len();
+    let memory = settings.memory.max(1);
+    let mut gradient = vec![0.0; n];
+    let mut direction = vec![0.0; n];
+    let mut trial = vec![0.0; n];
+    let mut trial_gradient = vec![0.0; n];
+    // Correction pairs in a ring: s = x_{k+1} − x_k, y = g_{k+1} − g_k, ρ = 1 / (y·s).
+    let mut s_history = vec![vec![0.0; n]; memory];
+    let mut y_history = vec![vec![0.0; n]; memory];
+    let mut rho = vec![0.0; memory];
+    let mut two_loop_alpha = vec![0.0; memory];
+    let mut stored = 0usize;
+    let mut newest = memory - 1;
+
+    let mut cost = evaluate(x, &mut gradient);
+    let mut iterations = 0;
+    let outcome = |iterations, cost, termination| LbfgsOutcome {
+        iterations,
+        cost,
+        termination,
+    };
+    if !is_finite(cost, &gradient) {
+        return outcome(0, cost, Termination::NonFinite);
+    }
+    loop {
+        if max_abs(&gradient) <= settings.gradient_max_norm {
+            return outcome(iterations, cost, Termination::Converged);
+        }
+        if iterations >= settings.max_iterations {
+            return outcome(iterations, cost, Termination::MaxIterations);
+        }
+
+        // Two-loop recursion: direction = −H·gradient.
+        direction
+            .iter_mut()
+            .zip(&gradient)
+            .for_each(|(d, g)| *d = -g);
+        let order = |i: usize| (newest + memory - i) % memory;
+        for i in 0..stored {
+            let slot = order(i);
+            two_loop_alpha[slot] = rho[slot] * dot(&s_history[slot], &direction);
+            axpy(-two_loop_alpha[slot], &y_history[slot], &mut direction);
+        }
+        if stored > 0 {
+            let (s, y) = (&s_history[newest], &y_history[newest]);
+            let scale = dot(s, y) / dot(y, y);
+            direction.iter_mut().for_each(|d| *d *= scale);
+        }
+        for i in (0..stored).rev() {
+            let slot = order(i);
+            let beta = rho[slot] * dot(&y_history[slot], &direction);
+            axpy(
+                two_loop_alpha[slot] - beta,
+                &s_history[slot],
+                &mut direction,
+            );
+        }
+        let mut slope = dot(&direction, &gradient);
+        // `slope >= 0.0` alone would let a NaN slope through.
+        if slope.is_nan() || slope >= 0.0 {
+            // Rounding made the quasi-Newton direction useless: restart from steepest descent.
+            stored = 0;
+            direction
+                .iter_mut()
+                .zip(&gradient)
+                .for_each(|(d, g)| *d = -g);
+            slope = -dot(&gradient, &gradient);
+        }
+        // The very first step is a plain unit step along −g, as argmin's was: on a problem whose
+        // penalty overflows it reaches the overflow at once and the fit fails as NaN/infinite,
+        // instead of creeping through tiny finite steps to a line-search failure. After a
+        // restart the step is scaled to unit length instead.
+        let first_step = if stored == 0 && iterations > 0 {
+            (1.0 / dot(&gradient, &gradient).sqrt()).min(1.0)
+        } else {
+            1.0
+        };
+
+        let start = LinePoint {
+            step: 0.0,
+            cost,
+            slope,
+        };
+        let mut probe = |step: f64, trial: &mut [f64], trial_gradient: &mut [f64]| {
+            trial
+                .iter_mut()
+                .zip(x.iter().zip(&direction))
+                .for_each(|(t, (x, d))| *t = x + step * d);
+            let cost = evaluate(trial, trial_gradient);
+            let finite = is_finite(cost, trial_gradient);
+            (
+                LinePoint {
+                    step,
+                    cost,
+                    slope: dot(trial_gradient, &direction),
+                },
+                finite,
+            )
+        };
+        let accepted = match line_search(start, first_step, |step| {
+            probe(step, &mut trial, &mut trial_gradient)
+        }) {
+            LineSearch::Accepted(point) => point,
+            LineSearch::NonFinite => {
+                return outcome(iterations, cost, Termination::NonFinite);
+            }
+            LineSearch::Failed => {
+                return outcome(iterations, cost, Termination::LineSearchFailed);
+            }
+        };
+
+        // Record the correction pair in the next ring slot, then move to the new point.
+        let slot = (newest + 1) % memory;
+        let (s, y) = (&mut s_history[slot], &mut y_history[slot]);
+        let (mut ys, mut yy) = (0.0, 0.0);
+        for i in 0..n {
+            s[i] = trial[i] - x[i];
+            y[i] = trial_gradient[i] - gradient[i];
+            ys += y[i] * s[i];
+            yy += y[i] * y[i];
+        }
+        // Pairs without positive curvature would break the update's positive definiteness.
+        if ys > f64::EPSILON * yy {
+            rho[slot] = 1.0 / ys;
+            newest = slot;
+            stored = (stored + 1).min(memory);
+        }
+        std::mem::swap(x, &mut trial);
+        std::mem::swap(&mut gradient, &mut trial_gradient);
+        cost = accepted.cost;
+        iterations += 1;
+        on_iteration(iterations, cost);
+    }
+}
+
+enum LineSearch {
+    /// The last point probed is the one to take.
+    Accepted(LinePoint),
+    NonFinite,
+    Failed,
+}
+
+/// Strong Wolfe line search from `start` (whose slope is negative), trying `first_step` first.
+/// `probe(step)` evaluates the objective there; the point it probed last is the one accepted.
+fn line_search(
+    start: LinePoint,
+    first_step: f64,
+    mut probe: impl FnMut(f64) -> (LinePoint, bool),
+) -> LineSearch {
+    let sufficient = |p: &LinePoint| p.cost <= start.cost + WOLFE_DECREASE * p.step * start.slope;
+    let curved = |p: &LinePoint| p.slope.abs() <= -WOLFE_CURVATURE * start.slope;
+    let mut previous = start;
+    let mut step = first_step;
+    let mut evaluations = 0;
+    // The step of the point the caller's buffers hold: the one probed last.
+    let mut last_probed;
+    // Bracketing: grow the step until an interval is known to hold an acceptable point.
+    let (mut low, mut high) = loop {
+        let (point, finite) = probe(step);
+        evaluations += 1;
+        last_probed = point.step;
+        if !finite {
+            return LineSearch::NonFinite;
+        }
+        if !sufficient(&point) || (evaluations > 1 && point.cost >= previous.cost) {
+            break (previous, point);
+        }
+        if curved(&point) {
+            return LineSearch::Accepted(point);
+        }
+        if point.slope >= 0.0 {
+            break (point, previous);
+        }
+        if evaluations >= LINE_SEARCH_EVALUATIONS {
+            return LineSearch::Accepted(point);
+        }
+        previous = point;
+        step *= 4.0;
+    };
+    // Zoom: `low` always satisfies sufficient decrease and has the lowest cost seen; shrink the
+    // interval between it and `high` until a point also meets the curvature condition.
+    while evaluations < LINE_SEARCH_EVALUATIONS {
+        let width = (high.step - low.step).abs();
+        if width <= 1e-12 * high.step.abs().max(low.step.abs()) {
+            break;
+        }
+        let step = safeguarded_cubic_minimum(&low, &high);
+        let (point, finite) = probe(step);
+        evaluations += 1;
+        last_probed = point.step;
+        if !finite {
+            return LineSearch::NonFinite;
+        }
+        if !sufficient(&point) || point.cost >= low.cost {
+            high = point;
+        } else {
+            if curved(&point) {
+                return LineSearch::Accepted(point);
+            }
+            if point.slope * (high.step - low.step) >= 0.0 {
+                high = low;
+            }
+            low = point;
+        }
+    }
+    // Out of budget: a point with sufficient decrease is still progress (the curvature pair it
+    // gives is skipped if unusable). Only a search that never left the start has failed.
+    if low.step == 0.0 {
+        return LineSearch::Failed;
+    }
+    if last_probed != low.step {
+        let (point, finite) = probe(low.step);
+        if !finite {
+            return LineSearch::NonFinite;
+        }
+        return LineSearch::Accepted(point);
+    }
+    LineSearch::Accepted(low)
+}
+
+/// The minimiser of the cubic matching both points' costs and slopes, kept at least a tenth of
+/// the interval away from either end (bisection when the cubic has no usable minimum).
+fn safeguarded_cubic_minimum(a: &LinePoint, b: &LinePoint) -> f64 {
+    let (lo, hi) = (a.step.min(b.step), a.step.max(b.step));
+    let margin = 0.1 * (hi - lo);
+    let d1 = a.slope + b.slope - 3.0 * (a.cost - b.cost) / (a.step - b.step);
+    let discriminant = d1 * d1 - a.slope * b.slope;
+    let step = if discriminant >= 0.0 {
+        let d2 = (b.step - a.step).signum() * discriminant.sqrt();
+        b.step - (b.step - a.step) * (b.slope + d2 - d1) / (b.slope - a.slope + 2.0 * d2)
+    } else {
+        f64::NAN
+    };
+    if step.is_finite() && step >= lo + margin && step <= hi - margin {
+        step
+    } else if step.is_finite() {
+        step.clamp(lo + margin, hi - margin)
+    } else {
+        0.5 * (lo + hi)
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(a, b)| a * b).sum()
+}
+
+fn axpy(scale: f64, x: &[f64], y: &mut [f64]) {
+    y.iter_mut().zip(x).for_each(|(y, x)| *y += scale * x);
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0, |m, x| m.max(x.abs()))
+}
+
+fn is_finite(cost: f64, gradient: &[f64]) -> bool {
+    cost.is_finite() && gradient.iter().all(|g| g.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(tolerance: f64) -> LbfgsSettings {
+        LbfgsSettings {
+            memory: 5,
+            max_iterations: 500,
+            gradient_max_norm: tolerance,
+        }
+    }
+
+    /// The Rosenbrock function in `n` dimensions: a curved valley that defeats naive steps.
+    fn rosenbrock(x: &[f64], gradient: &mut [f64]) -> f64 {
+        gradient.fill(0.0);
+        let mut cost = 0.0;
+        for i in 0..x.len() - 1 {
+            let (a, b) = (x[i], x[i + 1]);
+            cost += 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
+            gradient[i] += -400.0 * a * (b - a * a) - 2.0 * (1.0 - a);
+            gradient[i + 1] += 200.0 * (b - a * a);
+        }
+        cost
+    }
+
+    #[test]
+    fn finds_the_rosenbrock_minimum() {
+        let mut x = vec![-1.2, 1.0, -1.2, 1.0, 0.5, -0.3];
+        let outcome = minimize(&mut x, settings(1e-8), rosenbrock, |_, _| {});
+        assert_eq!(outcome.termination, Termination::Converged, "{outcome:?}");
+        for (i, v) in x.iter().enumerate() {
+            assert!((v - 1.0).abs() < 1e-6, "x[{i}] = {v}");
+        }
+        assert!(outcome.cost < 1e-12, "{outcome:?}");
+    }
+
+    #[test]
+    fn a_quadratic_converges_in_few_iterations_and_reports_each() {
+        // f = Σ cᵢ (xᵢ − i)², condition number 100.
+        let quadratic = |x: &[f64], g: &mut [f64]| {
+            let mut cost = 0.0;
+            for i in 0..x.len() {
+                let c = 1.0 + 99.0 * i as f64 / (x.len() - 1) as f64;
+                let r = x[i] - i as f64;
+                cost += c * r * r;
+                g[i] = 2.0 * c * r;
+            }
+            cost
+        };
+        let mut x = vec![0.0; 10];
+        let mut seen = Vec::new();
+        let outcome = minimize(&mut x, settings(1e-10), quadratic, |i, c| seen.push((i, c)));
+        assert_eq!(outcome.termination, Termination::Converged);
+        assert!(outcome.iterations < 60, "{outcome:?}");
+        assert_eq!(seen.len() as u64, outcome.iterations);
+        assert!(
+            seen.windows(2).all(|w| w[1].1 <= w[0].1),
+            "costs never rise"
+        );
+        assert!(x
+            .iter()
+            .enumerate()
+            .all(|(i, v)| (v - i as f64).abs() < 1e-8));
+    }
+
+    #[test]
+    fn the_iteration_cap_is_reported() {
+        let mut x = vec![-1.2, 1.0];
+        let capped = LbfgsSettings {
+            max_iterations: 3,
+            ..settings(1e-12)
+        };
+        let outcome = minimize(&mut x, capped, rosenbrock, |_, _| {});
+        assert_eq!(outcome.termination, Termination::MaxIterations);
+        assert_eq!(outcome.iterations, 3);
+    }
+
+    #[test]
+    fn a_non_finite_objective_is_reported() {
+        // Finite at the start, infinite at any step away from it.
+        let cliff = |x: &[f64], g: &mut [f64]| {
+            g[0] = 1.0;
+            if x[0] == 0.0 {
+                0.0
+            } else {
+                f64::INFINITY
+            }
+        };
+        let mut x = vec![0.0];
+        let outcome = minimize(&mut x, settings(1e-9), cliff, |_, _| {});
+        assert_eq!(outcome.termination, Termination::NonFinite);
+    }
+
+    #[test]
+    fn a_function_that_never_decreases_fails_the_line_search() {
+        // The gradient claims descent, but every step raises the cost.
+        let liar = |x: &[f64], g: &mut [f64]| {
+            g[0] = 1.0;
+            x[0].abs()
+        };
+        let mut x = vec![0.0];
+        let outcome = minimize(&mut x, settings(1e-9), liar, |_, _| {});
+        assert_eq!(outcome.termination, Termination::LineSearchFailed);
+        assert_eq!(x, vec![0.0], "the start is kept");
+    }
+
+    #[test]
+    fn the_cubic_step_stays_inside_the_interval() {
+        let a = LinePoint {
+            step: 0.0,
+            cost: 1.0,
+            slope: -1.0,
+        };
+        let b = LinePoint {
+            step: 1.0,
+            cost: 2.0,
+            slope: 5.0,
+        };
+        let step = safeguarded_cubic_minimum(&a, &b);
+        assert!((0.1..=0.9).contains(&step), "{step}");
+        // The exact minimiser of a quadratic is found: (s − 0.25)² sampled at 0 and 1.
+        let a = LinePoint {
+            step: 0.0,
+            cost: 0.0625,
+            slope: -0.5,
+        };
+        let b = LinePoint {
+            step: 1.0,
+            cost: 0.5625,
+            slope: 1.5,
+        };
+        assert!((safeguarded_cubic_minimum(&a, &b) - 0.25).abs() < 1e-12);
+    }
+}
