@@ -117,8 +117,8 @@ fn write_trade_off(out: &mut impl Write, trade_off: &[TargetOutcome]) -> Result<
     )?;
     writeln!(
         out,
-        "{:<8}{:>10}  {:<26}{}",
-        "target", "automated", "precision", "coverage"
+        "{:<8}{:>10}  {:<26}coverage",
+        "target", "automated", "precision"
     )?;
     let shown = |share: Option<Proportion>| match share {
         Some(p) => format!(
