@@ -8,10 +8,14 @@ use ndarray::Array1;
 use serde::Serialize;
 
 use crate::classify::dataset::Dataset;
-use crate::classify::decision::Thresholds;
+use crate::classify::decision::{EscalationReason, Thresholds};
 use crate::classify::intent::Intent;
 use crate::classify::model::IntentModel;
-use crate::classify::tune::{automation_stats, AutomationStats, CalibrationPoint};
+use crate::classify::review::Proportion;
+use crate::classify::tune::{automation_stats, tune_thresholds, AutomationStats, CalibrationPoint};
+
+/// Precision targets of the trade-off table: what each would buy on the evaluated messages.
+pub const TRADE_OFF_TARGETS: [f64; 6] = [0.90, 0.95, 0.97, 0.98, 0.99, 0.995];
 
 /// Precision, recall and F1 of one intent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -139,8 +143,49 @@ pub struct EvalReport {
     pub escalations: BTreeMap<&'static str, usize>,
     /// Automated answers under the model's thresholds.
     pub automation: AutomationStats,
+    /// `other` messages, and how many of them were escalated (never answered automatically).
+    pub other_escalated: OtherEscalated,
     /// Coverage-vs-precision as one global threshold sweeps from 0 to 1.
     pub curve: Vec<CurvePoint>,
+    /// For each of [`TRADE_OFF_TARGETS`], the thresholds tuned for it on the model's stored
+    /// cross-validated predictions, applied to these messages. Empty when the model stores none
+    /// (trained with `--no-tune`).
+    pub trade_off: Vec<TargetOutcome>,
+}
+
+/// How many `other` messages were kept away from automated answers.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct OtherEscalated {
+    /// Messages whose true intent is `other`.
+    pub messages: usize,
+    /// Of those, escalated.
+    pub escalated: usize,
+}
+
+impl OtherEscalated {
+    /// The share escalated (1 when there is no `other` message).
+    pub fn share(&self) -> f64 {
+        if self.messages == 0 {
+            1.0
+        } else {
+            self.escalated as f64 / self.messages as f64
+        }
+    }
+}
+
+/// What one tuning target buys on evaluated messages: a point of the precision–coverage
+/// trade-off, each share with its 95% Wilson interval, since a few hundred messages leave
+/// precision uncertain by a point or more.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TargetOutcome {
+    /// The precision asked of the cross-validated predictions.
+    pub target_precision: f64,
+    /// Automated answers and how many were right.
+    pub stats: AutomationStats,
+    /// Precision of the automated answers; `None` when nothing is automated.
+    pub precision: Option<Proportion>,
+    /// Share of in-scope messages answered automatically and right; `None` without one.
+    pub coverage: Option<Proportion>,
 }
 
 /// Evaluates `model` on `data`.
@@ -159,11 +204,16 @@ pub fn evaluate(model: &IntentModel, data: &Dataset) -> EvalReport {
     let points: Vec<CalibrationPoint> = truth
         .iter()
         .zip(&predictions)
-        .map(|(&truth, p)| CalibrationPoint {
-            truth,
-            predicted: p.intent,
-            confidence: p.confidence,
-            gap: p.confidence - p.scores[1].probability,
+        .map(|(&truth, p)| {
+            // An empty message is never automated, whatever its scores; counting it as an
+            // `other` prediction keeps it out of every threshold's automated answers.
+            let empty = p.decision.reason() == Some(EscalationReason::EmptyMessage);
+            CalibrationPoint {
+                truth,
+                predicted: if empty { Intent::Other } else { p.intent },
+                confidence: p.confidence,
+                gap: p.confidence - p.scores[1].probability,
+            }
         })
         .collect();
     // Empty messages never automate whatever their scores; count them as escalated.
@@ -186,8 +236,46 @@ pub fn evaluate(model: &IntentModel, data: &Dataset) -> EvalReport {
         escalation_rate: escalated as f64 / data.messages.len().max(1) as f64,
         escalations,
         automation,
+        other_escalated: OtherEscalated {
+            messages: truth.iter().filter(|i| !i.is_in_scope()).count(),
+            escalated: truth
+                .iter()
+                .zip(&predictions)
+                .filter(|(truth, p)| !truth.is_in_scope() && !p.decision.is_automate())
+                .count(),
+        },
         curve: coverage_curve(&points, model.thresholds().ambiguity_margin),
+        trade_off: trade_off(model.calibration(), model.thresholds(), &points),
     }
+}
+
+/// Tunes thresholds for each of [`TRADE_OFF_TARGETS`] on `calibration` (the model's
+/// cross-validated predictions, as `train` does) and measures them on `points`.
+pub fn trade_off(
+    calibration: &[CalibrationPoint],
+    base: &Thresholds,
+    points: &[CalibrationPoint],
+) -> Vec<TargetOutcome> {
+    if calibration.is_empty() {
+        return Vec::new();
+    }
+    let base = Thresholds {
+        per_intent: BTreeMap::new(),
+        ..base.clone()
+    };
+    TRADE_OFF_TARGETS
+        .into_iter()
+        .map(|target_precision| {
+            let (thresholds, _) = tune_thresholds(calibration, target_precision, &base);
+            let stats = automation_stats(points, &thresholds, None);
+            TargetOutcome {
+                target_precision,
+                stats,
+                precision: Proportion::wilson(stats.correct, stats.automated),
+                coverage: Proportion::wilson(stats.correct, stats.in_scope),
+            }
+        })
+        .collect()
 }
 
 /// Sweeps one threshold for every intent over `[0, 1]` in steps of 0.01.
@@ -243,6 +331,55 @@ mod tests {
         let m = ClassificationMetrics::compute(&[Cancel, Cancel], &[Cancel, Cancel]);
         assert_eq!(m.accuracy, 1.0);
         assert_eq!(m.macro_f1, 1.0);
+    }
+
+    fn point(truth: Intent, predicted: Intent, confidence: f64) -> CalibrationPoint {
+        CalibrationPoint {
+            truth,
+            predicted,
+            confidence,
+            gap: confidence,
+        }
+    }
+
+    #[test]
+    fn trade_off_tunes_on_calibration_and_measures_on_the_messages() {
+        // Cross-validated: the most confident tracking answer (0.95) is wrong, the nine below it
+        // (0.94 down to 0.86) right, so 90% is first met at 0.86 and 95% is never met.
+        let mut calibration = vec![point(Other, Tracking, 0.95)];
+        calibration.extend((86..=94).map(|c| point(Tracking, Tracking, f64::from(c) / 100.0)));
+        // Evaluated: right at 0.88, wrong at 0.87, right but below every threshold at 0.5.
+        let points = [
+            point(Tracking, Tracking, 0.88),
+            point(Other, Tracking, 0.87),
+            point(Tracking, Tracking, 0.5),
+            point(Return, Other, 0.9),
+        ];
+        let base = Thresholds::default();
+        let outcomes = trade_off(&calibration, &base, &points);
+        assert_eq!(outcomes.len(), TRADE_OFF_TARGETS.len());
+        let at = |target: f64| {
+            *outcomes
+                .iter()
+                .find(|o| (o.target_precision - target).abs() < 1e-12)
+                .unwrap()
+        };
+        let lenient = at(0.90);
+        assert_eq!((lenient.stats.automated, lenient.stats.correct), (2, 1));
+        let precision = lenient.precision.unwrap();
+        assert_eq!(precision.estimate, 0.5);
+        assert!(
+            precision.low < 0.1 && precision.high > 0.9,
+            "two answers prove little"
+        );
+        let coverage = lenient.coverage.unwrap();
+        assert_eq!((coverage.successes, coverage.trials), (1, 3));
+        // A target no threshold meets automates nothing: no precision to show.
+        let strict = at(0.95);
+        assert_eq!(strict.stats.automated, 0);
+        assert_eq!(strict.precision, None);
+        assert_eq!(strict.coverage.unwrap().estimate, 0.0);
+        assert!(trade_off(&[], &base, &points).is_empty());
     }
 
     #[test]

@@ -25,6 +25,8 @@ const NO_FEATURE: u32 = u32::MAX;
 const WORD_BOUNDARY: char = '\u{2581}';
 /// Prefix of character n-gram feature names; words never contain it (segmentation drops `#`).
 const CHAR_PREFIX: char = '#';
+/// Name of the feature that counts words outside the vocabulary; no word contains `<`.
+const UNKNOWN_WORDS_FEATURE: &str = "<unknown>";
 
 /// Character n-gram lengths taken from each word, boundaries included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +75,13 @@ pub struct VectorizerConfig {
     /// times the classification time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub char_ngrams: Option<CharNgrams>,
+    /// Add one feature that counts the message's words outside the vocabulary. A message made
+    /// mostly of words the shop's data never used ("cancel my dentist appointment") is then
+    /// told apart from one whose every word is known ("cancel my order"), where otherwise only
+    /// the known word would speak. It comes on top of `max_features`. Default: true. Files
+    /// without the field predate it: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown_words: bool,
 }
 
 impl Default for VectorizerConfig {
@@ -83,6 +92,7 @@ impl Default for VectorizerConfig {
             max_features: 50_000,
             sublinear_tf: true,
             char_ngrams: None,
+            unknown_words: true,
         }
     }
 }
@@ -227,6 +237,11 @@ impl VectorizerConfig {
             kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             kept.truncate(self.max_features);
         }
+        if self.unknown_words {
+            if let Some(unknown) = unknown_words_frequency(corpus, rows, &kept) {
+                kept.push((UNKNOWN_WORDS_FEATURE.to_owned(), unknown));
+            }
+        }
         kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 
         let n_docs = rows.len() as f64;
@@ -242,6 +257,26 @@ impl VectorizerConfig {
             .collect();
         TfidfVectorizer::from_parts(*self, analyzer, features, idf, surface_forms)
     }
+}
+
+/// In how many of the messages `rows` a word or placeholder has no unigram in `kept` (the
+/// vocabulary); `None` when none has, as a feature no message shows carries nothing.
+fn unknown_words_frequency(corpus: &Corpus, rows: &[usize], kept: &[(String, u32)]) -> Option<u32> {
+    let known: rustc_hash::FxHashSet<&str> = kept
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| !name.contains(' ') && !name.starts_with(CHAR_PREFIX))
+        .collect();
+    let term_known: Vec<bool> = corpus
+        .terms
+        .iter()
+        .map(|term| known.contains(&**term))
+        .collect();
+    let frequency = rows
+        .iter()
+        .filter(|&&row| corpus.doc(row).iter().any(|&t| !term_known[t as usize]))
+        .count();
+    u32::try_from(frequency).ok().filter(|&f| f > 0)
 }
 
 fn corpus_feature_name(corpus: &Corpus, key: u64) -> String {
@@ -300,6 +335,8 @@ pub struct TfidfVectorizer {
     bigram_features: FxHashMap<u64, u32>,
     /// Character n-gram (without the `#` prefix) → feature.
     char_features: FxHashMap<Box<str>, u32>,
+    /// The feature counting words outside the vocabulary, when configured and fitted.
+    unknown_words_feature: Option<u32>,
 }
 
 /// Parts of a vectorizer (from a model file) that do not fit together.
@@ -307,7 +344,7 @@ pub struct TfidfVectorizer {
 #[non_exhaustive]
 pub enum InvalidVectorizerParts {
     /// A vocabulary entry that cannot be a feature name.
-    #[error("feature {index} ({name:?}) must be one term, two terms separated by one space, or `#` and a character n-gram when character n-grams are configured")]
+    #[error("feature {index} ({name:?}) must be one term, two terms separated by one space, `#` and a character n-gram when character n-grams are configured, or `<unknown>` (once) when unknown words are counted")]
     FeatureName {
         /// Position in the vocabulary.
         index: usize,
@@ -347,6 +384,7 @@ impl TfidfVectorizer {
         let mut unigram_features: Vec<u32> = Vec::new();
         let mut bigram_features = FxHashMap::default();
         let mut char_features: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut unknown_words_feature = None;
         let mut term_id = |term: &str, unigram_features: &mut Vec<u32>| -> u32 {
             if let Some(&id) = term_ids.get(term) {
                 return id;
@@ -366,6 +404,13 @@ impl TfidfVectorizer {
                     return Err(bad());
                 }
                 char_features.insert(gram.into(), index as u32);
+                continue;
+            }
+            if name == UNKNOWN_WORDS_FEATURE {
+                if !config.unknown_words || unknown_words_feature.is_some() {
+                    return Err(bad());
+                }
+                unknown_words_feature = Some(index as u32);
                 continue;
             }
             let mut parts = name.split(' ');
@@ -403,6 +448,7 @@ impl TfidfVectorizer {
             unigram_features,
             bigram_features,
             char_features,
+            unknown_words_feature,
         })
     }
 
@@ -523,13 +569,19 @@ impl TfidfVectorizer {
     /// weighted, L2-normalised features.
     fn weigh(&self, terms: &[Option<u32>], ids: &mut Vec<u32>, features: &mut Vec<(u32, f64)>) {
         features.clear();
+        let mut unknown = 0usize;
         // Sorting plain feature ids is much cheaper than sorting (id, weight) pairs, and runs
         // of equal ids are the counts.
         for (position, &term) in terms.iter().enumerate() {
-            let Some(term) = term else { continue };
+            let Some(term) = term else {
+                unknown += 1;
+                continue;
+            };
             let unigram = self.unigram_features[term as usize];
             if unigram != NO_FEATURE {
                 ids.push(unigram);
+            } else {
+                unknown += 1;
             }
             if self.config.max_ngram >= 2 {
                 if let Some(&Some(next)) = terms.get(position + 1) {
@@ -538,6 +590,9 @@ impl TfidfVectorizer {
                     }
                 }
             }
+        }
+        if let Some(feature) = self.unknown_words_feature {
+            ids.extend(std::iter::repeat_n(feature, unknown));
         }
         if ids.is_empty() {
             return;
@@ -601,6 +656,7 @@ mod tests {
         let config = VectorizerConfig {
             max_features: 2,
             min_df: 1,
+            unknown_words: false,
             ..VectorizerConfig::default()
         };
         let (_, vectorizer) = fitted(config);
@@ -672,7 +728,10 @@ mod tests {
 
     #[test]
     fn char_ngrams_give_a_misspelling_features_of_the_real_word() {
-        let (_, words_only) = fitted(VectorizerConfig::default());
+        let (_, words_only) = fitted(VectorizerConfig {
+            unknown_words: false,
+            ..VectorizerConfig::default()
+        });
         let (_, with_chars) = fitted(with_chars());
         let mut scratch = Scratch::default();
         // "cancle" is no word the vocabulary knows, but shares "▁can", "canc", "anc"…
@@ -680,6 +739,73 @@ mod tests {
         assert!(scratch.features.is_empty());
         with_chars.vectorize("cancle", &mut scratch);
         assert!(!scratch.features.is_empty());
+    }
+
+    #[test]
+    fn unknown_words_are_counted_alike_in_training_and_at_runtime() {
+        let (corpus, vectorizer) = fitted(VectorizerConfig::default());
+        let unknown = vectorizer
+            .feature_names()
+            .iter()
+            .position(|name| &**name == UNKNOWN_WORDS_FEATURE)
+            .expect("some training words occur once") as u32;
+        let mut scratch = Scratch::default();
+        // Every word known: no unknown-word feature.
+        vectorizer.vectorize("cancel my order", &mut scratch);
+        assert!(scratch.features.iter().all(|&(id, _)| id != unknown));
+        // Two unknown words weigh more than one, and the known words still count.
+        vectorizer.vectorize("cancel my dentist", &mut scratch);
+        let one = scratch.features.clone();
+        vectorizer.vectorize("cancel my dentist appointment", &mut scratch);
+        let two = scratch.features.clone();
+        let weight =
+            |features: &[(u32, f64)], id| features.iter().find(|&&(f, _)| f == id).map(|&(_, w)| w);
+        assert!(weight(&one, unknown).unwrap() < weight(&two, unknown).unwrap());
+        assert!(one.len() > 1, "{one:?}");
+        // The training path gives every message the same vector as the runtime path.
+        let matrix = vectorizer.transform(&corpus, &(0..TEXTS.len()).collect::<Vec<_>>());
+        for (row, text) in TEXTS.iter().enumerate() {
+            vectorizer.vectorize(text, &mut scratch);
+            let stored = matrix.row_features(row);
+            assert_eq!(stored.len(), scratch.features.len(), "{text}");
+            for (&(a, x), &(b, y)) in stored.iter().zip(&scratch.features) {
+                // The training matrix stores f32.
+                assert!(a == b && (x - y).abs() < 1e-6, "{text}: {a} {x} vs {b} {y}");
+            }
+        }
+        // Switched off, the feature is not fitted and unknown words weigh nothing.
+        let (_, without) = fitted(VectorizerConfig {
+            unknown_words: false,
+            ..VectorizerConfig::default()
+        });
+        assert!(!without
+            .feature_names()
+            .iter()
+            .any(|name| &**name == UNKNOWN_WORDS_FEATURE));
+        without.vectorize("dentist appointment", &mut scratch);
+        assert!(scratch.features.is_empty());
+    }
+
+    #[test]
+    fn unknown_words_feature_is_refused_where_the_settings_lack_it() {
+        let config = VectorizerConfig {
+            unknown_words: false,
+            ..VectorizerConfig::default()
+        };
+        let parts = |config| {
+            TfidfVectorizer::from_parts(
+                config,
+                AnalyzerConfig::default(),
+                vec!["order".into(), UNKNOWN_WORDS_FEATURE.into()],
+                vec![1.0, 1.0],
+                BTreeMap::new(),
+            )
+        };
+        assert!(matches!(
+            parts(config),
+            Err(InvalidVectorizerParts::FeatureName { index: 1, .. })
+        ));
+        assert!(parts(VectorizerConfig::default()).is_ok());
     }
 
     #[test]
@@ -713,7 +839,15 @@ mod tests {
         assert_eq!(vectorizer.vectorize("", &mut scratch), 0);
         assert!(scratch.features.is_empty());
         assert_eq!(vectorizer.vectorize("zebra xylophone", &mut scratch), 2);
-        assert!(scratch.features.is_empty());
+        // Only the count of unknown words is left of them.
+        let unknown = vectorizer
+            .feature_names()
+            .iter()
+            .position(|name| &**name == UNKNOWN_WORDS_FEATURE)
+            .unwrap() as u32;
+        assert_eq!(scratch.features.len(), 1);
+        assert_eq!(scratch.features[0].0, unknown);
+        assert!((scratch.features[0].1 - 1.0).abs() < 1e-12, "unit length");
     }
 
     #[test]

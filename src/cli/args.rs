@@ -288,6 +288,9 @@ pub struct TrainArgs {
     /// Use raw term counts instead of 1 + ln(tf).
     #[arg(long)]
     pub linear_tf: bool,
+    /// Leave out the feature that counts words outside the vocabulary.
+    #[arg(long)]
+    pub no_unknown_words: bool,
     /// L2 penalty on the weights (positive).
     #[arg(long, default_value_t = 0.1, value_parser = positive)]
     pub alpha: f64,

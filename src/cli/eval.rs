@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use deskbot::classify::compare::{compare, Comparison, MetricComparison};
 use deskbot::classify::dataset::Dataset;
-use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport};
+use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport, TargetOutcome};
+use deskbot::classify::review::Proportion;
 use deskbot::Intent;
 
 use super::args::{DocumentFormat, EvalArgs, ModelArg};
@@ -91,6 +92,53 @@ pub fn write_report(out: &mut impl Write, report: &EvalReport) -> Result<()> {
         percent(automation.coverage()),
         automation.in_scope
     )?;
+    let other = &report.other_escalated;
+    if other.messages > 0 {
+        writeln!(
+            out,
+            "other escalated {} of {} `other` messages",
+            percent(other.share()),
+            other.messages
+        )?;
+    }
+    write_trade_off(out, &report.trade_off)?;
+    Ok(())
+}
+
+/// What each precision target would buy on these messages, with 95% intervals.
+fn write_trade_off(out: &mut impl Write, trade_off: &[TargetOutcome]) -> Result<()> {
+    if trade_off.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "what a precision target buys here (tuned on the model's cross-validated predictions; 95% intervals)"
+    )?;
+    writeln!(
+        out,
+        "{:<8}{:>10}  {:<26}coverage",
+        "target", "automated", "precision"
+    )?;
+    let shown = |share: Option<Proportion>| match share {
+        Some(p) => format!(
+            "{} ({}–{})",
+            percent(p.estimate),
+            percent(p.low),
+            percent(p.high)
+        ),
+        None => "—".to_owned(),
+    };
+    for outcome in trade_off {
+        writeln!(
+            out,
+            "{:<8}{:>10}  {:<26}{}",
+            percent(outcome.target_precision),
+            outcome.stats.automated,
+            shown(outcome.precision),
+            shown(outcome.coverage)
+        )?;
+    }
     Ok(())
 }
 

@@ -351,6 +351,7 @@ mod tests {
                 automated: 4,
                 correct: 4,
             },
+            other_escalated: Default::default(),
             curve: (0..=10)
                 .map(|step| {
                     let threshold = f64::from(step) / 10.0;
@@ -361,6 +362,7 @@ mod tests {
                     }
                 })
                 .collect(),
+            trade_off: Vec::new(),
         }
     }
 

@@ -225,6 +225,7 @@ fn params_from(args: &TrainArgs) -> TrainParams {
         .max_features(args.max_features)
         .sublinear_tf(!args.linear_tf)
         .char_ngrams(args.char_ngrams)
+        .unknown_words(!args.no_unknown_words)
         .alpha(args.alpha)
         .max_iterations(args.max_iter)
         .gradient_tolerance(args.gradient_tolerance)

@@ -186,6 +186,12 @@ impl TrainParams {
         self
     }
 
+    /// Chooses whether one feature counts the words outside the vocabulary (default true).
+    pub fn unknown_words(mut self, count: bool) -> Self {
+        self.vectorizer.unknown_words = count;
+        self
+    }
+
     /// Sets the L2 penalty (default 0.1).
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;

@@ -76,7 +76,7 @@ impl AuditTally {
 }
 
 /// A share of successes with a 95% confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Proportion {
     /// Successes.
     pub successes: usize,
