@@ -233,8 +233,11 @@ pub fn train(
     let mut unconverged = Vec::new();
     // Every fit, folds included, is checked as soon as it returns: a fold that overflowed or
     // stopped early would skew the calibration the thresholds are tuned on.
-    // The first fit starts from zero; every later one (other folds, the final model) starts
-    // from the first one's solution and needs a fraction of its iterations.
+    // Folds start from zero. A fold must not start from another fold's solution: that one was
+    // trained on this fold's held-out rows, and a solver stopped at a tolerance keeps some of
+    // that, which makes the out-of-fold predictions (and the thresholds tuned on them)
+    // optimistic. The final model sees every row anyway, so it starts from the first fit's
+    // solution and needs a fraction of its iterations.
     let mut warm_start: Option<WarmStart> = None;
     let mut solve = |vectorizer: &TfidfVectorizer, x: &SparseRows, rows: &[usize], fit: FitName| {
         let y: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
@@ -242,9 +245,9 @@ pub fn train(
             Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
                 as Arc<dyn Fn(u64, f64) + Send + Sync>
         });
-        let start = match &warm_start {
-            Some(warm) => warm.start_for(vectorizer),
-            None => LinearSoftmax {
+        let start = match (&warm_start, fit.fold) {
+            (Some(warm), None) => warm.start_for(vectorizer),
+            _ => LinearSoftmax {
                 weights: vec![0.0; x.n_columns() * Intent::COUNT],
                 intercepts: vec![0.0; Intent::COUNT],
                 n_classes: Intent::COUNT,
