@@ -233,11 +233,7 @@ pub fn train(
     let mut unconverged = Vec::new();
     // Every fit, folds included, is checked as soon as it returns: a fold that overflowed or
     // stopped early would skew the calibration the thresholds are tuned on.
-    // Folds start from zero. A fold must not start from another fold's solution: that one was
-    // trained on this fold's held-out rows, and a solver stopped at a tolerance keeps some of
-    // that, which makes the out-of-fold predictions (and the thresholds tuned on them)
-    // optimistic. The final model sees every row anyway, so it starts from the first fit's
-    // solution and needs a fraction of its iterations.
+    // The first fit's solution, which the final fit starts from (see `starting_layer`).
     let mut warm_start: Option<WarmStart> = None;
     let mut solve = |vectorizer: &TfidfVectorizer, x: &SparseRows, rows: &[usize], fit: FitName| {
         let y: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
@@ -245,14 +241,7 @@ pub fn train(
             Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
                 as Arc<dyn Fn(u64, f64) + Send + Sync>
         });
-        let start = match (&warm_start, fit.fold) {
-            (Some(warm), None) => warm.start_for(vectorizer),
-            _ => LinearSoftmax {
-                weights: vec![0.0; x.n_columns() * Intent::COUNT],
-                intercepts: vec![0.0; Intent::COUNT],
-                n_classes: Intent::COUNT,
-            },
-        };
+        let start = starting_layer(warm_start.as_ref(), fit, vectorizer, Intent::COUNT);
         let result = fit_softmax_from(x, &y, &class_weights, settings, start, callback)
             .map_err(|source| TrainError::Solver { fit, source })?;
         if !result.converged {
@@ -360,6 +349,27 @@ pub fn train(
         cross_validation,
         unconverged,
     })
+}
+
+/// Where a fit starts. Folds start from zero: a fold must not start from another fold's
+/// solution, which was trained on this fold's held-out rows, because a solver stopped at a
+/// tolerance keeps some of that, and the out-of-fold predictions (and the thresholds tuned on
+/// them) come out optimistic. The final fit sees every row anyway, so it starts from the first
+/// fit's solution and needs a fraction of its iterations.
+fn starting_layer(
+    warm: Option<&WarmStart>,
+    fit: FitName,
+    vectorizer: &TfidfVectorizer,
+    n_classes: usize,
+) -> LinearSoftmax {
+    match (warm, fit.fold) {
+        (Some(warm), None) => warm.start_for(vectorizer),
+        _ => LinearSoftmax {
+            weights: vec![0.0; vectorizer.n_features() * n_classes],
+            intercepts: vec![0.0; n_classes],
+            n_classes,
+        },
+    }
 }
 
 /// A fit's solution by feature name, to start another fit (whose vocabulary differs a little)
@@ -510,6 +520,22 @@ mod tests {
             .weights
             .iter()
             .all(|&w| w == 0.0));
+
+        // Only the final fit starts from it; every fold starts from zero, with or without it.
+        let warm = WarmStart::new(&both, layer.clone());
+        let final_fit = FitName { fold: None };
+        assert_eq!(
+            starting_layer(Some(&warm), final_fit, &both, k),
+            warm.start_for(&both)
+        );
+        for fold in [Some((1, 5)), Some((2, 5)), Some((5, 5))] {
+            let start = starting_layer(Some(&warm), FitName { fold }, &both, k);
+            assert!(start.weights.iter().all(|&w| w == 0.0), "{fold:?}");
+            assert!(start.intercepts.iter().all(|&b| b == 0.0), "{fold:?}");
+            assert_eq!(start.weights.len(), both.n_features() * k);
+        }
+        let cold = starting_layer(None, final_fit, &both, k);
+        assert!(cold.weights.iter().all(|&w| w == 0.0));
     }
 
     #[test]
