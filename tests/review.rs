@@ -241,8 +241,8 @@ fn decision_log(dir: &Path) {
             4,
         ),
         record(
-            "do you sell gift cards",
-            "do you sell gift cards",
+            "do you sell gift cards (Ann, Leeds)",
+            "do you sell gift cards (Ann, Leeds)",
             "other",
             &[0.9, 0.1],
             "escalate:out_of_scope",
@@ -365,7 +365,7 @@ fn the_loop_runs_from_the_decision_log_to_a_new_model() {
     assert_eq!(
         shape(&rows[3..4]),
         [(
-            "do you sell gift cards".into(),
+            "do you sell gift cards (Ann, Leeds)".into(),
             "out_of_scope".into(),
             "1".into()
         )]
