@@ -80,7 +80,7 @@ pub fn generate(source: &Dataset, count: usize) -> Vec<LabelledMessage> {
             let fragment = words[..words.len().div_ceil(3)].join(" ");
             LabelledMessage {
                 text: format!("{} {fragment}", first.text),
-                intent: first.intent,
+                label: first.label,
             }
         })
         .collect()
@@ -93,7 +93,7 @@ fn same_intent<'a>(
 ) -> &'a LabelledMessage {
     loop {
         let candidate = &messages[rng.below(messages.len())];
-        if candidate.intent == like.intent {
+        if candidate.label == like.label {
             return candidate;
         }
     }
@@ -265,7 +265,7 @@ pub fn generate_long_tail(source: &Dataset, count: usize, seed: u64) -> Vec<Labe
             }
             LabelledMessage {
                 text,
-                intent: base.intent,
+                label: base.label,
             }
         })
         .collect()
@@ -291,7 +291,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut writer = csv::Writer::from_path(out)?;
     writer.write_record(["text", "intent"])?;
     for message in messages {
-        writer.write_record([message.text.as_str(), message.intent.as_str()])?;
+        writer.write_record([message.text.as_str(), message.label.as_str()])?;
     }
     writer.flush()?;
     Ok(())

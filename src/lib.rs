@@ -46,8 +46,9 @@ pub mod serve;
 #[cfg(feature = "store")]
 pub mod store;
 
-pub use classify::decision::{Decision, EscalationReason, IntentScore, Thresholds};
+pub use classify::decision::{Decision, EscalationReason, LabelScore, Thresholds};
 pub use classify::intent::Intent;
+pub use classify::label::{CustomLabel, Label};
 pub use classify::model::{IntentModel, Prediction, TrainParams};
 pub use error::{Error, Result};
 #[cfg(feature = "respond")]

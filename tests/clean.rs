@@ -217,7 +217,7 @@ fn cleaning_lifts_the_bundled_model_above_its_automate_threshold() {
         let before_intent = before
             .scores
             .iter()
-            .find(|s| s.intent == intent)
+            .find(|s| s.label == intent)
             .expect("every intent is scored")
             .probability;
         assert!(

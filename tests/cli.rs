@@ -29,7 +29,7 @@ fn small_training_dir(dir: &Path) {
     let rows: Vec<(&str, &str)> = data
         .messages
         .iter()
-        .map(|m| (m.text.as_str(), m.intent.as_str()))
+        .map(|m| (m.text.as_str(), m.label.as_str()))
         .collect();
     std::fs::create_dir_all(dir.join("data/holdout")).unwrap();
     common::write_csv(&dir.join("data/train.csv"), &rows);
@@ -39,7 +39,7 @@ fn small_training_dir(dir: &Path) {
         .iter()
         .skip(1)
         .step_by(5)
-        .map(|m| (m.text.as_str(), m.intent.as_str()))
+        .map(|m| (m.text.as_str(), m.label.as_str()))
         .collect();
     common::write_csv(&dir.join("data/holdout/h.csv"), &rows);
 }
@@ -260,7 +260,7 @@ fn bad_training_data_fails_with_file_and_line_and_writes_nothing() {
         ),
         (
             "label.csv",
-            b"text,intent\nok,tracking\nhm,refund\n",
+            b"text,intent\nok,tracking\nhm,retrun\n",
             "label.csv:3: field `intent`",
         ),
         (
@@ -329,7 +329,7 @@ fn broken_csv_files_say_what_is_wrong() {
         ),
         (
             "crlf.csv",
-            b"\xEF\xBB\xBFtext,intent\r\nok,tracking\r\n\r\nhm,refund\r\n",
+            b"\xEF\xBB\xBFtext,intent\r\nok,tracking\r\n\r\nhm,retrun\r\n",
             "crlf.csv:4: field `intent`",
         ),
     ];

@@ -27,7 +27,11 @@ fn sparse_solver_agrees_with_linfa_logistic() {
         .fit(AnalyzerConfig::default(), &corpus, &rows)
         .unwrap();
     let x = vectorizer.transform(&corpus, &rows);
-    let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
+    let labels: Vec<usize> = data
+        .messages
+        .iter()
+        .map(|m| m.label.intent().index())
+        .collect();
     let alpha = 0.5;
 
     let ours = deskbot::classify::model::solver::fit_softmax(
@@ -197,7 +201,7 @@ fn scores_are_sorted_and_batch_matches_single() {
             .scores
             .windows(2)
             .all(|w| w[0].probability >= w[1].probability));
-        assert_eq!(prediction.intent, prediction.scores[0].intent);
+        assert_eq!(prediction.label, prediction.scores[0].label);
     }
 }
 
@@ -240,7 +244,7 @@ fn no_tune_model_cannot_be_retuned_and_keeps_default_thresholds() {
 #[test]
 fn training_needs_every_intent() {
     let mut data = common::sample(6);
-    data.messages.retain(|m| m.intent != Intent::Cancel);
+    data.messages.retain(|m| m.label != Intent::Cancel);
     let err = train(&TrainParams::default().check().unwrap(), data, None).unwrap_err();
     assert!(err.to_string().contains("cancel"), "{err}");
 }
@@ -265,9 +269,9 @@ fn corrupt_model_files_are_clear_errors() {
     let err = IntentModel::from_slice("t.json", truncated.as_bytes()).unwrap_err();
     assert!(err.to_string().contains("truncated or corrupt"), "{err}");
 
-    let other_version = good.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    let other_version = good.replacen("\"format_version\": 2", "\"format_version\": 3", 1);
     let err = IntentModel::from_slice("v.json", other_version.as_bytes()).unwrap_err();
-    assert!(err.to_string().contains("format version 2"), "{err}");
+    assert!(err.to_string().contains("format version 3"), "{err}");
 
     let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
     file["intercepts"] = serde_json::json!([0.0, 0.0]);

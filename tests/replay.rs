@@ -328,7 +328,7 @@ fn bad_input_names_file_line_and_field() {
             "bad.csv:3: field `tags`: the tags \"vip, urgent\" name no intent",
         ),
         (
-            "text,intent\nhello,cancel\nwhere is it,refund\n",
+            "text,intent\nhello,cancel\nwhere is it,retrun\n",
             vec!["--intent-column", "intent", "--unmapped", "error"],
             "bad.csv:3: field `intent`",
         ),
@@ -345,7 +345,7 @@ fn bad_input_names_file_line_and_field() {
         let error = failed(&deskbot(&args));
         assert!(error.contains(expected), "{expected:?} not in {error}");
     }
-    let map = write(dir.path(), "map.csv", "from,to\nwismo,shipping\n");
+    let map = write(dir.path(), "map.csv", "from,to\nwismo,Shipping Status\n");
     let tickets = write(dir.path(), "tickets.csv", "text,tags\nhello,wismo\n");
     let error = failed(&deskbot(&[
         "replay",

@@ -131,7 +131,7 @@ fn training_set(dir: &Path) -> usize {
     let rows: Vec<(&str, &str)> = data
         .messages
         .iter()
-        .map(|m| (m.text.as_str(), m.intent.as_str()))
+        .map(|m| (m.text.as_str(), m.label.as_str()))
         .collect();
     common::write_csv(&dir.join("data/train.csv"), &rows);
     rows.len()
@@ -1005,7 +1005,7 @@ fn train_reads_a_help_desk_export_through_a_label_map() {
     let mut desk = csv::Writer::from_path(dir.join("desk.csv")).unwrap();
     desk.write_record(["id", "body", "tags"]).unwrap();
     for (i, message) in data.messages.iter().enumerate() {
-        desk.write_record([&i.to_string(), &message.text, tag(message.intent)])
+        desk.write_record([&i.to_string(), &message.text, tag(message.label.intent())])
             .unwrap();
     }
     let billing = [
@@ -1061,7 +1061,7 @@ fn train_reads_a_help_desk_export_through_a_label_map() {
     );
     assert!(!dir.join("error.json").exists());
 
-    let expected = data.rows_per_intent();
+    let expected: Vec<usize> = data.rows_per_label().into_values().collect();
     let out = base("other", "other.json");
     assert!(
         out.status.success(),
@@ -1193,7 +1193,7 @@ fn an_error_in_the_second_data_file_names_that_file_and_line() {
     training_set(dir);
     std::fs::write(
         dir.join("more.csv"),
-        "text,intent\nfine,other\n\nrefund now,refund\n",
+        "text,intent\nfine,other\n\nrefund now,retrun\n",
     )
     .unwrap();
     let err = fails(
@@ -1210,7 +1210,10 @@ fn an_error_in_the_second_data_file_names_that_file_and_line() {
         dir,
     );
     assert!(err.contains("more.csv:4: field `intent`"), "{err}");
-    assert!(err.contains("unknown intent \"refund\""), "{err}");
+    assert!(
+        err.contains("label \"retrun\" looks like a misspelling of the intent `return`"),
+        "{err}"
+    );
     assert!(!dir.join("m.json").exists());
 }
 

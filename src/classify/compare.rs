@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::dataset::Dataset;
 use super::intent::Intent;
+use super::label::Label;
 use super::model::IntentModel;
 
 /// Bootstrap resamples unless told otherwise: enough for stable 2.5/97.5 percentiles.
@@ -24,7 +25,8 @@ pub const DEFAULT_SEED: u64 = 0x5eed_deb0;
 /// How one model did on one message.
 #[derive(Debug, Clone, Copy)]
 struct Outcome {
-    predicted: Intent,
+    /// Position of the predicted label in the comparison's label list.
+    predicted: usize,
     automated: bool,
 }
 
@@ -112,26 +114,34 @@ pub fn compare(
 ) -> Comparison {
     assert!(resamples > 0, "at least one bootstrap resample");
     let texts: Vec<&str> = data.messages.iter().map(|m| m.text.as_str()).collect();
-    let truth: Vec<Intent> = data.messages.iter().map(|m| m.intent).collect();
-    let outcomes = |model: &IntentModel| -> Vec<Outcome> {
-        model
-            .classify_batch(&texts)
+    let (predicted_a, predicted_b) = (a.classify_batch(&texts), b.classify_batch(&texts));
+    // Every label either side knows, built-in intents first: the two models may have learnt
+    // different labels of the shop's own.
+    let labels: Vec<Label> = Intent::ALL
+        .into_iter()
+        .map(Label::from)
+        .chain(data.messages.iter().map(|m| m.label))
+        .chain(predicted_a.iter().chain(&predicted_b).map(|p| p.label))
+        .collect::<std::collections::BTreeSet<Label>>()
+        .into_iter()
+        .collect();
+    let index = |label: Label| labels.binary_search(&label).expect("listed above");
+    let truth: Vec<usize> = data.messages.iter().map(|m| index(m.label)).collect();
+    let outcomes = |predictions: Vec<crate::classify::model::Prediction>| -> Vec<Outcome> {
+        predictions
             .into_iter()
             .map(|p| Outcome {
-                predicted: p.intent,
+                predicted: index(p.label),
                 automated: p.decision.is_automate(),
             })
             .collect()
     };
-    let (of_a, of_b) = (outcomes(a), outcomes(b));
-    let present: Vec<Intent> = Intent::ALL
-        .into_iter()
-        .filter(|i| truth.contains(i))
-        .collect();
+    let (of_a, of_b) = (outcomes(predicted_a), outcomes(predicted_b));
+    let present: Vec<usize> = (0..labels.len()).filter(|i| truth.contains(i)).collect();
 
     let all = vec![1u32; truth.len()];
-    let full_a = Metrics::weighted(&truth, &of_a, &all);
-    let full_b = Metrics::weighted(&truth, &of_b, &all);
+    let full_a = Metrics::weighted(&labels, &truth, &of_a, &all);
+    let full_b = Metrics::weighted(&labels, &truth, &of_b, &all);
 
     // Each resample as counts per message: draw n indices with replacement.
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -144,8 +154,8 @@ pub fn compare(
             // Modulo bias is below n / 2^64: nothing next to the bootstrap's own noise.
             counts[(rng.next_u64() % n as u64) as usize] += 1;
         }
-        let on_a = Metrics::weighted(&truth, &of_a, &counts);
-        let on_b = Metrics::weighted(&truth, &of_b, &counts);
+        let on_a = Metrics::weighted(&labels, &truth, &of_a, &counts);
+        let on_b = Metrics::weighted(&labels, &truth, &of_b, &counts);
         let row: Vec<f64> = on_b
             .values(&present)
             .iter()
@@ -154,7 +164,7 @@ pub fn compare(
             .collect();
         differences.push(row);
     }
-    let names = Metrics::names(&present);
+    let names = Metrics::names(&labels, &present);
     let (values_a, values_b) = (full_a.values(&present), full_b.values(&present));
     let mut metrics: Vec<MetricComparison> = names
         .iter()
@@ -208,26 +218,32 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
 }
 
-/// The metrics of one model on messages weighted by how often a resample drew them.
+/// The metrics of one model on messages weighted by how often a resample drew them. Labels are
+/// positions in the comparison's label list.
 struct Metrics {
-    confusion: [[u64; Intent::COUNT]; Intent::COUNT],
+    confusion: Vec<Vec<u64>>,
     automated: u64,
     automated_correct: u64,
     in_scope: u64,
 }
 
 impl Metrics {
-    fn weighted(truth: &[Intent], outcomes: &[Outcome], weights: &[u32]) -> Metrics {
+    fn weighted(
+        labels: &[Label],
+        truth: &[usize],
+        outcomes: &[Outcome],
+        weights: &[u32],
+    ) -> Metrics {
         let mut metrics = Metrics {
-            confusion: [[0; Intent::COUNT]; Intent::COUNT],
+            confusion: vec![vec![0; labels.len()]; labels.len()],
             automated: 0,
             automated_correct: 0,
             in_scope: 0,
         };
         for ((&truth, outcome), &weight) in truth.iter().zip(outcomes).zip(weights) {
             let weight = u64::from(weight);
-            metrics.confusion[truth.index()][outcome.predicted.index()] += weight;
-            if truth.is_in_scope() {
+            metrics.confusion[truth][outcome.predicted] += weight;
+            if labels[truth].is_in_scope() {
                 metrics.in_scope += weight;
             }
             if outcome.automated {
@@ -240,29 +256,29 @@ impl Metrics {
         metrics
     }
 
-    fn names(present: &[Intent]) -> Vec<String> {
+    fn names(labels: &[Label], present: &[usize]) -> Vec<String> {
         HEADLINE
             .iter()
             .map(|name| (*name).to_owned())
-            .chain(present.iter().map(|i| format!("f1_{}", i.as_str())))
+            .chain(present.iter().map(|&i| format!("f1_{}", labels[i])))
             .collect()
     }
 
-    /// Macro-F1, automated precision and coverage, then the F1 of each intent in `present`.
-    fn values(&self, present: &[Intent]) -> Vec<f64> {
-        let f1: Vec<f64> = Intent::ALL.into_iter().map(|i| self.f1(i)).collect();
-        // Macro-F1 over the intents the truth or the predictions hold, as `eval` computes it.
-        let counted: Vec<Intent> = Intent::ALL
-            .into_iter()
-            .filter(|i| {
-                self.confusion[i.index()].iter().sum::<u64>() > 0
-                    || self.confusion.iter().map(|row| row[i.index()]).sum::<u64>() > 0
+    /// Macro-F1, automated precision and coverage, then the F1 of each label in `present`.
+    fn values(&self, present: &[usize]) -> Vec<f64> {
+        let k = self.confusion.len();
+        let f1: Vec<f64> = (0..k).map(|i| self.f1(i)).collect();
+        // Macro-F1 over the labels the truth or the predictions hold, as `eval` computes it.
+        let counted: Vec<usize> = (0..k)
+            .filter(|&i| {
+                self.confusion[i].iter().sum::<u64>() > 0
+                    || self.confusion.iter().map(|row| row[i]).sum::<u64>() > 0
             })
             .collect();
         let macro_f1 = if counted.is_empty() {
             0.0
         } else {
-            counted.iter().map(|i| f1[i.index()]).sum::<f64>() / counted.len() as f64
+            counted.iter().map(|&i| f1[i]).sum::<f64>() / counted.len() as f64
         };
         // As `AutomationStats`: precision is 1 when nothing is automated.
         let precision = if self.automated == 0 {
@@ -277,12 +293,11 @@ impl Metrics {
         };
         [macro_f1, precision, coverage]
             .into_iter()
-            .chain(present.iter().map(|i| f1[i.index()]))
+            .chain(present.iter().map(|&i| f1[i]))
             .collect()
     }
 
-    fn f1(&self, intent: Intent) -> f64 {
-        let k = intent.index();
+    fn f1(&self, k: usize) -> f64 {
         let tp = self.confusion[k][k] as f64;
         let actual: u64 = self.confusion[k].iter().sum();
         let predicted: u64 = self.confusion.iter().map(|row| row[k]).sum();
@@ -300,14 +315,22 @@ mod tests {
     use super::*;
     use crate::classify::eval::ClassificationMetrics;
 
+    fn builtins() -> Vec<Label> {
+        Intent::ALL.into_iter().map(Label::from).collect()
+    }
+
     fn outcomes(predicted: &[Intent], automated: bool) -> Vec<Outcome> {
         predicted
             .iter()
             .map(|&predicted| Outcome {
-                predicted,
+                predicted: predicted.index(),
                 automated,
             })
             .collect()
+    }
+
+    fn indices(intents: &[Intent]) -> Vec<usize> {
+        intents.iter().map(|i| i.index()).collect()
     }
 
     #[test]
@@ -317,16 +340,23 @@ mod tests {
         let predicted: Vec<Intent> = (0..200)
             .map(|i| Intent::ALL[(i * 7 / 5 + i / 3) % Intent::COUNT])
             .collect();
-        let ours = Metrics::weighted(&truth, &outcomes(&predicted, false), &[1; 200]);
+        let ours = Metrics::weighted(
+            &builtins(),
+            &indices(&truth),
+            &outcomes(&predicted, false),
+            &[1; 200],
+        );
         let present: Vec<Intent> = Intent::ALL.to_vec();
-        let values = ours.values(&present);
-        let eval = ClassificationMetrics::compute(&truth, &predicted);
+        let values = ours.values(&indices(&present));
+        let label =
+            |intents: &[Intent]| intents.iter().map(|&i| Label::from(i)).collect::<Vec<_>>();
+        let eval = ClassificationMetrics::compute(&label(&truth), &label(&predicted));
         assert!(
             (values[0] - eval.macro_f1).abs() < 1e-6,
             "{values:?} {eval:?}"
         );
         for (k, intent) in present.iter().enumerate() {
-            let theirs = eval.per_intent[intent.index()].f1;
+            let theirs = eval.of(*intent).unwrap().f1;
             assert!((values[3 + k] - theirs).abs() < 1e-6, "{intent:?}");
         }
     }
@@ -335,9 +365,14 @@ mod tests {
     fn weights_count_a_message_as_often_as_drawn() {
         let truth = [Intent::Tracking, Intent::Return, Intent::Other];
         let predicted = [Intent::Tracking, Intent::Tracking, Intent::Other];
-        let metrics = Metrics::weighted(&truth, &outcomes(&predicted, true), &[3, 1, 0]);
+        let metrics = Metrics::weighted(
+            &builtins(),
+            &indices(&truth),
+            &outcomes(&predicted, true),
+            &[3, 1, 0],
+        );
         // Automated: 4 weighted answers, 3 right; in scope: tracking ×3 + return ×1.
-        let values = metrics.values(&[Intent::Tracking, Intent::Return]);
+        let values = metrics.values(&indices(&[Intent::Tracking, Intent::Return]));
         assert_eq!(values[1], 0.75);
         assert_eq!(values[2], 0.75);
         // Tracking: precision 3/4, recall 1 → F1 6/7; return: 0.

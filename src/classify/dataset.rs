@@ -5,6 +5,7 @@
 //! reads other layouts too: other column names, a [`LabelMap`] from a help desk's tags to
 //! intents, and a rule for a text that appears under two labels ([`OnConflict`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::classify::intent::Intent;
+use crate::classify::label::{Label, MAX_LABELS};
 
 mod conflicts;
 mod labels;
@@ -148,15 +150,16 @@ pub enum DataError {
         /// What is wrong.
         problem: String,
     },
-    /// A row's label is not a known intent (and no label map is in use).
+    /// A row's label is neither an intent nor a possible label of the shop's own (a typo of
+    /// an intent, say), and no label map is in use.
     #[error("{location}: field `{field}`")]
     UnknownLabel {
         /// Where.
         location: Location,
         /// The column.
         field: String,
-        /// Which label.
-        source: crate::classify::intent::UnknownIntent,
+        /// What is wrong with the label.
+        source: crate::classify::label::LabelError,
     },
     /// A row's label is neither in the label map nor an intent, and unmapped labels are errors.
     #[error("{location}: field `{field}`: label {label:?} is neither in the label map {} nor an intent (tracking, return, missing_item, cancel, other); add it to the map, or count unmapped labels as `other` or skip them", map.display())]
@@ -179,10 +182,22 @@ pub enum DataError {
         label: String,
         /// The line of the first mapping.
         first_line: u64,
-        /// The first mapping's intent.
-        first: Intent,
-        /// The second mapping's intent.
-        second: Intent,
+        /// The first mapping's label.
+        first: Label,
+        /// The second mapping's label.
+        second: Label,
+    },
+    /// More distinct labels than a model may have: almost always the wrong column.
+    #[error("{}: {count} distinct labels, more than the {MAX_LABELS} a model may have (the five intents and {} of your own); is `{field}` the label column? The rarest: {}", join_paths(paths), MAX_LABELS - Intent::COUNT, rarest.iter().map(|(label, rows)| format!("`{label}` ({rows} rows)")).collect::<Vec<_>>().join(", "))]
+    TooManyLabels {
+        /// The files or directories read.
+        paths: Vec<PathBuf>,
+        /// The label column.
+        field: String,
+        /// Distinct labels found.
+        count: usize,
+        /// The labels with the fewest rows, fewest first.
+        rarest: Vec<(Label, usize)>,
     },
     /// Texts appear under different labels (compared ignoring case and spacing).
     #[error("{}", conflicts::describe(*count, first))]
@@ -216,7 +231,7 @@ pub struct LabelledMessage {
     /// The message as written.
     pub text: String,
     /// Its label.
-    pub intent: Intent,
+    pub label: Label,
 }
 
 /// How labelled files are read. The defaults read `text,intent` files as they always were:
@@ -389,12 +404,11 @@ impl Dataset {
                 }
                 let label = fields[1].unwrap_or_default();
                 let field = options.intent_column.trim();
-                if let Some(intent) =
-                    options
-                        .labels
-                        .resolve(label, &location, field, &mut labels)?
+                if let Some(label) = options
+                    .labels
+                    .resolve(label, &location, field, &mut labels)?
                 {
-                    tracker.add(text, intent, file_index, location.line, &mut messages);
+                    tracker.add(text, label, file_index, location.line, &mut messages);
                 }
                 Ok(())
             })?;
@@ -406,6 +420,21 @@ impl Dataset {
             return Err(DataError::NoRows {
                 paths: paths.iter().map(|p| p.as_ref().to_owned()).collect(),
                 skipped: labels.unmapped_skipped,
+            });
+        }
+        let dataset_paths = || paths.iter().map(|p| p.as_ref().to_owned()).collect();
+        let mut rows_per_label: BTreeMap<Label, usize> = BTreeMap::new();
+        for message in &messages {
+            *rows_per_label.entry(message.label).or_default() += 1;
+        }
+        if rows_per_label.len() > MAX_LABELS {
+            let mut rarest: Vec<(Label, usize)> = rows_per_label.into_iter().collect();
+            rarest.sort_by_key(|&(label, rows)| (rows, label));
+            return Err(DataError::TooManyLabels {
+                paths: dataset_paths(),
+                field: options.intent_column.trim().to_owned(),
+                count: rarest.len(),
+                rarest: rarest.into_iter().take(5).collect(),
             });
         }
         let sha256 = hasher
@@ -424,11 +453,13 @@ impl Dataset {
         })
     }
 
-    /// Rows per intent, in [`Intent::ALL`] order.
-    pub fn rows_per_intent(&self) -> [usize; Intent::COUNT] {
-        let mut counts = [0; Intent::COUNT];
+    /// Rows per label: every built-in intent (zero when absent), then the shop's own labels
+    /// found, in model column order.
+    pub fn rows_per_label(&self) -> BTreeMap<Label, usize> {
+        let mut counts: BTreeMap<Label, usize> =
+            Intent::ALL.into_iter().map(|i| (i.into(), 0)).collect();
         for message in &self.messages {
-            counts[message.intent.index()] += 1;
+            *counts.entry(message.label).or_default() += 1;
         }
         counts
     }

@@ -6,12 +6,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::intent::Intent;
+use crate::classify::label::{CustomLabel, Label};
 
-/// A probability for one intent.
+/// A probability for one label.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct IntentScore {
-    /// The intent.
-    pub intent: Intent,
+pub struct LabelScore {
+    /// The label: a built-in intent or one of the shop's own.
+    pub label: Label,
     /// Its probability, in `[0, 1]`.
     pub probability: f64,
 }
@@ -47,6 +48,11 @@ pub enum EscalationReason {
     EmptyMessage,
     /// The most likely intent is `other`.
     OutOfScope,
+    /// The most likely label is one of the shop's own, which deskbot has no script for.
+    Custom {
+        /// The label.
+        label: CustomLabel,
+    },
     /// The top intent's probability is below its threshold.
     LowConfidence {
         /// The top probability.
@@ -56,8 +62,8 @@ pub enum EscalationReason {
     },
     /// The top two intents are too close to call.
     Ambiguous {
-        /// The second most likely intent.
-        runner_up: Intent,
+        /// The second most likely label.
+        runner_up: Label,
         /// Top probability minus runner-up probability.
         gap: f64,
         /// The margin required.
@@ -69,12 +75,13 @@ pub enum EscalationReason {
 }
 
 impl EscalationReason {
-    /// Stable machine-readable code (`empty_message`, `out_of_scope`, `low_confidence`,
-    /// `ambiguous`, `invalid_scores`).
+    /// Stable machine-readable code (`empty_message`, `out_of_scope`, `custom:<label>`,
+    /// `low_confidence`, `ambiguous`, `invalid_scores`).
     pub fn code(&self) -> &'static str {
         match self {
             EscalationReason::EmptyMessage => "empty_message",
             EscalationReason::OutOfScope => "out_of_scope",
+            EscalationReason::Custom { label } => label.reason_code(),
             EscalationReason::LowConfidence { .. } => "low_confidence",
             EscalationReason::Ambiguous { .. } => "ambiguous",
             EscalationReason::InvalidScores => "invalid_scores",
@@ -103,6 +110,7 @@ impl fmt::Display for EscalationReason {
         match self {
             EscalationReason::EmptyMessage => f.write_str("empty message"),
             EscalationReason::OutOfScope => f.write_str("out of scope (other)"),
+            EscalationReason::Custom { label } => write!(f, "the shop's own label `{label}`"),
             EscalationReason::LowConfidence {
                 confidence,
                 threshold,
@@ -230,7 +238,7 @@ impl Thresholds {
 
     /// Decides on scores sorted by descending probability. `empty` marks a message with
     /// nothing to analyse. Scores that are not probabilities always escalate.
-    pub fn decide(&self, scores: &[IntentScore], empty: bool) -> Decision {
+    pub fn decide(&self, scores: &[LabelScore], empty: bool) -> Decision {
         let (Some(top), runner_up) = (scores.first(), scores.get(1)) else {
             return Decision::Escalate(EscalationReason::EmptyMessage);
         };
@@ -242,10 +250,14 @@ impl Thresholds {
         if empty {
             return Decision::Escalate(EscalationReason::EmptyMessage);
         }
-        if !top.intent.is_in_scope() {
-            return Decision::Escalate(EscalationReason::OutOfScope);
-        }
-        let threshold = self.for_intent(top.intent);
+        let intent = match top.label {
+            Label::Custom(label) => return Decision::Escalate(EscalationReason::Custom { label }),
+            Label::Intent(intent) if !intent.is_in_scope() => {
+                return Decision::Escalate(EscalationReason::OutOfScope)
+            }
+            Label::Intent(intent) => intent,
+        };
+        let threshold = self.for_intent(intent);
         if top.probability < threshold {
             return Decision::Escalate(EscalationReason::LowConfidence {
                 confidence: top.probability,
@@ -256,7 +268,7 @@ impl Thresholds {
             let gap = top.probability - runner_up.probability;
             if gap < self.ambiguity_margin {
                 return Decision::Escalate(EscalationReason::Ambiguous {
-                    runner_up: runner_up.intent,
+                    runner_up: runner_up.label,
                     gap,
                     margin: self.ambiguity_margin,
                 });
@@ -270,14 +282,15 @@ impl Thresholds {
 const PROBABILITY_TOLERANCE: f64 = 1e-6;
 
 /// Whether every score is a finite probability and together they could be a distribution: at
-/// most 1 in total, and exactly 1 (within rounding) when every intent is listed.
-fn are_probabilities(scores: &[IntentScore]) -> bool {
+/// most 1 in total, and exactly 1 (within rounding) when the list is a model's whole (every
+/// model has at least the five built-in intents).
+fn are_probabilities(scores: &[LabelScore]) -> bool {
     let in_unit = |p: f64| (-PROBABILITY_TOLERANCE..=1.0 + PROBABILITY_TOLERANCE).contains(&p);
     if !scores.iter().all(|s| in_unit(s.probability)) {
         return false;
     }
     let total: f64 = scores.iter().map(|s| s.probability).sum();
-    if scores.len() == Intent::COUNT {
+    if scores.len() >= Intent::COUNT {
         (total - 1.0).abs() <= PROBABILITY_TOLERANCE
     } else {
         total <= 1.0 + PROBABILITY_TOLERANCE
@@ -288,11 +301,11 @@ fn are_probabilities(scores: &[IntentScore]) -> bool {
 mod tests {
     use super::*;
 
-    fn scores(pairs: &[(Intent, f64)]) -> Vec<IntentScore> {
+    fn scores(pairs: &[(Intent, f64)]) -> Vec<LabelScore> {
         pairs
             .iter()
-            .map(|&(intent, probability)| IntentScore {
-                intent,
+            .map(|&(intent, probability)| LabelScore {
+                label: intent.into(),
                 probability,
             })
             .collect()
@@ -337,6 +350,46 @@ mod tests {
     }
 
     #[test]
+    fn a_shops_own_label_on_top_escalates_with_its_name_whatever_the_confidence() {
+        let t = Thresholds::default();
+        let exchange = CustomLabel::parse("exchange").unwrap();
+        let s = vec![
+            LabelScore {
+                label: Label::Custom(exchange),
+                probability: 0.99,
+            },
+            LabelScore {
+                label: Intent::Return.into(),
+                probability: 0.01,
+            },
+        ];
+        let decision = t.decide(&s, false);
+        assert_eq!(
+            decision,
+            Decision::Escalate(EscalationReason::Custom { label: exchange })
+        );
+        assert_eq!(decision.reason().unwrap().code(), "custom:exchange");
+        // Under a built-in intent it is only a runner-up, and a close one is ambiguous.
+        let s = vec![
+            LabelScore {
+                label: Intent::Return.into(),
+                probability: 0.62,
+            },
+            LabelScore {
+                label: Label::Custom(exchange),
+                probability: 0.38,
+            },
+        ];
+        let t = t.with_ambiguity_margin(0.3);
+        match t.decide(&s, false) {
+            Decision::Escalate(EscalationReason::Ambiguous { runner_up, .. }) => {
+                assert_eq!(runner_up, Label::Custom(exchange))
+            }
+            other => panic!("expected ambiguous, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn per_intent_threshold_overrides_default() {
         let t = Thresholds::default().with_intent(Intent::Cancel, 0.95);
         let s = scores(&[(Intent::Cancel, 0.9), (Intent::Other, 0.1)]);
@@ -374,8 +427,8 @@ mod tests {
                 Intent::Cancel,
                 Intent::Other,
             ] {
-                s.push(IntentScore {
-                    intent,
+                s.push(LabelScore {
+                    label: intent.into(),
                     probability: rest,
                 });
             }
@@ -417,7 +470,7 @@ mod tests {
         };
         assert_eq!(low.to_string(), "low confidence (0.500 < 0.600)");
         let close = EscalationReason::Ambiguous {
-            runner_up: Intent::Cancel,
+            runner_up: Intent::Cancel.into(),
             gap: 0.0999999,
             margin: 0.1,
         };

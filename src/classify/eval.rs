@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::classify::dataset::Dataset;
 use crate::classify::decision::{EscalationReason, Thresholds};
 use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 use crate::classify::model::IntentModel;
 use crate::classify::review::Proportion;
 use crate::classify::tune::{automation_stats, tune_thresholds, AutomationStats, CalibrationPoint};
@@ -17,60 +18,76 @@ use crate::classify::tune::{automation_stats, tune_thresholds, AutomationStats, 
 /// Precision targets of the trade-off table: what each would buy on the evaluated messages.
 pub const TRADE_OFF_TARGETS: [f64; 6] = [0.90, 0.95, 0.97, 0.98, 0.99, 0.995];
 
-/// Precision, recall and F1 of one intent.
+/// Precision, recall and F1 of one label.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct IntentMetrics {
-    /// The intent.
-    pub intent: Intent,
-    /// Of messages predicted as this intent, the share that are.
+    /// The label: a built-in intent or one of the shop's own.
+    #[serde(rename = "intent")]
+    pub label: Label,
+    /// Of messages predicted as this label, the share that are.
     pub precision: f64,
-    /// Of messages that are this intent, the share predicted so.
+    /// Of messages that are this label, the share predicted so.
     pub recall: f64,
     /// Harmonic mean of the two.
     pub f1: f64,
-    /// Messages whose true intent this is.
+    /// Messages whose true label this is.
     pub support: usize,
 }
 
 /// Label-level metrics of a set of predictions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassificationMetrics {
-    /// Share of messages with the right top intent.
+    /// Share of messages with the right top label.
     pub accuracy: f64,
-    /// Mean of the per-intent F1 scores.
+    /// Mean of the per-label F1 scores.
     pub macro_f1: f64,
-    /// Per intent, in [`Intent::ALL`] order.
+    /// The rows and columns of the tables below: the five built-in intents, then every label
+    /// of the shop's own that the truth or the predictions name, in model column order.
+    pub labels: Vec<Label>,
+    /// Per label, in `labels` order.
     pub per_intent: Vec<IntentMetrics>,
-    /// `confusion[truth][predicted]` counts, in [`Intent::ALL`] order.
-    pub confusion: [[usize; Intent::COUNT]; Intent::COUNT],
+    /// `confusion[truth][predicted]` counts, in `labels` order.
+    pub confusion: Vec<Vec<usize>>,
 }
 
 impl ClassificationMetrics {
-    /// Computes the metrics. Intents absent from both `truth` and `predicted` get zeros and do
+    /// Computes the metrics. Labels absent from both `truth` and `predicted` get zeros and do
     /// not count towards macro-F1.
-    pub fn compute(truth: &[Intent], predicted: &[Intent]) -> Self {
+    pub fn compute(truth: &[Label], predicted: &[Label]) -> Self {
         assert_eq!(truth.len(), predicted.len(), "one prediction per truth");
-        let mut confusion = [[0usize; Intent::COUNT]; Intent::COUNT];
-        for (t, p) in truth.iter().zip(predicted) {
-            confusion[t.index()][p.index()] += 1;
-        }
-        let truth_ids = Array1::from_iter(truth.iter().map(|i| i.index()));
-        let predicted_ids = Array1::from_iter(predicted.iter().map(|i| i.index()));
-        // linfa orders its classes by label; ours are intent indices, so the k-th binary matrix
-        // belongs to the k-th intent present.
-        let present: Vec<Intent> = Intent::ALL
+        let labels: Vec<Label> = Intent::ALL
             .into_iter()
-            .filter(|i| truth.contains(i) || predicted.contains(i))
+            .map(Label::from)
+            .chain(truth.iter().chain(predicted).copied())
+            .collect::<std::collections::BTreeSet<Label>>()
+            .into_iter()
             .collect();
-        let mut per_intent: Vec<IntentMetrics> = Intent::ALL
-            .map(|intent| IntentMetrics {
-                intent,
+        let index = |label: &Label| labels.binary_search(label).expect("listed above");
+        let k = labels.len();
+        let mut confusion = vec![vec![0usize; k]; k];
+        for (t, p) in truth.iter().zip(predicted) {
+            confusion[index(t)][index(p)] += 1;
+        }
+        let truth_ids = Array1::from_iter(truth.iter().map(index));
+        let predicted_ids = Array1::from_iter(predicted.iter().map(index));
+        // linfa orders its classes by id; ours are positions in `labels`, so the k-th binary
+        // matrix belongs to the k-th label present.
+        let present: Vec<usize> = (0..k)
+            .filter(|&i| {
+                confusion[i].iter().any(|&n| n > 0) || confusion.iter().any(|row| row[i] > 0)
+            })
+            .collect();
+        let mut per_intent: Vec<IntentMetrics> = labels
+            .iter()
+            .zip(&confusion)
+            .map(|(&label, row)| IntentMetrics {
+                label,
                 precision: 0.0,
                 recall: 0.0,
                 f1: 0.0,
-                support: confusion[intent.index()].iter().sum(),
+                support: row.iter().sum(),
             })
-            .to_vec();
+            .collect();
         let mut accuracy = 0.0;
         if present.len() >= 2 {
             // linfa's one-vs-all split reads rows as the actual class, so build the matrix from
@@ -79,8 +96,8 @@ impl ClassificationMetrics {
                 .confusion_matrix(&predicted_ids)
                 .expect("equal lengths checked above");
             accuracy = finite_or_zero(matrix.accuracy());
-            for (intent, binary) in present.iter().zip(matrix.split_one_vs_all()) {
-                let metrics = &mut per_intent[intent.index()];
+            for (&label, binary) in present.iter().zip(matrix.split_one_vs_all()) {
+                let metrics = &mut per_intent[label];
                 metrics.precision = finite_or_zero(binary.precision());
                 metrics.recall = finite_or_zero(binary.recall());
                 metrics.f1 = finite_or_zero(binary.f1_score());
@@ -88,24 +105,27 @@ impl ClassificationMetrics {
         } else if let Some(&only) = present.first() {
             // One class only: every prediction is right; linfa needs two classes.
             accuracy = 1.0;
-            let metrics = &mut per_intent[only.index()];
+            let metrics = &mut per_intent[only];
             (metrics.precision, metrics.recall, metrics.f1) = (1.0, 1.0, 1.0);
         }
         let macro_f1 = if present.is_empty() {
             0.0
         } else {
-            present
-                .iter()
-                .map(|i| per_intent[i.index()].f1)
-                .sum::<f64>()
-                / present.len() as f64
+            present.iter().map(|&i| per_intent[i].f1).sum::<f64>() / present.len() as f64
         };
         ClassificationMetrics {
             accuracy,
             macro_f1,
+            labels,
             per_intent,
             confusion,
         }
+    }
+
+    /// The metrics of `label`, when it is one of [`ClassificationMetrics::labels`].
+    pub fn of(&self, label: impl Into<Label>) -> Option<&IntentMetrics> {
+        let label = label.into();
+        self.per_intent.iter().find(|m| m.label == label)
     }
 }
 
@@ -192,8 +212,8 @@ pub struct TargetOutcome {
 pub fn evaluate(model: &IntentModel, data: &Dataset) -> EvalReport {
     let texts: Vec<&str> = data.messages.iter().map(|m| m.text.as_str()).collect();
     let predictions = model.classify_batch(&texts);
-    let truth: Vec<Intent> = data.messages.iter().map(|m| m.intent).collect();
-    let predicted: Vec<Intent> = predictions.iter().map(|p| p.intent).collect();
+    let truth: Vec<Label> = data.messages.iter().map(|m| m.label).collect();
+    let predicted: Vec<Label> = predictions.iter().map(|p| p.label).collect();
     let mut escalations = BTreeMap::new();
     for prediction in &predictions {
         if let Some(reason) = prediction.decision.reason() {
@@ -210,7 +230,7 @@ pub fn evaluate(model: &IntentModel, data: &Dataset) -> EvalReport {
             let empty = p.decision.reason() == Some(EscalationReason::EmptyMessage);
             CalibrationPoint {
                 truth,
-                predicted: if empty { Intent::Other } else { p.intent },
+                predicted: if empty { Intent::Other.into() } else { p.label },
                 confidence: p.confidence,
                 gap: p.confidence - p.scores[1].probability,
             }
@@ -225,7 +245,7 @@ pub fn evaluate(model: &IntentModel, data: &Dataset) -> EvalReport {
         for (&truth, prediction) in truth.iter().zip(&predictions) {
             if prediction.decision.is_automate() {
                 stats.automated += 1;
-                stats.correct += usize::from(prediction.intent == truth);
+                stats.correct += usize::from(prediction.label == truth);
             }
         }
         stats
@@ -303,15 +323,19 @@ mod tests {
     use super::*;
     use Intent::*;
 
+    fn labels<const N: usize>(intents: [Intent; N]) -> Vec<Label> {
+        intents.into_iter().map(Label::from).collect()
+    }
+
     #[test]
     fn metrics_match_hand_computation() {
         // tracking: 3 true; predicted tracking 3 times, 2 right → P = 2/3, R = 2/3.
         // cancel: 2 true, both predicted cancel, plus one false cancel → P = 2/3, R = 1.
         // other: 1 true, predicted tracking → P = 0 (never predicted), R = 0.
-        let truth = [Tracking, Tracking, Tracking, Cancel, Cancel, Other];
-        let predicted = [Tracking, Tracking, Cancel, Cancel, Cancel, Tracking];
+        let truth = labels([Tracking, Tracking, Tracking, Cancel, Cancel, Other]);
+        let predicted = labels([Tracking, Tracking, Cancel, Cancel, Cancel, Tracking]);
         let m = ClassificationMetrics::compute(&truth, &predicted);
-        let get = |i: Intent| m.per_intent[i.index()];
+        let get = |i: Intent| *m.of(i).unwrap();
         assert!((m.accuracy - 4.0 / 6.0).abs() < 1e-6);
         assert!((get(Tracking).precision - 2.0 / 3.0).abs() < 1e-6);
         assert!((get(Tracking).recall - 2.0 / 3.0).abs() < 1e-6);
@@ -324,19 +348,52 @@ mod tests {
         assert!((m.macro_f1 - expected_macro).abs() < 1e-6, "{}", m.macro_f1);
         assert_eq!(m.confusion[Tracking.index()][Cancel.index()], 1);
         assert_eq!(m.confusion[Other.index()][Tracking.index()], 1);
+        assert_eq!(m.labels.len(), Intent::COUNT);
     }
 
     #[test]
     fn single_class_is_handled_without_linfa() {
-        let m = ClassificationMetrics::compute(&[Cancel, Cancel], &[Cancel, Cancel]);
+        let m =
+            ClassificationMetrics::compute(&labels([Cancel, Cancel]), &labels([Cancel, Cancel]));
         assert_eq!(m.accuracy, 1.0);
         assert_eq!(m.macro_f1, 1.0);
     }
 
+    #[test]
+    fn a_shops_own_labels_get_rows_columns_and_a_share_of_macro_f1() {
+        let exchange = Label::parse("exchange").unwrap();
+        let wholesale = Label::parse("wholesale").unwrap();
+        let truth = vec![exchange, exchange, Tracking.into(), wholesale];
+        let predicted = vec![exchange, Return.into(), Tracking.into(), exchange];
+        let m = ClassificationMetrics::compute(&truth, &predicted);
+        let names: Vec<_> = m.labels.iter().map(Label::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "tracking",
+                "return",
+                "missing_item",
+                "cancel",
+                "other",
+                "exchange",
+                "wholesale"
+            ]
+        );
+        assert_eq!(m.confusion[5][5], 1);
+        assert_eq!(m.confusion[5][1], 1);
+        assert_eq!(m.confusion[6][5], 1);
+        let of_exchange = m.of(exchange).unwrap();
+        assert!((of_exchange.precision - 0.5).abs() < 1e-6);
+        assert!((of_exchange.recall - 0.5).abs() < 1e-6);
+        assert_eq!(m.of(wholesale).unwrap().f1, 0.0);
+        // tracking 1, exchange 0.5, return 0, wholesale 0: four labels present.
+        assert!((m.macro_f1 - 1.5 / 4.0).abs() < 1e-6, "{}", m.macro_f1);
+    }
+
     fn point(truth: Intent, predicted: Intent, confidence: f64) -> CalibrationPoint {
         CalibrationPoint {
-            truth,
-            predicted,
+            truth: truth.into(),
+            predicted: predicted.into(),
             confidence,
             gap: confidence,
         }
@@ -386,14 +443,14 @@ mod tests {
     fn curve_trades_coverage_for_precision() {
         let points = [
             CalibrationPoint {
-                truth: Tracking,
-                predicted: Tracking,
+                truth: Tracking.into(),
+                predicted: Tracking.into(),
                 confidence: 0.9,
                 gap: 0.8,
             },
             CalibrationPoint {
-                truth: Return,
-                predicted: Tracking,
+                truth: Return.into(),
+                predicted: Tracking.into(),
                 confidence: 0.5,
                 gap: 0.3,
             },

@@ -10,6 +10,7 @@ pub mod dataset;
 pub mod decision;
 pub mod eval;
 pub mod intent;
+pub mod label;
 pub mod model;
 pub mod review;
 pub mod sparse;

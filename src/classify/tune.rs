@@ -5,15 +5,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::decision::Thresholds;
 use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 
 /// One cross-validated prediction, kept in the model file so `deskbot tune` can re-tune without
 /// the training data.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationPoint {
     /// The true label.
-    pub truth: Intent,
-    /// The top predicted intent.
-    pub predicted: Intent,
+    pub truth: Label,
+    /// The top predicted label.
+    pub predicted: Label,
     /// Its probability.
     pub confidence: f64,
     /// Top minus runner-up probability.
@@ -55,7 +56,7 @@ impl AutomationStats {
 /// [`Thresholds::decide`], on stored top-1 confidence and gap).
 pub fn is_automated(point: &CalibrationPoint, thresholds: &Thresholds) -> bool {
     point.predicted.is_in_scope()
-        && point.confidence >= thresholds.for_intent(point.predicted)
+        && point.confidence >= thresholds.for_intent(point.predicted.intent())
         && point.gap >= thresholds.ambiguity_margin
 }
 
@@ -67,10 +68,10 @@ pub fn automation_stats(
 ) -> AutomationStats {
     let mut stats = AutomationStats::default();
     for point in points {
-        if point.truth.is_in_scope() && predicted.is_none_or(|i| i == point.truth) {
+        if point.truth.is_in_scope() && predicted.is_none_or(|i| point.truth == i) {
             stats.in_scope += 1;
         }
-        if predicted.is_some_and(|i| i != point.predicted) {
+        if predicted.is_some_and(|i| point.predicted != i) {
             continue;
         }
         if is_automated(point, thresholds) {
@@ -160,8 +161,8 @@ mod tests {
 
     fn point(truth: Intent, predicted: Intent, confidence: f64) -> CalibrationPoint {
         CalibrationPoint {
-            truth,
-            predicted,
+            truth: truth.into(),
+            predicted: predicted.into(),
             confidence,
             gap: confidence - (1.0 - confidence) / 4.0,
         }

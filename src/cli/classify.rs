@@ -153,7 +153,7 @@ fn write_human(
     writeln!(
         out,
         "intent    {} ({})",
-        prediction.intent,
+        prediction.label,
         percent(prediction.confidence)
     )?;
     match prediction.decision {
@@ -163,15 +163,15 @@ fn write_human(
     let scores: Vec<String> = prediction
         .scores
         .iter()
-        .map(|s| format!("{} {}", s.intent, percent(s.probability)))
+        .map(|s| format!("{} {}", s.label, percent(s.probability)))
         .collect();
     writeln!(out, "scores    {}", scores.join(" · "))?;
     Ok(())
 }
 
 fn write_explanation(out: &mut impl Write, explanation: &Explanation) -> Result<()> {
-    let winner = explanation.prediction.scores[0].intent;
-    let runner_up = explanation.prediction.scores[1].intent;
+    let winner = explanation.prediction.scores[0].label;
+    let runner_up = explanation.prediction.scores[1].label;
     writeln!(out, "why       features pushing {winner} over {runner_up}:")?;
     if explanation.contributions.is_empty() {
         writeln!(out, "          (no known features; only the intercepts)")?;

@@ -9,7 +9,6 @@ use deskbot::classify::compare::{compare, Comparison, MetricComparison};
 use deskbot::classify::dataset::Dataset;
 use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport, TargetOutcome};
 use deskbot::classify::review::Proportion;
-use deskbot::Intent;
 
 use super::args::{DocumentFormat, EvalArgs, ModelArg};
 use super::{load_model_from, percent};
@@ -155,7 +154,7 @@ pub fn write_metrics(out: &mut impl Write, metrics: &ClassificationMetrics) -> R
         writeln!(
             out,
             "{:<14}{:>10.3}{:>10.3}{:>10.3}{:>10}",
-            m.intent.as_str(),
+            m.label.as_str(),
             m.precision,
             m.recall,
             m.f1,
@@ -164,14 +163,22 @@ pub fn write_metrics(out: &mut impl Write, metrics: &ClassificationMetrics) -> R
     }
     writeln!(out)?;
     write!(out, "{:<14}", "true \\ pred")?;
-    for intent in Intent::ALL {
-        write!(out, "{:>13}", intent.as_str())?;
+    // Columns as wide as the longest label: a shop's own can be longer than `missing_item`.
+    let width = metrics
+        .labels
+        .iter()
+        .map(|l| l.as_str().len() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(13);
+    for label in &metrics.labels {
+        write!(out, "{:>width$}", label.as_str())?;
     }
     writeln!(out)?;
-    for intent in Intent::ALL {
-        write!(out, "{:<14}", intent.as_str())?;
-        for count in metrics.confusion[intent.index()] {
-            write!(out, "{count:>13}")?;
+    for (label, row) in metrics.labels.iter().zip(&metrics.confusion) {
+        write!(out, "{:<14}", label.as_str())?;
+        for count in row {
+            write!(out, "{count:>width$}")?;
         }
         writeln!(out)?;
     }

@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 
 use deskbot::classify::eval::EvalReport;
-use deskbot::classify::intent::Intent;
 
 use super::percent;
 
 /// A confusion matrix, rows the true intent, columns the predicted one.
-type Confusion = [[usize; Intent::COUNT]; Intent::COUNT];
+type Confusion = [Vec<usize>];
 
 /// The charts could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -84,11 +83,16 @@ pub fn write_charts(
 }
 
 /// Each cell's share of its row (the true intent's messages), `None` for a row with no messages.
-fn row_shares(confusion: &Confusion) -> [[Option<f64>; Intent::COUNT]; Intent::COUNT] {
-    confusion.map(|row| {
-        let total: usize = row.iter().sum();
-        row.map(|count| (total > 0).then(|| count as f64 / total as f64))
-    })
+fn row_shares(confusion: &Confusion) -> Vec<Vec<Option<f64>>> {
+    confusion
+        .iter()
+        .map(|row| {
+            let total: usize = row.iter().sum();
+            row.iter()
+                .map(|&count| (total > 0).then(|| count as f64 / total as f64))
+                .collect()
+        })
+        .collect()
 }
 
 /// The precision axis of the coverage curve: from a little below the lowest of `precisions`
@@ -114,7 +118,8 @@ fn confusion_heatmap(report: &EvalReport, path: &Path) -> Result<(), String> {
     use plotters::coord::ranged1d::SegmentValue;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-    let n = Intent::COUNT as i32;
+    let labels = &report.metrics.labels;
+    let n = labels.len() as i32;
     let root = SVGBackend::new(path, (720, 640)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let mut chart = ChartBuilder::on(&root)
@@ -131,9 +136,9 @@ fn confusion_heatmap(report: &EvalReport, path: &Path) -> Result<(), String> {
     let confusion = &report.metrics.confusion;
     // Row 0 (the first intent) is drawn at the top.
     let name = |index: i32| {
-        Intent::ALL
+        labels
             .get(index as usize)
-            .map_or(String::new(), |intent| intent.as_str().to_owned())
+            .map_or(String::new(), |label| label.as_str().to_owned())
     };
     let row_name = |index: i32| {
         confusion.get(index as usize).map_or(String::new(), |row| {
@@ -145,8 +150,8 @@ fn confusion_heatmap(report: &EvalReport, path: &Path) -> Result<(), String> {
         .disable_mesh()
         .x_desc("predicted")
         .y_desc("true")
-        .x_labels(Intent::COUNT)
-        .y_labels(Intent::COUNT)
+        .x_labels(labels.len())
+        .y_labels(labels.len())
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => name(*i),
             _ => String::new(),
@@ -292,6 +297,7 @@ fn coverage_curve(
 mod tests {
     use super::*;
     use deskbot::classify::eval::{ClassificationMetrics, CurvePoint};
+    use deskbot::classify::intent::Intent;
     use deskbot::classify::tune::AutomationStats;
     use Intent::*;
 
@@ -320,7 +326,7 @@ mod tests {
 
     #[test]
     fn rows_are_normalised_by_the_true_intents_count() {
-        let mut confusion: Confusion = [[0; Intent::COUNT]; Intent::COUNT];
+        let mut confusion = vec![vec![0; Intent::COUNT]; Intent::COUNT];
         confusion[Tracking.index()][Tracking.index()] = 3;
         confusion[Tracking.index()][Cancel.index()] = 1;
         confusion[Cancel.index()][Cancel.index()] = 10;
@@ -339,8 +345,9 @@ mod tests {
     }
 
     fn report() -> EvalReport {
-        let truth = [Tracking, Tracking, Tracking, Cancel, Cancel, Other];
-        let predicted = [Tracking, Tracking, Cancel, Cancel, Cancel, Other];
+        let label = |intents: [Intent; 6]| intents.map(deskbot::Label::from);
+        let truth = label([Tracking, Tracking, Tracking, Cancel, Cancel, Other]);
+        let predicted = label([Tracking, Tracking, Cancel, Cancel, Cancel, Other]);
         EvalReport {
             messages: truth.len(),
             metrics: ClassificationMetrics::compute(&truth, &predicted),

@@ -11,7 +11,7 @@ use deskbot::classify::review::{
 };
 use deskbot::config::Config;
 use deskbot::store::{DecisionRecord, StoreSettings};
-use deskbot::Intent;
+use deskbot::{Intent, Label};
 
 use super::args::{
     DocumentFormat, ReviewArgs, ReviewCommand, ReviewExportArgs, ReviewImportArgs, ThresholdArgs,
@@ -146,7 +146,7 @@ fn from_record(record: &DecisionRecord) -> Result<ReviewMessage> {
             record.decision
         )
     })?;
-    let intent: Intent = record.intent.parse().context("intent")?;
+    let intent: Label = record.intent.parse().context("intent")?;
     let predicted = Predicted::from_scores(
         intent,
         record.confidence,
@@ -274,16 +274,9 @@ fn import_json(
     destination: &Path,
     args: &ReviewImportArgs,
 ) -> serde_json::Value {
-    let per_intent: serde_json::Map<String, serde_json::Value> = Intent::ALL
+    let per_intent: serde_json::Map<String, serde_json::Value> = rows_per_label(imported)
         .into_iter()
-        .map(|intent| {
-            let rows = imported
-                .messages
-                .iter()
-                .filter(|m| m.intent == intent)
-                .count();
-            (intent.as_str().to_owned(), rows.into())
-        })
+        .map(|(label, rows)| (label.as_str().to_owned(), rows.into()))
         .collect();
     let audit = &imported.audit;
     serde_json::json!({
@@ -371,16 +364,9 @@ fn write_import_summary(
             labels.unmapped_skipped
         )?;
     }
-    let counts: Vec<String> = Intent::ALL
+    let counts: Vec<String> = rows_per_label(imported)
         .into_iter()
-        .map(|intent| {
-            let n = imported
-                .messages
-                .iter()
-                .filter(|m| m.intent == intent)
-                .count();
-            format!("{intent} {n}")
-        })
+        .map(|(label, n)| format!("{label} {n}"))
         .collect();
     writeln!(
         out,
@@ -442,4 +428,16 @@ fn write_import_summary(
         destination.display()
     )?;
     Ok(())
+}
+
+/// Imported rows per label: every built-in intent (zero included), then the shop's own.
+fn rows_per_label(
+    imported: &deskbot::classify::review::Imported,
+) -> std::collections::BTreeMap<Label, usize> {
+    let mut counts: std::collections::BTreeMap<Label, usize> =
+        Intent::ALL.into_iter().map(|i| (i.into(), 0)).collect();
+    for message in &imported.messages {
+        *counts.entry(message.label).or_default() += 1;
+    }
+    counts
 }

@@ -13,7 +13,7 @@ use deskbot::classify::eval::evaluate;
 use deskbot::classify::model::artifact::{check_writable, DEFAULT_MAX_MODEL_BYTES};
 use deskbot::classify::model::train::{train, TrainEvent};
 use deskbot::classify::model::{ClassWeight, TrainParams, TuningParams};
-use deskbot::{Intent, Thresholds};
+use deskbot::Thresholds;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::{ClassWeightArg, DataLayoutArgs, OnConflictArg, TrainArgs, UnmappedArg};
@@ -151,13 +151,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
             conflicts.texts, conflicts.resolved, conflicts.rows_dropped
         )?;
     }
-    for intent in Intent::ALL {
-        writeln!(
-            out,
-            "  {:<13} {:>6} rows",
-            intent.as_str(),
-            meta.rows_per_intent[&intent]
-        )?;
+    for (label, rows) in &meta.rows_per_intent {
+        let own = if label.custom().is_some() {
+            "  (your own label: learnt, always handed to a person)"
+        } else {
+            ""
+        };
+        writeln!(out, "  {:<15} {:>6} rows{own}", label.as_str(), rows)?;
     }
     writeln!(
         out,

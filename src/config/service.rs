@@ -275,11 +275,12 @@ impl Checker<'_> {
             ..RoutingSettings::default()
         };
         for (name, table) in table.reasons {
-            if !HandoffReason::NAMES.contains(&name.as_str()) && name != DEAD_LETTER_REASON {
+            if !HandoffReason::is_routable(&name) && name != DEAD_LETTER_REASON {
                 return Err(self.invalid(
                     &format!("routing.reasons.{name}"),
                     format!(
-                        "is not a handoff reason; known: {}, {DEAD_LETTER_REASON}",
+                        "is not a handoff reason; known: {}, {DEAD_LETTER_REASON}, and \
+                         custom:<label> for a label of your own",
                         HandoffReason::NAMES.join(", ")
                     ),
                 ));
@@ -328,6 +329,23 @@ mod tests {
         assert_eq!(other.group.as_deref(), Some("returns"));
         let plain = settings.route(&[], Intent::Tracking);
         assert_eq!(plain.group.as_deref(), Some("front"));
+    }
+
+    #[test]
+    fn a_shops_own_label_routes_by_its_name_then_by_custom() {
+        assert!(HandoffReason::is_routable("custom:address_change"));
+        assert!(HandoffReason::is_routable("custom"));
+        assert!(!HandoffReason::is_routable("custom:Address Change"));
+        assert!(!HandoffReason::is_routable("custom:trackng"));
+        let mut settings = RoutingSettings::default();
+        settings.by_reason.insert("custom".into(), routes("triage"));
+        settings
+            .by_reason
+            .insert("custom:wholesale".into(), routes("sales"));
+        let wholesale = settings.route(&["custom:wholesale", "custom"], Intent::Other);
+        assert_eq!(wholesale.group.as_deref(), Some("sales"));
+        let other = settings.route(&["custom:address_change", "custom"], Intent::Other);
+        assert_eq!(other.group.as_deref(), Some("triage"));
     }
 
     #[test]

@@ -63,8 +63,8 @@ pub enum Outcome {
     Handoff {
         /// Why.
         reason: HandoffReason,
-        /// The intent as classified.
-        intent: Intent,
+        /// The label as classified: an intent, or one of the shop's own.
+        intent: crate::classify::label::Label,
         /// Classifier confidence.
         confidence: f64,
         /// An internal note for the person taking over.
@@ -175,7 +175,7 @@ pub struct Routing {
 /// The internal note a person reads when taking over.
 pub(crate) fn handoff_note(
     reason: &HandoffReason,
-    intent: Intent,
+    intent: crate::classify::label::Label,
     confidence: f64,
     facts: &Facts,
     policy: &Policy,

@@ -124,6 +124,7 @@ impl Answerer {
         now: Timestamp,
     ) -> Outcome {
         let intent = prediction.intent;
+        let label = prediction.label;
         let confidence = prediction.confidence;
         let mut facts = Facts::default();
         let result = match prediction.decision {
@@ -133,7 +134,7 @@ impl Answerer {
                     .await
             }
         };
-        self.finish(result, intent, confidence, facts, now)
+        self.finish(result, intent, label, confidence, facts, now)
     }
 
     async fn handle(
@@ -450,6 +451,7 @@ impl Answerer {
         &self,
         result: ScriptResult,
         intent: Intent,
+        label: crate::classify::label::Label,
         confidence: f64,
         facts: Facts,
         now: Timestamp,
@@ -473,10 +475,10 @@ impl Answerer {
             },
             ScriptResult::Handoff(reason) => reason,
         };
-        let note = handoff_note(&reason, intent, confidence, &facts, &self.policy, now);
+        let note = handoff_note(&reason, label, confidence, &facts, &self.policy, now);
         Outcome::Handoff {
             reason,
-            intent,
+            intent: label,
             confidence,
             note,
             facts,

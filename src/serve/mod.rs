@@ -175,10 +175,10 @@ impl Service {
         let scores = prediction
             .scores
             .iter()
-            .map(|s| (s.intent.as_str().to_owned(), s.probability))
+            .map(|s| (s.label.as_str().to_owned(), s.probability))
             .collect();
         let decision = decision_name(&prediction.decision);
-        let intent = prediction.intent;
+        let (intent, label) = (prediction.intent, prediction.label);
         let now = self.answerer.policy().now();
         let mut outcome = self
             .answerer
@@ -200,6 +200,7 @@ impl Service {
         Answer {
             outcome,
             intent,
+            label,
             cleaned,
             scores,
             decision,

@@ -259,7 +259,7 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         .deliver(service.desk.as_ref(), &ticket.id, &routing, &key)
         .await;
     let delivery = match &delivered {
-        Ok(()) => "delivered".to_owned(),
+        Ok(()) => crate::store::DELIVERED.to_owned(),
         Err(error) => format!("failed:{}", error.kind()),
     };
     let mut timings = answer.timings_ms.clone();
@@ -274,18 +274,28 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         delivery,
         timings,
     );
-    if delivered.is_ok() {
+    // One row per message: an attempt whose delivery failed is logged only if it was the last.
+    // A rerun of a job whose earlier run delivered and logged (a lease that ran out mid-way)
+    // finds its marks, delivers nothing, and its row is refused by the log: it is not counted
+    // again. A run cut short between the post and the log is logged and counted by the rerun.
+    let newly_logged = if delivered.is_ok() || job.attempt >= service.settings.max_attempts {
+        match service.store.record_decision(&record).await {
+            Ok(changed) => changed,
+            Err(error) => {
+                tracing::error!(job = %job.id, error = %error, "cannot write the decision log");
+                // Counted anyway: the reply went out, and the metric is all that shows it.
+                true
+            }
+        }
+    } else {
+        false
+    };
+    if delivered.is_ok() && newly_logged {
         service.metrics.decision(
             answer.intent.as_str(),
             record.outcome.as_str(),
             record.handoff_reason.as_deref(),
         );
-    }
-    // One row per message: an attempt whose delivery failed is logged only if it was the last.
-    if delivered.is_ok() || job.attempt >= service.settings.max_attempts {
-        if let Err(error) = service.store.record_decision(&record).await {
-            tracing::error!(job = %job.id, error = %error, "cannot write the decision log");
-        }
     }
     delivered.map_err(JobError::Vendor)
 }
@@ -295,8 +305,10 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
 /// says deskbot could not answer, and `deskbot jobs retry` asks it to try again.
 fn handed_off(tags: &[String]) -> Option<&str> {
     tags.iter().map(String::as_str).find(|tag| {
-        tag.strip_prefix("deskbot-")
-            .is_some_and(|rest| HandoffReason::NAMES.contains(&rest.replace('-', "_").as_str()))
+        tag.strip_prefix("deskbot-").is_some_and(|rest| {
+            HandoffReason::NAMES.contains(&rest.replace('-', "_").as_str())
+                || rest.starts_with("custom-")
+        })
     })
 }
 
@@ -317,6 +329,8 @@ fn ms(duration: Duration) -> f64 {
 pub(crate) struct Answer {
     pub(crate) outcome: Outcome,
     pub(crate) intent: crate::Intent,
+    /// The model's label: the intent, or a label of the shop's own (recorded as predicted).
+    pub(crate) label: crate::Label,
     pub(crate) cleaned: String,
     pub(crate) scores: Vec<(String, f64)>,
     pub(crate) decision: String,
@@ -348,7 +362,7 @@ impl Answer {
             text: text.to_owned(),
             cleaned_text: self.cleaned.clone(),
             scores: self.scores.clone(),
-            intent: self.intent.as_str().to_owned(),
+            intent: self.label.as_str().to_owned(),
             confidence: self
                 .scores
                 .first()
@@ -394,5 +408,19 @@ mod tests {
         assert_eq!(backoff(initial, max, 5), Duration::from_secs(60));
         assert_eq!(backoff(initial, max, u32::MAX), Duration::from_secs(60));
         assert_eq!(backoff(initial, max, 0), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_handoff_tag_marks_the_ticket_as_a_persons_even_for_a_shops_own_label() {
+        let tags = |names: &[&str]| names.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            handed_off(&tags(&["vip", "deskbot-late-shipment"])),
+            Some("deskbot-late-shipment")
+        );
+        assert_eq!(
+            handed_off(&tags(&["deskbot-custom-address-change"])),
+            Some("deskbot-custom-address-change")
+        );
+        assert_eq!(handed_off(&tags(&["deskbot", "deskbot-follow-up"])), None);
     }
 }

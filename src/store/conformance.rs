@@ -603,6 +603,37 @@ pub async fn decision_log_round_trip(store: SharedStore) {
     ));
 }
 
+/// One row per job: once a job's delivery is logged, a rerun's record is refused (and says
+/// so, so it is not counted twice); a failed delivery's row gives way to a later run's.
+/// Records without a job (`/v1/reply`) always append.
+pub async fn one_decision_row_per_job(store: SharedStore) {
+    let job = Some(JobId(41));
+    let mut dead = decision("a@b.c", 10, job);
+    dead.delivery = "dead:unavailable".to_owned();
+    assert!(store.record_decision(&dead).await.unwrap());
+    let delivered = decision("a@b.c", 20, job);
+    assert!(
+        store.record_decision(&delivered).await.unwrap(),
+        "a retried dead job's delivery replaces its failure"
+    );
+    let mut rerun = decision("a@b.c", 30, job);
+    rerun.outcome = "handoff".to_owned();
+    assert!(
+        !store.record_decision(&rerun).await.unwrap(),
+        "a rerun of a delivered job is not logged again"
+    );
+    let other_job = decision("a@b.c", 25, Some(JobId(42)));
+    assert!(store.record_decision(&other_job).await.unwrap());
+    let without_job = decision("a@b.c", 26, None);
+    assert!(store.record_decision(&without_job).await.unwrap());
+    assert!(store.record_decision(&without_job).await.unwrap());
+    let all = store.decisions(None, 10).await.unwrap();
+    assert_eq!(
+        all,
+        [delivered, other_job, without_job.clone(), without_job]
+    );
+}
+
 /// `forget_email` folds case and whitespace, deletes only that customer's rows and blanks the
 /// payloads of their jobs, leaving everyone else's.
 pub async fn forget_email_erases_one_customer(store: SharedStore) {
@@ -770,6 +801,7 @@ macro_rules! __store_conformance_suite {
             counts_per_state,
             jobs_filter_order_and_limit,
             decision_log_round_trip,
+            one_decision_row_per_job,
             forget_email_erases_one_customer,
             prune_removes_only_old_finished_work,
             bad_input_is_refused,

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use super::{
     check_decision, check_new_job, check_text, fold_email, lease_end, truncate, ClaimedJob,
     DecisionRecord, Enqueued, Forgotten, Job, JobCounts, JobFilter, JobId, JobState, NewJob,
-    Pruned, Store, StoreError, DEFAULT_JOBS_LIMIT,
+    Pruned, Store, StoreError, DEFAULT_JOBS_LIMIT, DELIVERED,
 };
 
 /// A job queue and decision log behind one mutex. Times are cut to whole microseconds, as the
@@ -278,15 +278,30 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn record_decision(&self, record: &DecisionRecord) -> Result<(), StoreError> {
+    async fn record_decision(&self, record: &DecisionRecord) -> Result<bool, StoreError> {
         check_decision(record)?;
         let mut record = record.clone();
         record.created_at = truncate(record.created_at);
-        self.state().decisions.push(StoredDecision {
+        let stored = StoredDecision {
             folded_email: record.customer_email.as_deref().and_then(fold_email),
             record,
+        };
+        let mut state = self.state();
+        let earlier = stored.record.job_id.and_then(|job| {
+            state
+                .decisions
+                .iter()
+                .position(|d| d.record.job_id == Some(job))
         });
-        Ok(())
+        match earlier {
+            None => state.decisions.push(stored),
+            Some(at) if state.decisions[at].record.delivery != DELIVERED => {
+                // As the databases' upsert: the row keeps its place (its id).
+                state.decisions[at] = stored;
+            }
+            Some(_) => return Ok(false),
+        }
+        Ok(true)
     }
 
     async fn decisions(

@@ -218,6 +218,9 @@ pub struct DecisionRecord {
     pub created_at: Timestamp,
 }
 
+/// [`DecisionRecord::delivery`] of a message whose reply or handoff reached the help desk.
+pub const DELIVERED: &str = "delivered";
+
 /// What [`Store::forget_email`] erased.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Forgotten {
@@ -352,8 +355,13 @@ pub trait Store: Send + Sync {
     /// A person's drop: a queued or dead job becomes `dropped` and will not run.
     async fn drop_job(&self, id: JobId, now: Timestamp) -> Result<(), StoreError>;
 
-    /// Appends to the decision log.
-    async fn record_decision(&self, record: &DecisionRecord) -> Result<(), StoreError>;
+    /// Appends to the decision log, and says whether the log changed.
+    ///
+    /// A job has one row. A second record for the same job replaces the first only when the
+    /// first's delivery did not succeed (a person retried a dead job, and this run delivered);
+    /// otherwise it is ignored and `false` returned: it is a rerun of a job that was already
+    /// answered and logged. Records without a job (`/v1/reply`) are always appended.
+    async fn record_decision(&self, record: &DecisionRecord) -> Result<bool, StoreError>;
 
     /// Decision-log rows created at or after `since`, oldest first, at most `limit`.
     async fn decisions(

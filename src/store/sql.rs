@@ -127,7 +127,18 @@ pub(super) const RECORD_DECISION: &str = "\
     INSERT INTO decisions (job_id, source, ticket_id, customer_email, customer_email_folded,
                            text, cleaned_text, scores, intent, confidence, decision, outcome,
                            situation, handoff_reason, model, timings_ms, delivery, created_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    ON CONFLICT (job_id) WHERE job_id IS NOT NULL DO UPDATE SET
+        source = excluded.source, ticket_id = excluded.ticket_id,
+        customer_email = excluded.customer_email,
+        customer_email_folded = excluded.customer_email_folded,
+        text = excluded.text, cleaned_text = excluded.cleaned_text, scores = excluded.scores,
+        intent = excluded.intent, confidence = excluded.confidence,
+        decision = excluded.decision, outcome = excluded.outcome,
+        situation = excluded.situation, handoff_reason = excluded.handoff_reason,
+        model = excluded.model, timings_ms = excluded.timings_ms,
+        delivery = excluded.delivery, created_at = excluded.created_at
+    WHERE decisions.delivery <> 'delivered'";
 
 pub(super) const DECISIONS: &str = "\
     SELECT id, job_id, source, ticket_id, customer_email, text, cleaned_text, scores, intent,
@@ -539,11 +550,11 @@ macro_rules! sql_store {
             async fn record_decision(
                 &self,
                 record: &$crate::store::DecisionRecord,
-            ) -> Result<(), $crate::store::StoreError> {
+            ) -> Result<bool, $crate::store::StoreError> {
                 use $crate::store::sql::{self, database, pairs_json};
                 use $crate::store::{check_decision, fold_email, micros};
                 check_decision(record)?;
-                sqlx::query(sql::RECORD_DECISION)
+                let done = sqlx::query(sql::RECORD_DECISION)
                     .bind(record.job_id.map(|id| id.0))
                     .bind(&record.source)
                     .bind(record.ticket_id.as_deref())
@@ -565,7 +576,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(database("record_decision"))?;
-                Ok(())
+                Ok(done.rows_affected() > 0)
             }
 
             async fn decisions(

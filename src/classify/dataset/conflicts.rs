@@ -3,11 +3,11 @@
 //! conflict, which [`OnConflict`] resolves or reports.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::{dedup_digest, DataError, LabelledMessage, Location};
-use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 
 /// Conflicts shown in the error; the rest are counted.
 const SHOWN: usize = 5;
@@ -49,7 +49,7 @@ pub struct Conflict {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelUse {
     /// The label.
-    pub intent: Intent,
+    pub label: Label,
     /// Rows that give it.
     pub rows: usize,
     /// The first of them.
@@ -94,7 +94,7 @@ pub(super) fn describe(count: usize, first: &[Conflict]) -> String {
                 } else {
                     String::new()
                 };
-                format!("`{}` at {}{rows}", label.intent, label.first)
+                format!("`{}` at {}{rows}", label.label, label.first)
             })
             .collect();
         text.push_str(&format!(
@@ -109,14 +109,14 @@ pub(super) fn describe(count: usize, first: &[Conflict]) -> String {
     text
 }
 
-/// Per label (by [`Intent::index`]): rows that give it, and the first of them as (file, line).
-type Tally = [(usize, Option<(usize, u64)>); Intent::COUNT];
+/// Per label: rows that give it, and the first of them as (file, line).
+type Tally = BTreeMap<Label, (usize, (usize, u64))>;
 
 /// Where a text was first seen, and its labels once it has more than one.
 struct Seen {
     /// Its index in the messages.
     message: usize,
-    intent: Intent,
+    label: Label,
     file: usize,
     line: u64,
     /// Rows with this text so far, while it has one label.
@@ -146,7 +146,7 @@ impl Tracker {
     pub(crate) fn add(
         &mut self,
         text: &str,
-        intent: Intent,
+        label: Label,
         file: usize,
         line: u64,
         messages: &mut Vec<LabelledMessage>,
@@ -156,7 +156,7 @@ impl Tracker {
             Entry::Vacant(entry) => {
                 entry.insert(Seen {
                     message: messages.len(),
-                    intent,
+                    label,
                     file,
                     line,
                     rows: 1,
@@ -164,30 +164,28 @@ impl Tracker {
                 });
                 messages.push(LabelledMessage {
                     text: text.to_owned(),
-                    intent,
+                    label,
                 });
                 return;
             }
             Entry::Occupied(entry) => entry.into_mut(),
         };
         match &mut seen.tally {
-            None if seen.intent == intent => {
+            None if seen.label == label => {
                 seen.rows += 1;
                 self.duplicates += 1;
             }
             None => {
                 // Its earlier rows were counted as duplicates; a conflict accounts for them.
                 self.duplicates -= seen.rows - 1;
-                let mut tally = Box::new([(0, None); Intent::COUNT]);
-                tally[seen.intent.index()] = (seen.rows, Some((seen.file, seen.line)));
-                tally[intent.index()] = (1, Some((file, line)));
+                let mut tally = Box::new(Tally::new());
+                tally.insert(seen.label, (seen.rows, (seen.file, seen.line)));
+                tally.insert(label, (1, (file, line)));
                 seen.tally = Some(tally);
                 self.conflicting.push(key);
             }
             Some(tally) => {
-                let (rows, first) = &mut tally[intent.index()];
-                *rows += 1;
-                first.get_or_insert((file, line));
+                tally.entry(label).or_insert((0, (file, line))).0 += 1;
             }
         }
     }
@@ -224,14 +222,15 @@ impl Tracker {
         let mut drop = vec![false; messages.len()];
         for seen in conflicts {
             let tally = seen.tally.as_deref().expect("a conflict has a tally");
-            let total: usize = tally.iter().map(|(rows, _)| rows).sum();
-            let most = tally.iter().map(|(rows, _)| *rows).max().unwrap_or(0);
-            let mut winners = Intent::ALL
-                .into_iter()
-                .filter(|intent| tally[intent.index()].0 == most);
+            let total: usize = tally.values().map(|(rows, _)| rows).sum();
+            let most = tally.values().map(|(rows, _)| *rows).max().unwrap_or(0);
+            let mut winners = tally
+                .iter()
+                .filter(|(_, (rows, _))| *rows == most)
+                .map(|(&label, _)| label);
             match (rule, winners.next(), winners.next()) {
                 (OnConflict::Majority, Some(winner), None) => {
-                    messages[seen.message].intent = winner;
+                    messages[seen.message].label = winner;
                     stats.resolved += 1;
                     duplicates += most - 1;
                     stats.rows_dropped += total - most;
@@ -253,12 +252,9 @@ impl Tracker {
 
 fn report(seen: &Seen, files: &[PathBuf], messages: &[LabelledMessage]) -> Conflict {
     let tally = seen.tally.as_deref().expect("a conflict has a tally");
-    let mut uses: Vec<(usize, u64, Intent, usize)> = Intent::ALL
-        .into_iter()
-        .filter_map(|intent| {
-            let (rows, first) = tally[intent.index()];
-            first.map(|(file, line)| (file, line, intent, rows))
-        })
+    let mut uses: Vec<(usize, u64, Label, usize)> = tally
+        .iter()
+        .map(|(&label, &(rows, (file, line)))| (file, line, label, rows))
         .collect();
     // In the order first seen: files in reading order, then lines.
     uses.sort_unstable();
@@ -266,8 +262,8 @@ fn report(seen: &Seen, files: &[PathBuf], messages: &[LabelledMessage]) -> Confl
         text: messages[seen.message].text.clone(),
         labels: uses
             .into_iter()
-            .map(|(file, line, intent, rows)| LabelUse {
-                intent,
+            .map(|(file, line, label, rows)| LabelUse {
+                label,
                 rows,
                 first: Location {
                     path: files[file].clone(),

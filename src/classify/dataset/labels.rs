@@ -8,13 +8,17 @@ use sha2::{Digest, Sha256};
 
 use super::{for_each_row, read_file, Column, DataError, Location};
 use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 
 /// What a label that is neither in the label map nor an intent means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Unmapped {
-    /// Stop with an error naming the file, line and label. The default: a tag nobody mapped
-    /// is more likely a gap in the map than a message to ignore.
+    /// The default. With a label map, stop with an error naming the file, line and label: a
+    /// tag nobody mapped is more likely a gap in the map than a message to ignore. Without
+    /// one, a label that is not an intent is learnt as the shop's own (see
+    /// [`Label`]), and only a label that cannot be one (a typo of an intent, bad characters)
+    /// is an error.
     #[default]
     Error,
     /// Read it as `other` (handed to a person).
@@ -35,11 +39,12 @@ impl Unmapped {
 }
 
 /// Labels translated to intents, read from a two-column CSV `from,to`: `from` is a label as the
-/// data writes it (compared ignoring case and surrounding spaces), `to` one of the intents.
+/// data writes it (compared ignoring case and surrounding spaces), `to` one of the intents or a
+/// label of the shop's own.
 #[derive(Debug, Clone)]
 pub struct LabelMap {
     path: PathBuf,
-    entries: HashMap<String, Intent>,
+    entries: HashMap<String, Label>,
     sha256: [u8; 32],
 }
 
@@ -48,7 +53,7 @@ impl LabelMap {
     /// empty `from`, a `to` that is not an intent, a label mapped twice to different intents.
     pub fn load(path: &Path) -> Result<Self, DataError> {
         let bytes = read_file(path)?;
-        let mut entries: HashMap<String, (Intent, u64)> = HashMap::new();
+        let mut entries: HashMap<String, (Label, u64)> = HashMap::new();
         let columns = [Column::required("from"), Column::required("to")];
         for_each_row(path, &bytes, &columns, |location, fields| {
             let from = fields[0].unwrap_or_default();
@@ -58,7 +63,7 @@ impl LabelMap {
                     field: "from".to_owned(),
                 });
             }
-            let to: Intent = fields[1].unwrap_or_default().parse().map_err(|source| {
+            let to: Label = fields[1].unwrap_or_default().parse().map_err(|source| {
                 DataError::UnknownLabel {
                     location: location.clone(),
                     field: "to".to_owned(),
@@ -90,8 +95,8 @@ impl LabelMap {
         })
     }
 
-    /// The intent `label` is mapped to, if any.
-    pub fn get(&self, label: &str) -> Option<Intent> {
+    /// The label `label` is mapped to, if any.
+    pub fn get(&self, label: &str) -> Option<Label> {
         self.entries.get(&fold(label)).copied()
     }
 
@@ -150,37 +155,38 @@ impl LabelRules {
         location: &Location,
         field: &str,
         stats: &mut LabelStats,
-    ) -> Result<Option<Intent>, DataError> {
-        if let Some(intent) = self.map.as_ref().and_then(|map| map.get(label)) {
+    ) -> Result<Option<Label>, DataError> {
+        if let Some(mapped) = self.map.as_ref().and_then(|map| map.get(label)) {
             stats.mapped += 1;
-            return Ok(Some(intent));
+            return Ok(Some(mapped));
         }
-        let unknown = match label.parse::<Intent>() {
-            Ok(intent) => return Ok(Some(intent)),
-            Err(unknown) => unknown,
-        };
-        match self.unmapped {
-            Unmapped::Other => {
-                stats.unmapped_as_other += 1;
-                Ok(Some(Intent::Other))
+        if let Ok(intent) = label.parse::<Intent>() {
+            return Ok(Some(intent.into()));
+        }
+        match (&self.map, self.unmapped) {
+            (None, Unmapped::Error) => {
+                Label::parse(label)
+                    .map(Some)
+                    .map_err(|source| DataError::UnknownLabel {
+                        location: location.clone(),
+                        field: field.to_owned(),
+                        source,
+                    })
             }
-            Unmapped::Skip => {
+            (Some(map), Unmapped::Error) => Err(DataError::UnmappedLabel {
+                location: location.clone(),
+                field: field.to_owned(),
+                label: label.to_owned(),
+                map: map.path.clone(),
+            }),
+            (_, Unmapped::Other) => {
+                stats.unmapped_as_other += 1;
+                Ok(Some(Intent::Other.into()))
+            }
+            (_, Unmapped::Skip) => {
                 stats.unmapped_skipped += 1;
                 Ok(None)
             }
-            Unmapped::Error => Err(match &self.map {
-                Some(map) => DataError::UnmappedLabel {
-                    location: location.clone(),
-                    field: field.to_owned(),
-                    label: label.to_owned(),
-                    map: map.path.clone(),
-                },
-                None => DataError::UnknownLabel {
-                    location: location.clone(),
-                    field: field.to_owned(),
-                    source: unknown,
-                },
-            }),
         }
     }
 }
@@ -207,14 +213,14 @@ mod tests {
     fn map_translates_labels_ignoring_case_and_spaces() {
         let map = map(b"from,to\nShipping Status,tracking\nrefund ,return\n").unwrap();
         assert_eq!(map.len(), 2);
-        assert_eq!(map.get("  shipping status"), Some(Intent::Tracking));
-        assert_eq!(map.get("REFUND"), Some(Intent::Return));
+        assert_eq!(map.get("  shipping status"), Some(Intent::Tracking.into()));
+        assert_eq!(map.get("REFUND"), Some(Intent::Return.into()));
         assert_eq!(map.get("billing"), None);
     }
 
     #[test]
     fn map_errors_name_the_map_file_line_and_field() {
-        let err = map(b"from,to\nrefund,return\nbilling,invoice\n").unwrap_err();
+        let err = map(b"from,to\nrefund,return\nbilling,Invoice Query\n").unwrap_err();
         assert!(err.to_string().contains("map.csv:3: field `to`"), "{err}");
         let err = map(b"from,to\nrefund,return\n ,cancel\n").unwrap_err();
         assert!(
@@ -256,16 +262,16 @@ mod tests {
         };
         assert_eq!(
             resolve(&rules, "WISMO", &mut stats).unwrap(),
-            Some(Intent::Tracking)
+            Some(Intent::Tracking.into())
         );
         // The map wins over an intent's own name.
         assert_eq!(
             resolve(&rules, "other", &mut stats).unwrap(),
-            Some(Intent::Cancel)
+            Some(Intent::Cancel.into())
         );
         assert_eq!(
             resolve(&rules, "return", &mut stats).unwrap(),
-            Some(Intent::Return)
+            Some(Intent::Return.into())
         );
         let err = resolve(&rules, "billing", &mut stats).unwrap_err();
         assert!(
@@ -277,11 +283,11 @@ mod tests {
         rules.unmapped = Unmapped::Other;
         assert_eq!(
             resolve(&rules, "billing", &mut stats).unwrap(),
-            Some(Intent::Other)
+            Some(Intent::Other.into())
         );
         assert_eq!(
             resolve(&rules, "", &mut stats).unwrap(),
-            Some(Intent::Other)
+            Some(Intent::Other.into())
         );
         rules.unmapped = Unmapped::Skip;
         assert_eq!(resolve(&rules, "billing", &mut stats).unwrap(), None);
@@ -296,9 +302,26 @@ mod tests {
     }
 
     #[test]
+    fn without_a_map_other_labels_are_the_shops_own_unless_told_otherwise() {
+        let mut stats = LabelStats::default();
+        let own = LabelRules::default()
+            .resolve("wholesale", &here(), "intent", &mut stats)
+            .unwrap();
+        assert_eq!(own, Some(Label::parse("wholesale").unwrap()));
+        let as_other = LabelRules {
+            map: None,
+            unmapped: Unmapped::Other,
+        }
+        .resolve("wholesale", &here(), "intent", &mut stats)
+        .unwrap();
+        assert_eq!(as_other, Some(Intent::Other.into()));
+        assert_eq!(stats.unmapped_as_other, 1);
+    }
+
+    #[test]
     fn without_a_map_an_unknown_label_names_the_intents() {
         let err = LabelRules::default()
-            .resolve("refund", &here(), "intent", &mut LabelStats::default())
+            .resolve("retrun", &here(), "intent", &mut LabelStats::default())
             .unwrap_err();
         assert!(
             err.to_string().starts_with("tickets.csv:7: field `intent`"),
@@ -306,7 +329,7 @@ mod tests {
         );
         let cause = std::error::Error::source(&err).unwrap().to_string();
         assert!(
-            cause.contains("\"refund\"") && cause.contains("missing_item"),
+            cause.contains("\"retrun\"") && cause.contains("the intent `return`"),
             "{cause}"
         );
     }

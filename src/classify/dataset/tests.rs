@@ -22,13 +22,16 @@ fn good_file_loads_with_quoting_bom_and_crlf() {
             .unwrap();
     assert_eq!(plain.messages, excel.messages);
     assert_eq!(plain.messages[0].text, "where, is it");
-    assert_eq!(plain.rows_per_intent(), [1, 0, 0, 1, 0]);
+    assert_eq!(
+        plain.rows_per_label().into_values().collect::<Vec<_>>(),
+        [1, 0, 0, 1, 0]
+    );
 }
 
 #[test]
 fn columns_may_come_in_any_order_with_extras() {
     let data = load_bytes(b"id,intent,text\n7,return,send it back\n").unwrap();
-    assert_eq!(data.messages[0].intent, Intent::Return);
+    assert_eq!(data.messages[0].label.intent(), Intent::Return);
 }
 
 #[test]
@@ -51,13 +54,13 @@ fn empty_text_and_unknown_label_name_file_line_and_field() {
             .contains("data.csv:3: field `text` is empty"),
         "{err}"
     );
-    let err = load_bytes(b"text,intent\nok,tracking\nrefund pls,refund\n").unwrap_err();
+    let err = load_bytes(b"text,intent\nok,tracking\nrefund pls,retrun\n").unwrap_err();
     assert!(
         err.to_string().contains("data.csv:3: field `intent`"),
         "{err}"
     );
     let cause = std::error::Error::source(&err).unwrap().to_string();
-    assert!(cause.contains("\"refund\""), "{cause}");
+    assert!(cause.contains("\"retrun\""), "{cause}");
 }
 
 #[test]
@@ -257,7 +260,7 @@ fn empty_and_utf16_files_say_what_they_look_like() {
 fn line_numbers_are_the_same_for_lf_crlf_and_bom_crlf() {
     let bodies: [(&[u8], &str); 5] = [
         (b"  ,cancel", "field `text` is empty"),
-        (b"refund pls,refund", "field `intent`"),
+        (b"refund pls,retrun", "field `intent`"),
         (b"a,b,c", "expected 2 fields"),
         (b"bad \xff,cancel", "UTF-8"),
         (b"\"stray\"x,cancel", "text after the closing quote"),
@@ -328,7 +331,7 @@ fn several_files_are_one_set_and_errors_name_the_file_they_are_in() {
     let (_dir, err) = load_files(
         &[
             ("a.csv", b"text,intent\nwhere is it,tracking\nok,other\n"),
-            ("b.csv", b"text,intent\ncancel it,cancel\n\nhm,refund\n"),
+            ("b.csv", b"text,intent\ncancel it,cancel\n\nhm,Refund!\n"),
         ],
         &DatasetOptions::default(),
     );
@@ -363,9 +366,9 @@ fn other_column_names_are_read_and_named_in_errors() {
         &[("desk.csv", b"id,body,tags\n1,where is it,tracking\n")],
         &options,
     );
-    assert_eq!(data.unwrap().messages[0].intent, Intent::Tracking);
+    assert_eq!(data.unwrap().messages[0].label.intent(), Intent::Tracking);
     let (_dir, err) = load_files(
-        &[("desk.csv", b"id,body,tags\n1,where is it,wismo\n")],
+        &[("desk.csv", b"id,body,tags\n1,where is it,WISMO\n")],
         &options,
     );
     let message = err.unwrap_err().to_string();
@@ -417,7 +420,7 @@ fn label_map_and_unmapped_rules_translate_count_or_stop() {
         &base.clone().unmapped(Unmapped::Other),
     );
     let data = data.unwrap();
-    let intents: Vec<_> = data.messages.iter().map(|m| m.intent).collect();
+    let intents: Vec<_> = data.messages.iter().map(|m| m.label.intent()).collect();
     assert_eq!(
         intents,
         [
@@ -477,7 +480,7 @@ fn conflicts_are_counted_and_the_first_few_shown_with_every_label() {
         first[0]
             .labels
             .iter()
-            .map(|l| (l.intent, l.rows))
+            .map(|l| (l.label.intent(), l.rows))
             .collect::<Vec<_>>(),
         [(Intent::Cancel, 2), (Intent::Return, 1)]
     );
@@ -528,7 +531,7 @@ fn conflicts_can_be_skipped_or_settled_by_majority() {
     let kept: Vec<_> = majority
         .messages
         .iter()
-        .map(|m| (m.text.as_str(), m.intent))
+        .map(|m| (m.text.as_str(), m.label.intent()))
         .collect();
     // "Cancel it" 2:1 and x3 2:1 have a majority; the others are ties and are left out.
     assert_eq!(

@@ -14,14 +14,17 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::classify::decision::Thresholds;
-use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 use crate::classify::model::params::TrainParams;
 use crate::classify::tune::CalibrationPoint;
 
 /// The `format` field every model file carries.
 pub const MODEL_FORMAT: &str = "deskbot-intent-model";
-/// The model file format this build reads and writes.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+/// The model file format this build writes. Version 2 added a shop's own labels after the five
+/// built-in intents; version 1 files (the five only) still load.
+pub const MODEL_FORMAT_VERSION: u32 = 2;
+/// The oldest model file format this build reads.
+pub const OLDEST_MODEL_FORMAT_VERSION: u32 = 1;
 
 /// Largest model file read by default: 128 MiB. The bundled model is 1.5 MB and the default
 /// 50 000-feature cap keeps trained models to a few MB, so this leaves ample room while bounding
@@ -84,8 +87,8 @@ pub struct TrainingMetadata {
     pub crate_version: String,
     /// SHA-256 of the training files' bytes.
     pub data_sha256: String,
-    /// Training rows per intent (after removing duplicates).
-    pub rows_per_intent: BTreeMap<Intent, usize>,
+    /// Training rows per label (after removing duplicates).
+    pub rows_per_intent: BTreeMap<Label, usize>,
     /// Duplicate rows that were dropped.
     pub duplicates_dropped: usize,
     /// The settings used.
@@ -110,7 +113,8 @@ pub struct ModelFile {
     pub format: String,
     /// [`MODEL_FORMAT_VERSION`] when written by this build.
     pub format_version: u32,
-    /// Column order of `weights` and `intercepts`.
+    /// Column order of `weights` and `intercepts`: the five built-in intents, then (from
+    /// version 2) the shop's own labels by name.
     pub labels: Vec<String>,
     /// How the model was made (including analyzer and vectorizer settings).
     pub training: TrainingMetadata,
@@ -168,7 +172,7 @@ pub enum ModelFileError {
         found: Option<String>,
     },
     /// A model from another format version.
-    #[error("model file {} has format version {found}, but this deskbot reads version {MODEL_FORMAT_VERSION}; retrain it with `deskbot train`", path.display())]
+    #[error("model file {} has format version {found}, but this deskbot reads versions {OLDEST_MODEL_FORMAT_VERSION} to {MODEL_FORMAT_VERSION}; retrain it with `deskbot train`", path.display())]
     UnsupportedVersion {
         /// The file.
         path: PathBuf,
@@ -473,7 +477,7 @@ fn check_header(
         });
     }
     match version {
-        Some(MODEL_FORMAT_VERSION) | None => Ok(()),
+        Some(OLDEST_MODEL_FORMAT_VERSION..=MODEL_FORMAT_VERSION) | None => Ok(()),
         Some(found) => Err(ModelFileError::UnsupportedVersion {
             path: path.to_owned(),
             found,

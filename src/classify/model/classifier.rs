@@ -6,8 +6,9 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::classify::decision::{Decision, IntentScore, InvalidThreshold, Thresholds};
+use crate::classify::decision::{Decision, InvalidThreshold, LabelScore, Thresholds};
 use crate::classify::intent::Intent;
+use crate::classify::label::{Label, MAX_LABELS};
 use crate::classify::model::artifact::{
     LoadOptions, ModelFile, ModelFileError, TrainingMetadata, TuningSummary, MODEL_FORMAT,
     MODEL_FORMAT_VERSION,
@@ -25,12 +26,15 @@ thread_local! {
 /// The outcome of classifying one message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
-    /// The most likely intent.
+    /// The intent deskbot acts on: the most likely label when it is a built-in intent, `other`
+    /// when it is one of the shop's own (no script answers those).
     pub intent: Intent,
+    /// The most likely label: a built-in intent or one of the shop's own.
+    pub label: Label,
     /// Its probability.
     pub confidence: f64,
-    /// Every intent's probability, most likely first.
-    pub scores: [IntentScore; Intent::COUNT],
+    /// Every label's probability, most likely first.
+    pub scores: Vec<LabelScore>,
     /// Automate or escalate, with the reason.
     pub decision: Decision,
 }
@@ -58,6 +62,8 @@ pub struct Explanation {
 /// A trained intent model, ready to classify. `Send + Sync`: share one across threads.
 #[derive(Debug)]
 pub struct IntentModel {
+    /// Column order of the layer: the five built-in intents, then the shop's own labels.
+    labels: Vec<Label>,
     vectorizer: TfidfVectorizer,
     layer: LinearSoftmax,
     thresholds: Thresholds,
@@ -97,13 +103,17 @@ impl Prediction {
     /// A prediction of `intent` with full confidence, automated: for driving the responder
     /// without a model (tests, `deskbot check-templates`).
     pub fn certain(intent: Intent) -> Prediction {
-        let mut scores = Intent::ALL.map(|i| IntentScore {
-            intent: i,
-            probability: if i == intent { 1.0 } else { 0.0 },
-        });
+        let mut scores: Vec<LabelScore> = Intent::ALL
+            .into_iter()
+            .map(|i| LabelScore {
+                label: i.into(),
+                probability: if i == intent { 1.0 } else { 0.0 },
+            })
+            .collect();
         scores.sort_by(|a, b| b.probability.total_cmp(&a.probability));
         Prediction {
             intent,
+            label: intent.into(),
             confidence: 1.0,
             scores,
             decision: Decision::Automate,
@@ -113,13 +123,16 @@ impl Prediction {
 
 impl IntentModel {
     pub(crate) fn from_parts(
+        labels: Vec<Label>,
         vectorizer: TfidfVectorizer,
         layer: LinearSoftmax,
         thresholds: Thresholds,
         calibration: Vec<CalibrationPoint>,
         metadata: TrainingMetadata,
     ) -> Self {
+        debug_assert_eq!(labels.len(), layer.n_classes);
         IntentModel {
+            labels,
             vectorizer,
             layer,
             thresholds,
@@ -155,14 +168,8 @@ impl IntentModel {
             path: path.to_owned(),
             problem,
         };
-        let expected_labels: Vec<&str> = Intent::ALL.iter().map(|i| i.as_str()).collect();
-        if file.labels != expected_labels {
-            return Err(invalid(format!(
-                "labels are {:?}, expected {:?}",
-                file.labels, expected_labels
-            )));
-        }
-        let k = Intent::COUNT;
+        let labels = model_labels(&file).map_err(invalid)?;
+        let k = labels.len();
         let n = file.features.len();
         if file.idf.len() != n || file.weights.len() != n {
             return Err(invalid(format!(
@@ -243,6 +250,7 @@ impl IntentModel {
             n_classes: k,
         };
         Ok(IntentModel {
+            labels,
             vectorizer,
             layer,
             thresholds: file.thresholds,
@@ -257,7 +265,7 @@ impl IntentModel {
         ModelFile {
             format: MODEL_FORMAT.to_owned(),
             format_version: MODEL_FORMAT_VERSION,
-            labels: Intent::ALL.iter().map(|i| i.as_str().to_owned()).collect(),
+            labels: self.labels.iter().map(|l| l.as_str().to_owned()).collect(),
             training: self.metadata.clone(),
             thresholds: self.thresholds.clone(),
             intercepts: self.layer.intercepts.clone(),
@@ -304,8 +312,8 @@ impl IntentModel {
         let tokens = self.vectorizer.vectorize(text, &mut scratch);
         let prediction = self.predict(&scratch.features, tokens == 0);
         let (winner, runner_up) = (
-            prediction.scores[0].intent.index(),
-            prediction.scores[1].intent.index(),
+            self.column(prediction.scores[0].label),
+            self.column(prediction.scores[1].label),
         );
         let mut contributions: Vec<Contribution> = scratch
             .features
@@ -334,21 +342,38 @@ impl IntentModel {
     }
 
     fn predict(&self, features: &[(u32, f64)], empty: bool) -> Prediction {
-        let mut probabilities = [0.0; Intent::COUNT];
-        self.layer.probabilities_into(features, &mut probabilities);
-        let mut scores = Intent::ALL.map(|intent| IntentScore {
-            intent,
-            probability: probabilities[intent.index()],
-        });
-        // Stable sort: ties keep the fixed intent order, so output never flickers.
+        let mut probabilities = [0.0; MAX_LABELS];
+        let probabilities = &mut probabilities[..self.labels.len()];
+        self.layer.probabilities_into(features, probabilities);
+        let mut scores: Vec<LabelScore> = self
+            .labels
+            .iter()
+            .zip(probabilities.iter())
+            .map(|(&label, &probability)| LabelScore { label, probability })
+            .collect();
+        // Stable sort: ties keep the fixed label order, so output never flickers.
         scores.sort_by(|a, b| b.probability.total_cmp(&a.probability));
         let decision = self.thresholds.decide(&scores, empty);
         Prediction {
-            intent: scores[0].intent,
+            intent: scores[0].label.intent(),
+            label: scores[0].label,
             confidence: scores[0].probability,
             scores,
             decision,
         }
+    }
+
+    /// The layer's column of `label`, one of this model's labels.
+    fn column(&self, label: Label) -> usize {
+        self.labels
+            .iter()
+            .position(|&l| l == label)
+            .expect("scores name only the model's own labels")
+    }
+
+    /// The labels this model predicts: the five built-in intents, then the shop's own.
+    pub fn labels(&self) -> &[Label] {
+        &self.labels
     }
 
     /// The thresholds in force.
@@ -403,6 +428,46 @@ impl IntentModel {
     }
 }
 
+/// A model file's labels, checked: the five built-in intents in order, then (from format
+/// version 2) the shop's own labels, sorted and distinct, [`MAX_LABELS`] in all at most.
+fn model_labels(file: &ModelFile) -> Result<Vec<Label>, String> {
+    let builtins: Vec<&str> = Intent::ALL.iter().map(|i| i.as_str()).collect();
+    if file.labels.len() < builtins.len() || file.labels[..builtins.len()] != builtins[..] {
+        return Err(format!(
+            "labels are {:?}, expected {:?} first",
+            file.labels, builtins
+        ));
+    }
+    let custom = &file.labels[builtins.len()..];
+    if file.format_version < 2 && !custom.is_empty() {
+        return Err(format!(
+            "format version {} has only the five built-in labels, but lists {custom:?}",
+            file.format_version
+        ));
+    }
+    if file.labels.len() > MAX_LABELS {
+        return Err(format!(
+            "{} labels, more than the {MAX_LABELS} a model may have",
+            file.labels.len()
+        ));
+    }
+    let mut labels: Vec<Label> = Intent::ALL.iter().map(|&i| i.into()).collect();
+    for name in custom {
+        let label = crate::classify::label::CustomLabel::parse(name)
+            .map_err(|e| format!("label {name:?}: {e}"))?;
+        if labels
+            .last()
+            .is_some_and(|last| last.custom().is_some_and(|l| l >= label))
+        {
+            return Err(format!(
+                "the shop's own labels must be sorted and distinct; {name:?} is out of order"
+            ));
+        }
+        labels.push(Label::Custom(label));
+    }
+    Ok(labels)
+}
+
 /// For each class, a bound on `|logit|` over every possible message: `|b| + ‖w‖₂`. Sound
 /// because message vectors are L2-normalised (‖x‖₂ ≤ 1), so `|x·w| ≤ ‖w‖₂` by Cauchy–Schwarz.
 /// Infinite when the weights are so large that the bound itself overflows.
@@ -427,15 +492,17 @@ impl Serialize for Prediction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
 
-        struct Scores<'a>(&'a [IntentScore]);
+        struct Scores<'a>(&'a [LabelScore]);
         impl Serialize for Scores<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_map(self.0.iter().map(|s| (s.intent.as_str(), s.probability)))
+                serializer.collect_map(self.0.iter().map(|s| (s.label.as_str(), s.probability)))
             }
         }
 
         let mut out = serializer.serialize_struct("Prediction", 5)?;
-        out.serialize_field("intent", self.intent.as_str())?;
+        // The label, a shop's own included: that is what a reader of the output wants to see;
+        // the decision says it is escalated.
+        out.serialize_field("intent", self.label.as_str())?;
         out.serialize_field("confidence", &self.confidence)?;
         out.serialize_field(
             "decision",

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::classify::dataset::Dataset;
 use crate::classify::eval::ClassificationMetrics;
 use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 use crate::classify::model::artifact::{CrossValidationSummary, TrainingMetadata, TuningSummary};
 use crate::classify::model::classifier::IntentModel;
 use crate::classify::model::params::{ClassWeight, ValidTrainParams};
@@ -56,11 +57,11 @@ pub enum TrainError {
         /// Which.
         intent: Intent,
     },
-    /// Too few rows of an intent for k-fold cross-validation.
-    #[error("`{intent}` has {rows} rows, fewer than the {folds} cross-validation folds")]
+    /// Too few rows of a label for k-fold cross-validation.
+    #[error("`{label}` has {rows} rows, fewer than the {folds} cross-validation folds")]
     TooFewRows {
         /// Which.
-        intent: Intent,
+        label: Label,
         /// How many.
         rows: usize,
         /// Folds asked for.
@@ -163,26 +164,22 @@ pub fn train(
             observer(event);
         }
     };
-    let rows_per_intent = data.rows_per_intent();
+    let rows_per_label = data.rows_per_label();
     for intent in Intent::ALL {
-        if rows_per_intent[intent.index()] == 0 {
+        if rows_per_label[&intent.into()] == 0 {
             return Err(TrainError::MissingIntent { intent });
         }
     }
+    // The model's columns: the built-in intents, then the shop's own labels by name.
+    let model_labels: Vec<Label> = rows_per_label.keys().copied().collect();
+    let class_rows: Vec<usize> = rows_per_label.values().copied().collect();
     let tuning_folds = params.tuning.map(|t| t.folds);
     let report_folds = params.cross_validation_folds;
     let mut fold_counts: Vec<usize> = tuning_folds.into_iter().chain(report_folds).collect();
     fold_counts.dedup();
     for &folds in &fold_counts {
-        if let Some(intent) = Intent::ALL
-            .into_iter()
-            .find(|i| rows_per_intent[i.index()] < folds)
-        {
-            return Err(TrainError::TooFewRows {
-                intent,
-                rows: rows_per_intent[intent.index()],
-                folds,
-            });
+        if let Some((&label, &rows)) = rows_per_label.iter().find(|(_, &rows)| rows < folds) {
+            return Err(TrainError::TooFewRows { label, rows, folds });
         }
     }
 
@@ -195,7 +192,15 @@ pub fn train(
     notify(TrainEvent::Analyzed {
         messages: corpus.len(),
     });
-    let labels: Vec<usize> = data.messages.iter().map(|m| m.intent.index()).collect();
+    let labels: Vec<usize> = data
+        .messages
+        .iter()
+        .map(|m| {
+            model_labels
+                .binary_search(&m.label)
+                .expect("every label was counted")
+        })
+        .collect();
     let Dataset {
         messages,
         sha256: data_sha256,
@@ -203,7 +208,7 @@ pub fn train(
         ..
     } = data;
     drop(messages);
-    let class_weights = class_weights(params.class_weight, &rows_per_intent);
+    let class_weights = class_weights(params.class_weight, &class_rows);
     let settings = SolverSettings {
         alpha: params.alpha,
         max_iterations: params.max_iterations,
@@ -241,7 +246,7 @@ pub fn train(
             Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
                 as Arc<dyn Fn(u64, f64) + Send + Sync>
         });
-        let start = starting_layer(warm_start.as_ref(), fit, vectorizer, Intent::COUNT);
+        let start = starting_layer(warm_start.as_ref(), fit, vectorizer, model_labels.len());
         let result = fit_softmax_from(x, &y, &class_weights, settings, start, callback)
             .map_err(|source| TrainError::Solver { fit, source })?;
         if !result.converged {
@@ -263,7 +268,7 @@ pub fn train(
 
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
     for &folds in &fold_counts {
-        let assignment = stratified_folds(&labels, folds);
+        let assignment = stratified_folds(&labels, model_labels.len(), folds);
         let mut points = vec![None; labels.len()];
         for fold in 0..folds {
             let (held_out, kept): (Vec<usize>, Vec<usize>) =
@@ -281,7 +286,12 @@ pub fn train(
             let x = vectorizer.transform(&corpus, &held_out);
             for (i, &row) in held_out.iter().enumerate() {
                 let features = x.row_features(i);
-                points[row] = Some(calibration_point(&fit, &features, labels[row]));
+                points[row] = Some(calibration_point(
+                    &fit,
+                    &features,
+                    &model_labels,
+                    labels[row],
+                ));
             }
         }
         out_of_fold.insert(
@@ -305,8 +315,8 @@ pub fn train(
     }
     let cross_validation = report_folds.map(|folds| {
         let points = &out_of_fold[&folds];
-        let truth: Vec<Intent> = points.iter().map(|p| p.truth).collect();
-        let predicted: Vec<Intent> = points.iter().map(|p| p.predicted).collect();
+        let truth: Vec<Label> = points.iter().map(|p| p.truth).collect();
+        let predicted: Vec<Label> = points.iter().map(|p| p.predicted).collect();
         CrossValidationReport {
             folds,
             metrics: ClassificationMetrics::compute(&truth, &predicted),
@@ -322,10 +332,7 @@ pub fn train(
     let metadata = TrainingMetadata {
         crate_version: env!("CARGO_PKG_VERSION").to_owned(),
         data_sha256,
-        rows_per_intent: Intent::ALL
-            .into_iter()
-            .map(|i| (i, rows_per_intent[i.index()]))
-            .collect(),
+        rows_per_intent: rows_per_label,
         duplicates_dropped,
         params: params.clone(),
         n_features: vectorizer.n_features(),
@@ -342,7 +349,14 @@ pub fn train(
             coverage: report.overall.coverage(),
         }),
     };
-    let model = IntentModel::from_parts(vectorizer, fit.layer, thresholds, calibration, metadata);
+    let model = IntentModel::from_parts(
+        model_labels,
+        vectorizer,
+        fit.layer,
+        thresholds,
+        calibration,
+        metadata,
+    );
     Ok(TrainOutcome {
         model,
         tuning,
@@ -408,34 +422,40 @@ impl WarmStart {
     }
 }
 
-fn calibration_point(fit: &SoftmaxFit, features: &[(u32, f64)], label: usize) -> CalibrationPoint {
-    let mut probabilities = [0.0; Intent::COUNT];
+fn calibration_point(
+    fit: &SoftmaxFit,
+    features: &[(u32, f64)],
+    labels: &[Label],
+    label: usize,
+) -> CalibrationPoint {
+    let mut probabilities = vec![0.0; labels.len()];
     fit.layer.probabilities_into(features, &mut probabilities);
-    let mut order: Vec<usize> = (0..Intent::COUNT).collect();
+    let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
     CalibrationPoint {
-        truth: Intent::ALL[label],
-        predicted: Intent::ALL[order[0]],
+        truth: labels[label],
+        predicted: labels[order[0]],
         confidence: probabilities[order[0]],
         gap: probabilities[order[0]] - probabilities[order[1]],
     }
 }
 
-fn class_weights(weighting: ClassWeight, rows_per_intent: &[usize; Intent::COUNT]) -> Vec<f64> {
-    let total: usize = rows_per_intent.iter().sum();
-    rows_per_intent
+fn class_weights(weighting: ClassWeight, rows_per_class: &[usize]) -> Vec<f64> {
+    let total: usize = rows_per_class.iter().sum();
+    let classes = rows_per_class.len() as f64;
+    rows_per_class
         .iter()
         .map(|&rows| match weighting {
             ClassWeight::Uniform => 1.0,
-            ClassWeight::Balanced => total as f64 / (Intent::COUNT as f64 * rows.max(1) as f64),
+            ClassWeight::Balanced => total as f64 / (classes * rows.max(1) as f64),
         })
         .collect()
 }
 
 /// Deals each class's rows round-robin over the folds, in file order: stratified and
 /// deterministic without a random seed.
-fn stratified_folds(labels: &[usize], folds: usize) -> Vec<usize> {
-    let mut seen_per_class = [0usize; Intent::COUNT];
+fn stratified_folds(labels: &[usize], classes: usize, folds: usize) -> Vec<usize> {
+    let mut seen_per_class = vec![0usize; classes];
     labels
         .iter()
         .map(|&label| {
@@ -453,7 +473,7 @@ mod tests {
     #[test]
     fn folds_are_stratified_and_balanced() {
         let labels = [0, 0, 0, 1, 1, 1, 0, 1, 2, 2];
-        let folds = stratified_folds(&labels, 3);
+        let folds = stratified_folds(&labels, 3, 3);
         for class in 0..3 {
             let mut per_fold = [0; 3];
             for (row, &label) in labels.iter().enumerate() {

@@ -15,7 +15,7 @@ use crate::classify::dataset::{
     for_each_row, read_file, Column, ConflictsTracker, DataError, LabelRules, LabelStats,
     LabelledMessage, OnConflict,
 };
-use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 
 /// The normal quantile for a two-sided 95% interval.
 const Z_95: f64 = 1.959_963_984_540_054;
@@ -149,7 +149,7 @@ pub fn import<P: AsRef<Path>>(
                     field: "text".to_owned(),
                 });
             }
-            let intent: Intent = fields[1].unwrap_or_default().parse().map_err(|source| {
+            let intent: Label = fields[1].unwrap_or_default().parse().map_err(|source| {
                 DataError::UnknownLabel {
                     location: location.clone(),
                     field: "intent".to_owned(),
@@ -247,7 +247,7 @@ fn audit_fields(
     location: &crate::classify::dataset::Location,
     predicted: Option<&str>,
     count: Option<&str>,
-) -> Result<(Intent, usize), DataError> {
+) -> Result<(Label, usize), DataError> {
     let invalid = |field: &str, problem: String| DataError::InvalidField {
         location: location.clone(),
         field: field.to_owned(),
@@ -291,6 +291,7 @@ fn count_field(
 mod tests {
     use super::*;
     use crate::classify::dataset::{LabelMap, Unmapped};
+    use crate::classify::intent::Intent;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 5e-5
@@ -372,7 +373,7 @@ lost box,missing_item,0.95,audit,1,6,\r\n";
         let messages: Vec<_> = imported
             .messages
             .iter()
-            .map(|m| (m.text.as_str(), m.intent))
+            .map(|m| (m.text.as_str(), m.label.intent()))
             .collect();
         assert_eq!(
             messages,
@@ -407,7 +408,7 @@ lost box,missing_item,0.95,audit,1,6,\r\n";
         let dir = tempfile::tempdir().unwrap();
         let cases: [(&[u8], &str); 5] = [
             (
-                b"text,intent\nok,tracking\nhm,refund\n",
+                b"text,intent\nok,tracking\nhm,retrun\n",
                 "sheet.csv:3: field `intent`",
             ),
             (
@@ -419,7 +420,7 @@ lost box,missing_item,0.95,audit,1,6,\r\n";
                 "sheet.csv:2: field `count`: \"0\" is not a whole number",
             ),
             (
-                b"text,predicted,reason,intent\na,refund,audit,cancel\n",
+                b"text,predicted,reason,intent\na,retrun,audit,cancel\n",
                 "sheet.csv:2: field `predicted`",
             ),
             (

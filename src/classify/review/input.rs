@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{LoggedDecision, Predicted};
 use crate::classify::dataset::{for_each_row, read_file, Column, DataError, Location};
-use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 
 /// A message read from a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,7 +215,7 @@ fn jsonl_prediction(
         })?,
         (None, _) => return Err(invalid("decision", "not a string".to_owned())),
     };
-    let intent: Intent = string("intent")?
+    let intent: Label = string("intent")?
         .ok_or_else(|| invalid("intent", "missing".to_owned()))?
         .parse()
         .map_err(|e| invalid("intent", format!("{e}")))?;
@@ -243,6 +243,7 @@ fn jsonl_prediction(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::intent::Intent;
 
     fn read(
         name: &str,
@@ -284,7 +285,7 @@ mod tests {
         let messages = read("out.jsonl", CLASSIFIED, None).unwrap();
         assert_eq!(messages.len(), 3);
         let first = messages[0].predicted.as_ref().unwrap();
-        assert_eq!(first.intent, Intent::Tracking);
+        assert_eq!(first.label, Intent::Tracking);
         assert_eq!(
             first.decision,
             LoggedDecision::Escalate("low_confidence".into())
@@ -327,8 +328,8 @@ mod tests {
             (b"{\"text\":\"a\"}\nnot json\n", "in.jsonl:2: not a JSON object"),
             (b"[1,2]\n", "in.jsonl:1: not a JSON object"),
             (
-                b"{\"text\":\"a\",\"intent\":\"refund\",\"confidence\":0.9,\"decision\":\"automate\",\"scores\":{\"refund\":0.9}}\n",
-                "in.jsonl:1: field `intent`: unknown intent \"refund\"",
+                b"{\"text\":\"a\",\"intent\":\"retrun\",\"confidence\":0.9,\"decision\":\"automate\",\"scores\":{\"retrun\":0.9}}\n",
+                "in.jsonl:1: field `intent`: label \"retrun\" looks like a misspelling of the intent `return`",
             ),
             (
                 b"{\"text\":\"a\",\"intent\":\"cancel\",\"confidence\":0.9,\"decision\":\"escalate\",\"reason\":null,\"scores\":{}}\n",

@@ -14,7 +14,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::classify::dataset::DataError;
-use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 use crate::classify::model::Prediction;
 
 pub use import::{import, AuditTally, Imported, Proportion};
@@ -102,8 +102,8 @@ pub struct InvalidPrediction {
 /// What the model said about a message, as far as reviewing needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Predicted {
-    /// The most likely intent.
-    pub intent: Intent,
+    /// The most likely label.
+    pub label: Label,
     /// Its probability.
     pub confidence: f64,
     /// The second-highest probability (0 when only one score is known).
@@ -116,7 +116,7 @@ impl Predicted {
     /// From a prediction made now.
     pub fn from_prediction(prediction: &Prediction) -> Self {
         Predicted {
-            intent: prediction.intent,
+            label: prediction.label,
             confidence: prediction.confidence,
             runner_up: prediction.scores.get(1).map_or(0.0, |s| s.probability),
             decision: match prediction.decision.reason() {
@@ -129,7 +129,7 @@ impl Predicted {
     /// From recorded numbers: the confidence and every intent's probability, in any order.
     /// Each must be a probability; the confidence must be the highest of them.
     pub fn from_scores(
-        intent: Intent,
+        label: Label,
         confidence: f64,
         scores: impl IntoIterator<Item = f64>,
         decision: LoggedDecision,
@@ -157,7 +157,7 @@ impl Predicted {
             });
         }
         Ok(Predicted {
-            intent,
+            label,
             confidence,
             runner_up: scores.get(1).copied().unwrap_or(0.0),
             decision,
@@ -187,6 +187,7 @@ pub struct ReviewMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::intent::Intent;
 
     #[test]
     fn decisions_parse_as_the_log_writes_them() {
@@ -211,7 +212,7 @@ mod tests {
     fn uncertainty_is_one_minus_the_top_two_margin() {
         let predicted = |scores: &[f64]| {
             Predicted::from_scores(
-                Intent::Tracking,
+                Intent::Tracking.into(),
                 scores[0],
                 scores.iter().copied(),
                 LoggedDecision::Automate,
@@ -223,7 +224,7 @@ mod tests {
         assert!((predicted(&[1.0]).uncertainty()).abs() < 1e-12);
         // Scores in any order: the runner-up is the second highest.
         let unordered = Predicted::from_scores(
-            Intent::Cancel,
+            Intent::Cancel.into(),
             0.6,
             [0.1, 0.6, 0.3],
             LoggedDecision::Automate,
@@ -236,7 +237,7 @@ mod tests {
     fn numbers_that_are_not_probabilities_are_refused() {
         let try_scores = |confidence: f64, scores: &[f64]| {
             Predicted::from_scores(
-                Intent::Return,
+                Intent::Return.into(),
                 confidence,
                 scores.iter().copied(),
                 LoggedDecision::Automate,

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use super::{LoggedDecision, ReviewMessage};
-use crate::classify::intent::Intent;
+use crate::classify::label::Label;
 use crate::classify::text::{normalize, tokenize, Token};
 
 /// Audit rows picked by default.
@@ -116,7 +116,7 @@ pub struct ReviewRow {
     /// The first message of the group, as the model read it.
     pub text: String,
     /// What the model predicted for it.
-    pub predicted: Intent,
+    pub predicted: Label,
     /// With this probability.
     pub confidence: f64,
     /// Why it is on the sheet.
@@ -259,7 +259,7 @@ pub fn select(messages: &[ReviewMessage], settings: &ExportSettings) -> Selectio
         // the person's label is compared with.
         let key = format!(
             "{}\u{0}{}",
-            message.predicted.intent,
+            message.predicted.label,
             near_duplicate_key(&message.text)
         );
         audit.add(key, message, ReviewReason::Audit);
@@ -290,7 +290,7 @@ impl Groups {
                 self.groups.push((
                     ReviewRow {
                         text: message.text.clone(),
-                        predicted: message.predicted.intent,
+                        predicted: message.predicted.label,
                         confidence: message.predicted.confidence,
                         reason,
                         count: 1,
@@ -360,13 +360,14 @@ impl SplitMix64 {
 mod tests {
     use super::super::Predicted;
     use super::*;
+    use crate::classify::intent::Intent;
 
     fn message(text: &str, intent: Intent, scores: [f64; 2], decision: &str) -> ReviewMessage {
         ReviewMessage {
             text: text.to_owned(),
             ticket: Some(format!("t-{text}")),
             predicted: Predicted::from_scores(
-                intent,
+                intent.into(),
                 scores[0],
                 scores,
                 LoggedDecision::parse(decision).unwrap(),
@@ -651,7 +652,7 @@ mod tests {
         let rows: Vec<_> = selection
             .rows
             .iter()
-            .map(|r| (r.text.as_str(), r.predicted, r.count))
+            .map(|r| (r.text.as_str(), r.predicted.intent(), r.count))
             .collect();
         assert_eq!(
             rows,

@@ -83,7 +83,7 @@ pub fn write_training(messages: &[LabelledMessage], out: impl Write) -> std::io:
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["text", "intent"])?;
     for message in messages {
-        writer.write_record([message.text.as_str(), message.intent.as_str()])?;
+        writer.write_record([message.text.as_str(), message.label.as_str()])?;
     }
     writer.flush()?;
     Ok(())
@@ -193,7 +193,7 @@ pub fn append_training(path: &Path, messages: &[LabelledMessage]) -> Result<(), 
         let mut record = vec![String::new(); header.len()];
         for message in messages {
             record[text_at] = message.text.clone();
-            record[intent_at] = message.intent.as_str().to_owned();
+            record[intent_at] = message.label.as_str().to_owned();
             writer
                 .write_record(&record)
                 .map_err(|e| ReviewError::Write {
@@ -243,7 +243,7 @@ mod tests {
     fn the_sheet_has_the_columns_and_an_empty_intent() {
         let rows = [ReviewRow {
             text: "=cmd, \"quoted\"\nline".to_owned(),
-            predicted: Intent::Cancel,
+            predicted: Intent::Cancel.into(),
             confidence: 0.999_99,
             reason: ReviewReason::Audit,
             count: 3,
@@ -286,7 +286,7 @@ mod tests {
         std::fs::write(&path, b"\xEF\xBB\xBFid,intent,text\r\n1,cancel,stop it").unwrap();
         let new = [LabelledMessage {
             text: "where, oh where".to_owned(),
-            intent: Intent::Tracking,
+            label: Intent::Tracking.into(),
         }];
         append_training(&path, &new).unwrap();
         assert_eq!(

@@ -171,7 +171,8 @@ fn agent_label(
                 .rules
                 .resolve(&folded, location, &labels.column, &mut stats)?
             {
-                Some(intent) => AgentLabel::Intent(intent),
+                // Replay compares in deskbot's intents: a shop's own label is `other` to it.
+                Some(label) => AgentLabel::Intent(label.intent()),
                 None => AgentLabel::NoIntent,
             },
         );
@@ -180,7 +181,7 @@ fn agent_label(
     let mut resolve = |label: &str| {
         tag_rules
             .resolve(label, location, &labels.column, &mut stats)
-            .map(|found| found.inspect(|intent| intents.push(*intent)))
+            .map(|found| found.inspect(|label| intents.push(label.intent())))
     };
     for tag in folded
         .split([',', ';', '|'])
@@ -347,7 +348,7 @@ mod tests {
             agents,
             [AgentLabel::Intent(Intent::Cancel), AgentLabel::Missing]
         );
-        let path = write(dir.path(), "t.csv", "text,intent\na,cancel\nb,\nc,refund\n");
+        let path = write(dir.path(), "t.csv", "text,intent\na,cancel\nb,\nc,retrun\n");
         let error = read_tickets(&path, Some(&labels)).unwrap_err().to_string();
         assert!(error.contains("t.csv:4: field `intent`"), "{error}");
         let path = write(dir.path(), "u.csv", "text,label\na,cancel\n");

@@ -53,13 +53,14 @@ pub struct TicketResult {
 impl TicketResult {
     /// The result of answering `ticket` as of `as_of`.
     pub fn new(ticket: &PastTicket, outcome: Outcome, as_of: Timestamp) -> Self {
+        // Replay compares in deskbot's intents: a shop's own label is `other` to it.
         let (intent, confidence) = match &outcome {
             Outcome::Reply {
                 intent, confidence, ..
-            }
-            | Outcome::Handoff {
-                intent, confidence, ..
             } => (*intent, *confidence),
+            Outcome::Handoff {
+                intent, confidence, ..
+            } => (intent.intent(), *confidence),
         };
         let mut result = TicketResult {
             id: ticket.id.clone(),

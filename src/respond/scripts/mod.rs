@@ -95,6 +95,12 @@ pub enum HandoffReason {
     EmptyMessage,
     /// The message is not one deskbot answers (`other`).
     OutOfScope,
+    /// The model's most likely label is one of the shop's own: no script answers it, and the
+    /// config routes it (`[routing.reasons."custom:<label>"]`, or `custom` for all of them).
+    Custom {
+        /// The label.
+        label: crate::classify::label::CustomLabel,
+    },
     /// The classifier is not sure enough.
     LowConfidence {
         /// Top probability.
@@ -106,8 +112,8 @@ pub enum HandoffReason {
     InvalidScores,
     /// Two intents are too close.
     Ambiguous {
-        /// The second intent.
-        runner_up: Intent,
+        /// The second label.
+        runner_up: crate::classify::label::Label,
         /// The gap between them.
         gap: f64,
     },
@@ -180,6 +186,7 @@ impl HandoffReason {
     pub const NAMES: &'static [&'static str] = &[
         "empty_message",
         "out_of_scope",
+        "custom",
         "low_confidence",
         "ambiguous",
         "invalid_scores",
@@ -207,17 +214,29 @@ impl HandoffReason {
     ];
 
     /// The most specific name of the reason: a policy rule's own name (`claim`,
-    /// `late_shipment`, `email_mismatch`, …), else the code. Help-desk tags and routing use it.
+    /// `late_shipment`, `email_mismatch`, …), `custom:<label>` for a shop's own label, else the
+    /// code. Help-desk tags and routing use it.
     pub fn name(&self) -> &'static str {
         match self {
             HandoffReason::PolicyRequiresHuman { rule, .. } => rule,
+            HandoffReason::Custom { label } => label.reason_code(),
             other => other.code(),
         }
     }
 
-    /// The help-desk tag suffix: [`HandoffReason::name`] with dashes (`deskbot-late-shipment`).
+    /// Whether `[routing.reasons]` can name `name`: one of [`HandoffReason::NAMES`], or
+    /// `custom:<label>` for a label a shop could train.
+    pub fn is_routable(name: &str) -> bool {
+        Self::NAMES.contains(&name)
+            || name
+                .strip_prefix("custom:")
+                .is_some_and(|label| crate::classify::label::CustomLabel::parse(label).is_ok())
+    }
+
+    /// The help-desk tag suffix: [`HandoffReason::name`] with dashes (`deskbot-late-shipment`,
+    /// `deskbot-custom-address-change`).
     pub fn tag(&self) -> String {
-        self.name().replace('_', "-")
+        self.name().replace(['_', ':'], "-")
     }
 
     /// Stable machine-readable code, as in the JSON output.
@@ -225,6 +244,7 @@ impl HandoffReason {
         match self {
             HandoffReason::EmptyMessage => "empty_message",
             HandoffReason::OutOfScope => "out_of_scope",
+            HandoffReason::Custom { .. } => "custom",
             HandoffReason::LowConfidence { .. } => "low_confidence",
             HandoffReason::Ambiguous { .. } => "ambiguous",
             HandoffReason::InvalidScores => "invalid_scores",
@@ -247,6 +267,7 @@ impl From<crate::classify::decision::EscalationReason> for HandoffReason {
         match reason {
             EscalationReason::EmptyMessage => HandoffReason::EmptyMessage,
             EscalationReason::OutOfScope => HandoffReason::OutOfScope,
+            EscalationReason::Custom { label } => HandoffReason::Custom { label },
             EscalationReason::LowConfidence {
                 confidence,
                 threshold,
@@ -268,6 +289,12 @@ impl std::fmt::Display for HandoffReason {
             HandoffReason::EmptyMessage => f.write_str("the message is empty"),
             HandoffReason::OutOfScope => {
                 f.write_str("not a tracking, return, missing item or cancel request")
+            }
+            HandoffReason::Custom { label } => {
+                write!(
+                    f,
+                    "the shop's own topic `{label}`, which deskbot does not answer"
+                )
             }
             HandoffReason::LowConfidence {
                 confidence,
