@@ -46,7 +46,7 @@ pub mod serve;
 #[cfg(feature = "store")]
 pub mod store;
 
-pub use classify::decision::{Decision, EscalationReason, LabelScore, Thresholds};
+pub use classify::decision::{Decision, EscalationReason, LabelScore, Scores, Thresholds};
 pub use classify::intent::Intent;
 pub use classify::label::{CustomLabel, Label};
 pub use classify::model::{IntentModel, Prediction, TrainParams};

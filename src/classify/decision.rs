@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::intent::Intent;
-use crate::classify::label::{CustomLabel, Label};
+use crate::classify::label::{CustomLabel, Label, MAX_LABELS};
 
 /// A probability for one label.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -15,6 +15,53 @@ pub struct LabelScore {
     pub label: Label,
     /// Its probability, in `[0, 1]`.
     pub probability: f64,
+}
+
+impl Default for LabelScore {
+    /// A placeholder for [`Scores`]' unused slots: `other` at probability 0.
+    fn default() -> Self {
+        LabelScore {
+            label: Label::Intent(Intent::Other),
+            probability: 0.0,
+        }
+    }
+}
+
+/// Every label's probability, most likely first. Kept inline (a model has at most
+/// [`MAX_LABELS`] labels), so classifying allocates nothing; read it as a slice.
+#[derive(Clone, Default, PartialEq)]
+pub struct Scores(tinyvec::ArrayVec<[LabelScore; MAX_LABELS]>);
+
+impl std::ops::Deref for Scores {
+    type Target = [LabelScore];
+
+    fn deref(&self) -> &[LabelScore] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Scores {
+    fn deref_mut(&mut self) -> &mut [LabelScore] {
+        &mut self.0
+    }
+}
+
+impl FromIterator<LabelScore> for Scores {
+    /// # Panics
+    /// With more than [`MAX_LABELS`] scores: no model has that many labels.
+    fn from_iter<I: IntoIterator<Item = LabelScore>>(scores: I) -> Self {
+        let mut inline = tinyvec::ArrayVec::new();
+        for score in scores {
+            inline.push(score);
+        }
+        Scores(inline)
+    }
+}
+
+impl fmt::Debug for Scores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// What to do with a classified message.

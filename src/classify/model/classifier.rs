@@ -6,7 +6,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::classify::decision::{Decision, InvalidThreshold, LabelScore, Thresholds};
+use crate::classify::decision::{Decision, InvalidThreshold, LabelScore, Scores, Thresholds};
 use crate::classify::intent::Intent;
 use crate::classify::label::{Label, MAX_LABELS};
 use crate::classify::model::artifact::{
@@ -34,7 +34,7 @@ pub struct Prediction {
     /// Its probability.
     pub confidence: f64,
     /// Every label's probability, most likely first.
-    pub scores: Vec<LabelScore>,
+    pub scores: Scores,
     /// Automate or escalate, with the reason.
     pub decision: Decision,
 }
@@ -103,7 +103,7 @@ impl Prediction {
     /// A prediction of `intent` with full confidence, automated: for driving the responder
     /// without a model (tests, `deskbot check-templates`).
     pub fn certain(intent: Intent) -> Prediction {
-        let mut scores: Vec<LabelScore> = Intent::ALL
+        let mut scores: Scores = Intent::ALL
             .into_iter()
             .map(|i| LabelScore {
                 label: i.into(),
@@ -345,7 +345,7 @@ impl IntentModel {
         let mut probabilities = [0.0; MAX_LABELS];
         let probabilities = &mut probabilities[..self.labels.len()];
         self.layer.probabilities_into(features, probabilities);
-        let mut scores: Vec<LabelScore> = self
+        let mut scores: Scores = self
             .labels
             .iter()
             .zip(probabilities.iter())
