@@ -225,6 +225,17 @@ fn join_paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
+/// Rows per label of `messages`: every built-in intent (zero when absent), then the shop's own
+/// labels found, in model column order.
+pub fn rows_per_label(messages: &[LabelledMessage]) -> BTreeMap<Label, usize> {
+    let mut counts: BTreeMap<Label, usize> =
+        Intent::ALL.into_iter().map(|i| (i.into(), 0)).collect();
+    for message in messages {
+        *counts.entry(message.label).or_default() += 1;
+    }
+    counts
+}
+
 /// One labelled message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelledMessage {
@@ -456,12 +467,7 @@ impl Dataset {
     /// Rows per label: every built-in intent (zero when absent), then the shop's own labels
     /// found, in model column order.
     pub fn rows_per_label(&self) -> BTreeMap<Label, usize> {
-        let mut counts: BTreeMap<Label, usize> =
-            Intent::ALL.into_iter().map(|i| (i.into(), 0)).collect();
-        for message in &self.messages {
-            *counts.entry(message.label).or_default() += 1;
-        }
-        counts
+        rows_per_label(&self.messages)
     }
 
     /// How many messages of `self` also appear in `other` (ignoring case and spacing).

@@ -5,13 +5,13 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use deskbot::classify::dataset::{LabelMap, LabelRules, Unmapped};
+use deskbot::classify::dataset::{rows_per_label, LabelMap, LabelRules, Unmapped};
 use deskbot::classify::review::{
     self, select::Selection, sheet, ExportSettings, Imported, Predicted, ReviewError, ReviewMessage,
 };
 use deskbot::config::Config;
 use deskbot::store::{DecisionRecord, StoreSettings};
-use deskbot::{Intent, Label};
+use deskbot::Label;
 
 use super::args::{
     DocumentFormat, ReviewArgs, ReviewCommand, ReviewExportArgs, ReviewImportArgs, ThresholdArgs,
@@ -274,7 +274,7 @@ fn import_json(
     destination: &Path,
     args: &ReviewImportArgs,
 ) -> serde_json::Value {
-    let per_intent: serde_json::Map<String, serde_json::Value> = rows_per_label(imported)
+    let per_intent: serde_json::Map<String, serde_json::Value> = rows_per_label(&imported.messages)
         .into_iter()
         .map(|(label, rows)| (label.as_str().to_owned(), rows.into()))
         .collect();
@@ -364,7 +364,7 @@ fn write_import_summary(
             labels.unmapped_skipped
         )?;
     }
-    let counts: Vec<String> = rows_per_label(imported)
+    let counts: Vec<String> = rows_per_label(&imported.messages)
         .into_iter()
         .map(|(label, n)| format!("{label} {n}"))
         .collect();
@@ -428,16 +428,4 @@ fn write_import_summary(
         destination.display()
     )?;
     Ok(())
-}
-
-/// Imported rows per label: every built-in intent (zero included), then the shop's own.
-fn rows_per_label(
-    imported: &deskbot::classify::review::Imported,
-) -> std::collections::BTreeMap<Label, usize> {
-    let mut counts: std::collections::BTreeMap<Label, usize> =
-        Intent::ALL.into_iter().map(|i| (i.into(), 0)).collect();
-    for message in &imported.messages {
-        *counts.entry(message.label).or_default() += 1;
-    }
-    counts
 }

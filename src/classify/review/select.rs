@@ -1,7 +1,8 @@
 //! Which messages a person should label, and in what order.
 //!
 //! - **Picked:** every `low_confidence` and `ambiguous` escalation; a seeded random sample of
-//!   `out_of_scope` escalations, which measures how many messages the model sends to a person
+//!   `out_of_scope` escalations (and `custom:<label>` ones: a shop's own label is as unanswered
+//!   as `other`), which measures how many messages the model sends to a person
 //!   that it should have answered (and finds the phrasings, languages and labels it has never
 //!   seen: those are confidently `other`, not uncertain); and a seeded random sample of
 //!   automated answers (the audit), which measures the live precision of automated answers.
@@ -79,7 +80,7 @@ pub enum ReviewReason {
     LowConfidence,
     /// Escalated: the top two intents were too close.
     Ambiguous,
-    /// An `out_of_scope` escalation in the random sample of those.
+    /// An `out_of_scope` (or `custom:<label>`) escalation in the random sample of those.
     OutOfScope,
     /// An automated answer in the random audit sample.
     Audit,
@@ -102,7 +103,9 @@ impl ReviewReason {
                 Some(ReviewReason::LowConfidence)
             }
             LoggedDecision::Escalate(code) if code == "ambiguous" => Some(ReviewReason::Ambiguous),
-            LoggedDecision::Escalate(code) if code == "out_of_scope" => {
+            LoggedDecision::Escalate(code)
+                if code == "out_of_scope" || code.starts_with("custom:") =>
+            {
                 Some(ReviewReason::OutOfScope)
             }
             _ => None,
@@ -680,5 +683,17 @@ mod tests {
         assert_eq!(sample_indices(5, 0, 3), Vec::<usize>::new());
         assert_eq!(sample_indices(0, 4, 3), Vec::<usize>::new());
         assert_eq!(sample_indices(4, 9, 3), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_shops_own_label_escalation_is_sampled_with_out_of_scope_ones() {
+        assert_eq!(
+            ReviewReason::of(&LoggedDecision::Escalate("custom:wholesale".into())),
+            Some(ReviewReason::OutOfScope)
+        );
+        assert_eq!(
+            ReviewReason::of(&LoggedDecision::Escalate("empty_message".into())),
+            None
+        );
     }
 }
