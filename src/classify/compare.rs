@@ -13,8 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::dataset::Dataset;
-use super::intent::Intent;
-use super::label::Label;
+use super::label::{with_intents, Label};
 use super::model::IntentModel;
 
 /// Bootstrap resamples unless told otherwise: enough for stable 2.5/97.5 percentiles.
@@ -117,14 +116,12 @@ pub fn compare(
     let (predicted_a, predicted_b) = (a.classify_batch(&texts), b.classify_batch(&texts));
     // Every label either side knows, built-in intents first: the two models may have learnt
     // different labels of the shop's own.
-    let labels: Vec<Label> = Intent::ALL
-        .into_iter()
-        .map(Label::from)
-        .chain(data.messages.iter().map(|m| m.label))
-        .chain(predicted_a.iter().chain(&predicted_b).map(|p| p.label))
-        .collect::<std::collections::BTreeSet<Label>>()
-        .into_iter()
-        .collect();
+    let labels = with_intents(
+        data.messages
+            .iter()
+            .map(|m| m.label)
+            .chain(predicted_a.iter().chain(&predicted_b).map(|p| p.label)),
+    );
     let index = |label: Label| labels.binary_search(&label).expect("listed above");
     let truth: Vec<usize> = data.messages.iter().map(|m| index(m.label)).collect();
     let outcomes = |predictions: Vec<crate::classify::model::Prediction>| -> Vec<Outcome> {
@@ -314,6 +311,7 @@ impl Metrics {
 mod tests {
     use super::*;
     use crate::classify::eval::ClassificationMetrics;
+    use crate::classify::intent::Intent;
 
     fn builtins() -> Vec<Label> {
         Intent::ALL.into_iter().map(Label::from).collect()

@@ -434,12 +434,11 @@ impl Dataset {
             });
         }
         let dataset_paths = || paths.iter().map(|p| p.as_ref().to_owned()).collect();
-        let mut rows_per_label: BTreeMap<Label, usize> = BTreeMap::new();
-        for message in &messages {
-            *rows_per_label.entry(message.label).or_default() += 1;
-        }
-        if rows_per_label.len() > MAX_LABELS {
-            let mut rarest: Vec<(Label, usize)> = rows_per_label.into_iter().collect();
+        // The model's columns: the five intents, found or not, and every label of the shop's.
+        let columns = rows_per_label(&messages);
+        if columns.len() > MAX_LABELS {
+            let mut rarest: Vec<(Label, usize)> =
+                columns.into_iter().filter(|&(_, rows)| rows > 0).collect();
             rarest.sort_by_key(|&(label, rows)| (rows, label));
             return Err(DataError::TooManyLabels {
                 paths: dataset_paths(),

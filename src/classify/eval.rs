@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::classify::dataset::Dataset;
 use crate::classify::decision::{EscalationReason, Thresholds};
 use crate::classify::intent::Intent;
-use crate::classify::label::Label;
+use crate::classify::label::{with_intents, Label};
 use crate::classify::model::IntentModel;
 use crate::classify::review::Proportion;
 use crate::classify::tune::{automation_stats, tune_thresholds, AutomationStats, CalibrationPoint};
@@ -55,13 +55,7 @@ impl ClassificationMetrics {
     /// not count towards macro-F1.
     pub fn compute(truth: &[Label], predicted: &[Label]) -> Self {
         assert_eq!(truth.len(), predicted.len(), "one prediction per truth");
-        let labels: Vec<Label> = Intent::ALL
-            .into_iter()
-            .map(Label::from)
-            .chain(truth.iter().chain(predicted).copied())
-            .collect::<std::collections::BTreeSet<Label>>()
-            .into_iter()
-            .collect();
+        let labels = with_intents(truth.iter().chain(predicted).copied());
         let index = |label: &Label| labels.binary_search(label).expect("listed above");
         let k = labels.len();
         let mut confusion = vec![vec![0usize; k]; k];

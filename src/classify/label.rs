@@ -42,7 +42,14 @@ pub enum Label {
 /// The name is interned once per process, so the label is `Copy` and hands out a `&'static str`.
 /// The set of names is bounded by the labels of the models and data a process reads.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CustomLabel(&'static str);
+pub struct CustomLabel(
+    /// `custom:<name>`, the reason code: the name is its tail, and since every one shares the
+    /// prefix, comparing these compares the names.
+    &'static str,
+);
+
+/// What [`CustomLabel::reason_code`] puts before the name.
+const REASON_PREFIX: &str = "custom:";
 
 /// Why a label was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,6 +130,18 @@ impl Label {
     }
 }
 
+/// The five built-in intents and every label in `labels`, each once, in model column order:
+/// the rows and columns of a table that must show every intent and any label of a shop's own.
+pub fn with_intents(labels: impl IntoIterator<Item = Label>) -> Vec<Label> {
+    Intent::ALL
+        .into_iter()
+        .map(Label::from)
+        .chain(labels)
+        .collect::<std::collections::BTreeSet<Label>>()
+        .into_iter()
+        .collect()
+}
+
 impl From<Intent> for Label {
     fn from(intent: Intent) -> Self {
         Label::Intent(intent)
@@ -195,35 +214,35 @@ impl CustomLabel {
                 intent,
             });
         }
-        Ok(CustomLabel(intern(text)))
+        Ok(CustomLabel(intern(&format!("{REASON_PREFIX}{text}"))))
     }
 
     /// The label's name.
     pub fn as_str(&self) -> &'static str {
-        self.0
+        &self.0[REASON_PREFIX.len()..]
     }
 
     /// The escalation reason code, `custom:<label>`.
     pub fn reason_code(&self) -> &'static str {
-        intern(&format!("custom:{}", self.0))
+        self.0
     }
 }
 
 impl fmt::Debug for CustomLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CustomLabel({:?})", self.0)
+        write!(f, "CustomLabel({:?})", self.as_str())
     }
 }
 
 impl Serialize for CustomLabel {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0)
+        serializer.serialize_str(self.as_str())
     }
 }
 
 impl fmt::Display for CustomLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.as_str())
     }
 }
 
