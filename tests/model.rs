@@ -4,7 +4,7 @@
 mod common;
 
 use deskbot::classify::dataset::Dataset;
-use deskbot::classify::model::train::train;
+use deskbot::classify::model::train::{train, FitName};
 use deskbot::classify::model::{ClassWeight, TrainParams};
 use deskbot::classify::text::{Analyzer, AnalyzerConfig};
 use deskbot::classify::vectorizer::{Corpus, VectorizerConfig};
@@ -304,13 +304,86 @@ fn training_that_overflows_or_does_not_converge_is_an_error() {
     match err {
         TrainError::NotConverged(fit) => {
             assert_eq!(fit.iterations, 2);
-            assert_eq!(fit.fit.fold, Some((1, 3)), "the first fold fails first");
+            assert_eq!(
+                fit.fit,
+                FitName::Fold { fold: 1, folds: 3 },
+                "of the two fits that start from zero, fold 1's error is reported"
+            );
         }
         other => panic!("expected NotConverged, got {other}"),
     }
     let outcome = train(&capped.allow_unconverged(true).check().unwrap(), data, None).unwrap();
-    assert_eq!(outcome.unconverged.len(), 4, "3 folds and the final fit");
+    // The two fits that start from zero cannot converge in two iterations; the warm-started
+    // ones might. The list is in a fixed order whichever thread finished first.
+    let stopped: Vec<FitName> = outcome.unconverged.iter().map(|u| u.fit).collect();
+    assert!(
+        stopped.contains(&FitName::Fold { fold: 1, folds: 3 }),
+        "{stopped:?}"
+    );
+    assert!(
+        stopped.contains(&FitName::Shared {
+            first: 2,
+            last: 3,
+            folds: 3
+        }),
+        "{stopped:?}"
+    );
+    assert!(stopped.is_sorted(), "{stopped:?}");
+    assert!(outcome.unconverged.iter().all(|u| u.iterations == 2));
     assert!(outcome.model.metadata().params.allow_unconverged);
+}
+
+#[test]
+fn cross_validation_fits_each_fold_once_through_a_tree_of_warm_starts() {
+    use deskbot::classify::model::train::TrainEvent;
+    use std::sync::{Arc, Mutex};
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&started);
+    let observer = Arc::new(move |event: TrainEvent| {
+        if let TrainEvent::FitStarted { fit, fits, name } = event {
+            record.lock().unwrap().push((fit, fits, name));
+        }
+    });
+    let params = TrainParams::default().check().unwrap();
+    train(&params, common::sample(6), Some(observer)).unwrap();
+    let started = started.lock().unwrap().clone();
+    // Five folds: two fits from zero (each on the other half's folds), two shared starts
+    // further down, one fit per fold, and the final fit.
+    assert_eq!(started.len(), 9, "{started:?}");
+    let numbers: Vec<usize> = started.iter().map(|&(fit, _, _)| fit).collect();
+    assert_eq!(numbers, (1..=9).collect::<Vec<_>>());
+    assert!(started.iter().all(|&(_, fits, _)| fits == 9));
+    let mut names: Vec<FitName> = started.iter().map(|&(_, _, name)| name).collect();
+    assert_eq!(
+        names.last(),
+        Some(&FitName::Final),
+        "the final fit comes last"
+    );
+    names.sort();
+    let shared = |first, last| FitName::Shared {
+        first,
+        last,
+        folds: 5,
+    };
+    let fold = |fold| FitName::Fold { fold, folds: 5 };
+    assert_eq!(
+        names,
+        vec![
+            fold(1),
+            fold(2),
+            fold(3),
+            fold(4),
+            fold(5),
+            shared(1, 2),
+            shared(3, 5),
+            shared(4, 5),
+            FitName::Final
+        ]
+    );
+    assert_eq!(
+        shared(3, 5).to_string(),
+        "the shared start of cross-validation folds 3-5 of 5"
+    );
 }
 
 #[test]

@@ -65,13 +65,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         TrainEvent::Analyzed { messages } => {
             progress.set_message(format!("analysed {messages} messages"))
         }
-        TrainEvent::FitStarted { fit, fits, fold } => {
+        TrainEvent::FitStarted { fit, fits, name } => {
             progress.set_length(fits as u64);
             progress.set_position(fit as u64);
-            progress.set_message(match fold {
-                Some(fold) => format!("cross-validation fold {fold}"),
-                None => "final model".to_owned(),
-            });
+            progress.set_message(name.to_string());
         }
         TrainEvent::Iteration { iteration, cost } => {
             if iteration % 10 == 0 {

@@ -1,7 +1,9 @@
 //! Training: analyse once, cross-validate (for tuning and/or a report), fit the final model.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::classify::dataset::Dataset;
 use crate::classify::eval::ClassificationMetrics;
@@ -9,7 +11,7 @@ use crate::classify::intent::Intent;
 use crate::classify::label::Label;
 use crate::classify::model::artifact::{CrossValidationSummary, TrainingMetadata, TuningSummary};
 use crate::classify::model::classifier::IntentModel;
-use crate::classify::model::params::{ClassWeight, ValidTrainParams};
+use crate::classify::model::params::{ClassWeight, TrainParams, ValidTrainParams};
 use crate::classify::model::solver::{
     fit_softmax_from, LinearSoftmax, SoftmaxFit, SolverError, SolverSettings,
 };
@@ -26,14 +28,14 @@ pub enum TrainEvent {
         /// Messages.
         messages: usize,
     },
-    /// A fit starts: cross-validation folds first, the final model last.
+    /// A fit starts: cross-validation first (two fits at a time), the final model last.
     FitStarted {
-        /// 1-based number of this fit.
+        /// 1-based number of this fit, in the order fits started.
         fit: usize,
         /// Total fits.
         fits: usize,
-        /// `Some(fold)` for a cross-validation fold, `None` for the final model.
-        fold: Option<usize>,
+        /// Which fit.
+        name: FitName,
     },
     /// One L-BFGS iteration finished.
     Iteration {
@@ -89,18 +91,39 @@ pub enum TrainError {
     Vocabulary(#[from] InvalidVectorizerParts),
 }
 
-/// Which of a training run's fits: a cross-validation fold, or the final model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FitName {
-    /// `Some((fold, folds))` for a cross-validation fold (1-based), `None` for the final fit.
-    pub fold: Option<(usize, usize)>,
+/// Which of a training run's fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FitName {
+    /// A cross-validation fold's model: every row but fold `fold`'s (1-based) of `folds`.
+    Fold {
+        /// Which fold.
+        fold: usize,
+        /// Of how many.
+        folds: usize,
+    },
+    /// The shared start of folds `first..=last` (1-based) in cross-validation: every row but
+    /// theirs (see how cross-validation warm-starts its folds in the `train` docs).
+    Shared {
+        /// First fold.
+        first: usize,
+        /// Last fold.
+        last: usize,
+        /// Of how many.
+        folds: usize,
+    },
+    /// The model that is kept, on every row.
+    Final,
 }
 
 impl std::fmt::Display for FitName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.fold {
-            Some((fold, folds)) => write!(f, "cross-validation fold {fold} of {folds}"),
-            None => f.write_str("the final fit"),
+        match *self {
+            FitName::Fold { fold, folds } => write!(f, "cross-validation fold {fold} of {folds}"),
+            FitName::Shared { first, last, folds } => write!(
+                f,
+                "the shared start of cross-validation folds {first}-{last} of {folds}"
+            ),
+            FitName::Final => f.write_str("the final fit"),
         }
     }
 }
@@ -150,6 +173,10 @@ pub struct TrainOutcome {
 }
 
 /// Trains a model on `data`.
+///
+/// Cross-validation (for tuning, and for `cross_validation_folds`) comes first, then the final
+/// fit on every row, which starts from fold 1's model. The folds' fits warm-start from each
+/// other without seeing their own held-out rows, two at a time (see `CrossValidation`).
 ///
 /// Takes the data by value: the texts are dropped once analysed, and the analysed corpus once
 /// the final design matrix is built, which keeps peak memory down on large sets.
@@ -208,91 +235,38 @@ pub fn train(
         ..
     } = data;
     drop(messages);
-    let class_weights = class_weights(params.class_weight, &class_rows);
-    let settings = SolverSettings {
-        alpha: params.alpha,
-        max_iterations: params.max_iterations,
-        gradient_tolerance: params.gradient_tolerance,
-    };
 
-    let fits = fold_counts.iter().sum::<usize>() + 1;
-    let mut fit_number = 0;
-    let mut announce = |fold: Option<usize>| {
-        fit_number += 1;
-        notify(TrainEvent::FitStarted {
-            fit: fit_number,
-            fits,
-            fold,
-        });
+    let fitter = Fitter {
+        params,
+        labels: &labels,
+        model_labels: &model_labels,
+        class_weights: class_weights(params.class_weight, &class_rows),
+        settings: SolverSettings {
+            alpha: params.alpha,
+            max_iterations: params.max_iterations,
+            gradient_tolerance: params.gradient_tolerance,
+        },
+        observer: observer.as_ref(),
+        fits: fold_counts.iter().map(|&k| tree_fits(k)).sum::<usize>() + 1,
+        fits_started: AtomicUsize::new(0),
+        unconverged: Mutex::new(Vec::new()),
     };
-    let design = |corpus: &Corpus, rows: &[usize]| {
-        let vectorizer = params.vectorizer.fit(params.analyzer, corpus, rows)?;
-        if vectorizer.n_features() == 0 {
-            return Err(TrainError::NoFeatures {
-                min_df: params.vectorizer.min_df,
-            });
-        }
-        let x = vectorizer.transform(corpus, rows);
-        Ok((vectorizer, x))
-    };
-    let mut unconverged = Vec::new();
-    // Every fit, folds included, is checked as soon as it returns: a fold that overflowed or
-    // stopped early would skew the calibration the thresholds are tuned on.
-    // The first fit's solution, which the final fit starts from (see `starting_layer`).
-    let mut warm_start: Option<WarmStart> = None;
-    let mut solve = |vectorizer: &TfidfVectorizer, x: &SparseRows, rows: &[usize], fit: FitName| {
-        let y: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
-        let callback = observer.clone().map(|observer| {
-            Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
-                as Arc<dyn Fn(u64, f64) + Send + Sync>
-        });
-        let start = starting_layer(warm_start.as_ref(), fit, vectorizer, model_labels.len());
-        let result = fit_softmax_from(x, &y, &class_weights, settings, start, callback)
-            .map_err(|source| TrainError::Solver { fit, source })?;
-        if !result.converged {
-            let stopped = UnconvergedFit {
-                fit,
-                iterations: result.iterations,
-                termination: result.termination.clone(),
-            };
-            if !params.allow_unconverged {
-                return Err(TrainError::NotConverged(stopped));
-            }
-            unconverged.push(stopped);
-        }
-        if warm_start.is_none() {
-            warm_start = Some(WarmStart::new(vectorizer, result.layer.clone()));
-        }
-        Ok(result)
-    };
-
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
+    // The final fit starts from the first fold's model, which saw all but a fold's rows.
+    let mut final_start: Option<WarmStart> = None;
     for &folds in &fold_counts {
         let assignment = stratified_folds(&labels, model_labels.len(), folds);
+        let cv = CrossValidation {
+            fitter: &fitter,
+            corpus: &corpus,
+            assignment: &assignment,
+            folds,
+        };
+        let (rows_and_points, first_fold) = cv.out_of_fold(0..folds, None)?;
+        final_start = final_start.or(first_fold.map(|model| model.warm_start()));
         let mut points = vec![None; labels.len()];
-        for fold in 0..folds {
-            let (held_out, kept): (Vec<usize>, Vec<usize>) =
-                (0..labels.len()).partition(|&row| assignment[row] == fold);
-            announce(Some(fold + 1));
-            let (vectorizer, x) = design(&corpus, &kept)?;
-            let fit = solve(
-                &vectorizer,
-                &x,
-                &kept,
-                FitName {
-                    fold: Some((fold + 1, folds)),
-                },
-            )?;
-            let x = vectorizer.transform(&corpus, &held_out);
-            for (i, &row) in held_out.iter().enumerate() {
-                let features = x.row_features(i);
-                points[row] = Some(calibration_point(
-                    &fit,
-                    &features,
-                    &model_labels,
-                    labels[row],
-                ));
-            }
+        for (row, point) in rows_and_points {
+            points[row] = Some(point);
         }
         out_of_fold.insert(
             folds,
@@ -324,11 +298,21 @@ pub fn train(
     });
 
     let all_rows: Vec<usize> = (0..labels.len()).collect();
-    announce(None);
-    let (vectorizer, x) = design(&corpus, &all_rows)?;
+    let (vectorizer, x) = fitter.design(&corpus, &all_rows)?;
     drop(corpus);
-    let fit = solve(&vectorizer, &x, &all_rows, FitName { fold: None })?;
+    let fit = fitter.solve(
+        &vectorizer,
+        &x,
+        &all_rows,
+        final_start.as_ref(),
+        FitName::Final,
+    )?;
     drop(x);
+    let mut unconverged = fitter
+        .unconverged
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    unconverged.sort_by_key(|stopped| stopped.fit);
     let metadata = TrainingMetadata {
         crate_version: env!("CARGO_PKG_VERSION").to_owned(),
         data_sha256,
@@ -365,24 +349,198 @@ pub fn train(
     })
 }
 
-/// Where a fit starts. Folds start from zero: a fold must not start from another fold's
-/// solution, which was trained on this fold's held-out rows, because a solver stopped at a
-/// tolerance keeps some of that, and the out-of-fold predictions (and the thresholds tuned on
-/// them) come out optimistic. The final fit sees every row anyway, so it starts from the first
-/// fit's solution and needs a fraction of its iterations.
-fn starting_layer(
-    warm: Option<&WarmStart>,
-    fit: FitName,
-    vectorizer: &TfidfVectorizer,
-    n_classes: usize,
-) -> LinearSoftmax {
-    match (warm, fit.fold) {
-        (Some(warm), None) => warm.start_for(vectorizer),
-        _ => LinearSoftmax {
-            weights: vec![0.0; vectorizer.n_features() * n_classes],
-            intercepts: vec![0.0; n_classes],
-            n_classes,
-        },
+/// What every fit of a training run shares, and its bookkeeping. Fits of different folds run
+/// on different threads, so the counters are atomic.
+struct Fitter<'a> {
+    params: &'a TrainParams,
+    labels: &'a [usize],
+    model_labels: &'a [Label],
+    class_weights: Vec<f64>,
+    settings: SolverSettings,
+    observer: Option<&'a TrainObserver>,
+    fits: usize,
+    fits_started: AtomicUsize,
+    unconverged: Mutex<Vec<UnconvergedFit>>,
+}
+
+/// A fitted layer with the vocabulary it was fitted on.
+struct Fitted {
+    vectorizer: TfidfVectorizer,
+    fit: SoftmaxFit,
+}
+
+impl Fitted {
+    fn warm_start(&self) -> WarmStart {
+        WarmStart::new(&self.vectorizer, self.fit.layer.clone())
+    }
+}
+
+impl Fitter<'_> {
+    /// A vocabulary fitted on `rows`, and their design matrix.
+    fn design(
+        &self,
+        corpus: &Corpus,
+        rows: &[usize],
+    ) -> Result<(TfidfVectorizer, SparseRows), TrainError> {
+        let vectorizer = self
+            .params
+            .vectorizer
+            .fit(self.params.analyzer, corpus, rows)?;
+        if vectorizer.n_features() == 0 {
+            return Err(TrainError::NoFeatures {
+                min_df: self.params.vectorizer.min_df,
+            });
+        }
+        let x = vectorizer.transform(corpus, rows);
+        Ok((vectorizer, x))
+    }
+
+    /// Fits `rows`, starting from `start` (zero without one). Every fit, folds included, is
+    /// checked as soon as it returns: a fold that overflowed or stopped early would skew the
+    /// calibration the thresholds are tuned on.
+    fn solve(
+        &self,
+        vectorizer: &TfidfVectorizer,
+        x: &SparseRows,
+        rows: &[usize],
+        start: Option<&WarmStart>,
+        name: FitName,
+    ) -> Result<SoftmaxFit, TrainError> {
+        let fit = self.fits_started.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(observer) = self.observer {
+            observer(TrainEvent::FitStarted {
+                fit,
+                fits: self.fits,
+                name,
+            });
+        }
+        let y: Vec<usize> = rows.iter().map(|&r| self.labels[r]).collect();
+        let callback = self.observer.cloned().map(|observer| {
+            Arc::new(move |iteration, cost| observer(TrainEvent::Iteration { iteration, cost }))
+                as Arc<dyn Fn(u64, f64) + Send + Sync>
+        });
+        let n_classes = self.model_labels.len();
+        let start = match start {
+            Some(warm) => warm.start_for(vectorizer),
+            None => LinearSoftmax {
+                weights: vec![0.0; vectorizer.n_features() * n_classes],
+                intercepts: vec![0.0; n_classes],
+                n_classes,
+            },
+        };
+        let result = fit_softmax_from(x, &y, &self.class_weights, self.settings, start, callback)
+            .map_err(|source| TrainError::Solver { fit: name, source })?;
+        if !result.converged {
+            let stopped = UnconvergedFit {
+                fit: name,
+                iterations: result.iterations,
+                termination: result.termination.clone(),
+            };
+            if !self.params.allow_unconverged {
+                return Err(TrainError::NotConverged(stopped));
+            }
+            self.unconverged
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(stopped);
+        }
+        Ok(result)
+    }
+}
+
+/// How many fits `folds`-fold cross-validation takes: one per node of the fold tree but its
+/// root (see [`CrossValidation`]).
+fn tree_fits(folds: usize) -> usize {
+    2 * folds - 2
+}
+
+/// K-fold cross-validation by a tree of warm starts (TreeCV; Izbicki, "Efficient
+/// cross-validation for incremental learners", 2013).
+///
+/// Each fold's model must never have seen that fold's rows, not even through its starting
+/// point: a solver stopped at a tolerance keeps some of where it started, and out-of-fold
+/// predictions (and the thresholds tuned on them) would come out optimistic. So folds cannot
+/// start from each other. Instead the folds are split in two halves; each half's shared start
+/// is a fit on the other half's rows, which every fold of this half trains on anyway. Halves
+/// split again, each fit starting from its parent's and adding the sibling's rows, down to
+/// one fold, whose fit has all rows but its own. Every ancestor of a fold's fit trained on a
+/// subset of that fold's training rows, so nothing leaks, while all but the top two fits start
+/// close to their answer. The two halves run on separate threads.
+struct CrossValidation<'a> {
+    fitter: &'a Fitter<'a>,
+    corpus: &'a Corpus,
+    /// Each row's fold.
+    assignment: &'a [usize],
+    folds: usize,
+}
+
+/// A subtree's out-of-fold points (row, point), and fold 0's model when the subtree has it.
+type OutOfFold = (Vec<(usize, CalibrationPoint)>, Option<Fitted>);
+
+impl CrossValidation<'_> {
+    /// Out-of-fold predictions for the folds in `group`, given `model`: a fit on exactly the
+    /// rows outside `group` (`None` at the root, where that is no rows).
+    fn out_of_fold(
+        &self,
+        group: Range<usize>,
+        model: Option<Fitted>,
+    ) -> Result<OutOfFold, TrainError> {
+        if group.len() == 1 {
+            let model = model.expect("the root has every fold, so a one-fold group has a fit");
+            let fold = group.start;
+            let held_out = self.rows(|row_fold| row_fold == fold);
+            let x = model.vectorizer.transform(self.corpus, &held_out);
+            let labels = self.fitter.labels;
+            let points = held_out
+                .iter()
+                .enumerate()
+                .map(|(i, &row)| {
+                    let point = calibration_point(
+                        &model.fit,
+                        &x.row_features(i),
+                        self.fitter.model_labels,
+                        labels[row],
+                    );
+                    (row, point)
+                })
+                .collect();
+            return Ok((points, (fold == 0).then_some(model)));
+        }
+        let middle = group.start + group.len() / 2;
+        let start = model.as_ref().map(Fitted::warm_start);
+        drop(model);
+        let half = |half: Range<usize>| {
+            let name = if half.len() == 1 {
+                FitName::Fold {
+                    fold: half.start + 1,
+                    folds: self.folds,
+                }
+            } else {
+                FitName::Shared {
+                    first: half.start + 1,
+                    last: half.end,
+                    folds: self.folds,
+                }
+            };
+            let rows = self.rows(|row_fold| !half.contains(&row_fold));
+            let (vectorizer, x) = self.fitter.design(self.corpus, &rows)?;
+            let fit = self
+                .fitter
+                .solve(&vectorizer, &x, &rows, start.as_ref(), name)?;
+            drop(x);
+            self.out_of_fold(half, Some(Fitted { vectorizer, fit }))
+        };
+        let (left, right) = rayon::join(|| half(group.start..middle), || half(middle..group.end));
+        let (mut points, first_fold) = left?;
+        let (right_points, _) = right?;
+        points.extend(right_points);
+        Ok((points, first_fold))
+    }
+
+    fn rows(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+        (0..self.assignment.len())
+            .filter(|&row| keep(self.assignment[row]))
+            .collect()
     }
 }
 
@@ -540,22 +698,6 @@ mod tests {
             .weights
             .iter()
             .all(|&w| w == 0.0));
-
-        // Only the final fit starts from it; every fold starts from zero, with or without it.
-        let warm = WarmStart::new(&both, layer.clone());
-        let final_fit = FitName { fold: None };
-        assert_eq!(
-            starting_layer(Some(&warm), final_fit, &both, k),
-            warm.start_for(&both)
-        );
-        for fold in [Some((1, 5)), Some((2, 5)), Some((5, 5))] {
-            let start = starting_layer(Some(&warm), FitName { fold }, &both, k);
-            assert!(start.weights.iter().all(|&w| w == 0.0), "{fold:?}");
-            assert!(start.intercepts.iter().all(|&b| b == 0.0), "{fold:?}");
-            assert_eq!(start.weights.len(), both.n_features() * k);
-        }
-        let cold = starting_layer(None, final_fit, &both, k);
-        assert!(cold.weights.iter().all(|&w| w == 0.0));
     }
 
     #[test]
