@@ -100,6 +100,17 @@ fn same_data_and_settings_give_byte_identical_models() {
         .to_file()
         .render();
     assert!(first == second, "two trainings differ");
+    // Cross-validation fits two folds at a time; on one thread it must come out the same.
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| train(&params, data.clone(), None))
+        .unwrap()
+        .model
+        .to_file()
+        .render();
+    assert!(first == one_thread, "training on one thread differs");
     let other = small_params().alpha(0.3).check().unwrap();
     let third = train(&other, data.clone(), None)
         .unwrap()
