@@ -136,7 +136,7 @@ fn held_out_sets_share_no_message_with_the_training_data() {
 #[test]
 fn committed_model_is_exactly_what_the_bundled_recipe_produces() {
     let data = common::training_data();
-    // The README's recipe: the defaults but α = 0.01, on the plateau cross-validation finds.
+    // The README's recipe: the defaults but α = 0.01, which cross-validation picks on this data.
     let params = TrainParams::default().alpha(0.01).check().unwrap();
     let outcome = train(&params, data, None).unwrap();
     let committed =
