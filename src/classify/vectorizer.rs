@@ -298,9 +298,17 @@ pub struct Scratch {
     bounds: Vec<usize>,
     /// Words outside the training vocabulary → term, for the vectorizer last used.
     stem_cache: StemCache,
-    /// The last vector produced: `(feature, weight)` sorted by feature.
+    /// The table that merges repeated features (see [`MERGE_TABLE_SLOTS`]).
+    merge_slots: Vec<u8>,
+    /// The last vector produced: `(feature, weight)`, each feature once, in no fixed order
+    /// (the same text always gives the same order).
     pub features: Vec<(u32, f64)>,
 }
+
+/// Slots of the open-addressing table `vectorize` merges repeated features with. A message
+/// with more than half as many feature occurrences is merged by sorting instead, so the table
+/// is never more than half full and a slot index fits a `u8`.
+const MERGE_TABLE_SLOTS: usize = 256;
 
 impl Scratch {
     /// Buffers whose stem cache holds `sets` × 2 words (0: no cache), to test that the cache
@@ -499,6 +507,7 @@ impl TfidfVectorizer {
             padded,
             bounds,
             stem_cache,
+            merge_slots,
             features,
         } = scratch;
         terms.clear();
@@ -517,7 +526,12 @@ impl TfidfVectorizer {
                 Token::Masked(placeholder) => self.placeholder_terms[placeholder as usize],
             })
         });
-        self.weigh(terms, ids, features);
+        self.gather_features(terms, ids);
+        if ids.len() <= MERGE_TABLE_SLOTS / 2 {
+            self.weigh_merged_in_table(ids, merge_slots, features);
+        } else {
+            self.weigh_sorted(ids, features);
+        }
         terms.len()
     }
 
@@ -559,19 +573,17 @@ impl TfidfVectorizer {
                     .iter()
                     .filter_map(|&t| to_char_feature[t as usize]),
             );
-            self.weigh(&terms, &mut ids, &mut features);
+            self.gather_features(&terms, &mut ids);
+            self.weigh_sorted(&mut ids, &mut features);
             matrix.push_row(&features);
         }
         matrix
     }
 
-    /// Term sequence (plus character n-gram features already in `ids`) → sorted, TF-IDF
-    /// weighted, L2-normalised features.
-    fn weigh(&self, terms: &[Option<u32>], ids: &mut Vec<u32>, features: &mut Vec<(u32, f64)>) {
-        features.clear();
+    /// Appends the feature of every unigram, bigram and unknown word of `terms` to `ids`
+    /// (which may already hold character n-gram features), repeats included.
+    fn gather_features(&self, terms: &[Option<u32>], ids: &mut Vec<u32>) {
         let mut unknown = 0usize;
-        // Sorting plain feature ids is much cheaper than sorting (id, weight) pairs, and runs
-        // of equal ids are the counts.
         for (position, &term) in terms.iter().enumerate() {
             let Some(term) = term else {
                 unknown += 1;
@@ -594,13 +606,61 @@ impl TfidfVectorizer {
         if let Some(feature) = self.unknown_words_feature {
             ids.extend(std::iter::repeat_n(feature, unknown));
         }
-        if ids.is_empty() {
-            return;
-        }
+    }
+
+    /// Feature occurrences → TF-IDF weighted, L2-normalised features sorted by feature, as the
+    /// training matrix stores them. Sorting plain ids is much cheaper than sorting (id, weight)
+    /// pairs, and runs of equal ids are the counts.
+    fn weigh_sorted(&self, ids: &mut [u32], features: &mut Vec<(u32, f64)>) {
+        features.clear();
         ids.sort_unstable();
-        let mut norm = 0.0;
         for run in ids.chunk_by(|a, b| a == b) {
-            let count = run.len() as f64;
+            features.push((run[0], run.len() as f64));
+        }
+        self.counts_to_weights(features);
+    }
+
+    /// [`Self::weigh_sorted`] for classification, which needs no order: repeats are merged
+    /// through a small open-addressing table, features in order of first occurrence. For a
+    /// message-sized vector this is a fraction of the cost of sorting. `ids` must hold at most
+    /// half of [`MERGE_TABLE_SLOTS`].
+    fn weigh_merged_in_table(
+        &self,
+        ids: &[u32],
+        slots: &mut Vec<u8>,
+        features: &mut Vec<(u32, f64)>,
+    ) {
+        debug_assert!(ids.len() <= MERGE_TABLE_SLOTS / 2);
+        features.clear();
+        slots.clear();
+        slots.resize(MERGE_TABLE_SLOTS, 0);
+        for &id in ids {
+            // Fibonacci hashing: the top byte of id × 2³²/φ.
+            let mut slot = (id.wrapping_mul(0x9E37_79B9) >> 24) as usize;
+            loop {
+                match slots[slot] {
+                    0 => {
+                        features.push((id, 1.0));
+                        // At most 128 features, so 1..=128 fits; 0 marks an empty slot.
+                        slots[slot] = features.len() as u8;
+                        break;
+                    }
+                    taken if features[usize::from(taken) - 1].0 == id => {
+                        features[usize::from(taken) - 1].1 += 1.0;
+                        break;
+                    }
+                    _ => slot = (slot + 1) % MERGE_TABLE_SLOTS,
+                }
+            }
+        }
+        self.counts_to_weights(features);
+    }
+
+    /// Occurrence counts → TF-IDF weights, L2-normalised.
+    fn counts_to_weights(&self, features: &mut [(u32, f64)]) {
+        let mut norm = 0.0;
+        for (feature, weight) in features.iter_mut() {
+            let count = *weight;
             let tf = if count == 1.0 {
                 1.0
             } else if self.config.sublinear_tf {
@@ -608,9 +668,8 @@ impl TfidfVectorizer {
             } else {
                 count
             };
-            let weight = tf * self.idf[run[0] as usize];
-            norm += weight * weight;
-            features.push((run[0], weight));
+            *weight = tf * self.idf[*feature as usize];
+            norm += *weight * *weight;
         }
         let norm = norm.sqrt();
         if norm > 0.0 {
@@ -681,6 +740,13 @@ mod tests {
         assert!(idf_of("cancel") > idf_of("my"));
     }
 
+    /// The runtime path's features in the training matrix's order.
+    fn sorted(features: &[(u32, f64)]) -> Vec<(u32, f64)> {
+        let mut features = features.to_vec();
+        features.sort_by_key(|&(feature, _)| feature);
+        features
+    }
+
     #[test]
     fn runtime_and_training_paths_agree_and_are_unit_length() {
         let (corpus, vectorizer) = fitted(VectorizerConfig::default());
@@ -690,9 +756,10 @@ mod tests {
         for (row, text) in TEXTS.iter().enumerate() {
             vectorizer.vectorize(text, &mut scratch);
             let (columns, values) = matrix.row(row);
-            let runtime: Vec<u32> = scratch.features.iter().map(|f| f.0).collect();
-            assert_eq!(runtime, columns, "{text}");
-            for (&(_, a), &b) in scratch.features.iter().zip(values) {
+            let runtime = sorted(&scratch.features);
+            let ids: Vec<u32> = runtime.iter().map(|f| f.0).collect();
+            assert_eq!(ids, columns, "{text}");
+            for (&(_, a), &b) in runtime.iter().zip(values) {
                 assert!((a - f64::from(b)).abs() < 1e-6);
             }
             let norm: f64 = scratch.features.iter().map(|f| f.1 * f.1).sum();
@@ -700,6 +767,37 @@ mod tests {
                 assert!((norm - 1.0).abs() < 1e-9);
             }
         }
+    }
+
+    #[test]
+    fn repeats_merge_alike_in_the_table_and_by_sorting() {
+        let (_, vectorizer) = fitted(VectorizerConfig::default());
+        let mut scratch = Scratch::default();
+        // Short enough for the table, then long enough (over 128 occurrences) for sorting:
+        // the same words, so the same features with the same weights.
+        let short = "where is my order where is my parcel cancel my order";
+        let long = short.repeat(20);
+        vectorizer.vectorize(short, &mut scratch);
+        let table = sorted(&scratch.features);
+        vectorizer.vectorize(&long, &mut scratch);
+        let by_sorting = scratch.features.clone();
+        assert!(
+            by_sorting.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted path"
+        );
+        assert_eq!(
+            table.iter().map(|f| f.0).collect::<Vec<_>>(),
+            by_sorting.iter().map(|f| f.0).collect::<Vec<_>>()
+        );
+        // Twenty times the counts change the sublinear tf, not which features are there;
+        // each vector is unit length and repeats were merged, not listed twice.
+        for features in [&table, &by_sorting] {
+            let norm: f64 = features.iter().map(|f| f.1 * f.1).sum();
+            assert!((norm - 1.0).abs() < 1e-9);
+        }
+        let mut ids: Vec<u32> = table.iter().map(|f| f.0).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), table.len());
     }
 
     fn with_chars() -> VectorizerConfig {
@@ -721,7 +819,7 @@ mod tests {
         let mut scratch = Scratch::default();
         for (row, text) in TEXTS.iter().enumerate() {
             vectorizer.vectorize(text, &mut scratch);
-            let runtime: Vec<u32> = scratch.features.iter().map(|f| f.0).collect();
+            let runtime: Vec<u32> = sorted(&scratch.features).iter().map(|f| f.0).collect();
             assert_eq!(runtime, matrix.row(row).0, "{text}");
         }
     }
@@ -767,8 +865,9 @@ mod tests {
         for (row, text) in TEXTS.iter().enumerate() {
             vectorizer.vectorize(text, &mut scratch);
             let stored = matrix.row_features(row);
-            assert_eq!(stored.len(), scratch.features.len(), "{text}");
-            for (&(a, x), &(b, y)) in stored.iter().zip(&scratch.features) {
+            let runtime = sorted(&scratch.features);
+            assert_eq!(stored.len(), runtime.len(), "{text}");
+            for (&(a, x), &(b, y)) in stored.iter().zip(&runtime) {
                 // The training matrix stores f32.
                 assert!(a == b && (x - y).abs() < 1e-6, "{text}: {a} {x} vs {b} {y}");
             }
