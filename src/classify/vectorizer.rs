@@ -773,31 +773,35 @@ mod tests {
     fn repeats_merge_alike_in_the_table_and_by_sorting() {
         let (_, vectorizer) = fitted(VectorizerConfig::default());
         let mut scratch = Scratch::default();
-        // Short enough for the table, then long enough (over 128 occurrences) for sorting:
-        // the same words, so the same features with the same weights.
-        let short = "where is my order where is my parcel cancel my order";
-        let long = short.repeat(20);
-        vectorizer.vectorize(short, &mut scratch);
-        let table = sorted(&scratch.features);
-        vectorizer.vectorize(&long, &mut scratch);
-        let by_sorting = scratch.features.clone();
-        assert!(
-            by_sorting.windows(2).all(|w| w[0].0 < w[1].0),
-            "sorted path"
-        );
-        assert_eq!(
-            table.iter().map(|f| f.0).collect::<Vec<_>>(),
-            by_sorting.iter().map(|f| f.0).collect::<Vec<_>>()
-        );
-        // Twenty times the counts change the sublinear tf, not which features are there;
-        // each vector is unit length and repeats were merged, not listed twice.
-        for features in [&table, &by_sorting] {
-            let norm: f64 = features.iter().map(|f| f.1 * f.1).sum();
-            assert!((norm - 1.0).abs() < 1e-9);
+        let repeated = "where is my order where is my parcel cancel my order cancel";
+        for text in TEXTS.iter().chain([&repeated]) {
+            // `vectorize` merges through the table and leaves the occurrences in `ids`; the
+            // sorting path on the same occurrences must give the same vector.
+            vectorizer.vectorize(text, &mut scratch);
+            let table = sorted(&scratch.features);
+            let mut ids = scratch.ids.clone();
+            let mut by_sorting = Vec::new();
+            vectorizer.weigh_sorted(&mut ids, &mut by_sorting);
+            assert_eq!(table.len(), by_sorting.len(), "{text}");
+            for (&(a, x), &(b, y)) in table.iter().zip(&by_sorting) {
+                assert!(
+                    a == b && (x - y).abs() < 1e-12,
+                    "{text}: {a} {x} vs {b} {y}"
+                );
+            }
         }
-        let mut ids: Vec<u32> = table.iter().map(|f| f.0).collect();
-        ids.dedup();
-        assert_eq!(ids.len(), table.len());
+        assert!(
+            scratch.ids.len() > scratch.features.len(),
+            "the repeated words were merged, not listed twice"
+        );
+
+        // Over 128 occurrences take the sorting path: sorted, unit length.
+        let long = format!("{repeated} ").repeat(20);
+        vectorizer.vectorize(&long, &mut scratch);
+        assert!(scratch.ids.len() > MERGE_TABLE_SLOTS / 2);
+        assert!(scratch.features.windows(2).all(|w| w[0].0 < w[1].0));
+        let norm: f64 = scratch.features.iter().map(|f| f.1 * f.1).sum();
+        assert!((norm - 1.0).abs() < 1e-9);
     }
 
     fn with_chars() -> VectorizerConfig {
