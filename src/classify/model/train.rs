@@ -253,7 +253,7 @@ pub fn train(
     };
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
     // The final fit starts from the first fold's model, which saw all but a fold's rows.
-    let mut final_start: Option<WarmStart> = None;
+    let mut final_start: Option<Fitted> = None;
     for &folds in &fold_counts {
         let assignment = stratified_folds(&labels, model_labels.len(), folds);
         let cv = CrossValidation {
@@ -263,7 +263,7 @@ pub fn train(
             folds,
         };
         let (rows_and_points, first_fold) = cv.out_of_fold(0..folds, None)?;
-        final_start = final_start.or(first_fold.map(|model| model.warm_start()));
+        final_start = final_start.or(first_fold);
         let mut points = vec![None; labels.len()];
         for (row, point) in rows_and_points {
             points[row] = Some(point);
@@ -370,8 +370,9 @@ struct Fitted {
 }
 
 impl Fitted {
-    fn warm_start(&self) -> WarmStart {
-        WarmStart::new(&self.vectorizer, self.fit.layer.clone())
+    /// Where a fit on `vectorizer`'s features starts from this one (see [`start_from`]).
+    fn start_for(&self, vectorizer: &TfidfVectorizer) -> LinearSoftmax {
+        start_from(&self.vectorizer, &self.fit.layer, vectorizer)
     }
 }
 
@@ -403,7 +404,7 @@ impl Fitter<'_> {
         vectorizer: &TfidfVectorizer,
         x: &SparseRows,
         rows: &[usize],
-        start: Option<&WarmStart>,
+        start: Option<&Fitted>,
         name: FitName,
     ) -> Result<SoftmaxFit, TrainError> {
         let fit = self.fits_started.fetch_add(1, Ordering::Relaxed) + 1;
@@ -507,8 +508,6 @@ impl CrossValidation<'_> {
             return Ok((points, (fold == 0).then_some(model)));
         }
         let middle = group.start + group.len() / 2;
-        let start = model.as_ref().map(Fitted::warm_start);
-        drop(model);
         let half = |half: Range<usize>| {
             let name = if half.len() == 1 {
                 FitName::Fold {
@@ -526,7 +525,7 @@ impl CrossValidation<'_> {
             let (vectorizer, x) = self.fitter.design(self.corpus, &rows)?;
             let fit = self
                 .fitter
-                .solve(&vectorizer, &x, &rows, start.as_ref(), name)?;
+                .solve(&vectorizer, &x, &rows, model.as_ref(), name)?;
             drop(x);
             self.out_of_fold(half, Some(Fitted { vectorizer, fit }))
         };
@@ -544,39 +543,27 @@ impl CrossValidation<'_> {
     }
 }
 
-/// A fit's solution by feature name, to start another fit (whose vocabulary differs a little)
-/// from.
-struct WarmStart {
-    columns: rustc_hash::FxHashMap<Box<str>, u32>,
-    layer: LinearSoftmax,
-}
-
-impl WarmStart {
-    fn new(vectorizer: &TfidfVectorizer, layer: LinearSoftmax) -> Self {
-        let columns = vectorizer
-            .feature_names()
-            .iter()
-            .zip(0u32..)
-            .map(|(name, column)| (name.clone(), column))
-            .collect();
-        WarmStart { columns, layer }
+/// Starting weights for a fit on `to`'s features from a solution `layer` on `from`'s: the
+/// weights of the features both vocabularies have, zero for the rest. Fitted vocabularies are
+/// sorted by name, so one merge pass pairs them up.
+fn start_from(
+    from: &TfidfVectorizer,
+    layer: &LinearSoftmax,
+    to: &TfidfVectorizer,
+) -> LinearSoftmax {
+    let k = layer.n_classes;
+    let mut weights = vec![0.0; to.n_features() * k];
+    let mut known = from.feature_names().iter().zip(0u32..).peekable();
+    for (row, name) in weights.chunks_exact_mut(k).zip(to.feature_names()) {
+        while known.next_if(|&(known, _)| known < name).is_some() {}
+        if let Some((_, column)) = known.next_if(|&(known, _)| known == name) {
+            row.copy_from_slice(layer.feature_weights(column));
+        }
     }
-
-    /// Starting weights for a fit on `vectorizer`'s features: the known features' weights, zero
-    /// for features the first fit did not have.
-    fn start_for(&self, vectorizer: &TfidfVectorizer) -> LinearSoftmax {
-        let k = self.layer.n_classes;
-        let mut weights = vec![0.0; vectorizer.n_features() * k];
-        for (row, name) in weights.chunks_exact_mut(k).zip(vectorizer.feature_names()) {
-            if let Some(&column) = self.columns.get(name) {
-                row.copy_from_slice(self.layer.feature_weights(column));
-            }
-        }
-        LinearSoftmax {
-            weights,
-            intercepts: self.layer.intercepts.clone(),
-            n_classes: k,
-        }
+    LinearSoftmax {
+        weights,
+        intercepts: layer.intercepts.clone(),
+        n_classes: k,
     }
 }
 
@@ -674,10 +661,9 @@ mod tests {
             intercepts: vec![0.5, -0.5],
             n_classes: k,
         };
-        let warm = WarmStart::new(&both, layer.clone());
-        let same = warm.start_for(&both);
+        let same = start_from(&both, &layer, &both);
         assert_eq!(same, layer);
-        let start = warm.start_for(&refund_only);
+        let start = start_from(&both, &layer, &refund_only);
         assert_eq!(start.intercepts, layer.intercepts);
         for (column, name) in refund_only.feature_names().iter().enumerate() {
             let from = both.feature_names().iter().position(|n| n == name).unwrap();
@@ -691,10 +677,9 @@ mod tests {
         let one = config
             .fit(AnalyzerConfig::default(), &corpus, &[0, 1])
             .unwrap();
-        let warm = WarmStart::new(&one, warm.start_for(&one));
-        assert!(warm.start_for(&both).weights.contains(&0.0));
-        assert!(warm
-            .start_for(&refund_only)
+        let from_one = start_from(&both, &layer, &one);
+        assert!(start_from(&one, &from_one, &both).weights.contains(&0.0));
+        assert!(start_from(&one, &from_one, &refund_only)
             .weights
             .iter()
             .all(|&w| w == 0.0));
