@@ -503,3 +503,35 @@ fn saving_through_a_symlink_replaces_its_target() {
         1
     );
 }
+
+#[test]
+fn the_final_fit_starts_from_the_folds_average_and_reaches_the_same_model() {
+    let data = common::sample(4);
+    let tuned = train(&TrainParams::default().check().unwrap(), data.clone(), None).unwrap();
+    let cold = train(
+        &TrainParams::default().tuning(None).check().unwrap(),
+        data.clone(),
+        None,
+    )
+    .unwrap();
+    let (warm_iterations, cold_iterations) = (
+        tuned.model.metadata().iterations,
+        cold.model.metadata().iterations,
+    );
+    // The average of five models that each miss a fifth of the rows is nearly the solution.
+    assert!(
+        warm_iterations * 2 <= cold_iterations,
+        "final fit {warm_iterations} iterations from the folds' average, {cold_iterations} from zero"
+    );
+    // Both stopped at the same tolerance: they agree on every message, bar a near-tie.
+    let texts: Vec<&str> = data.messages.iter().map(|m| m.text.as_str()).collect();
+    let disagree = texts
+        .iter()
+        .filter(|text| tuned.model.classify(text).label != cold.model.classify(text).label)
+        .count();
+    assert!(
+        disagree * 200 <= texts.len(),
+        "{disagree} of {} differ",
+        texts.len()
+    );
+}

@@ -209,6 +209,33 @@ impl VectorizerConfig {
         corpus: &Corpus,
         rows: &[usize],
     ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
+        let surface_forms = corpus
+            .surface_terms
+            .iter()
+            .map(|(surface, &term)| (surface.to_string(), corpus.terms[term as usize].to_string()))
+            .collect();
+        self.fit_with_surface_forms(analyzer, corpus, rows, surface_forms)
+    }
+
+    /// [`Self::fit`] without the surface forms (the stem cache over the training vocabulary):
+    /// a vectorizer that will only [`TfidfVectorizer::transform`] `corpus`, as cross-validation's
+    /// do, never needs them, and collecting them is most of the cost of a fit on a large corpus.
+    pub fn fit_for_transform(
+        &self,
+        analyzer: AnalyzerConfig,
+        corpus: &Corpus,
+        rows: &[usize],
+    ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
+        self.fit_with_surface_forms(analyzer, corpus, rows, BTreeMap::new())
+    }
+
+    fn fit_with_surface_forms(
+        &self,
+        analyzer: AnalyzerConfig,
+        corpus: &Corpus,
+        rows: &[usize],
+        surface_forms: BTreeMap<String, String>,
+    ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
         let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
         let mut keys = Vec::new();
         for &row in rows {
@@ -250,11 +277,6 @@ impl VectorizerConfig {
             .map(|&(_, df)| ((1.0 + n_docs) / (1.0 + f64::from(df))).ln() + 1.0)
             .collect();
         let features: Vec<String> = kept.into_iter().map(|(name, _)| name).collect();
-        let surface_forms = corpus
-            .surface_terms
-            .iter()
-            .map(|(surface, &term)| (surface.to_string(), corpus.terms[term as usize].to_string()))
-            .collect();
         TfidfVectorizer::from_parts(*self, analyzer, features, idf, surface_forms)
     }
 }

@@ -175,8 +175,9 @@ pub struct TrainOutcome {
 /// Trains a model on `data`.
 ///
 /// Cross-validation (for tuning, and for `cross_validation_folds`) comes first, then the final
-/// fit on every row, which starts from fold 1's model. The folds' fits warm-start from each
-/// other without seeing their own held-out rows, two at a time (see `CrossValidation`).
+/// fit on every row, which starts from the average of the folds' models (see `FoldAverage`).
+/// The folds' fits warm-start from each other without seeing their own held-out rows, two at
+/// a time (see `CrossValidation`).
 ///
 /// Takes the data by value: the texts are dropped once analysed, and the analysed corpus once
 /// the final design matrix is built, which keeps peak memory down on large sets.
@@ -251,9 +252,12 @@ pub fn train(
         fits_started: AtomicUsize::new(0),
         unconverged: Mutex::new(Vec::new()),
     };
+    // The final vocabulary comes first, so each fold's model can be carried onto it as soon as
+    // the fold is done (see `FoldAverage`).
+    let all_rows: Vec<usize> = (0..labels.len()).collect();
+    let vectorizer = fitter.vocabulary(&corpus, &all_rows, true)?;
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
-    // The final fit starts from the first fold's model, which saw all but a fold's rows.
-    let mut final_start: Option<Fitted> = None;
+    let mut final_start: Option<LinearSoftmax> = None;
     for &folds in &fold_counts {
         let assignment = stratified_folds(&labels, model_labels.len(), folds);
         let cv = CrossValidation {
@@ -261,9 +265,10 @@ pub fn train(
             corpus: &corpus,
             assignment: &assignment,
             folds,
+            final_vectorizer: &vectorizer,
         };
-        let (rows_and_points, first_fold) = cv.out_of_fold(0..folds, None)?;
-        final_start = final_start.or(first_fold);
+        let (rows_and_points, average) = cv.out_of_fold(0..folds, None)?;
+        final_start = final_start.or(Some(average.into_layer()));
         let mut points = vec![None; labels.len()];
         for (row, point) in rows_and_points {
             points[row] = Some(point);
@@ -297,16 +302,9 @@ pub fn train(
         }
     });
 
-    let all_rows: Vec<usize> = (0..labels.len()).collect();
-    let (vectorizer, x) = fitter.design(&corpus, &all_rows)?;
+    let x = vectorizer.transform(&corpus, &all_rows);
     drop(corpus);
-    let fit = fitter.solve(
-        &vectorizer,
-        &x,
-        &all_rows,
-        final_start.as_ref(),
-        FitName::Final,
-    )?;
+    let fit = fitter.solve(&vectorizer, &x, &all_rows, final_start, FitName::Final)?;
     drop(x);
     let mut unconverged = fitter
         .unconverged
@@ -377,23 +375,26 @@ impl Fitted {
 }
 
 impl Fitter<'_> {
-    /// A vocabulary fitted on `rows`, and their design matrix.
-    fn design(
+    /// A vocabulary fitted on `rows`; `for_model` when it goes into the model file, which needs
+    /// the surface forms a fold's vocabulary can skip.
+    fn vocabulary(
         &self,
         corpus: &Corpus,
         rows: &[usize],
-    ) -> Result<(TfidfVectorizer, SparseRows), TrainError> {
-        let vectorizer = self
-            .params
-            .vectorizer
-            .fit(self.params.analyzer, corpus, rows)?;
+        for_model: bool,
+    ) -> Result<TfidfVectorizer, TrainError> {
+        let (config, analyzer) = (&self.params.vectorizer, self.params.analyzer);
+        let vectorizer = if for_model {
+            config.fit(analyzer, corpus, rows)?
+        } else {
+            config.fit_for_transform(analyzer, corpus, rows)?
+        };
         if vectorizer.n_features() == 0 {
             return Err(TrainError::NoFeatures {
                 min_df: self.params.vectorizer.min_df,
             });
         }
-        let x = vectorizer.transform(corpus, rows);
-        Ok((vectorizer, x))
+        Ok(vectorizer)
     }
 
     /// Fits `rows`, starting from `start` (zero without one). Every fit, folds included, is
@@ -404,7 +405,7 @@ impl Fitter<'_> {
         vectorizer: &TfidfVectorizer,
         x: &SparseRows,
         rows: &[usize],
-        start: Option<&Fitted>,
+        start: Option<LinearSoftmax>,
         name: FitName,
     ) -> Result<SoftmaxFit, TrainError> {
         let fit = self.fits_started.fetch_add(1, Ordering::Relaxed) + 1;
@@ -422,7 +423,7 @@ impl Fitter<'_> {
         });
         let n_classes = self.model_labels.len();
         let start = match start {
-            Some(warm) => warm.start_for(vectorizer),
+            Some(start) => start,
             None => LinearSoftmax {
                 weights: vec![0.0; vectorizer.n_features() * n_classes],
                 intercepts: vec![0.0; n_classes],
@@ -473,10 +474,13 @@ struct CrossValidation<'a> {
     /// Each row's fold.
     assignment: &'a [usize],
     folds: usize,
+    /// The vocabulary of the final fit, which the folds' models are averaged on.
+    final_vectorizer: &'a TfidfVectorizer,
 }
 
-/// A subtree's out-of-fold points (row, point), and fold 0's model when the subtree has it.
-type OutOfFold = (Vec<(usize, CalibrationPoint)>, Option<Fitted>);
+/// A subtree's out-of-fold points (row, point), and its folds' models summed on the final
+/// vocabulary.
+type OutOfFold = (Vec<(usize, CalibrationPoint)>, FoldAverage);
 
 impl CrossValidation<'_> {
     /// Out-of-fold predictions for the folds in `group`, given `model`: a fit on exactly the
@@ -505,7 +509,8 @@ impl CrossValidation<'_> {
                     (row, point)
                 })
                 .collect();
-            return Ok((points, (fold == 0).then_some(model)));
+            let average = FoldAverage::of(&model, self.final_vectorizer);
+            return Ok((points, average));
         }
         let middle = group.start + group.len() / 2;
         let half = |half: Range<usize>| {
@@ -522,18 +527,19 @@ impl CrossValidation<'_> {
                 }
             };
             let rows = self.rows(|row_fold| !half.contains(&row_fold));
-            let (vectorizer, x) = self.fitter.design(self.corpus, &rows)?;
-            let fit = self
-                .fitter
-                .solve(&vectorizer, &x, &rows, model.as_ref(), name)?;
+            let vectorizer = self.fitter.vocabulary(self.corpus, &rows, false)?;
+            let x = vectorizer.transform(self.corpus, &rows);
+            let start = model.as_ref().map(|parent| parent.start_for(&vectorizer));
+            let fit = self.fitter.solve(&vectorizer, &x, &rows, start, name)?;
             drop(x);
             self.out_of_fold(half, Some(Fitted { vectorizer, fit }))
         };
         let (left, right) = rayon::join(|| half(group.start..middle), || half(middle..group.end));
-        let (mut points, first_fold) = left?;
-        let (right_points, _) = right?;
+        let (mut points, mut average) = left?;
+        let (right_points, right_average) = right?;
         points.extend(right_points);
-        Ok((points, first_fold))
+        average.add(right_average);
+        Ok((points, average))
     }
 
     fn rows(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
@@ -543,9 +549,23 @@ impl CrossValidation<'_> {
     }
 }
 
+/// For each of `to`'s features, its column in `from` when `from` has it. Fitted vocabularies
+/// are sorted by name, so one merge pass pairs them up.
+fn shared_columns<'a>(
+    from: &'a TfidfVectorizer,
+    to: &'a TfidfVectorizer,
+) -> impl Iterator<Item = Option<u32>> + 'a {
+    let mut known = from.feature_names().iter().zip(0u32..).peekable();
+    to.feature_names().iter().map(move |name| {
+        while known.next_if(|&(known, _)| known < name).is_some() {}
+        known
+            .next_if(|&(known, _)| known == name)
+            .map(|(_, column)| column)
+    })
+}
+
 /// Starting weights for a fit on `to`'s features from a solution `layer` on `from`'s: the
-/// weights of the features both vocabularies have, zero for the rest. Fitted vocabularies are
-/// sorted by name, so one merge pass pairs them up.
+/// weights of the features both vocabularies have, zero for the rest.
 fn start_from(
     from: &TfidfVectorizer,
     layer: &LinearSoftmax,
@@ -553,10 +573,8 @@ fn start_from(
 ) -> LinearSoftmax {
     let k = layer.n_classes;
     let mut weights = vec![0.0; to.n_features() * k];
-    let mut known = from.feature_names().iter().zip(0u32..).peekable();
-    for (row, name) in weights.chunks_exact_mut(k).zip(to.feature_names()) {
-        while known.next_if(|&(known, _)| known < name).is_some() {}
-        if let Some((_, column)) = known.next_if(|&(known, _)| known == name) {
+    for (row, column) in weights.chunks_exact_mut(k).zip(shared_columns(from, to)) {
+        if let Some(column) = column {
             row.copy_from_slice(layer.feature_weights(column));
         }
     }
@@ -564,6 +582,73 @@ fn start_from(
         weights,
         intercepts: layer.intercepts.clone(),
         n_classes: k,
+    }
+}
+
+/// The folds' models averaged on the final fit's vocabulary: where the final fit starts.
+///
+/// Each fold's model is the solution without one fold's rows; their average is much closer to
+/// the solution on all rows than any one of them (to first order it is off only by the
+/// penalty's pull, divided by the number of folds), so the final fit converges in a few
+/// iterations instead of tens. A feature is averaged over the folds whose vocabulary has it.
+/// Sums are added in the fold tree's fixed order, so the result does not depend on which
+/// thread finished first.
+#[derive(Debug)]
+struct FoldAverage {
+    weight_sums: Vec<f64>,
+    /// Per feature, how many folds' vocabularies have it.
+    counts: Vec<u32>,
+    intercept_sums: Vec<f64>,
+    folds: u32,
+}
+
+impl FoldAverage {
+    fn of(fold: &Fitted, final_vectorizer: &TfidfVectorizer) -> Self {
+        let layer = &fold.fit.layer;
+        let mut counts = vec![0; final_vectorizer.n_features()];
+        for (count, column) in counts
+            .iter_mut()
+            .zip(shared_columns(&fold.vectorizer, final_vectorizer))
+        {
+            *count = u32::from(column.is_some());
+        }
+        FoldAverage {
+            weight_sums: start_from(&fold.vectorizer, layer, final_vectorizer).weights,
+            counts,
+            intercept_sums: layer.intercepts.clone(),
+            folds: 1,
+        }
+    }
+
+    fn add(&mut self, other: FoldAverage) {
+        let pairs = [
+            (&mut self.weight_sums, &other.weight_sums),
+            (&mut self.intercept_sums, &other.intercept_sums),
+        ];
+        for (sums, more) in pairs {
+            sums.iter_mut()
+                .zip(more)
+                .for_each(|(sum, more)| *sum += more);
+        }
+        let counts = self.counts.iter_mut().zip(&other.counts);
+        counts.for_each(|(count, more)| *count += more);
+        self.folds += other.folds;
+    }
+
+    fn into_layer(self) -> LinearSoftmax {
+        let k = self.intercept_sums.len();
+        let mut weights = self.weight_sums;
+        for (row, &count) in weights.chunks_exact_mut(k).zip(&self.counts) {
+            if count > 1 {
+                row.iter_mut().for_each(|w| *w /= f64::from(count));
+            }
+        }
+        let folds = f64::from(self.folds);
+        LinearSoftmax {
+            weights,
+            intercepts: self.intercept_sums.iter().map(|b| b / folds).collect(),
+            n_classes: k,
+        }
     }
 }
 
@@ -683,6 +768,61 @@ mod tests {
             .weights
             .iter()
             .all(|&w| w == 0.0));
+    }
+
+    #[test]
+    fn the_fold_average_counts_each_feature_over_the_folds_that_have_it() {
+        use crate::classify::text::AnalyzerConfig;
+        use crate::classify::vectorizer::VectorizerConfig;
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let texts = [
+            "parcel late",
+            "parcel late",
+            "refund please",
+            "refund please",
+        ];
+        let corpus = Corpus::analyze(&analyzer, texts.iter().copied(), None);
+        let config = VectorizerConfig::default();
+        let vocabulary = |rows: &[usize]| config.fit(AnalyzerConfig::default(), &corpus, rows);
+        let all = vocabulary(&[0, 1, 2, 3]).unwrap();
+        let fold = |rows: &[usize], weight: f64, intercept: f64| {
+            let vectorizer = vocabulary(rows).unwrap();
+            let layer = LinearSoftmax {
+                weights: vec![weight; vectorizer.n_features() * 2],
+                intercepts: vec![intercept, -intercept],
+                n_classes: 2,
+            };
+            let fit = SoftmaxFit {
+                layer,
+                iterations: 0,
+                cost: 0.0,
+                termination: String::new(),
+                converged: true,
+            };
+            Fitted { vectorizer, fit }
+        };
+        let mut average = FoldAverage::of(&fold(&[0, 1, 2, 3], 1.0, 1.0), &all);
+        average.add(FoldAverage::of(&fold(&[2, 3], 3.0, 3.0), &all));
+        let layer = average.into_layer();
+        assert_eq!(layer.intercepts, vec![2.0, -2.0]);
+        let mut checked = 0;
+        for (column, name) in all.feature_names().iter().enumerate() {
+            // Both folds know the refund features; only the first knows the parcel ones.
+            let expected = if name.contains("refund") || name.contains("pleas") {
+                2.0
+            } else if name.contains("parcel") || name.contains("late") {
+                1.0
+            } else {
+                continue;
+            };
+            assert_eq!(
+                layer.feature_weights(column as u32),
+                &[expected; 2],
+                "{name}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 4, "{:?}", all.feature_names());
     }
 
     #[test]
