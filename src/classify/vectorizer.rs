@@ -209,32 +209,20 @@ impl VectorizerConfig {
         corpus: &Corpus,
         rows: &[usize],
     ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
-        let surface_forms = corpus
-            .surface_terms
-            .iter()
-            .map(|(surface, &term)| (surface.to_string(), corpus.terms[term as usize].to_string()))
-            .collect();
-        self.fit_with_surface_forms(analyzer, corpus, rows, surface_forms)
+        let mut vectorizer = self.fit_for_transform(analyzer, corpus, rows)?;
+        vectorizer.learn_surface_forms(corpus);
+        Ok(vectorizer)
     }
 
     /// [`Self::fit`] without the surface forms (the stem cache over the training vocabulary):
     /// a vectorizer that will only [`TfidfVectorizer::transform`] `corpus`, as cross-validation's
-    /// do, never needs them, and collecting them is most of the cost of a fit on a large corpus.
+    /// do, never needs them, and on a large corpus they are a third of a fit's time and much of
+    /// its memory. [`TfidfVectorizer::learn_surface_forms`] adds them later.
     pub fn fit_for_transform(
         &self,
         analyzer: AnalyzerConfig,
         corpus: &Corpus,
         rows: &[usize],
-    ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
-        self.fit_with_surface_forms(analyzer, corpus, rows, BTreeMap::new())
-    }
-
-    fn fit_with_surface_forms(
-        &self,
-        analyzer: AnalyzerConfig,
-        corpus: &Corpus,
-        rows: &[usize],
-        surface_forms: BTreeMap<String, String>,
     ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
         let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
         let mut keys = Vec::new();
@@ -277,7 +265,7 @@ impl VectorizerConfig {
             .map(|&(_, df)| ((1.0 + n_docs) / (1.0 + f64::from(df))).ln() + 1.0)
             .collect();
         let features: Vec<String> = kept.into_iter().map(|(name, _)| name).collect();
-        TfidfVectorizer::from_parts(*self, analyzer, features, idf, surface_forms)
+        TfidfVectorizer::from_parts(*self, analyzer, features, idf, BTreeMap::new())
     }
 }
 
@@ -505,6 +493,16 @@ impl TfidfVectorizer {
     /// Inverse document frequency per feature.
     pub fn idf(&self) -> &[f64] {
         &self.idf
+    }
+
+    /// Learns the surface form → stem of every word of `corpus` whose stem is in the
+    /// vocabulary, as [`VectorizerConfig::fit`] does (see [`VectorizerConfig::fit_for_transform`]).
+    pub fn learn_surface_forms(&mut self, corpus: &Corpus) {
+        for (surface, &term) in &corpus.surface_terms {
+            if let Some(&id) = self.term_ids.get(&corpus.terms[term as usize]) {
+                self.surface_terms.insert(surface.clone(), id);
+            }
+        }
     }
 
     /// The stem cache as stored on disk: surface word → stem, sorted.

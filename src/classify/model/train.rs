@@ -255,7 +255,7 @@ pub fn train(
     // The final vocabulary comes first, so each fold's model can be carried onto it as soon as
     // the fold is done (see `FoldAverage`).
     let all_rows: Vec<usize> = (0..labels.len()).collect();
-    let vectorizer = fitter.vocabulary(&corpus, &all_rows, true)?;
+    let mut vectorizer = fitter.vocabulary(&corpus, &all_rows)?;
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
     let mut final_start: Option<LinearSoftmax> = None;
     for &folds in &fold_counts {
@@ -302,6 +302,9 @@ pub fn train(
         }
     });
 
+    // Only the model needs the stem cache over its vocabulary: added last, it stays out of
+    // memory while the folds fit.
+    vectorizer.learn_surface_forms(&corpus);
     let x = vectorizer.transform(&corpus, &all_rows);
     drop(corpus);
     let fit = fitter.solve(&vectorizer, &x, &all_rows, final_start, FitName::Final)?;
@@ -375,20 +378,13 @@ impl Fitted {
 }
 
 impl Fitter<'_> {
-    /// A vocabulary fitted on `rows`; `for_model` when it goes into the model file, which needs
-    /// the surface forms a fold's vocabulary can skip.
-    fn vocabulary(
-        &self,
-        corpus: &Corpus,
-        rows: &[usize],
-        for_model: bool,
-    ) -> Result<TfidfVectorizer, TrainError> {
-        let (config, analyzer) = (&self.params.vectorizer, self.params.analyzer);
-        let vectorizer = if for_model {
-            config.fit(analyzer, corpus, rows)?
-        } else {
-            config.fit_for_transform(analyzer, corpus, rows)?
-        };
+    /// A vocabulary fitted on `rows`, for transforming `corpus` (see
+    /// [`VectorizerConfig::fit_for_transform`](crate::classify::vectorizer::VectorizerConfig::fit_for_transform)).
+    fn vocabulary(&self, corpus: &Corpus, rows: &[usize]) -> Result<TfidfVectorizer, TrainError> {
+        let vectorizer =
+            self.params
+                .vectorizer
+                .fit_for_transform(self.params.analyzer, corpus, rows)?;
         if vectorizer.n_features() == 0 {
             return Err(TrainError::NoFeatures {
                 min_df: self.params.vectorizer.min_df,
@@ -527,7 +523,7 @@ impl CrossValidation<'_> {
                 }
             };
             let rows = self.rows(|row_fold| !half.contains(&row_fold));
-            let vectorizer = self.fitter.vocabulary(self.corpus, &rows, false)?;
+            let vectorizer = self.fitter.vocabulary(self.corpus, &rows)?;
             let x = vectorizer.transform(self.corpus, &rows);
             let start = model.as_ref().map(|parent| parent.start_for(&vectorizer));
             let fit = self.fitter.solve(&vectorizer, &x, &rows, start, name)?;
