@@ -601,15 +601,18 @@ struct FoldAverage {
 impl FoldAverage {
     fn of(fold: &Fitted, final_vectorizer: &TfidfVectorizer) -> Self {
         let layer = &fold.fit.layer;
+        let k = layer.n_classes;
+        let mut weight_sums = vec![0.0; final_vectorizer.n_features() * k];
         let mut counts = vec![0; final_vectorizer.n_features()];
-        for (count, column) in counts
-            .iter_mut()
-            .zip(shared_columns(&fold.vectorizer, final_vectorizer))
-        {
-            *count = u32::from(column.is_some());
+        let rows = weight_sums.chunks_exact_mut(k).zip(&mut counts);
+        for ((row, count), column) in rows.zip(shared_columns(&fold.vectorizer, final_vectorizer)) {
+            if let Some(column) = column {
+                row.copy_from_slice(layer.feature_weights(column));
+                *count = 1;
+            }
         }
         FoldAverage {
-            weight_sums: start_from(&fold.vectorizer, layer, final_vectorizer).weights,
+            weight_sums,
             counts,
             intercept_sums: layer.intercepts.clone(),
             folds: 1,
@@ -715,10 +718,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_warm_start_carries_weights_over_by_feature_name() {
-        use crate::classify::text::AnalyzerConfig;
-        use crate::classify::vectorizer::VectorizerConfig;
+    use crate::classify::text::AnalyzerConfig;
+    use crate::classify::vectorizer::VectorizerConfig;
+
+    /// Two messages about a late parcel and two asking for a refund.
+    fn parcel_and_refund_corpus() -> Corpus {
         let analyzer = Analyzer::new(AnalyzerConfig::default());
         let texts = [
             "parcel late",
@@ -726,7 +730,12 @@ mod tests {
             "refund please",
             "refund please",
         ];
-        let corpus = Corpus::analyze(&analyzer, texts.iter().copied(), None);
+        Corpus::analyze(&analyzer, texts.iter().copied(), None)
+    }
+
+    #[test]
+    fn a_warm_start_carries_weights_over_by_feature_name() {
+        let corpus = parcel_and_refund_corpus();
         let config = VectorizerConfig::default();
         let both = config
             .fit(AnalyzerConfig::default(), &corpus, &[0, 1, 2, 3])
@@ -768,16 +777,7 @@ mod tests {
 
     #[test]
     fn the_fold_average_counts_each_feature_over_the_folds_that_have_it() {
-        use crate::classify::text::AnalyzerConfig;
-        use crate::classify::vectorizer::VectorizerConfig;
-        let analyzer = Analyzer::new(AnalyzerConfig::default());
-        let texts = [
-            "parcel late",
-            "parcel late",
-            "refund please",
-            "refund please",
-        ];
-        let corpus = Corpus::analyze(&analyzer, texts.iter().copied(), None);
+        let corpus = parcel_and_refund_corpus();
         let config = VectorizerConfig::default();
         let vocabulary = |rows: &[usize]| config.fit(AnalyzerConfig::default(), &corpus, rows);
         let all = vocabulary(&[0, 1, 2, 3]).unwrap();
