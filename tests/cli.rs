@@ -941,8 +941,8 @@ fn training_that_failed_writes_nothing() {
     };
 
     let out = train(&["--alpha", "1e308"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("NaN or infinite"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--alpha"), "{}", stderr(&out));
     assert!(!dir.path().join("m.json").exists());
 
     for extra in [&["--max-iter", "1"][..], &["--max-iter", "1", "--no-tune"]] {

@@ -312,16 +312,12 @@ fn corrupt_model_files_are_clear_errors() {
 }
 
 #[test]
-fn training_that_overflows_or_does_not_converge_is_an_error() {
+fn a_useless_penalty_is_refused_and_training_that_does_not_converge_is_an_error() {
     use deskbot::classify::model::train::TrainError;
     let data = common::sample(6);
-    let err = train(
-        &small_params().alpha(1e308).check().unwrap(),
-        data.clone(),
-        None,
-    )
-    .unwrap_err();
-    assert!(matches!(err, TrainError::Solver { .. }), "{err}");
+    // So large that every weight would round to zero (it once overflowed the objective).
+    let err = small_params().alpha(1e308).check().unwrap_err();
+    assert!(err.to_string().contains("alpha"), "{err}");
 
     let capped = small_params().max_iterations(2);
     let err = train(&capped.clone().check().unwrap(), data.clone(), None).unwrap_err();
@@ -519,8 +515,10 @@ fn the_final_fit_starts_from_the_folds_average_and_reaches_the_same_model() {
         cold.model.metadata().iterations,
     );
     // The average of five models that each miss a fifth of the rows is nearly the solution.
+    // (Preconditioned, a cold fit is short too: 17 iterations here, 25 on 50k long-tail
+    // messages, where the warm one takes 8.)
     assert!(
-        warm_iterations * 2 <= cold_iterations,
+        warm_iterations * 3 <= cold_iterations * 2,
         "final fit {warm_iterations} iterations from the folds' average, {cold_iterations} from zero"
     );
     // Both stopped at the same tolerance: they agree on every message, bar a near-tie.

@@ -8,7 +8,7 @@ use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use deskbot::carrier::Carrier;
 use deskbot::classify::decision::InvalidThreshold;
 use deskbot::classify::model::artifact::DEFAULT_MAX_MODEL_BYTES;
-use deskbot::classify::model::params::check_target_precision;
+use deskbot::classify::model::params::{check_target_precision, MAX_ALPHA};
 use deskbot::classify::model::LoadOptions;
 use deskbot::classify::text::Language;
 use deskbot::classify::vectorizer::CharNgrams;
@@ -291,8 +291,8 @@ pub struct TrainArgs {
     /// Leave out the feature that counts words outside the vocabulary.
     #[arg(long)]
     pub no_unknown_words: bool,
-    /// L2 penalty on the weights (positive).
-    #[arg(long, default_value_t = 0.1, value_parser = positive)]
+    /// L2 penalty on the weights (positive, at most 1e6).
+    #[arg(long, default_value_t = 0.1, value_parser = penalty)]
     pub alpha: f64,
     /// L-BFGS iteration cap. A fit that reaches it has not converged, which is an error unless
     /// --allow-unconverged is given.
@@ -823,6 +823,17 @@ fn positive(text: &str) -> Result<f64, String> {
         Ok(value)
     } else {
         Err("must be a positive number".into())
+    }
+}
+
+fn penalty(text: &str) -> Result<f64, String> {
+    let value = positive(text)?;
+    if value <= MAX_ALPHA {
+        Ok(value)
+    } else {
+        Err(format!(
+            "must be at most {MAX_ALPHA:e}: a larger penalty leaves every weight near zero"
+        ))
     }
 }
 

@@ -7,6 +7,10 @@ use crate::classify::decision::{InvalidThreshold, Thresholds};
 use crate::classify::text::{AnalyzerConfig, Language};
 use crate::classify::vectorizer::{CharNgrams, VectorizerConfig};
 
+/// The largest L2 penalty training accepts. Far below it every weight is already within
+/// rounding of zero, so the model escalates every message: a larger value is a mistake.
+pub const MAX_ALPHA: f64 = 1e6;
+
 /// How rows of each class weigh in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -247,10 +251,10 @@ impl TrainParams {
             expected,
             value,
         };
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+        if !(self.alpha > 0.0 && self.alpha <= MAX_ALPHA) {
             return Err(out_of_range(
                 "alpha",
-                "a positive number",
+                "a positive number, at most 1e6",
                 self.alpha.to_string(),
             ));
         }
@@ -337,6 +341,7 @@ mod tests {
         let cases: Vec<(TrainParams, &str)> = vec![
             (TrainParams::default().alpha(0.0), "alpha"),
             (TrainParams::default().alpha(f64::NAN), "alpha"),
+            (TrainParams::default().alpha(1e7), "alpha"),
             (TrainParams::default().max_iterations(0), "max_iterations"),
             (
                 TrainParams::default().gradient_tolerance(-1.0),

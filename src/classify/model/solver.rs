@@ -21,6 +21,12 @@ const MIN_CHUNK_ROWS: usize = 1024;
 /// and halve the history's memory (each pair is two vectors of every weight).
 const LBFGS_MEMORY: usize = 5;
 
+/// Where the preconditioner's damping sets in, in units of a feature's weighted sum of squared
+/// values (see [`preconditioner`]). Measured on a 50k long-tail set: iterations of one fit fall
+/// from 48 / 78 / 89 to 24 / 25 / 35 at α = 0.01 / 0.1 / 1, where a knee of 10 or 100 does worse
+/// at one α or another.
+const PRECONDITIONER_KNEE: f64 = 30.0;
+
 /// Called after every L-BFGS iteration with the iteration number and the current cost.
 pub type IterationCallback = Arc<dyn Fn(u64, f64) + Send + Sync>;
 
@@ -195,9 +201,11 @@ pub fn fit_softmax_from(
         max_iterations: settings.max_iterations,
         gradient_max_norm: settings.gradient_tolerance * x.n_rows().max(1) as f64,
     };
+    let diagonal = preconditioner(x, labels, class_weights, settings.alpha, n_classes);
     let outcome = lbfgs::minimize(
         &mut params,
         lbfgs_settings,
+        &diagonal,
         |point, gradient| objective.cost_and_gradient(point, gradient),
         |iteration, cost| {
             if let Some(callback) = &on_iteration {
@@ -227,6 +235,50 @@ pub fn fit_softmax_from(
         termination: outcome.termination.to_string(),
         converged: outcome.termination == Termination::Converged,
     })
+}
+
+/// A diagonal estimate of the inverse Hessian, one entry per parameter, for L-BFGS to start
+/// each step from.
+///
+/// TF-IDF features are badly scaled against each other: a word in half the messages has a
+/// curvature thousands of times a rare word's, which only feels the penalty α. Plain L-BFGS
+/// spends most of its iterations learning that spread. Feature `j` gets `1 / (α + c·Sⱼ)`, where
+/// `Sⱼ = Σᵢ sᵢ·xᵢⱼ²` is its weighted sum of squared values and `c = α / κ` (κ is
+/// [`PRECONDITIONER_KNEE`]): rare features keep the penalty's scale, frequent ones are damped
+/// in proportion to how often they occur. `c` stands for the softmax's curvature per row at the
+/// solution, `p·(1 − p)`: small where the penalty is light and most rows end up confidently
+/// classified, larger where it is heavy. (Its bound at the start, `p = 1/K`, converges slower,
+/// measured.) The intercepts, unpenalised, get `1 / (c·Σᵢ sᵢ)`, the same rule for a feature
+/// every row has. The solution is the same; only the path to it is shorter.
+fn preconditioner(
+    x: &SparseRows,
+    labels: &[usize],
+    class_weights: &[f64],
+    alpha: f64,
+    n_classes: usize,
+) -> Vec<f64> {
+    let mut squares = vec![0.0; x.n_columns()];
+    let mut row_weights = 0.0;
+    for (row, &label) in labels.iter().enumerate() {
+        let weight = class_weights[label];
+        row_weights += weight;
+        let (columns, values) = x.row(row);
+        for (&column, &value) in columns.iter().zip(values) {
+            let value = f64::from(value);
+            squares[column as usize] += weight * value * value;
+        }
+    }
+    // The data's curvature per unit of `Sⱼ`, never above the softmax's bound of 1/4 (which a
+    // huge α would otherwise exceed, and which the unpenalised intercepts depend on).
+    let curvature = (alpha / PRECONDITIONER_KNEE).min(0.25);
+    let mut diagonal = Vec::with_capacity((x.n_columns() + 1) * n_classes);
+    for sum in squares {
+        let entry = 1.0 / (alpha + curvature * sum);
+        diagonal.extend(std::iter::repeat_n(entry, n_classes));
+    }
+    let intercept = 1.0 / (curvature * row_weights);
+    diagonal.extend(std::iter::repeat_n(intercept, n_classes));
+    diagonal
 }
 
 struct SoftmaxObjective<'a> {
@@ -640,13 +692,14 @@ mod tests {
 
     #[test]
     fn overflow_in_the_objective_is_an_error() {
-        // Enough rows that the first unit step's weights make α·w overflow.
+        // Weights so large that α·‖w‖² overflows at the start.
         let (x, labels) = many_classes(3, 3000);
-        let huge = SolverSettings {
-            alpha: 1e308,
-            ..settings()
+        let start = LinearSoftmax {
+            weights: vec![1e200; x.n_columns() * 3],
+            intercepts: vec![0.0; 3],
+            n_classes: 3,
         };
-        let err = fit_softmax(&x, &labels, 3, &[1.0; 3], huge, None).unwrap_err();
+        let err = fit_softmax_from(&x, &labels, &[1.0; 3], settings(), start, None).unwrap_err();
         assert!(matches!(err, SolverError::NonFinite { .. }), "{err}");
         assert!(err.to_string().contains("NaN or infinite"), "{err}");
     }
