@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::classify::clean::clean_message;
 use crate::classify::intent::Intent;
 use crate::classify::label::{Label, MAX_LABELS};
 
@@ -470,6 +471,22 @@ impl Dataset {
     }
 
     /// How many messages of `self` also appear in `other` (ignoring case and spacing).
+    /// Replaces each text with what the classifier sees at run time: HTML rendered as text,
+    /// quoted replies, forwarded mail and signatures dropped ([`clean_message`]). Training and
+    /// evaluating on cleaned text keeps both on the service's input. Returns how many texts
+    /// changed. Duplicates and conflicts were found on the texts as written.
+    pub fn clean_messages(&mut self) -> usize {
+        let mut changed = 0;
+        for message in &mut self.messages {
+            let cleaned = clean_message(&message.text);
+            if cleaned.changed() {
+                message.text = cleaned.text;
+                changed += 1;
+            }
+        }
+        changed
+    }
+
     pub fn overlap_with(&self, other: &Dataset) -> usize {
         let keys: std::collections::HashSet<[u8; 16]> = other
             .messages

@@ -245,6 +245,11 @@ pub struct TrainArgs {
     pub data: Vec<PathBuf>,
     #[command(flatten)]
     pub layout: DataLayoutArgs,
+    /// Train on each message exactly as written. By default it is cleaned first, as the
+    /// service cleans what it classifies: HTML rendered as text, quoted replies, forwarded
+    /// mail and signatures dropped (the holdout too).
+    #[arg(long)]
+    pub no_clean: bool,
     /// Where to write the model (checked before training starts; a symbolic link is written
     /// through to its target).
     #[arg(long, default_value = "models/intent-model.json")]
@@ -434,6 +439,11 @@ pub struct EvalArgs {
     /// Labelled CSV file or directory.
     #[arg(long, default_value = "training-data/holdout")]
     pub data: PathBuf,
+    /// Evaluate each message exactly as written. By default it is cleaned first, as the
+    /// service cleans what it classifies: HTML rendered as text, quoted replies, forwarded
+    /// mail and signatures dropped.
+    #[arg(long)]
+    pub no_clean: bool,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
     pub format: DocumentFormat,

@@ -23,8 +23,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
         max_model_bytes: args.max_model_bytes,
     };
     let data = || {
-        Dataset::load(&args.data)
-            .with_context(|| format!("reading evaluation data {}", args.data.display()))
+        let mut data = Dataset::load(&args.data)
+            .with_context(|| format!("reading evaluation data {}", args.data.display()))?;
+        if !args.no_clean {
+            data.clean_messages();
+        }
+        anyhow::Ok(data)
     };
     match args.models.as_slice() {
         [] | [_] => {}

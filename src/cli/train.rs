@@ -30,7 +30,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         OnConflictArg::Skip => OnConflict::Skip,
         OnConflictArg::Majority => OnConflict::Majority,
     });
-    let data = Dataset::load_many(&args.data, &options).map_err(|error| {
+    let mut data = Dataset::load_many(&args.data, &options).map_err(|error| {
         let hint = matches!(error, DataError::ConflictingLabels { .. })
             .then_some(" (--on-conflict skip|majority resolves them)")
             .unwrap_or_default();
@@ -43,12 +43,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let default = args.data.first()?.join("holdout");
         default.is_dir().then_some(default)
     });
-    let holdout = holdout_path
+    let mut holdout = holdout_path
         .as_ref()
         .map(|path| {
             Dataset::load(path).with_context(|| format!("reading holdout data {}", path.display()))
         })
         .transpose()?;
+    if !args.no_clean {
+        data.clean_messages();
+        if let Some(holdout) = &mut holdout {
+            holdout.clean_messages();
+        }
+    }
 
     let started = Instant::now();
     let bar = if args.quiet {
