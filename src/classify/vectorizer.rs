@@ -109,6 +109,8 @@ pub struct Corpus {
     /// Character n-gram terms (named `#gram`) per message, when asked for.
     char_tokens: Vec<u32>,
     char_doc_starts: Vec<usize>,
+    /// Each term's place in the byte order of the terms' text (see [`Corpus::term_order`]).
+    term_order: std::sync::OnceLock<Option<Vec<u32>>>,
 }
 
 impl Corpus {
@@ -181,6 +183,43 @@ impl Corpus {
         self.len() == 0
     }
 
+    /// Each term's place in the byte order of the terms' text, computed once: feature names
+    /// sort as the pairs (order of the first term, order of the second), so vocabularies sort
+    /// by integers instead of by strings. That holds when every character of a term sorts after
+    /// the space joining a bigram's terms; `None` if one does not (the analyzer never makes such
+    /// a term, so the string sort is only a fallback).
+    fn term_order(&self) -> Option<&[u32]> {
+        self.term_order
+            .get_or_init(|| {
+                if self
+                    .terms
+                    .iter()
+                    .any(|term| term.bytes().any(|b| b <= b' '))
+                {
+                    return None;
+                }
+                let mut by_text: Vec<u32> = (0..self.terms.len() as u32).collect();
+                by_text
+                    .sort_unstable_by(|&a, &b| self.terms[a as usize].cmp(&self.terms[b as usize]));
+                let mut order = vec![0; self.terms.len()];
+                for (place, term) in (0u32..).zip(by_text) {
+                    order[term as usize] = place;
+                }
+                Some(order)
+            })
+            .as_deref()
+    }
+
+    /// Where the feature `key` sorts among feature names, given [`Self::term_order`].
+    fn name_order(order: &[u32], key: u64) -> u64 {
+        let first = u64::from(order[(key >> 32) as usize]);
+        let second = match (key & u64::from(u32::MAX)) as u32 {
+            NO_TERM => 0,
+            second => 1 + u64::from(order[second as usize]),
+        };
+        (first << 32) | second
+    }
+
     fn doc(&self, index: usize) -> &[u32] {
         &self.tokens[self.doc_starts[index]..self.doc_starts[index + 1]]
     }
@@ -242,22 +281,44 @@ impl VectorizerConfig {
         }
 
         let min_df = self.min_df.max(1) as u32;
-        let mut kept: Vec<(String, u32)> = document_frequency
+        let frequent = document_frequency
             .into_iter()
-            .filter(|&(_, df)| df >= min_df)
-            .map(|(key, df)| (corpus_feature_name(corpus, key), df))
-            .collect();
-        if kept.len() > self.max_features {
-            // Most frequent first; ties by name so the cut never depends on hash order.
-            kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            kept.truncate(self.max_features);
-        }
+            .filter(|&(_, df)| df >= min_df);
+        let mut kept: Vec<(String, u32)> = match corpus.term_order() {
+            Some(order) => {
+                // Sorted by name as integers; only the features kept get their name built.
+                let mut keys: Vec<(u64, u32, u64)> = frequent
+                    .map(|(key, df)| (Corpus::name_order(order, key), df, key))
+                    .collect();
+                if keys.len() > self.max_features {
+                    // Most frequent first; ties by name so the cut never depends on hash order.
+                    keys.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    keys.truncate(self.max_features);
+                }
+                keys.sort_unstable_by_key(|&(name_order, ..)| name_order);
+                keys.into_iter()
+                    .map(|(_, df, key)| (corpus_feature_name(corpus, key), df))
+                    .collect()
+            }
+            None => {
+                let mut kept: Vec<(String, u32)> = frequent
+                    .map(|(key, df)| (corpus_feature_name(corpus, key), df))
+                    .collect();
+                if kept.len() > self.max_features {
+                    kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    kept.truncate(self.max_features);
+                }
+                kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                kept
+            }
+        };
         if self.unknown_words {
             if let Some(unknown) = unknown_words_frequency(corpus, rows, &kept) {
-                kept.push((UNKNOWN_WORDS_FEATURE.to_owned(), unknown));
+                let at = kept.partition_point(|(name, _)| name.as_str() < UNKNOWN_WORDS_FEATURE);
+                kept.insert(at, (UNKNOWN_WORDS_FEATURE.to_owned(), unknown));
             }
         }
-        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        debug_assert!(kept.is_sorted_by(|a, b| a.0 < b.0));
 
         let n_docs = rows.len() as f64;
         let idf = kept
@@ -718,6 +779,48 @@ mod tests {
             .fit(AnalyzerConfig::default(), &corpus, &rows)
             .unwrap();
         (corpus, vectorizer)
+    }
+
+    #[test]
+    fn vocabularies_sort_alike_by_term_order_and_by_name() {
+        // Terms that are prefixes of each other, bigrams of them, placeholders, non-ASCII,
+        // character n-grams and the unknown-word feature, with and without the cap.
+        let texts = [
+            "order orders ordered order #1234 ord",
+            "orders order, ord orders",
+            "l'ordre arrivé? order-ish ordered",
+            "ORDER ord order ordered where is it",
+            "arrivé arrive arrived order #55 € 12,00",
+            "ord order orders ordered",
+        ];
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        for max_features in [1000, 9] {
+            for char_ngrams in [None, Some(CharNgrams { min: 2, max: 3 })] {
+                let config = VectorizerConfig {
+                    min_df: 1,
+                    max_features,
+                    char_ngrams,
+                    ..VectorizerConfig::default()
+                };
+                let by_order = Corpus::analyze(&analyzer, texts, char_ngrams);
+                assert!(by_order.term_order().is_some());
+                let mut by_name = Corpus::analyze(&analyzer, texts, char_ngrams);
+                by_name.term_order = std::sync::OnceLock::from(None);
+                let fit = |corpus: &Corpus| {
+                    config
+                        .fit_for_transform(AnalyzerConfig::default(), corpus, &rows)
+                        .unwrap()
+                };
+                let (a, b) = (fit(&by_order), fit(&by_name));
+                assert_eq!(a.feature_names(), b.feature_names(), "{max_features}");
+                assert_eq!(a.idf(), b.idf());
+                assert!(a.feature_names().is_sorted());
+                if max_features < 1000 {
+                    assert_eq!(a.n_features(), max_features + 1, "the cap, and <unknown>");
+                }
+            }
+        }
     }
 
     #[test]
