@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+#[cfg(feature = "clean")]
 use crate::classify::clean::clean_message;
 use crate::classify::intent::Intent;
 use crate::classify::label::{Label, MAX_LABELS};
@@ -475,6 +476,7 @@ impl Dataset {
     /// quoted replies, forwarded mail and signatures dropped ([`clean_message`]). Training and
     /// evaluating on cleaned text keeps both on the service's input. Returns how many texts
     /// changed. Duplicates and conflicts were found on the texts as written.
+    #[cfg(feature = "clean")]
     pub fn clean_messages(&mut self) -> usize {
         let mut changed = 0;
         for message in &mut self.messages {
