@@ -55,28 +55,20 @@ const CURRENCY_SYMBOLS: &[char] = &['$', '€', '£', '¥', '₹', '₽', '₩',
 /// Words after which a short number is an order number ("order 1234", "order no 1234").
 const ORDER_CUES: &[&str] = &["order", "orders", "ord", "no", "nr", "number", "num", "#"];
 
+/// Whether [`trim_wrapping`] drops `b` from the end of a chunk.
+pub const fn is_trailing_wrap(b: u8) -> bool {
+    matches!(
+        b,
+        b'.' | b',' | b'!' | b'?' | b';' | b':' | b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'*'
+    )
+}
+
 /// Strips punctuation that commonly wraps a token in prose: `(#1234).` → `#1234`.
 pub fn trim_wrapping(chunk: &str) -> &str {
     // Byte-wise: every wrapping character is ASCII, so cutting at these positions always lands
     // on a char boundary, and it is several times faster than char patterns on the hot path.
     let leading = |b: &u8| matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'*' | b':');
-    let trailing = |b: &u8| {
-        matches!(
-            b,
-            b'.' | b','
-                | b'!'
-                | b'?'
-                | b';'
-                | b':'
-                | b')'
-                | b']'
-                | b'}'
-                | b'>'
-                | b'"'
-                | b'\''
-                | b'*'
-        )
-    };
+    let trailing = |b: &u8| is_trailing_wrap(*b);
     let bytes = chunk.as_bytes();
     let start = bytes
         .iter()

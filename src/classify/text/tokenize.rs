@@ -2,7 +2,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::mask::{mask_chunk, mask_word, trim_wrapping, Placeholder};
+use super::mask::{is_trailing_wrap, mask_chunk, mask_word, trim_wrapping, Placeholder};
 
 /// One unit of analysed text, before stemming.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,54 +19,114 @@ pub enum Token<'a> {
 /// because UAX #29 segmentation would cut those into meaningless pieces; everything else is
 /// segmented into words, and words containing digits are masked.
 pub fn tokenize<'a>(normalized: &'a str, mut emit: impl FnMut(Token<'a>)) {
-    // For ASCII text, an ASCII scan finds the same chunks as the Unicode splitter without
-    // decoding characters; vertical tab is the one ASCII character only Unicode calls space.
-    if normalized.is_ascii() && !normalized.contains('\x0b') {
-        let mut previous = None;
-        for_each_ascii_chunk(normalized, |chunk, lowercase_letters_only| {
-            if lowercase_letters_only {
-                // Most chunks: one word, with nothing to trim, segment or mask.
-                emit(Token::Word(chunk));
-                previous = Some(chunk);
-            } else {
-                tokenize_chunk(chunk, &mut previous, &mut emit);
+    // An ASCII scan finds the chunks between ASCII whitespace without decoding characters.
+    // A chunk holding non-ASCII text (or a vertical tab, the one ASCII character only Unicode
+    // calls space) may still hold Unicode whitespace, so only such chunks take the Unicode
+    // splitter: most words of a message with one accent or curly quote stay on the fast path.
+    let mut previous = None;
+    for_each_ascii_chunk(normalized, |chunk, shape| match shape {
+        ChunkShape::LowercaseLetters { letters } => {
+            // Most chunks: one word, with at most trailing punctuation to trim, and nothing to
+            // segment or mask.
+            let word = &chunk[..letters];
+            emit(Token::Word(word));
+            previous = Some(word);
+        }
+        ChunkShape::OtherAscii => tokenize_chunk(chunk, &mut previous, &mut emit),
+        ChunkShape::MaySplitFurther => {
+            for piece in chunk.split_whitespace() {
+                tokenize_chunk(piece, &mut previous, &mut emit);
             }
-        });
-    } else {
-        tokenize_chunks(normalized.split_whitespace(), emit)
-    }
+        }
+    });
+}
+
+/// What a chunk between ASCII whitespace is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkShape {
+    /// Lowercase ASCII letters (its first `letters` bytes, at least one), then nothing but
+    /// punctuation that [`trim_wrapping`] drops from the end ("order", "hi,", "it?!"): one
+    /// plain word.
+    LowercaseLetters { letters: usize },
+    /// Other ASCII, without vertical tab: one whitespace-delimited chunk.
+    OtherAscii,
+    /// Non-ASCII or a vertical tab: may hold Unicode whitespace.
+    MaySplitFurther,
 }
 
 /// Calls `visit` with each chunk of `text` between ASCII whitespace (as
-/// `split_ascii_whitespace` finds them) and whether it is made of lowercase ASCII letters only.
+/// `split_ascii_whitespace` finds them) and its [`ChunkShape`].
 ///
 /// One pass computes both, instead of a split, a trim and a word check each scanning the
 /// chunk: every scan ends on a branch the processor cannot predict, and on varied messages
 /// those mispredictions cost more than the instructions.
-fn for_each_ascii_chunk<'a>(text: &'a str, mut visit: impl FnMut(&'a str, bool)) {
+fn for_each_ascii_chunk<'a>(text: &'a str, mut visit: impl FnMut(&'a str, ChunkShape)) {
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() {
-        if bytes[at].is_ascii_whitespace() {
+        if BYTE_CLASS[usize::from(bytes[at])] & ASCII_SPACE != 0 {
             at += 1;
             continue;
         }
         let start = at;
-        let mut lowercase_letters_only = true;
-        while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
-            lowercase_letters_only &= bytes[at].is_ascii_lowercase();
+        // Two tight loops, one table lookup per byte: the leading run of lowercase letters
+        // (most of most chunks), then the classes every later byte shares.
+        while at < bytes.len() && BYTE_CLASS[usize::from(bytes[at])] & LOWERCASE_LETTER != 0 {
             at += 1;
         }
-        visit(&text[start..at], lowercase_letters_only);
+        let letters = at - start;
+        let mut after_letters = PLAIN_ASCII | TRAILING_PUNCTUATION;
+        while at < bytes.len() {
+            let class = BYTE_CLASS[usize::from(bytes[at])];
+            if class & ASCII_SPACE != 0 {
+                break;
+            }
+            after_letters &= class;
+            at += 1;
+        }
+        // Cutting at ASCII bytes always lands on a char boundary.
+        let shape = if letters > 0 && after_letters & TRAILING_PUNCTUATION != 0 {
+            ChunkShape::LowercaseLetters { letters }
+        } else if after_letters & PLAIN_ASCII != 0 {
+            ChunkShape::OtherAscii
+        } else {
+            ChunkShape::MaySplitFurther
+        };
+        visit(&text[start..at], shape);
     }
 }
 
-fn tokenize_chunks<'a>(chunks: impl Iterator<Item = &'a str>, mut emit: impl FnMut(Token<'a>)) {
-    let mut previous: Option<&'a str> = None;
-    for raw in chunks {
-        tokenize_chunk(raw, &mut previous, &mut emit);
+/// A byte `split_ascii_whitespace` splits at.
+const ASCII_SPACE: u8 = 1;
+/// `a`–`z`.
+const LOWERCASE_LETTER: u8 = 2;
+/// ASCII other than vertical tab, which only Unicode calls space.
+const PLAIN_ASCII: u8 = 4;
+/// Punctuation [`trim_wrapping`] drops from the end of a chunk.
+const TRAILING_PUNCTUATION: u8 = 8;
+
+/// The classes of every byte value.
+static BYTE_CLASS: [u8; 256] = {
+    let mut classes = [0; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_whitespace() {
+            classes[byte] |= ASCII_SPACE;
+        }
+        if b.is_ascii_lowercase() {
+            classes[byte] |= LOWERCASE_LETTER;
+        }
+        if b.is_ascii() && b != 0x0b {
+            classes[byte] |= PLAIN_ASCII;
+        }
+        if is_trailing_wrap(b) {
+            classes[byte] |= TRAILING_PUNCTUATION;
+        }
+        byte += 1;
     }
-}
+    classes
+};
 
 /// Tokens of one whitespace-delimited chunk; `previous` is the word before it, if any.
 fn tokenize_chunk<'a>(
@@ -189,40 +249,70 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_ascii_scan_tokenizes_as_the_chunk_splitter_does() {
-        // Every string of up to five of these characters: words, apostrophes, wrapping
-        // punctuation, order numbers, e-mail and money shapes, every ASCII space.
-        let alphabet = [
-            'a', 'o', '\'', '#', '1', '.', '@', '$', '(', ' ', '\t', '\n', '\r', '\x0c',
-        ];
-        let mut strings = vec![String::new()];
-        let as_strings = |text: &str, fast: bool| {
-            let mut out = Vec::new();
-            let record = |token: Token| {
-                out.push(match token {
-                    Token::Word(word) => word.to_owned(),
-                    Token::Masked(p) => p.token().to_owned(),
-                })
-            };
-            if fast {
-                tokenize(text, record);
-            } else {
-                tokenize_chunks(text.split_ascii_whitespace(), record);
-            }
-            out
+    /// The reference: every chunk the Unicode splitter finds, tokenized alike.
+    fn tokenize_chunks<'a>(chunks: impl Iterator<Item = &'a str>, mut emit: impl FnMut(Token<'a>)) {
+        let mut previous: Option<&'a str> = None;
+        for raw in chunks {
+            tokenize_chunk(raw, &mut previous, &mut emit);
+        }
+    }
+
+    /// The tokens of `text`, by the chunk scan (`fast`) or by the plain Unicode splitter.
+    fn tokens_by(text: &str, fast: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let record = |token: Token| {
+            out.push(match token {
+                Token::Word(word) => word.to_owned(),
+                Token::Masked(p) => p.token().to_owned(),
+            })
         };
-        for _ in 0..5 {
+        if fast {
+            tokenize(text, record);
+        } else {
+            tokenize_chunks(text.split_whitespace(), record);
+        }
+        out
+    }
+
+    /// Checks every string of up to `length` characters of `alphabet`.
+    fn scan_agrees_with_the_unicode_splitter(alphabet: &[char], length: usize) {
+        let mut strings = vec![String::new()];
+        for _ in 0..length {
             strings = strings
                 .iter()
                 .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
                 .collect();
             for text in &strings {
-                assert_eq!(as_strings(text, true), as_strings(text, false), "{text:?}");
+                assert_eq!(tokens_by(text, true), tokens_by(text, false), "{text:?}");
             }
         }
-        let sentence = "hi, where's order #1234?\tmail me: jo@example.com (or not) $5 ord#7781 1z999aa10123456784";
-        assert_eq!(as_strings(sentence, true), as_strings(sentence, false));
+    }
+
+    #[test]
+    fn the_ascii_scan_tokenizes_as_the_chunk_splitter_does() {
+        // Words, apostrophes, wrapping punctuation, order numbers, e-mail and money shapes,
+        // every ASCII space.
+        scan_agrees_with_the_unicode_splitter(
+            &[
+                'a', 'o', '\'', '#', '1', '.', ',', '?', '@', '$', '(', ' ', '\t', '\n', '\r',
+                '\x0c',
+            ],
+            5,
+        );
+        // Non-ASCII letters, vertical tab and Unicode-only spaces beside ASCII ones: chunks
+        // the scan must hand to the Unicode splitter.
+        scan_agrees_with_the_unicode_splitter(
+            &[
+                'a', '\'', '#', '1', '@', ' ', '\x0b', 'é', '\u{a0}', '\u{2028}', '\u{3000}', '.',
+            ],
+            5,
+        );
+        for sentence in [
+            "hi, where's order #1234?\tmail me: jo@example.com (or not) $5 ord#7781 1z999aa10123456784",
+            "café\u{2003}order\u{a0}#1234 — naïve\u{3000}où est ma commande?",
+        ] {
+            assert_eq!(tokens_by(sentence, true), tokens_by(sentence, false));
+        }
     }
 
     fn tokens(text: &str) -> Vec<String> {
