@@ -18,3 +18,4 @@ pub mod stem_cache;
 pub mod text;
 pub mod tune;
 pub mod vectorizer;
+pub mod word_table;

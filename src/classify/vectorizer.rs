@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::sparse::SparseRows;
 use crate::classify::stem_cache::StemCache;
 use crate::classify::text::{Analyzer, AnalyzerConfig, Placeholder, Token};
+use crate::classify::word_table::WordTable;
 
 /// Marks "no term" in the low half of a feature key, making the key a unigram.
 const NO_TERM: u32 = u32::MAX;
@@ -103,7 +104,7 @@ pub struct Corpus {
     terms: Vec<Box<str>>,
     term_ids: FxHashMap<Box<str>, u32>,
     /// Surface word → term id of its stem.
-    surface_terms: FxHashMap<Box<str>, u32>,
+    surface_terms: WordTable,
     tokens: Vec<u32>,
     doc_starts: Vec<usize>,
     /// Character n-gram terms (named `#gram`) per message, when asked for.
@@ -143,10 +144,10 @@ impl Corpus {
                             });
                         }
                         match corpus.surface_terms.get(word) {
-                            Some(&id) => id,
+                            Some(id) => id,
                             None => {
                                 let id = corpus.intern(&analyzer.stem(word));
-                                corpus.surface_terms.insert(word.into(), id);
+                                corpus.surface_terms.insert(word, id);
                                 id
                             }
                         }
@@ -408,7 +409,7 @@ pub struct TfidfVectorizer {
     idf: Vec<f64>,
     term_ids: FxHashMap<Box<str>, u32>,
     /// Surface word → term: the stem cache over the training vocabulary.
-    surface_terms: FxHashMap<Box<str>, u32>,
+    surface_terms: WordTable,
     placeholder_terms: [Option<u32>; Placeholder::ALL.len()],
     unigram_features: Vec<u32>,
     bigram_features: FxHashMap<u64, u32>,
@@ -508,11 +509,8 @@ impl TfidfVectorizer {
             }
         }
         let surface_terms = surface_forms
-            .into_iter()
-            .filter_map(|(surface, stem)| {
-                let id = *term_ids.get(stem.as_str())?;
-                Some((surface.into_boxed_str(), id))
-            })
+            .iter()
+            .filter_map(|(surface, stem)| Some((surface.as_str(), *term_ids.get(stem.as_str())?)))
             .collect();
         let placeholder_terms = Placeholder::ALL.map(|p| term_ids.get(p.token()).copied());
         Ok(TfidfVectorizer {
@@ -559,11 +557,11 @@ impl TfidfVectorizer {
     /// Learns the surface form → stem of every word of `corpus` whose stem is in the
     /// vocabulary, as [`VectorizerConfig::fit`] does (see [`VectorizerConfig::fit_for_transform`]).
     pub fn learn_surface_forms(&mut self, corpus: &Corpus) {
-        for (surface, &term) in &corpus.surface_terms {
+        corpus.surface_terms.for_each(|surface, term| {
             if let Some(&id) = self.term_ids.get(&corpus.terms[term as usize]) {
-                self.surface_terms.insert(surface.clone(), id);
+                self.surface_terms.insert(surface, id);
             }
-        }
+        });
     }
 
     /// The stem cache as stored on disk: surface word → stem, sorted.
@@ -572,10 +570,11 @@ impl TfidfVectorizer {
         for (term, &id) in &self.term_ids {
             names[id as usize] = term;
         }
-        self.surface_terms
-            .iter()
-            .map(|(surface, &id)| (surface.to_string(), names[id as usize].to_owned()))
-            .collect()
+        let mut forms = BTreeMap::new();
+        self.surface_terms.for_each(|surface, id| {
+            forms.insert(surface.to_owned(), names[id as usize].to_owned());
+        });
+        forms
     }
 
     /// Vectorises `text` into `scratch.features`; returns the number of tokens the text had
@@ -619,7 +618,7 @@ impl TfidfVectorizer {
     /// The term of a word: from the training stem table, else from the thread's cache of
     /// other words, else by stemming it.
     fn word_term(&self, word: &str, stem_cache: &mut StemCache) -> Option<u32> {
-        if let Some(&id) = self.surface_terms.get(word) {
+        if let Some(id) = self.surface_terms.get(word) {
             return Some(id);
         }
         stem_cache.get_or_insert_with(word, |word| {
