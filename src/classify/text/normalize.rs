@@ -15,22 +15,10 @@ pub fn normalize_into(text: &str, out: &mut String) {
         return;
     }
     out.reserve(text.len() + text.len() / 8);
-    // Most non-ASCII mail (accented names, curly quotes, emoji, other scripts) is already NFKC.
-    // The quick check proves that with one table lookup per character, far cheaper than
-    // decomposing and recomposing; "maybe" and "no" take the full normalisation.
-    if !fold_if_nfkc(text, out) {
-        out.clear();
-        fold_into(text.nfkc(), out);
-    }
-}
-
-/// Folds `text` into `out` as long as the NFKC quick check says "yes"; returns false, with
-/// `out` partly written, as soon as it does not.
-///
-/// ASCII runs are copied and lowercased in bulk. The quick check runs on each run of non-ASCII
-/// characters alone, which gives the whole text's answer: every ASCII character is a starter
-/// that NFKC leaves alone, and the check starts afresh after one.
-fn fold_if_nfkc(text: &str, out: &mut String) -> bool {
+    // ASCII runs are copied and lowercased in bulk; NFKC leaves them alone. Each run of
+    // non-ASCII characters between them is normalised on its own, and most (accented names,
+    // curly quotes, emoji, other scripts) are already NFKC: the quick check proves that with
+    // one table lookup per character, far cheaper than decomposing and recomposing.
     let mut rest = text;
     loop {
         let ascii = rest
@@ -42,17 +30,28 @@ fn fold_if_nfkc(text: &str, out: &mut String) -> bool {
         out[start..].make_ascii_lowercase();
         rest = &rest[ascii..];
         if rest.is_empty() {
-            return true;
+            return;
         }
         let run = rest
             .bytes()
             .position(|b| b.is_ascii())
             .unwrap_or(rest.len());
         let (non_ascii, after) = rest.split_at(run);
-        if is_nfkc_quick(non_ascii.chars()) != IsNormalized::Yes {
-            return false;
+        if is_nfkc_quick(non_ascii.chars()) == IsNormalized::Yes {
+            fold_into(non_ascii.chars(), out);
+        } else {
+            // Only the run and the ASCII character before it ("e" + combining acute → "é"):
+            // every ASCII character is a starter that composes with nothing before it and
+            // is never the second of a composition, so nothing outside can change.
+            let run_start = text.len() - rest.len();
+            let from = if run_start > 0 {
+                out.pop();
+                run_start - 1
+            } else {
+                run_start
+            };
+            fold_into(text[from..run_start + run].nfkc(), out);
         }
-        fold_into(non_ascii.chars(), out);
         rest = after;
     }
 }
@@ -148,13 +147,14 @@ mod tests {
     fn every_short_mix_of_ascii_and_tricky_characters_matches_the_full_normalisation() {
         // Combining marks after ASCII or after non-ASCII letters, compatibility characters,
         // curly quotes, uppercase that lowercases to several characters, Hangul jamo that
-        // compose: every string of up to three of these, in every order.
+        // compose, an ellipsis and a no-break space that NFKC expands: every string of up to
+        // four of these, in every order.
         let alphabet = [
             "e", "E", " ", "\u{301}", "\u{308}", "é", "Å", "ﬁ", "１", "’", "İ", "\u{1100}",
-            "\u{1161}", "Σ", "🙏",
+            "\u{1161}", "Σ", "🙏", "…", "\u{a0}", "\u{327}", "\u{212b}",
         ];
         let mut strings = vec![String::new()];
-        for _ in 0..3 {
+        for _ in 0..4 {
             strings = strings
                 .iter()
                 .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
