@@ -44,6 +44,50 @@ fn small_training_dir(dir: &Path) {
     common::write_csv(&dir.join("data/holdout/h.csv"), &rows);
 }
 
+/// `train` cleans messages as the service does, and says how many it changed.
+#[test]
+fn train_reports_how_many_messages_cleaning_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    let before = summary_of_train(dir.path(), &[]);
+    std::fs::write(
+        dir.path().join("data/mail.csv"),
+        "text,intent\n\
+         \"<p>Where is my <b>parcel</b> from last week?</p>\",tracking\n\
+         \"Please cancel my order.\n\nOn Mon, 3 Jun 2024, Shop <help@shop.example> wrote:\n> Your order has shipped\",cancel\n",
+    )
+    .unwrap();
+    let after = summary_of_train(dir.path(), &[]);
+    let cleaned = |summary: &str| -> usize {
+        summary
+            .lines()
+            .find_map(|line| line.trim().strip_suffix(CLEANED_SUFFIX))
+            .map_or(0, |count| count.parse().unwrap())
+    };
+    assert_eq!(cleaned(&after), cleaned(&before) + 2, "{after}");
+    let raw = summary_of_train(dir.path(), &["--no-clean"]);
+    assert_eq!(cleaned(&raw), 0, "{raw}");
+}
+
+const CLEANED_SUFFIX: &str = " messages cleaned of HTML, quoted replies or signatures, as the service cleans what it classifies (--no-clean trains on them as written)";
+
+/// Runs `train --no-tune` on `dir/data` with `extra` arguments; its summary.
+fn summary_of_train(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train",
+        "--data",
+        "data",
+        "--out",
+        "m.json",
+        "--no-tune",
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let out = deskbot(&args, dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
 #[test]
 fn train_then_classify_eval_and_tune() {
     let dir = tempfile::tempdir().unwrap();

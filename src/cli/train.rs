@@ -49,12 +49,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
             Dataset::load(path).with_context(|| format!("reading holdout data {}", path.display()))
         })
         .transpose()?;
-    if !args.no_clean {
-        data.clean_messages();
+    let cleaned = if args.no_clean {
+        0
+    } else {
         if let Some(holdout) = &mut holdout {
             holdout.clean_messages();
         }
-    }
+        data.clean_messages()
+    };
 
     let started = Instant::now();
     let bar = if args.quiet {
@@ -125,6 +127,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
     )?;
     if duplicates > 0 {
         writeln!(out, "  {duplicates} duplicate rows ignored")?;
+    }
+    if cleaned > 0 {
+        writeln!(
+            out,
+            "  {cleaned} messages cleaned of HTML, quoted replies or signatures, as the service \
+             cleans what it classifies (--no-clean trains on them as written)"
+        )?;
     }
     if labels.mapped > 0 {
         writeln!(
