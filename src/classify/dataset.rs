@@ -471,7 +471,6 @@ impl Dataset {
         rows_per_label(&self.messages)
     }
 
-    /// How many messages of `self` also appear in `other` (ignoring case and spacing).
     /// Replaces each text with what the classifier sees at run time: HTML rendered as text,
     /// quoted replies, forwarded mail and signatures dropped ([`clean_message`]). Training and
     /// evaluating on cleaned text keeps both on the service's input. Returns how many texts
@@ -489,6 +488,7 @@ impl Dataset {
         changed
     }
 
+    /// How many messages of `self` also appear in `other` (ignoring case and spacing).
     pub fn overlap_with(&self, other: &Dataset) -> usize {
         let keys: std::collections::HashSet<[u8; 16]> = other
             .messages
