@@ -6,8 +6,9 @@
 //! the answer for the last few thousand of them.
 //!
 //! It lives in each thread's scratch buffers, so there is no lock, and it has a fixed size:
-//! [`SETS`] × [`WAYS`] entries of [`MAX_WORD_BYTES`] bytes, about 64 KiB, allocated on first use.
-//! Longer words are not cached. Entries hold term ids of one vectorizer; the cache empties
+//! [`SETS`] × [`WAYS`] entries of 32 bytes, about 64 KiB, allocated on first use.
+//! Words longer than [`MAX_SHORT_BYTES`](crate::classify::word_table::MAX_SHORT_BYTES) bytes
+//! are not cached. Entries hold term ids of one vectorizer; the cache empties
 //! itself when a thread switches to another.
 
 use std::fmt;
@@ -15,33 +16,28 @@ use std::hash::BuildHasher;
 
 use rustc_hash::FxBuildHasher;
 
+use crate::classify::word_table::ShortWord;
+#[cfg(test)]
+use crate::classify::word_table::MAX_SHORT_BYTES as MAX_WORD_BYTES;
+
 /// Number of sets; a word can live only in the set its hash picks.
 pub const SETS: usize = 1024;
 /// Entries per set. Two ways with least-recently-used replacement: a hot word is not evicted
 /// by one cold word that hashes to the same set.
 pub const WAYS: usize = 2;
-/// Longest word kept, in bytes: nearly every word, and entries stay 32 bytes.
-pub const MAX_WORD_BYTES: usize = 23;
 
+/// An entry: a word's key (the empty word's marks an empty entry: it is never looked up) and
+/// its term. 32 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// 0 marks an empty entry (the empty word is never looked up).
-    len: u8,
-    word: [u8; MAX_WORD_BYTES],
+    word: ShortWord,
     term: Option<u32>,
 }
 
 const EMPTY: Entry = Entry {
-    len: 0,
-    word: [0; MAX_WORD_BYTES],
+    word: ShortWord::EMPTY,
     term: None,
 };
-
-impl Entry {
-    fn holds(&self, word: &[u8]) -> bool {
-        usize::from(self.len) == word.len() && &self.word[..word.len()] == word
-    }
-}
 
 /// Word → `Option<term id>` for one vectorizer at a time; see the module comment.
 #[derive(Clone)]
@@ -96,37 +92,33 @@ impl StemCache {
         word: &str,
         compute: impl FnOnce(&str) -> Option<u32>,
     ) -> Option<u32> {
-        let bytes = word.as_bytes();
-        if self.sets == 0 || bytes.is_empty() || bytes.len() > MAX_WORD_BYTES {
+        if self.sets == 0 || word.is_empty() {
             return compute(word);
         }
-        let set = (FxBuildHasher.hash_one(bytes) as usize % self.sets) * WAYS;
+        let Some(key) = ShortWord::new(word) else {
+            return compute(word);
+        };
+        let set = (FxBuildHasher.hash_one(key) as usize % self.sets) * WAYS;
         if self.entries.is_empty() {
             self.entries = vec![EMPTY; self.sets * WAYS];
         }
         let ways = &mut self.entries[set..set + WAYS];
-        if ways[0].holds(bytes) {
-            return ways[0].term;
-        }
-        if let Some(way) = (1..WAYS).find(|&way| ways[way].holds(bytes)) {
+        if let Some(way) = ways.iter().position(|entry| entry.word == key) {
             ways[..=way].rotate_right(1);
             return ways[0].term;
         }
         let term = compute(word);
-        let mut entry = Entry {
-            len: bytes.len() as u8,
-            term,
-            ..EMPTY
-        };
-        entry.word[..bytes.len()].copy_from_slice(bytes);
         ways.rotate_right(1);
-        ways[0] = entry;
+        ways[0] = Entry { word: key, term };
         term
     }
 
     /// Number of words held (for tests and diagnostics).
     pub fn len(&self) -> usize {
-        self.entries.iter().filter(|entry| entry.len > 0).count()
+        self.entries
+            .iter()
+            .filter(|entry| entry.word != ShortWord::EMPTY)
+            .count()
     }
 
     /// Whether no word is held.

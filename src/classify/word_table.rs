@@ -13,13 +13,18 @@ use rustc_hash::FxHashMap;
 pub const MAX_SHORT_BYTES: usize = 23;
 
 /// A word of at most [`MAX_SHORT_BYTES`] bytes as three little-endian words, zero-padded, its
-/// length in the last byte so that no two words share a key whatever bytes they hold.
+/// length in the last byte so that no two words share a key whatever bytes they hold. Also the
+/// key of the per-thread stem cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ShortWord([u64; 3]);
+pub(crate) struct ShortWord([u64; 3]);
 
 impl ShortWord {
+    /// The key of the empty word.
+    pub(crate) const EMPTY: ShortWord = ShortWord([0; 3]);
+
+    /// The key of `word`; `None` if it is longer than [`MAX_SHORT_BYTES`].
     #[inline(always)]
-    fn new(word: &str) -> Option<Self> {
+    pub(crate) fn new(word: &str) -> Option<Self> {
         let bytes = word.as_bytes();
         if bytes.len() > MAX_SHORT_BYTES {
             return None;
