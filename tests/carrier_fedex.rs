@@ -532,3 +532,27 @@ async fn a_fedex_exception_goes_to_a_person_and_a_bad_body_too() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A `base_url` that points at the wrong place answers the token request with 404. That must
+/// not read as "FedEx does not know this parcel", which `doctor` would pass and a customer
+/// would be told.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_token_endpoint_is_a_configuration_error_not_an_unknown_parcel() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TRACK))
+        .respond_with(TrackApi::serving(&["delivered"]))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(RecordingClock::default());
+    let fedex = tracker(&server, &clock);
+    let error = fedex.check_connection().await.unwrap_err();
+    assert_eq!(error.kind(), "invalid", "{error}");
+    assert!(error.to_string().contains("check base_url"), "{error}");
+    let error = fedex
+        .track(&Carrier::Fedex, "122816215025810")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), "invalid", "{error}");
+    assert!(requests_to(&server, TRACK).await.is_empty());
+}

@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 pub use cache::{CacheConfig, CachedPlatform};
 pub use clock::{Clock, RecordingClock, TokioClock};
 pub use limit::LimitConfig;
-pub use oauth::{OAuthClient, TokenRequest};
+pub use oauth::{OAuthApi, OAuthClient, TokenRequest};
 pub use retry::RetryConfig;
 
 use super::{AdapterError, Secret};
@@ -277,6 +277,16 @@ pub fn parse_base_url(text: &str) -> Result<url::Url, BaseUrlError> {
         ));
     }
     Ok(url)
+}
+
+/// `url` as a folder: with a trailing `/`, so that joining an endpoint to a path prefix
+/// (`https://proxy.example/ups`) keeps the prefix's last segment instead of replacing it.
+pub fn as_folder(mut url: url::Url) -> url::Url {
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
 }
 
 /// What one attempt came to.
@@ -651,4 +661,28 @@ fn vendor_message(body: &[u8]) -> String {
             format!(": {short}")
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_base_becomes_a_folder_that_endpoints_join_below() {
+        let folder = |text: &str| as_folder(url::Url::parse(text).unwrap());
+        let proxied = folder("https://proxy.example/ups");
+        assert_eq!(proxied.as_str(), "https://proxy.example/ups/");
+        assert_eq!(
+            proxied.join("track/v1/details/1Z").unwrap().as_str(),
+            "https://proxy.example/ups/track/v1/details/1Z"
+        );
+        assert_eq!(
+            folder("https://proxy.example/ups/").as_str(),
+            "https://proxy.example/ups/"
+        );
+        assert_eq!(
+            folder("https://apis.fedex.com").as_str(),
+            "https://apis.fedex.com/"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use super::{Call, Clock, HttpClient};
+use super::{Auth, Call, Clock, HttpClient};
 use crate::adapters::{AdapterError, Secret};
 
 /// How long before its stated expiry a token is replaced, so a call never starts with a token
@@ -60,6 +60,104 @@ struct Token {
     value: Secret,
     /// On the token client's clock.
     renew_at: Duration,
+}
+
+/// A vendor API behind OAuth 2 client credentials: the client its calls go through, with the
+/// bearer token attached, and the token source on the same origin, connection pool and clock.
+#[derive(Debug, Clone)]
+pub struct OAuthApi {
+    /// Calls the API, token attached.
+    client: HttpClient,
+    token_source: Arc<OAuthClient>,
+    /// The same origin without auth: the token endpoint's client, kept to rewire both on
+    /// another clock.
+    origin: HttpClient,
+    token_path: &'static str,
+    style: TokenRequest,
+    client_id: String,
+    client_secret: Secret,
+}
+
+impl OAuthApi {
+    /// The API of `vendor` at `base` (an origin or a path prefix), whose tokens come from
+    /// `token_path` on it in `style`.
+    pub fn new(
+        vendor: &'static str,
+        base: url::Url,
+        token_path: &'static str,
+        style: TokenRequest,
+        client_id: impl Into<String>,
+        client_secret: Secret,
+        http: &super::HttpConfig,
+    ) -> Result<Self, AdapterError> {
+        let origin = HttpClient::new(vendor, super::as_folder(base), Auth::None, http)?;
+        Ok(Self::wire(
+            origin,
+            token_path,
+            style,
+            client_id.into(),
+            client_secret,
+        ))
+    }
+
+    /// Replaces the clock of every call, token requests and token expiry included (tests
+    /// pass a [`super::RecordingClock`]). The token cache starts empty again.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self::wire(
+            self.origin.with_clock(clock),
+            self.token_path,
+            self.style,
+            self.client_id,
+            self.client_secret,
+        )
+    }
+
+    fn wire(
+        origin: HttpClient,
+        token_path: &'static str,
+        style: TokenRequest,
+        client_id: String,
+        client_secret: Secret,
+    ) -> Self {
+        let token_source = Arc::new(OAuthClient::new(
+            origin.clone(),
+            token_path,
+            style,
+            client_id.clone(),
+            client_secret.clone(),
+        ));
+        let client = origin.clone().with_auth(Auth::OAuth(token_source.clone()));
+        OAuthApi {
+            client,
+            token_source,
+            origin,
+            token_path,
+            style,
+            client_id,
+            client_secret,
+        }
+    }
+
+    /// The client that calls the API with the token attached.
+    pub fn client(&self) -> &HttpClient {
+        &self.client
+    }
+
+    /// Makes sure a token is at hand before a call. A token endpoint that answers 404 means
+    /// `base_url` points at the wrong place: that is a configuration error, which must not
+    /// reach the caller as the API's own 404 ("no such parcel").
+    pub async fn ready(&self) -> Result<(), AdapterError> {
+        match self.token_source.token().await {
+            Ok(_) => Ok(()),
+            Err(AdapterError::NotFound { .. }) => Err(AdapterError::Invalid {
+                message: format!(
+                    "{}: no OAuth token endpoint at {}{} (check base_url)",
+                    self.origin.vendor, self.origin.base, self.token_path
+                ),
+            }),
+            Err(other) => Err(other),
+        }
+    }
 }
 
 /// A token source for one vendor account.
@@ -204,5 +302,31 @@ impl OAuthClient {
             value: Secret::new(answer.access_token),
             renew_at: requested_at + lifetime.saturating_sub(EXPIRY_MARGIN),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_under_a_path_prefix_keeps_the_prefix_for_calls_and_tokens() {
+        let api = OAuthApi::new(
+            "ups",
+            url::Url::parse("http://127.0.0.1:9/ups").unwrap(),
+            "security/v1/oauth/token",
+            TokenRequest::FormWithBasicAuth,
+            "id",
+            Secret::new("secret"),
+            &super::super::HttpConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(api.client().base.as_str(), "http://127.0.0.1:9/ups/");
+        assert_eq!(
+            api.token_source.endpoint.base.as_str(),
+            "http://127.0.0.1:9/ups/"
+        );
+        let rewired = api.with_clock(Arc::new(super::super::RecordingClock::default()));
+        assert_eq!(rewired.client().base.as_str(), "http://127.0.0.1:9/ups/");
     }
 }

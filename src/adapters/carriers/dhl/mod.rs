@@ -40,7 +40,7 @@ use async_trait::async_trait;
 use reqwest::header::HeaderName;
 
 use crate::adapters::carriers::CarrierTracker;
-use crate::adapters::http::{Auth, Call, Clock, HttpClient, HttpConfig};
+use crate::adapters::http::{as_folder, Auth, Call, Clock, HttpClient, HttpConfig};
 use crate::adapters::{AdapterError, Secret};
 use crate::carrier::{normalize, Carrier};
 use crate::respond::facts::Tracking;
@@ -72,7 +72,7 @@ impl DhlTracker {
             value: api_key,
         };
         Ok(DhlTracker {
-            api: HttpClient::new("dhl", with_trailing_slash(base_url), auth, config)?,
+            api: HttpClient::new("dhl", as_folder(base_url), auth, config)?,
             service: None,
         })
     }
@@ -91,14 +91,6 @@ impl DhlTracker {
         self.service = Some(service.into());
         self
     }
-}
-
-fn with_trailing_slash(mut url: url::Url) -> url::Url {
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    url
 }
 
 fn is_dhl(carrier: &Carrier) -> bool {

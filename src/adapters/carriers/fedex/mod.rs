@@ -9,7 +9,9 @@
 //! - OAuth 2 client credentials, `POST {base}/oauth/token` with a form body holding
 //!   `grant_type`, `client_id` and `client_secret`
 //!   (<https://developer.fedex.com/api/en-us/catalog/authorization/docs.html>); the token is
-//!   cached, shared and refreshed by the HTTP stack.
+//!   cached, shared and refreshed by the HTTP stack, and fetched before the track call, so a
+//!   token endpoint that answers 404 (a wrong `base_url`) is a configuration error, not every
+//!   parcel unknown.
 //! - Status codes, reason codes and sandbox numbers: the API reference guide,
 //!   <https://developer.fedex.com/api/en-us/guides/api-reference.html> (see [`status`]).
 //!
@@ -41,7 +43,7 @@ use async_trait::async_trait;
 use serde_json::json;
 
 use crate::adapters::carriers::CarrierTracker;
-use crate::adapters::http::{Auth, Call, Clock, HttpClient, HttpConfig, OAuthClient, TokenRequest};
+use crate::adapters::http::{Call, Clock, HttpConfig, OAuthApi, TokenRequest};
 use crate::adapters::{AdapterError, Secret};
 use crate::carrier::{normalize, Carrier};
 use crate::respond::facts::Tracking;
@@ -61,11 +63,7 @@ pub const CHECK_NUMBER: &str = "122816215025810";
 /// Tracks FedEx parcels.
 #[derive(Debug, Clone)]
 pub struct FedexTracker {
-    api: HttpClient,
-    /// The same origin without auth, for the token endpoint.
-    token_endpoint: HttpClient,
-    client_id: String,
-    client_secret: Secret,
+    api: OAuthApi,
 }
 
 impl FedexTracker {
@@ -77,42 +75,24 @@ impl FedexTracker {
         client_secret: Secret,
         config: &HttpConfig,
     ) -> Result<Self, AdapterError> {
-        let base = with_trailing_slash(base_url);
-        let token_endpoint = HttpClient::new("fedex", base.clone(), Auth::None, config)?;
-        let api = HttpClient::new("fedex", base, Auth::None, config)?;
-        let tracker = FedexTracker {
-            api,
-            token_endpoint,
-            client_id: client_id.into(),
+        let api = OAuthApi::new(
+            "fedex",
+            base_url,
+            TOKEN_PATH,
+            TokenRequest::FormWithCredentials,
+            client_id,
             client_secret,
-        };
-        Ok(tracker.wire(None))
+            config,
+        )?;
+        Ok(FedexTracker { api })
     }
 
     /// Replaces the clock of every call, token requests included (tests use a
     /// [`crate::adapters::http::RecordingClock`]). Default: Tokio's.
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        self.wire(Some(clock))
-    }
-
-    /// Connects the token source to the API client, both on `clock` when given.
-    fn wire(mut self, clock: Option<Arc<dyn Clock>>) -> Self {
-        let mut endpoint = self.token_endpoint.clone();
-        let mut api = self.api.clone();
-        if let Some(clock) = clock {
-            endpoint = endpoint.with_clock(clock.clone());
-            api = api.with_clock(clock);
+        FedexTracker {
+            api: self.api.with_clock(clock),
         }
-        let oauth = OAuthClient::new(
-            endpoint.clone(),
-            TOKEN_PATH,
-            TokenRequest::FormWithCredentials,
-            self.client_id.clone(),
-            self.client_secret.clone(),
-        );
-        self.token_endpoint = endpoint;
-        self.api = api.with_auth(Auth::OAuth(Arc::new(oauth)));
-        self
     }
 
     /// One call for up to [`MAX_NUMBERS_PER_CALL`] distinct normalised numbers.
@@ -135,7 +115,10 @@ impl FedexTracker {
             body,
         )
         .idempotent();
-        match self.api.json::<TrackResponse>(&call).await {
+        if let Err(error) = self.api.ready().await {
+            return numbers.iter().map(|_| Err(error.clone())).collect();
+        }
+        match self.api.client().json::<TrackResponse>(&call).await {
             Ok(response) => mapping::answers(&response, numbers, carrier)
                 .into_iter()
                 .map(|answer| answer.map_err(adapter_error))
@@ -147,14 +130,6 @@ impl FedexTracker {
             Err(error) => numbers.iter().map(|_| Err(error.clone())).collect(),
         }
     }
-}
-
-fn with_trailing_slash(mut url: url::Url) -> url::Url {
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    url
 }
 
 fn adapter_error(error: MappingError) -> AdapterError {

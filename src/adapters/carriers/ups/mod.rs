@@ -58,9 +58,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 
 use self::mapping::{TrackApiResponse, VENDOR};
 use super::CarrierTracker;
-use crate::adapters::http::{
-    Auth, Call, Clock, HttpClient, HttpConfig, OAuthClient, TokenRequest, TokioClock,
-};
+use crate::adapters::http::{Call, Clock, HttpConfig, OAuthApi, TokenRequest};
 use crate::adapters::{AdapterError, Secret};
 use crate::carrier::{normalize, Carrier};
 use crate::respond::facts::Tracking;
@@ -78,11 +76,7 @@ const SAMPLE_NUMBER: &str = "1Z023E2X0214323462";
 /// UPS parcels over the Track API.
 #[derive(Debug, Clone)]
 pub struct UpsTracker {
-    client: HttpClient,
-    oauth: Arc<OAuthClient>,
-    base: url::Url,
-    client_id: Secret,
-    client_secret: Secret,
+    api: OAuthApi,
 }
 
 impl UpsTracker {
@@ -93,82 +87,25 @@ impl UpsTracker {
         client_secret: Secret,
         http: &HttpConfig,
     ) -> Result<Self, AdapterError> {
-        let mut base = base;
-        if !base.path().ends_with('/') {
-            // A path prefix keeps its last segment when an endpoint is joined to it.
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        let client = HttpClient::new(VENDOR, base.clone(), Auth::None, http)?;
-        Ok(Self::assemble(
-            client,
+        let api = OAuthApi::new(
+            VENDOR,
             base,
-            client_id,
+            TOKEN_PATH,
+            TokenRequest::FormWithBasicAuth,
+            client_id.expose(),
             client_secret,
-            Arc::new(TokioClock::default()),
-        ))
+            http,
+        )?;
+        Ok(UpsTracker { api })
     }
 
     /// Replaces the clock of retries and token expiry (tests pass a
     /// [`crate::adapters::http::RecordingClock`]). Default: real time. The token cache starts
     /// empty again.
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        Self::assemble(
-            self.client,
-            self.base,
-            self.client_id,
-            self.client_secret,
-            clock,
-        )
-    }
-
-    /// The API client and its token source, sharing one connection pool and `clock`.
-    fn assemble(
-        client: HttpClient,
-        base: url::Url,
-        client_id: Secret,
-        client_secret: Secret,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        let token_endpoint = client
-            .clone()
-            .with_auth(Auth::None)
-            .with_clock(clock.clone());
-        let oauth = Arc::new(OAuthClient::new(
-            token_endpoint,
-            TOKEN_PATH,
-            TokenRequest::FormWithBasicAuth,
-            client_id.expose(),
-            client_secret.clone(),
-        ));
-        let client = client
-            .with_auth(Auth::OAuth(oauth.clone()))
-            .with_clock(clock);
         UpsTracker {
-            client,
-            oauth,
-            base,
-            client_id,
-            client_secret,
+            api: self.api.with_clock(clock),
         }
-    }
-
-    /// A token, fetched first so that a token endpoint that is missing (a wrong `base_url`)
-    /// is not mistaken for an unknown parcel.
-    async fn token(&self) -> Result<(), AdapterError> {
-        self.oauth
-            .token()
-            .await
-            .map(|_| ())
-            .map_err(|error| match error {
-                AdapterError::NotFound { .. } => AdapterError::Invalid {
-                    message: format!(
-                        "{VENDOR}: no OAuth token endpoint at {}{TOKEN_PATH} (check base_url)",
-                        self.base
-                    ),
-                },
-                other => other,
-            })
     }
 
     async fn lookup(&self, number: &str) -> Result<Tracking, AdapterError> {
@@ -177,7 +114,7 @@ impl UpsTracker {
                 "UPS shipment {number} (not a UPS inquiry number)"
             )));
         }
-        self.token().await?;
+        self.api.ready().await?;
         let trans_id =
             HeaderValue::from_str(&transaction_id()).map_err(|e| AdapterError::Invalid {
                 message: format!("{VENDOR}: transId: {e}"),
@@ -194,12 +131,16 @@ impl UpsTracker {
             HeaderValue::from_static(TRANSACTION_SOURCE),
         );
         let body: TrackApiResponse =
-            self.client.json(&call).await.map_err(|error| match error {
-                AdapterError::NotFound { .. } => {
-                    AdapterError::not_found(format!("UPS shipment {number}"))
-                }
-                other => other,
-            })?;
+            self.api
+                .client()
+                .json(&call)
+                .await
+                .map_err(|error| match error {
+                    AdapterError::NotFound { .. } => {
+                        AdapterError::not_found(format!("UPS shipment {number}"))
+                    }
+                    other => other,
+                })?;
         mapping::tracking(number, body)
     }
 }
@@ -256,18 +197,5 @@ mod tests {
         assert!(first.len() <= 32, "{first}");
         assert!(first.bytes().all(|b| b.is_ascii_alphanumeric()));
         assert_ne!(first, second);
-    }
-
-    #[test]
-    fn a_base_path_keeps_its_last_segment() {
-        let base = url::Url::parse("http://127.0.0.1:9/ups").unwrap();
-        let tracker = UpsTracker::new(
-            base,
-            Secret::new("id"),
-            Secret::new("secret"),
-            &HttpConfig::default(),
-        )
-        .unwrap();
-        assert_eq!(tracker.base.as_str(), "http://127.0.0.1:9/ups/");
     }
 }

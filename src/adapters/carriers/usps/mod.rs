@@ -49,9 +49,7 @@ use async_trait::async_trait;
 
 use self::mapping::{TrackingResponse, VENDOR};
 use super::CarrierTracker;
-use crate::adapters::http::{
-    Auth, Call, Clock, HttpClient, HttpConfig, OAuthClient, TokenRequest, TokioClock,
-};
+use crate::adapters::http::{Call, Clock, HttpConfig, OAuthApi, TokenRequest};
 use crate::adapters::{AdapterError, Secret};
 use crate::carrier::{normalize, Carrier};
 use crate::respond::facts::Tracking;
@@ -64,11 +62,7 @@ const TOKEN_PATH: &str = "oauth2/v3/token";
 /// USPS items over the Tracking API.
 #[derive(Debug, Clone)]
 pub struct UspsTracker {
-    client: HttpClient,
-    oauth: Arc<OAuthClient>,
-    base: url::Url,
-    client_id: Secret,
-    client_secret: Secret,
+    api: OAuthApi,
 }
 
 impl UspsTracker {
@@ -79,82 +73,25 @@ impl UspsTracker {
         client_secret: Secret,
         http: &HttpConfig,
     ) -> Result<Self, AdapterError> {
-        let mut base = base;
-        if !base.path().ends_with('/') {
-            // A path prefix keeps its last segment when an endpoint is joined to it.
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        let client = HttpClient::new(VENDOR, base.clone(), Auth::None, http)?;
-        Ok(Self::assemble(
-            client,
+        let api = OAuthApi::new(
+            VENDOR,
             base,
-            client_id,
+            TOKEN_PATH,
+            TokenRequest::JsonWithCredentials,
+            client_id.expose(),
             client_secret,
-            Arc::new(TokioClock::default()),
-        ))
+            http,
+        )?;
+        Ok(UspsTracker { api })
     }
 
     /// Replaces the clock of retries and token expiry (tests pass a
     /// [`crate::adapters::http::RecordingClock`]). Default: real time. The token cache starts
     /// empty again.
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        Self::assemble(
-            self.client,
-            self.base,
-            self.client_id,
-            self.client_secret,
-            clock,
-        )
-    }
-
-    /// The API client and its token source, sharing one connection pool and `clock`.
-    fn assemble(
-        client: HttpClient,
-        base: url::Url,
-        client_id: Secret,
-        client_secret: Secret,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        let token_endpoint = client
-            .clone()
-            .with_auth(Auth::None)
-            .with_clock(clock.clone());
-        let oauth = Arc::new(OAuthClient::new(
-            token_endpoint,
-            TOKEN_PATH,
-            TokenRequest::JsonWithCredentials,
-            client_id.expose(),
-            client_secret.clone(),
-        ));
-        let client = client
-            .with_auth(Auth::OAuth(oauth.clone()))
-            .with_clock(clock);
         UspsTracker {
-            client,
-            oauth,
-            base,
-            client_id,
-            client_secret,
+            api: self.api.with_clock(clock),
         }
-    }
-
-    /// A token, fetched first so that a token endpoint that is missing (a wrong `base_url`)
-    /// is not mistaken for an unknown item.
-    async fn token(&self) -> Result<(), AdapterError> {
-        self.oauth
-            .token()
-            .await
-            .map(|_| ())
-            .map_err(|error| match error {
-                AdapterError::NotFound { .. } => AdapterError::Invalid {
-                    message: format!(
-                        "{VENDOR}: no OAuth token endpoint at {}{TOKEN_PATH} (check base_url)",
-                        self.base
-                    ),
-                },
-                other => other,
-            })
     }
 
     async fn lookup(&self, number: &str) -> Result<Tracking, AdapterError> {
@@ -164,19 +101,23 @@ impl UspsTracker {
                 "USPS item {number} (not a USPS tracking number)"
             )));
         }
-        self.token().await?;
+        self.api.ready().await?;
         let call = Call::get(
             "tracking/v3/tracking/{trackingNumber}",
             format!("tracking/{USPS_TRACKING_API_VERSION}/tracking/{number}"),
         )
         .query("expand", "DETAIL");
         let body: TrackingResponse =
-            self.client.json(&call).await.map_err(|error| match error {
-                AdapterError::NotFound { .. } => {
-                    AdapterError::not_found(format!("USPS item {number}"))
-                }
-                other => other,
-            })?;
+            self.api
+                .client()
+                .json(&call)
+                .await
+                .map_err(|error| match error {
+                    AdapterError::NotFound { .. } => {
+                        AdapterError::not_found(format!("USPS item {number}"))
+                    }
+                    other => other,
+                })?;
         mapping::tracking(number, body)
     }
 }
@@ -204,7 +145,7 @@ impl CarrierTracker for UspsTracker {
     }
 
     async fn check_connection(&self) -> Result<(), AdapterError> {
-        self.token().await
+        self.api.ready().await
     }
 }
 

@@ -36,7 +36,7 @@ use serde_json::json;
 use tokio::sync::OnceCell;
 
 use crate::adapters::helpdesk::{DeliveryMark, HandoffNote, HelpDesk, Ticket};
-use crate::adapters::http::{parse_base_url, Auth, Call, Clock, HttpClient, HttpConfig};
+use crate::adapters::http::{as_folder, parse_base_url, Auth, Call, Clock, HttpClient, HttpConfig};
 use crate::adapters::{AdapterError, Secret};
 use mapping::{GTicket, GUser, Me};
 
@@ -69,10 +69,7 @@ impl Gorgias {
         })?;
         base.set_query(None);
         base.set_fragment(None);
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
+        let base = as_folder(base);
         let email = email.trim();
         if email.is_empty() || !email.contains('@') {
             return Err(AdapterError::Invalid {

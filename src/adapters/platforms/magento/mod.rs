@@ -58,7 +58,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use super::OrderPlatform;
-use crate::adapters::http::{Auth, Call, Clock, HttpClient, HttpConfig};
+use crate::adapters::http::{as_folder, Auth, Call, Clock, HttpClient, HttpConfig};
 use crate::adapters::{normalize_order_number, AdapterError, Secret};
 use crate::respond::facts::{FulfillmentStatus, Order};
 use crate::respond::verify::same_email;
@@ -102,10 +102,7 @@ impl Magento {
         let mut base = base_url;
         base.set_query(None);
         base.set_fragment(None);
-        if !base.path().ends_with('/') {
-            let folder = format!("{}/", base.path());
-            base.set_path(&folder);
-        }
+        let base = as_folder(base);
         let api = base
             .join(&format!("rest/{store_code}/{API_VERSION}/"))
             .map_err(|e| AdapterError::Invalid {

@@ -72,7 +72,9 @@ use serde_json::{json, Value};
 use self::graphql::{CancelData, Envelope};
 use self::mapping::{OrderData, OrderNode, OrdersData, VENDOR};
 use super::OrderPlatform;
-use crate::adapters::http::{parse_json, Auth, Call, Clock, HttpClient, HttpConfig, TokioClock};
+use crate::adapters::http::{
+    as_folder, parse_json, Auth, Call, Clock, HttpClient, HttpConfig, TokioClock,
+};
 use crate::adapters::{normalize_order_number, AdapterError, Secret};
 pub use crate::config::SHOPIFY_API_VERSION;
 use crate::respond::facts::{FulfillmentStatus, Order};
@@ -125,12 +127,7 @@ impl Shopify {
                 ),
             });
         }
-        let mut base = base;
-        if !base.path().ends_with('/') {
-            // A path prefix keeps its last segment when the endpoint is joined to it.
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
+        let base = as_folder(base);
         let auth = Auth::Header {
             name: HeaderName::from_static(ACCESS_TOKEN_HEADER),
             value: access_token,

@@ -46,7 +46,9 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::OrderPlatform;
-use crate::adapters::http::{parse_base_url, Auth, Call, Clock, HttpClient, HttpConfig, Response};
+use crate::adapters::http::{
+    as_folder, parse_base_url, Auth, Call, Clock, HttpClient, HttpConfig, Response,
+};
 use crate::adapters::{normalize_order_number, AdapterError};
 use crate::config::PlatformSettings;
 use crate::respond::facts::{FulfillmentStatus, Order};
@@ -101,10 +103,7 @@ impl WooCommerce {
         })?;
         base.set_query(None);
         base.set_fragment(None);
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
+        let base = as_folder(base);
         let auth = Auth::Basic {
             user: consumer_key.expose().to_owned(),
             password: consumer_secret.clone(),
