@@ -158,9 +158,43 @@ pub trait HelpDesk: Send + Sync {
     }
 }
 
+/// A ticket id as Zendesk and Gorgias have them (digits); anything else names no ticket of
+/// `vendor`'s, and is `NotFound` without a call.
+#[cfg(any(feature = "zendesk", feature = "gorgias"))]
+fn numeric_ticket_id(vendor: &str, ticket: &str) -> Result<u64, AdapterError> {
+    let trimmed = ticket.trim();
+    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(id) = trimmed.parse() {
+            return Ok(id);
+        }
+    }
+    Err(AdapterError::not_found(format!(
+        "{vendor} ticket {ticket:?}"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(any(feature = "zendesk", feature = "gorgias"))]
+    #[test]
+    fn only_digits_name_a_ticket() {
+        assert_eq!(numeric_ticket_id("zendesk", " 42 ").unwrap(), 42);
+        for not_an_id in [
+            "",
+            " ",
+            "-1",
+            "4 2",
+            "42/../1",
+            "0x2a",
+            "99999999999999999999999",
+        ] {
+            let error = numeric_ticket_id("zendesk", not_an_id).unwrap_err();
+            assert_eq!(error.kind(), "not_found", "{not_an_id:?}");
+            assert!(error.to_string().contains("zendesk"), "{error}");
+        }
+    }
 
     #[test]
     fn marks_fit_in_a_tag() {

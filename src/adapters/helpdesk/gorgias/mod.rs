@@ -137,17 +137,8 @@ impl Gorgias {
     }
 }
 
-/// A ticket id as Gorgias has them (digits); anything else names no ticket.
 fn ticket_id(ticket: &str) -> Result<u64, AdapterError> {
-    let trimmed = ticket.trim();
-    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(id) = trimmed.parse() {
-            return Ok(id);
-        }
-    }
-    Err(AdapterError::not_found(format!(
-        "{VENDOR} ticket {ticket:?}"
-    )))
+    super::numeric_ticket_id(VENDOR, ticket)
 }
 
 #[async_trait]
