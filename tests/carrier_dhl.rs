@@ -218,6 +218,29 @@ async fn an_unknown_number_is_not_found_from_the_problem_json_404() {
     assert!(clock.waits().is_empty(), "a 404 is final");
 }
 
+/// A `base_url` that points somewhere other than DHL answers 404 without DHL's problem body:
+/// that is a configuration error, not an unknown parcel, and `doctor` must not pass it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_that_is_not_dhls_problem_body_is_a_configuration_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(RecordingClock::default());
+    let dhl = tracker(&server, &clock);
+    let answer = dhl.track(&Carrier::Dhl, "1234567890").await;
+    assert!(
+        matches!(&answer, Err(AdapterError::Invalid { message }) if message.contains("check base_url")),
+        "{answer:?}"
+    );
+    let doctor = dhl.check_connection().await;
+    assert!(
+        matches!(doctor, Err(AdapterError::Invalid { .. })),
+        "{doctor:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_429_waits_for_retry_after_then_succeeds() {
     let server = MockServer::start().await;

@@ -91,6 +91,10 @@ impl From<&crate::config::HttpSettings> for HttpConfig {
 /// how long to wait, if the body says so.
 pub type ThrottleCheck = fn(&[u8]) -> Option<Duration>;
 
+/// Whether a 404's body is the vendor's own "no such item" answer. A 404 without it came from
+/// something else at that address (a proxy, a wrong `base_url`), not from the vendor.
+pub type NotFoundCheck = fn(&[u8]) -> bool;
+
 /// One operation against a vendor.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -106,6 +110,7 @@ pub struct Call {
     body: Option<Body>,
     idempotent: bool,
     throttled: Option<ThrottleCheck>,
+    not_found: Option<NotFoundCheck>,
 }
 
 impl Call {
@@ -139,6 +144,7 @@ impl Call {
             body: None,
             idempotent,
             throttled: None,
+            not_found: None,
         }
     }
 
@@ -181,6 +187,14 @@ impl Call {
     /// Retries a 2xx answer that `check` reads as throttled, after the wait it gives.
     pub fn throttled_when(mut self, check: ThrottleCheck) -> Self {
         self.throttled = Some(check);
+        self
+    }
+
+    /// Takes a 404 as "not found" only when `check` recognises its body as the vendor's; any
+    /// other 404 is a configuration error (`Invalid`, "check base_url"), so that a wrong
+    /// address is not read as every order or parcel unknown, and `deskbot doctor` says so.
+    pub fn not_found_when(mut self, check: NotFoundCheck) -> Self {
+        self.not_found = Some(check);
         self
     }
 
@@ -527,6 +541,16 @@ impl HttpClient {
             403 => Attempt::Fail(AdapterError::PermissionDenied {
                 message: format!("{} (HTTP 403){}", what(), vendor_says()),
             }),
+            404 if call.not_found.is_some_and(|vendors| !vendors(&body)) => {
+                Attempt::Fail(AdapterError::Invalid {
+                    message: format!(
+                        "{} (HTTP 404 that is not {}'s own answer: check base_url){}",
+                        what(),
+                        self.vendor,
+                        vendor_says()
+                    ),
+                })
+            }
             404 => Attempt::Fail(AdapterError::not_found(what())),
             429 => {
                 let wait = headers

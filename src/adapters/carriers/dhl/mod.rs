@@ -8,8 +8,9 @@
 //!   <https://developer.dhl.com/sites/default/files/2022-12/utapi-traking-api-1.4.1.yaml>
 //!   (the path is not versioned; [`API_VERSION`] pins the document read).
 //! - A number DHL does not know is HTTP 404 with an RFC 7807 `application/problem+json` body:
-//!   `NotFound`. DHL limits calls per key and answers 429 with `Retry-After`, which the HTTP
-//!   stack waits for.
+//!   `NotFound`. A 404 without that body did not come from DHL (a wrong `base_url`): it is
+//!   `Invalid`, so `deskbot doctor` fails instead of passing on "unknown number". DHL limits
+//!   calls per key and answers 429 with `Retry-After`, which the HTTP stack waits for.
 //!
 //! Covered: the status (`statusCode` through [`status::STATUS_CODES`], refined by DHL's own
 //! words through [`status::WORDING`] for out-for-delivery, attempts, returns and the reason of
@@ -93,6 +94,12 @@ impl DhlTracker {
     }
 }
 
+/// DHL's answer for a number it does not know: an RFC 7807 problem body with `"status": 404`.
+fn is_problem_404(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|problem| problem.get("status").and_then(|s| s.as_u64()) == Some(404))
+}
+
 fn is_dhl(carrier: &Carrier) -> bool {
     matches!(carrier, Carrier::Dhl | Carrier::DhlEcommerce)
 }
@@ -116,7 +123,8 @@ impl CarrierTracker for DhlTracker {
         }
         let mut call = Call::get("track/shipments", "track/shipments")
             .query("trackingNumber", number.as_str())
-            .query("language", "en");
+            .query("language", "en")
+            .not_found_when(is_problem_404);
         if let Some(service) = &self.service {
             call = call.query("service", service.as_str());
         }
