@@ -23,6 +23,9 @@ fn verdict(result: &Result<(), AdapterError>) -> (&'static str, String) {
                 AdapterError::Unreachable { tls: false, .. } => "unreachable",
                 AdapterError::RateLimited { .. } => "rate limited",
                 AdapterError::Unavailable { .. } => "unavailable",
+                // A setting the vendor's answers show to be wrong (a `base_url` that reaches
+                // something else, a malformed id): its message says which.
+                AdapterError::Invalid { .. } => "wrong setting",
                 _ => "unexpected answer",
             };
             (label, error.to_string())
@@ -80,4 +83,25 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         bail!("{failed} vendor check(s) failed");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_gets_the_words_of_what_to_fix() {
+        assert_eq!(verdict(&Ok(())).0, "OK");
+        let wrong_address = AdapterError::Invalid {
+            message: "dhl track/shipments (HTTP 404 that is not dhl's own answer: check base_url)"
+                .into(),
+        };
+        let (label, detail) = verdict(&Err(wrong_address));
+        assert_eq!(label, "wrong setting");
+        assert!(detail.contains("check base_url"), "{detail}");
+        let refused = AdapterError::Unauthenticated {
+            message: "ups (HTTP 401)".into(),
+        };
+        assert_eq!(verdict(&Err(refused)).0, "bad credentials");
+    }
 }
