@@ -253,6 +253,24 @@ async fn unknown_tickets_are_not_found() {
     assert!(fake.state().writes.is_empty());
 }
 
+/// A `base_url` that reaches something other than Gorgias answers 404 without Gorgias's error
+/// body. That must not read as "the ticket was deleted": the service would drop the job as
+/// nothing to answer, and the customer would never hear back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_that_is_not_gorgiass_error_is_a_configuration_error_not_a_deleted_ticket() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
+        .mount(&server)
+        .await;
+    let (gorgias, _) = gorgias(&server, KEY);
+    let answer = gorgias.ticket("42").await;
+    assert!(
+        matches!(&answer, Err(AdapterError::Invalid { message }) if message.contains("check base_url")),
+        "{answer:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_429_waits_for_retry_after_then_succeeds() {
     let fake = FakeGorgias::new();

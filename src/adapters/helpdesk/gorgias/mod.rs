@@ -122,7 +122,10 @@ impl Gorgias {
 
     async fn fetch(&self, id: u64) -> Result<GTicket, AdapterError> {
         self.client
-            .json(&Call::get("tickets/{id}", format!("tickets/{id}")))
+            .json(
+                &Call::get("tickets/{id}", format!("tickets/{id}"))
+                    .not_found_when(is_gorgias_error),
+            )
             .await
     }
 
@@ -135,6 +138,14 @@ impl Gorgias {
         let _: serde::de::IgnoredAny = self.client.json(&call).await?;
         Ok(())
     }
+}
+
+/// Gorgias's error answers carry an `error` attribute (<https://developers.gorgias.com/reference/errors>).
+/// A 404 without it comes from somewhere else (a wrong `base_url`), and must not read as "the
+/// ticket was deleted, nothing to answer".
+fn is_gorgias_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|answer| answer.get("error").is_some())
 }
 
 fn ticket_id(ticket: &str) -> Result<u64, AdapterError> {

@@ -123,7 +123,8 @@ impl Zendesk {
 
     async fn show(&self, id: u64) -> Result<ZdTicketEnvelope, AdapterError> {
         let call = Call::get("tickets/{id}", format!("api/v2/tickets/{id}.json"))
-            .query("include", "users");
+            .query("include", "users")
+            .not_found_when(is_record_not_found);
         self.client.json(&call).await
     }
 
@@ -136,6 +137,14 @@ impl Zendesk {
         let _: serde::de::IgnoredAny = self.client.json(&call).await?;
         Ok(())
     }
+}
+
+/// Zendesk's 404 for a ticket that does not exist (or no longer does): `{"error":
+/// "RecordNotFound", …}`. A 404 without it comes from somewhere else (a wrong `subdomain` or
+/// `base_url`), and must not read as "the ticket was deleted, nothing to answer".
+fn is_record_not_found(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|error| error.get("error").and_then(|e| e.as_str()) == Some("RecordNotFound"))
 }
 
 fn ticket_id(ticket: &str) -> Result<u64, AdapterError> {
