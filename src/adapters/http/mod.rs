@@ -544,9 +544,11 @@ impl HttpClient {
             404 if call.not_found.is_some_and(|vendors| !vendors(&body)) => {
                 Attempt::Fail(AdapterError::Invalid {
                     message: format!(
-                        "{} (HTTP 404 that is not {}'s own answer: check base_url){}",
+                        "{} (HTTP 404 that is not {}'s own answer from {}: check base_url, or \
+                         the subdomain or account it is made from){}",
                         what(),
                         self.vendor,
+                        self.base,
                         vendor_says()
                     ),
                 })
