@@ -474,6 +474,11 @@ async fn every_failure_becomes_an_adapter_failure_handoff() {
         ("401", ResponseTemplate::new(401), "unauthenticated"),
         ("403", ResponseTemplate::new(403), "permission_denied"),
         (
+            "404 that is not BigCommerce's",
+            ResponseTemplate::new(404).set_body_raw("<html>Not Found</html>", "text/html"),
+            "invalid",
+        ),
+        (
             "malformed JSON",
             ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
             "bad_response",

@@ -472,6 +472,19 @@ async fn every_failure_becomes_an_adapter_failure_handoff_never_a_reply() {
             ResponseTemplate::new(200).set_body_json(wrong_type),
             "bad_response",
         ),
+        // Not WooCommerce's "no such order": a wrong base_url, or a site without the REST API.
+        (
+            ResponseTemplate::new(404).set_body_raw("<html>Not Found</html>", "text/html"),
+            "invalid",
+        ),
+        (
+            woo_error(
+                404,
+                "rest_no_route",
+                "No route was found matching the URL and request method.",
+            ),
+            "invalid",
+        ),
     ];
     let policy = Policy::load(&root().join("examples/demo-shop/deskbot.toml")).unwrap();
     let now = policy.now();

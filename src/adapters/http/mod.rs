@@ -198,6 +198,13 @@ impl Call {
         self
     }
 
+    /// For a call that answers "nothing" with an empty list (a search, a listing): no 404 is
+    /// the vendor's answer, so every 404 is a configuration error (see
+    /// [`Call::not_found_when`]).
+    pub fn expects_no_404(self) -> Self {
+        self.not_found_when(|_| false)
+    }
+
     /// The endpoint template, for messages.
     pub fn endpoint(&self) -> &'static str {
         self.endpoint

@@ -151,9 +151,9 @@ impl BigCommerce {
         self
     }
 
-    /// `GET orders/{id}`; a 404 is the order not existing.
+    /// `GET orders/{id}`; BigCommerce's 404 is the order not existing.
     async fn order(&self, id: &str) -> Result<BcOrder, AdapterError> {
-        let call = Call::get("orders/{id}", format!("orders/{id}"));
+        let call = Call::get("orders/{id}", format!("orders/{id}")).not_found_when(is_bc_404);
         self.http.json(&call).await.map_err(|error| match error {
             AdapterError::NotFound { .. } => AdapterError::not_found(format!("order #{id}")),
             other => other,
@@ -235,7 +235,9 @@ impl BigCommerce {
             .query("email", email)
             .query("sort", "date_created:desc")
             .query("limit", page_size.to_string())
-            .query("page", page.to_string());
+            .query("page", page.to_string())
+            // No orders is 204 No Content, never a 404.
+            .expects_no_404();
         let response = self.http.send(&call).await?;
         let orders = parse_list::<BcOrder>(&response.body, "");
         if page == 1 {
@@ -244,6 +246,18 @@ impl BigCommerce {
         // Name fields by page too, so `[3].date_created` is not looked for on page one.
         orders.map_err(|error| prefix_field(error, &format!("page {page} ")))
     }
+}
+
+/// BigCommerce's 404 body: `[{"status": 404, "message": …}]`. A 404 without it did not come
+/// from BigCommerce's API (a wrong `base_url` or store hash).
+fn is_bc_404(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|errors| {
+        errors
+            .get(0)
+            .and_then(|error| error.get("status"))
+            .and_then(|status| status.as_u64())
+            == Some(404)
+    })
 }
 
 #[async_trait]

@@ -138,7 +138,8 @@ impl WooCommerce {
             .query("orderby", "date")
             .query("order", "desc")
             .query("per_page", PAGE_SIZE.to_string())
-            .query("page", page.to_string());
+            .query("page", page.to_string())
+            .expects_no_404();
         let response = self.client.send(&call).await?;
         let orders: Vec<WcOrder> = response.json(VENDOR)?;
         let more = match total_pages(&response) {
@@ -156,7 +157,8 @@ impl WooCommerce {
             return Err(not_found());
         }
         if let Ok(id) = wanted.parse::<u64>() {
-            let call = Call::get("orders/{id}", Self::order_path(id));
+            let call =
+                Call::get("orders/{id}", Self::order_path(id)).not_found_when(is_invalid_order_id);
             match self.client.json::<WcOrder>(&call).await {
                 Ok(raw) if mapping::has_number(&raw, &wanted) => return Ok(raw),
                 // That id is another order, or none: the number is not the id here.
@@ -331,10 +333,21 @@ impl OrderPlatform for WooCommerce {
 
     async fn check_connection(&self) -> Result<(), AdapterError> {
         // Needs the same read permission as every order lookup.
-        let call = Call::get("orders?per_page", Self::orders_path()).query("per_page", "1");
+        let call = Call::get("orders?per_page", Self::orders_path())
+            .query("per_page", "1")
+            .expects_no_404();
         let _: Vec<serde::de::IgnoredAny> = self.client.json(&call).await?;
         Ok(())
     }
+}
+
+/// WooCommerce's 404 for an order id it does not have
+/// (`{"code": "woocommerce_rest_shop_order_invalid_id", …}`). Any other 404, WordPress's
+/// `rest_no_route` included, means the REST API is not at this address.
+fn is_invalid_order_id(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|error| {
+        error.get("code").and_then(|c| c.as_str()) == Some("woocommerce_rest_shop_order_invalid_id")
+    })
 }
 
 /// `X-WP-TotalPages`, as WordPress REST collections send it.
