@@ -391,6 +391,14 @@ async fn every_failure_becomes_an_adapter_failure_handoff() {
                 ResponseTemplate::new(200).set_body_string("{\"items\": [{"),
             )],
         ),
+        // A wrong base_url: a search never answers 404, so this is no "order not found".
+        (
+            "404 not from Magento",
+            TOKEN,
+            vec![Scripted::any(
+                ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"),
+            )],
+        ),
     ];
     let demo = root().join("examples/demo-shop");
     for (name, token, script) in cases {
@@ -419,9 +427,14 @@ async fn every_failure_becomes_an_adapter_failure_handoff() {
             .await;
         match &outcome {
             Outcome::Handoff {
-                reason: HandoffReason::AdapterFailure { adapter, .. },
+                reason: HandoffReason::AdapterFailure { adapter, kind, .. },
                 ..
-            } => assert_eq!(adapter, "magento", "{name}"),
+            } => {
+                assert_eq!(adapter, "magento", "{name}");
+                if name.starts_with("404") {
+                    assert_eq!(*kind, "invalid", "{name}");
+                }
+            }
             other => panic!("{name}: expected an adapter_failure handoff, got {other:?}"),
         }
         assert_eq!(outcome_label(&outcome), "handoff/adapter_failure", "{name}");

@@ -136,7 +136,9 @@ impl Magento {
             .query("searchCriteria[sortOrders][0][field]", "created_at")
             .query("searchCriteria[sortOrders][0][direction]", "DESC")
             .query("searchCriteria[pageSize]", page_size.to_string())
-            .query("searchCriteria[currentPage]", page.to_string());
+            .query("searchCriteria[currentPage]", page.to_string())
+            // A search that finds nothing is an empty `items`; a 404 is not Magento's answer.
+            .expects_no_404();
         self.client.json(&call).await
     }
 
@@ -157,7 +159,8 @@ impl Magento {
             let call = filter
                 .apply(Call::get("shipments", "shipments"))
                 .query("searchCriteria[pageSize]", SHIPMENT_PAGE_SIZE.to_string())
-                .query("searchCriteria[currentPage]", page.to_string());
+                .query("searchCriteria[currentPage]", page.to_string())
+                .expects_no_404();
             let result: ShipmentSearchResult = self.client.json(&call).await?;
             let items = result.items.unwrap_or_default();
             let last = is_last_page(page, SHIPMENT_PAGE_SIZE, items.len(), result.total_count);
@@ -330,7 +333,8 @@ impl OrderPlatform for Magento {
     async fn check_connection(&self) -> Result<(), AdapterError> {
         let call = Call::get("orders", "orders")
             .query("searchCriteria[pageSize]", "1")
-            .query("searchCriteria[currentPage]", "1");
+            .query("searchCriteria[currentPage]", "1")
+            .expects_no_404();
         let _: SearchProbe = self.client.json(&call).await?;
         Ok(())
     }
