@@ -138,9 +138,14 @@ impl OAuthApi {
         }
     }
 
-    /// The client that calls the API with the token attached.
-    pub fn client(&self) -> &HttpClient {
-        &self.client
+    /// `call` with the token attached, once [`OAuthApi::ready`] has a token; a body parsed as
+    /// `T`.
+    pub async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &Call,
+    ) -> Result<T, AdapterError> {
+        self.ready().await?;
+        self.client.json(call).await
     }
 
     /// Makes sure a token is at hand before a call. A token endpoint that answers 404 means
@@ -321,12 +326,12 @@ mod tests {
             &super::super::HttpConfig::default(),
         )
         .unwrap();
-        assert_eq!(api.client().base.as_str(), "http://127.0.0.1:9/ups/");
+        assert_eq!(api.client.base.as_str(), "http://127.0.0.1:9/ups/");
         assert_eq!(
             api.token_source.endpoint.base.as_str(),
             "http://127.0.0.1:9/ups/"
         );
         let rewired = api.with_clock(Arc::new(super::super::RecordingClock::default()));
-        assert_eq!(rewired.client().base.as_str(), "http://127.0.0.1:9/ups/");
+        assert_eq!(rewired.client.base.as_str(), "http://127.0.0.1:9/ups/");
     }
 }

@@ -115,10 +115,7 @@ impl FedexTracker {
             body,
         )
         .idempotent();
-        if let Err(error) = self.api.ready().await {
-            return numbers.iter().map(|_| Err(error.clone())).collect();
-        }
-        match self.api.client().json::<TrackResponse>(&call).await {
+        match self.api.json::<TrackResponse>(&call).await {
             Ok(response) => mapping::answers(&response, numbers, carrier)
                 .into_iter()
                 .map(|answer| answer.map_err(adapter_error))

@@ -114,7 +114,6 @@ impl UpsTracker {
                 "UPS shipment {number} (not a UPS inquiry number)"
             )));
         }
-        self.api.ready().await?;
         let trans_id =
             HeaderValue::from_str(&transaction_id()).map_err(|e| AdapterError::Invalid {
                 message: format!("{VENDOR}: transId: {e}"),
@@ -130,17 +129,12 @@ impl UpsTracker {
             HeaderName::from_static("transactionsrc"),
             HeaderValue::from_static(TRANSACTION_SOURCE),
         );
-        let body: TrackApiResponse =
-            self.api
-                .client()
-                .json(&call)
-                .await
-                .map_err(|error| match error {
-                    AdapterError::NotFound { .. } => {
-                        AdapterError::not_found(format!("UPS shipment {number}"))
-                    }
-                    other => other,
-                })?;
+        let body: TrackApiResponse = self.api.json(&call).await.map_err(|error| match error {
+            AdapterError::NotFound { .. } => {
+                AdapterError::not_found(format!("UPS shipment {number}"))
+            }
+            other => other,
+        })?;
         mapping::tracking(number, body)
     }
 }

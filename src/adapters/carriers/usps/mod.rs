@@ -101,23 +101,15 @@ impl UspsTracker {
                 "USPS item {number} (not a USPS tracking number)"
             )));
         }
-        self.api.ready().await?;
         let call = Call::get(
             "tracking/v3/tracking/{trackingNumber}",
             format!("tracking/{USPS_TRACKING_API_VERSION}/tracking/{number}"),
         )
         .query("expand", "DETAIL");
-        let body: TrackingResponse =
-            self.api
-                .client()
-                .json(&call)
-                .await
-                .map_err(|error| match error {
-                    AdapterError::NotFound { .. } => {
-                        AdapterError::not_found(format!("USPS item {number}"))
-                    }
-                    other => other,
-                })?;
+        let body: TrackingResponse = self.api.json(&call).await.map_err(|error| match error {
+            AdapterError::NotFound { .. } => AdapterError::not_found(format!("USPS item {number}")),
+            other => other,
+        })?;
         mapping::tracking(number, body)
     }
 }
