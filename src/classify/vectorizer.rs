@@ -17,6 +17,9 @@ use crate::classify::stem_cache::StemCache;
 use crate::classify::text::{Analyzer, AnalyzerConfig, Placeholder, Token};
 use crate::classify::word_table::WordTable;
 
+mod keyed;
+pub use keyed::{SubsetVectorizer, Subsets};
+
 /// Marks "no term" in the low half of a feature key, making the key a unigram.
 const NO_TERM: u32 = u32::MAX;
 /// Marks "this term has no unigram feature".
@@ -287,18 +290,10 @@ impl VectorizerConfig {
             .filter(|&(_, df)| df >= min_df);
         let mut kept: Vec<(String, u32)> = match corpus.term_order() {
             Some(order) => {
-                // Sorted by name as integers; only the features kept get their name built.
-                let mut keys: Vec<(u64, u32, u64)> = frequent
-                    .map(|(key, df)| (Corpus::name_order(order, key), df, key))
-                    .collect();
-                if keys.len() > self.max_features {
-                    // Most frequent first; ties by name so the cut never depends on hash order.
-                    keys.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                    keys.truncate(self.max_features);
-                }
-                keys.sort_unstable_by_key(|&(name_order, ..)| name_order);
-                keys.into_iter()
-                    .map(|(_, df, key)| (corpus_feature_name(corpus, key), df))
+                let frequent = frequent.map(|(key, df)| (key, df, ()));
+                select_features(order, frequent, self.max_features)
+                    .into_iter()
+                    .map(|(key, df, ())| (corpus_feature_name(corpus, key), df))
                     .collect()
             }
             None => {
@@ -319,9 +314,19 @@ impl VectorizerConfig {
                 kept.insert(at, (UNKNOWN_WORDS_FEATURE.to_owned(), unknown));
             }
         }
-        debug_assert!(kept.is_sorted_by(|a, b| a.0 < b.0));
+        self.vectorizer_from_frequencies(analyzer, kept, rows.len())
+    }
 
-        let n_docs = rows.len() as f64;
+    /// The vectorizer of the features `kept` (name and document frequency, sorted by name)
+    /// among `n_docs` messages.
+    fn vectorizer_from_frequencies(
+        &self,
+        analyzer: AnalyzerConfig,
+        kept: Vec<(String, u32)>,
+        n_docs: usize,
+    ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
+        debug_assert!(kept.is_sorted_by(|a, b| a.0 < b.0));
+        let n_docs = n_docs as f64;
         let idf = kept
             .iter()
             .map(|&(_, df)| ((1.0 + n_docs) / (1.0 + f64::from(df))).ln() + 1.0)
@@ -329,6 +334,25 @@ impl VectorizerConfig {
         let features: Vec<String> = kept.into_iter().map(|(name, _)| name).collect();
         TfidfVectorizer::from_parts(*self, analyzer, features, idf, BTreeMap::new())
     }
+}
+
+/// The features kept of the `frequent` n-grams `(key, df, payload)`: the `max_features` most
+/// frequent, ties by name so the cut never depends on hash order, sorted by name. Names sort
+/// as integers (see [`Corpus::term_order`]); only the features kept get their name built.
+fn select_features<T>(
+    order: &[u32],
+    frequent: impl Iterator<Item = (u64, u32, T)>,
+    max_features: usize,
+) -> Vec<(u64, u32, T)> {
+    let mut keys: Vec<(u64, (u64, u32, T))> = frequent
+        .map(|feature| (Corpus::name_order(order, feature.0), feature))
+        .collect();
+    if keys.len() > max_features {
+        keys.sort_unstable_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+        keys.truncate(max_features);
+    }
+    keys.sort_unstable_by_key(|&(name_order, _)| name_order);
+    keys.into_iter().map(|(_, feature)| feature).collect()
 }
 
 /// In how many of the messages `rows` a word or placeholder has no unigram in `kept` (the

@@ -18,7 +18,9 @@ use crate::classify::model::solver::{
 use crate::classify::sparse::SparseRows;
 use crate::classify::text::Analyzer;
 use crate::classify::tune::{tune_thresholds, CalibrationPoint, TuningReport};
-use crate::classify::vectorizer::{Corpus, InvalidVectorizerParts, TfidfVectorizer};
+use crate::classify::vectorizer::{
+    Corpus, InvalidVectorizerParts, SubsetVectorizer, Subsets, TfidfVectorizer,
+};
 
 /// Progress reported while training.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -255,17 +257,19 @@ pub fn train(
     // The final vocabulary comes first, so each fold's model can be carried onto it as soon as
     // the fold is done (see `FoldAverage`).
     let all_rows: Vec<usize> = (0..labels.len()).collect();
-    let mut vectorizer = fitter.vocabulary(&corpus, &all_rows)?;
+    // Every fit's vocabulary is a subset of the same corpus: its n-grams are numbered once.
+    let subsets = Subsets::new(&corpus, params.vectorizer, params.analyzer);
+    let features = fitter.vocabulary(&subsets, &all_rows)?;
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
     let mut final_start: Option<LinearSoftmax> = None;
     for &folds in &fold_counts {
         let assignment = stratified_folds(&labels, model_labels.len(), folds);
         let cv = CrossValidation {
             fitter: &fitter,
-            corpus: &corpus,
+            subsets: &subsets,
             assignment: &assignment,
             folds,
-            final_vectorizer: &vectorizer,
+            final_vectorizer: &features.vectorizer,
         };
         let (rows_and_points, average) = cv.out_of_fold(0..folds, None)?;
         final_start = final_start.or(Some(average.into_layer()));
@@ -304,8 +308,10 @@ pub fn train(
 
     // Only the model needs the stem cache over its vocabulary: added last, it stays out of
     // memory while the folds fit.
+    let x = subsets.transform(&features, &all_rows);
+    drop(subsets);
+    let mut vectorizer = features.vectorizer;
     vectorizer.learn_surface_forms(&corpus);
-    let x = vectorizer.transform(&corpus, &all_rows);
     drop(corpus);
     let fit = fitter.solve(&vectorizer, &x, &all_rows, final_start, FitName::Final)?;
     drop(x);
@@ -366,31 +372,32 @@ struct Fitter<'a> {
 
 /// A fitted layer with the vocabulary it was fitted on.
 struct Fitted {
-    vectorizer: TfidfVectorizer,
+    features: SubsetVectorizer,
     fit: SoftmaxFit,
 }
 
 impl Fitted {
     /// Where a fit on `vectorizer`'s features starts from this one (see [`start_from`]).
     fn start_for(&self, vectorizer: &TfidfVectorizer) -> LinearSoftmax {
-        start_from(&self.vectorizer, &self.fit.layer, vectorizer)
+        start_from(&self.features.vectorizer, &self.fit.layer, vectorizer)
     }
 }
 
 impl Fitter<'_> {
     /// A vocabulary fitted on `rows`, for transforming `corpus` (see
     /// [`VectorizerConfig::fit_for_transform`](crate::classify::vectorizer::VectorizerConfig::fit_for_transform)).
-    fn vocabulary(&self, corpus: &Corpus, rows: &[usize]) -> Result<TfidfVectorizer, TrainError> {
-        let vectorizer =
-            self.params
-                .vectorizer
-                .fit_for_transform(self.params.analyzer, corpus, rows)?;
-        if vectorizer.n_features() == 0 {
+    fn vocabulary(
+        &self,
+        subsets: &Subsets,
+        rows: &[usize],
+    ) -> Result<SubsetVectorizer, TrainError> {
+        let features = subsets.fit(rows)?;
+        if features.vectorizer.n_features() == 0 {
             return Err(TrainError::NoFeatures {
                 min_df: self.params.vectorizer.min_df,
             });
         }
-        Ok(vectorizer)
+        Ok(features)
     }
 
     /// Fits `rows`, starting from `start` (zero without one). Every fit, folds included, is
@@ -481,7 +488,7 @@ fn tree_fits(folds: usize) -> usize {
 /// close to their answer. The two halves run on separate threads.
 struct CrossValidation<'a> {
     fitter: &'a Fitter<'a>,
-    corpus: &'a Corpus,
+    subsets: &'a Subsets<'a>,
     /// Each row's fold.
     assignment: &'a [usize],
     folds: usize,
@@ -505,7 +512,7 @@ impl CrossValidation<'_> {
             let model = model.expect("the root has every fold, so a one-fold group has a fit");
             let fold = group.start;
             let held_out = self.rows(|row_fold| row_fold == fold);
-            let x = model.vectorizer.transform(self.corpus, &held_out);
+            let x = self.subsets.transform(&model.features, &held_out);
             let labels = self.fitter.labels;
             let points = held_out
                 .iter()
@@ -538,12 +545,13 @@ impl CrossValidation<'_> {
                 }
             };
             let rows = self.rows(|row_fold| !half.contains(&row_fold));
-            let vectorizer = self.fitter.vocabulary(self.corpus, &rows)?;
-            let x = vectorizer.transform(self.corpus, &rows);
-            let start = model.as_ref().map(|parent| parent.start_for(&vectorizer));
-            let fit = self.fitter.solve(&vectorizer, &x, &rows, start, name)?;
+            let features = self.fitter.vocabulary(self.subsets, &rows)?;
+            let x = self.subsets.transform(&features, &rows);
+            let vectorizer = &features.vectorizer;
+            let start = model.as_ref().map(|parent| parent.start_for(vectorizer));
+            let fit = self.fitter.solve(vectorizer, &x, &rows, start, name)?;
             drop(x);
-            self.out_of_fold(half, Some(Fitted { vectorizer, fit }))
+            self.out_of_fold(half, Some(Fitted { features, fit }))
         };
         let (left, right) = rayon::join(|| half(group.start..middle), || half(middle..group.end));
         let (mut points, mut average) = left?;
@@ -620,7 +628,8 @@ impl FoldAverage {
         let mut weight_sums = vec![0.0; final_vectorizer.n_features() * k];
         let mut counts = vec![0; final_vectorizer.n_features()];
         let rows = weight_sums.chunks_exact_mut(k).zip(&mut counts);
-        for ((row, count), column) in rows.zip(shared_columns(&fold.vectorizer, final_vectorizer)) {
+        let shared = shared_columns(&fold.features.vectorizer, final_vectorizer);
+        for ((row, count), column) in rows.zip(shared) {
             if let Some(column) = column {
                 row.copy_from_slice(layer.feature_weights(column));
                 *count = 1;
@@ -810,7 +819,10 @@ mod tests {
                 termination: String::new(),
                 converged: true,
             };
-            Fitted { vectorizer, fit }
+            Fitted {
+                features: vectorizer.into(),
+                fit,
+            }
         };
         let mut average = FoldAverage::of(&fold(&[0, 1, 2, 3], 1.0, 1.0), &all);
         average.add(FoldAverage::of(&fold(&[2, 3], 3.0, 3.0), &all));
