@@ -258,7 +258,7 @@ pub fn train(
     // the fold is done (see `FoldAverage`).
     let all_rows: Vec<usize> = (0..labels.len()).collect();
     // Every fit's vocabulary is a subset of the same corpus: its n-grams are numbered once.
-    let subsets = Subsets::new(&corpus, params.vectorizer, params.analyzer);
+    let subsets = Subsets::new(&corpus, params.vectorizer, params.analyzer, fitter.fits);
     let features = fitter.vocabulary(&subsets, &all_rows)?;
     let mut out_of_fold: BTreeMap<usize, Vec<CalibrationPoint>> = BTreeMap::new();
     let mut final_start: Option<LinearSoftmax> = None;

@@ -50,13 +50,22 @@ impl From<TfidfVectorizer> for SubsetVectorizer {
 }
 
 impl<'c> Subsets<'c> {
-    /// Numbers `corpus`'s n-grams for `config`, once.
-    pub fn new(corpus: &'c Corpus, config: VectorizerConfig, analyzer: AnalyzerConfig) -> Self {
+    /// Vectorizers for `fits` subsets of `corpus`. With more than one, `corpus`'s n-grams are
+    /// numbered first, once; for a single fit that would cost more time and memory (about 45 MB
+    /// on 200k messages) than it saves.
+    pub fn new(
+        corpus: &'c Corpus,
+        config: VectorizerConfig,
+        analyzer: AnalyzerConfig,
+        fits: usize,
+    ) -> Self {
         Subsets {
             corpus,
             config,
             analyzer,
-            keys: CorpusKeys::new(corpus, &config),
+            keys: (fits > 1)
+                .then(|| CorpusKeys::new(corpus, &config))
+                .flatten(),
         }
     }
 
@@ -82,7 +91,8 @@ impl<'c> Subsets<'c> {
     }
 }
 
-/// Every n-gram of a [`Corpus`] numbered once. Key `t` below the corpus's term count is term
+/// Every n-gram of a [`Corpus`] numbered once: one key per word occurrence beside the corpus,
+/// and a table of the distinct bigrams. Key `t` below the corpus's term count is term
 /// `t`'s unigram (character n-grams are terms too); the keys above it are bigrams.
 #[derive(Debug)]
 struct CorpusKeys {
@@ -91,9 +101,6 @@ struct CorpusKeys {
     bigrams: Vec<u64>,
     /// Per word occurrence (aligned with the corpus's tokens), the key of the bigram it starts.
     bigram_at: Vec<u32>,
-    /// Per message, its distinct keys, for document frequencies.
-    distinct: Vec<u32>,
-    distinct_starts: Vec<usize>,
 }
 
 impl CorpusKeys {
@@ -106,39 +113,32 @@ impl CorpusKeys {
         let mut bigram_keys: rustc_hash::FxHashMap<u64, u32> = Default::default();
         let mut bigrams = Vec::new();
         let mut bigram_at = vec![NO_KEY; corpus.tokens.len()];
-        let mut distinct = Vec::with_capacity(corpus.tokens.len() * 2);
-        let mut distinct_starts = Vec::with_capacity(corpus.len() + 1);
-        distinct_starts.push(0);
-        let mut keys = Vec::new();
         for row in 0..corpus.len() {
             let doc_start = corpus.doc_starts[row];
             let doc = corpus.doc(row);
-            keys.clear();
-            keys.extend_from_slice(doc);
             if config.max_ngram >= 2 {
                 for (position, pair) in doc.windows(2).enumerate() {
                     let packed = bigram_key(pair[0], pair[1]);
-                    let next = n_terms as usize + bigrams.len();
-                    let key = *bigram_keys.entry(packed).or_insert_with(|| {
-                        bigrams.push(packed);
-                        u32::try_from(next).expect("fewer than 4 billion distinct n-grams")
-                    });
+                    let key = match bigram_keys.get(&packed) {
+                        Some(&key) => key,
+                        None => {
+                            // Past 4 billion keys the general path takes over.
+                            let key = u32::try_from(n_terms as usize + bigrams.len())
+                                .ok()
+                                .filter(|&key| key != NO_KEY)?;
+                            bigrams.push(packed);
+                            bigram_keys.insert(packed, key);
+                            key
+                        }
+                    };
                     bigram_at[doc_start + position] = key;
-                    keys.push(key);
                 }
             }
-            keys.extend_from_slice(corpus.char_doc(row));
-            keys.sort_unstable();
-            keys.dedup();
-            distinct.extend_from_slice(&keys);
-            distinct_starts.push(distinct.len());
         }
         Some(CorpusKeys {
             n_terms,
             bigrams,
             bigram_at,
-            distinct,
-            distinct_starts,
         })
     }
 
@@ -163,9 +163,19 @@ impl CorpusKeys {
         rows: &[usize],
     ) -> Result<SubsetVectorizer, InvalidVectorizerParts> {
         let mut document_frequency = vec![0u32; self.n_keys()];
-        for &row in rows {
-            for &key in &self.distinct[self.distinct_starts[row]..self.distinct_starts[row + 1]] {
-                document_frequency[key as usize] += 1;
+        // Each key counts once per message: the last message that counted it, plus one (zero
+        // for none), rather than a distinct-key list per message, which would cost twice the
+        // corpus's tokens in memory.
+        let mut counted_in = vec![0u32; self.n_keys()];
+        for (&row, mark) in rows.iter().zip(1u32..) {
+            let (start, end) = (corpus.doc_starts[row], corpus.doc_starts[row + 1]);
+            let words = corpus.tokens[start..end].iter();
+            let keys = words.chain(&self.bigram_at[start..end]);
+            for &key in keys.chain(corpus.char_doc(row)) {
+                if key != NO_KEY && counted_in[key as usize] != mark {
+                    counted_in[key as usize] = mark;
+                    document_frequency[key as usize] += 1;
+                }
             }
         }
         let min_df = config.min_df.max(1) as u32;
@@ -336,7 +346,7 @@ mod tests {
                 texts.iter().map(String::as_str),
                 config.char_ngrams,
             );
-            let subsets = Subsets::new(&corpus, config, analyzer);
+            let subsets = Subsets::new(&corpus, config, analyzer, 2);
             assert!(
                 subsets.keys.is_some(),
                 "the analyzer's terms take the keyed path"
@@ -360,6 +370,27 @@ mod tests {
     }
 
     #[test]
+    fn a_single_fit_takes_the_general_path() {
+        let texts = messages();
+        let analyzer = AnalyzerConfig::default();
+        let config = VectorizerConfig::default();
+        let corpus = Corpus::analyze(
+            &Analyzer::new(analyzer),
+            texts.iter().map(String::as_str),
+            None,
+        );
+        let subsets = Subsets::new(&corpus, config, analyzer, 1);
+        assert!(subsets.keys.is_none());
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        let general = subsets.fit(&rows).unwrap();
+        assert!(general.columns.is_none());
+        assert_eq!(
+            subsets.transform(&general, &rows),
+            general.vectorizer.transform(&corpus, &rows)
+        );
+    }
+
+    #[test]
     fn cut_vocabularies_still_cover_the_unknown_words() {
         // With a vocabulary cut to a handful of features, most words are unknown: the keyed
         // path must count them as the general one does, or the matrices above would differ
@@ -375,7 +406,7 @@ mod tests {
             texts.iter().map(String::as_str),
             None,
         );
-        let subsets = Subsets::new(&corpus, config, analyzer);
+        let subsets = Subsets::new(&corpus, config, analyzer, 2);
         let rows: Vec<usize> = (0..texts.len()).collect();
         let keyed = subsets.fit(&rows).unwrap();
         let unknown = keyed
