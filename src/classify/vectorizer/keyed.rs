@@ -184,7 +184,7 @@ impl CorpusKeys {
             .zip(&document_frequency)
             .filter(|&(_, &df)| df >= min_df)
             .map(|(key, &df)| (self.packed(key), df, key));
-        // (name, df, key), sorted by name.
+        // (packed n-gram, df, key), sorted by name.
         let kept = select_features(order, frequent, config.max_features);
         let mut in_vocabulary = vec![false; self.n_keys()];
         kept.iter()
