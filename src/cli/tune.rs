@@ -60,10 +60,13 @@ pub fn write_tuning(out: &mut impl Write, report: &TuningReport) -> Result<()> {
     }
     writeln!(
         out,
-        "  overall: automates {} of {} in-scope messages, precision {}, coverage {}",
+        // Automated answers include `other` messages answered by mistake, so they are not a
+        // share of the in-scope messages: coverage counts the right answers against those.
+        "  overall: automates {} messages, precision {}; answers {} of {} in-scope messages right, coverage {}",
         report.overall.automated,
-        report.overall.in_scope,
         percent(report.overall.precision()),
+        report.overall.correct,
+        report.overall.in_scope,
         percent(report.overall.coverage())
     )?;
     Ok(())
