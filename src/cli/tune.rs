@@ -62,7 +62,8 @@ pub fn write_tuning(out: &mut impl Write, report: &TuningReport) -> Result<()> {
         out,
         // Automated answers include `other` messages answered by mistake, so they are not a
         // share of the in-scope messages: coverage counts the right answers against those.
-        "  overall: automates {} messages, precision {}; answers {} of {} in-scope messages right, coverage {}",
+        "  overall: automates {} messages, precision {}; \
+         answers {} of {} in-scope messages right, coverage {}",
         report.overall.automated,
         percent(report.overall.precision()),
         report.overall.correct,

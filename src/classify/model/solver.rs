@@ -268,18 +268,21 @@ pub fn fit_softmax_from(
 /// root of the line through the slopes at `t = 1` and `t = 1 + STEP` is close to where it
 /// crosses zero: close for the few-percent shrinkage it is used on, short of it for a large
 /// one (a start shrunk by 30% is scaled by 1.24, not 1.43), which L-BFGS then finishes. The
-/// factor is kept within [½, 2], and anything non-finite (the solver then
-/// reports it from the start point) or a slope that does not rise leaves the start as it was.
+/// factor is kept within [½, 2], and anything non-finite (the solver then reports it from the
+/// start point) or a slope that does not rise leaves the start as it was.
 fn scale_start(params: &mut [f64], split: usize, objective: &mut SoftmaxObjective) {
     const STEP: f64 = 0.1;
     let start = params[..split].to_vec();
     if start.iter().all(|&w| w == 0.0) {
         return;
     }
-    let mut gradient = vec![0.0; params.len()];
-    let mut slope_at = |t: f64, params: &mut [f64]| {
+    let scale_to = |t: f64, params: &mut [f64]| {
         let weights = params[..split].iter_mut().zip(&start);
         weights.for_each(|(p, &w)| *p = t * w);
+    };
+    let mut gradient = vec![0.0; params.len()];
+    let mut slope_at = |t: f64, params: &mut [f64]| {
+        scale_to(t, params);
         objective.cost_and_gradient(params, &mut gradient);
         let along = gradient[..split].iter().zip(&start);
         along.map(|(g, w)| g * w).sum::<f64>()
@@ -292,8 +295,7 @@ fn scale_start(params: &mut [f64], split: usize, objective: &mut SoftmaxObjectiv
     } else {
         1.0
     };
-    let weights = params[..split].iter_mut().zip(&start);
-    weights.for_each(|(p, &w)| *p = t * w);
+    scale_to(t, params);
 }
 
 /// A diagonal estimate of the inverse Hessian, one entry per parameter, for L-BFGS to start

@@ -249,8 +249,8 @@ impl BigCommerce {
 }
 
 /// BigCommerce's 404 body: `[{"status": 404, "message": …}]`, the v2 API's error list
-/// (<https://developer.bigcommerce.com/docs/start/about/status-codes>). A 404 without it did not come
-/// from BigCommerce's API (a wrong `base_url` or store hash).
+/// (<https://developer.bigcommerce.com/docs/start/about/status-codes>). A 404 without it did
+/// not come from BigCommerce's API (a wrong `base_url` or store hash).
 fn is_bc_404(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|errors| {
         errors

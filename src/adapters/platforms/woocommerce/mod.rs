@@ -344,8 +344,8 @@ impl OrderPlatform for WooCommerce {
 /// WooCommerce's 404 for an order id it does not have
 /// (`{"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.", "data":
 /// {"status": 404}}`: `woocommerce_rest_{post_type}_invalid_id` in `get_item` of WooCommerce's
-/// `WC_REST_CRUD_Controller`, errors shaped as in the REST API docs' "Errors" section). Any other 404, WordPress's
-/// `rest_no_route` included, means the REST API is not at this address.
+/// `WC_REST_CRUD_Controller`, errors shaped as in the REST API docs' "Errors" section). Any
+/// other 404, WordPress's `rest_no_route` included, means the REST API is not at this address.
 fn is_invalid_order_id(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|error| {
         error.get("code").and_then(|c| c.as_str()) == Some("woocommerce_rest_shop_order_invalid_id")
