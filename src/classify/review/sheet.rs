@@ -27,8 +27,10 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A cell a spreadsheet shows as text: a leading `'` when the field would start a formula
 /// (`=HYPERLINK(…)` in a customer's message must not run). [`from_cell`] takes it off again.
+/// A field that already starts the way a guarded cell does (`'=…`, `''…`) gets one too, so
+/// every field comes back as it was.
 pub fn to_cell(field: &str) -> Cow<'_, str> {
-    if field.starts_with(FORMULA_STARTS) {
+    if field.starts_with(FORMULA_STARTS) || unguarded(field).is_some() {
         Cow::Owned(format!("'{field}"))
     } else {
         Cow::Borrowed(field)
@@ -37,10 +39,13 @@ pub fn to_cell(field: &str) -> Cow<'_, str> {
 
 /// The field [`to_cell`] protected, as it was.
 pub fn from_cell(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
-        _ => cell,
-    }
+    unguarded(cell).unwrap_or(cell)
+}
+
+/// A guarded cell without its guard: the `'` before a formula's start or before another `'`.
+fn unguarded(cell: &str) -> Option<&str> {
+    cell.strip_prefix('\'')
+        .filter(|rest| rest.starts_with(FORMULA_STARTS) || rest.starts_with('\''))
 }
 
 /// A probability with four decimals, never rounded up to 1 when it is not 1.
@@ -237,6 +242,18 @@ mod tests {
         }
         assert_eq!(to_cell("where is it"), "where is it");
         assert_eq!(from_cell("'quoted' text"), "'quoted' text");
+    }
+
+    #[test]
+    fn fields_that_look_guarded_come_back_as_they_were() {
+        let fields = [
+            "'=x", "''=x", "''", "'''", "'", "'quoted'", "'+1", "'\tx", "it's",
+        ];
+        for field in fields {
+            assert_eq!(from_cell(&to_cell(field)), field, "{field:?}");
+        }
+        assert_eq!(to_cell("'=x"), "''=x");
+        assert_eq!(to_cell("'quoted'"), "'quoted'");
     }
 
     #[test]
