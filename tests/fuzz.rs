@@ -54,3 +54,8 @@ fn facts_target() {
 fn carrier_target() {
     pass(Target::Carrier, 10000);
 }
+
+#[test]
+fn review_target() {
+    pass(Target::Review, 3000);
+}

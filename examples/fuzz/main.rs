@@ -26,7 +26,7 @@ use targets::{Shared, Target};
 #[derive(Debug, Parser)]
 #[command(about = "Fuzz deskbot's targets with seeded mutations")]
 struct Args {
-    /// `all`, or a target: message, csv, model, policy, facts, carrier.
+    /// `all`, or a target: message, csv, model, policy, facts, carrier, review.
     #[arg(long, default_value = "all")]
     target: String,
     /// Inputs per target.

@@ -10,6 +10,7 @@
 //! | `policy`  | policy TOML                             | `Policy::from_toml`, every script        |
 //! | `facts`   | bytes read by `arbitrary` as orders     | `Responder::respond_to`, every intent    |
 //! | `carrier` | a tracking number                       | `carrier::detect`, `resolve`, `normalize` |
+//! | `review`  | messages, a sheet or a label map        | `read_messages`, `select`, `import`      |
 //!
 //! Every input must run without a panic; every reply must be non-empty, hold no template
 //! syntax that no fact holds, and state no fact of an order the sender was not shown to own.
@@ -23,6 +24,7 @@ mod facts;
 mod files;
 mod message;
 pub mod mutate;
+mod review;
 mod story;
 
 use std::path::PathBuf;
@@ -49,6 +51,8 @@ pub enum Target {
     Facts,
     /// Strings → carrier detection.
     Carrier,
+    /// Review files → the learning loop, export to import.
+    Review,
 }
 
 /// Runs one target's inputs; one per thread, holding what is costly to set up.
@@ -111,13 +115,14 @@ fn outcome_label(outcome: &deskbot::Outcome) -> String {
 
 impl Target {
     /// Every target, in campaign order.
-    pub const ALL: [Target; 6] = [
+    pub const ALL: [Target; 7] = [
         Target::Message,
         Target::Csv,
         Target::Model,
         Target::Policy,
         Target::Facts,
         Target::Carrier,
+        Target::Review,
     ];
 
     /// Its name on the command line.
@@ -129,6 +134,7 @@ impl Target {
             Target::Policy => "policy",
             Target::Facts => "facts",
             Target::Carrier => "carrier",
+            Target::Review => "review",
         }
     }
 
@@ -155,6 +161,7 @@ impl Target {
             Target::Policy => Box::new(files::PolicyHarness::new(shared)),
             Target::Facts => Box::new(facts::FactsHarness::new(shared)),
             Target::Carrier => Box::new(carrier::CarrierHarness::default()),
+            Target::Review => Box::new(review::ReviewHarness::new(shared)),
         }
     }
 
@@ -231,6 +238,7 @@ impl Shared {
             (Target::Policy, files::policy_mutator(&demo_policy)),
             (Target::Facts, facts::mutator()),
             (Target::Carrier, carrier::mutator(&demo_tracking)),
+            (Target::Review, review::mutator()),
         ];
         Shared {
             root,
