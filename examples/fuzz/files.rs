@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use deskbot::classify::dataset::{read_texts, Dataset};
+use deskbot::classify::dataset::{
+    read_texts, Dataset, DatasetOptions, LabelMap, OnConflict, Unmapped,
+};
 use deskbot::classify::model::train::train;
 use deskbot::classify::vectorizer::CharNgrams;
 use deskbot::respond::extract::{read_message, MessageFacts};
@@ -76,8 +78,13 @@ pub fn csv_mutator(root: &Path) -> Mutator {
 pub struct CsvHarness {
     _dir: tempfile::TempDir,
     path: PathBuf,
+    /// A help desk's tags → intents, for loading as `train --label-map` does.
+    label_map: LabelMap,
     tally: Tally,
 }
+
+/// The map the csv target loads with: tags, an intent under another case, and a shop's label.
+const LABEL_MAP: &str = "from,to\nwismo,tracking\nRefund Request,return\nvip,wholesale\n";
 
 /// An error's variant name, for the tally.
 fn variant(error: &impl std::fmt::Debug) -> String {
@@ -101,9 +108,13 @@ impl CsvHarness {
         };
         let dir = dir.expect("a temporary directory");
         let path = dir.path().join("fuzz.csv");
+        let map_path = dir.path().join("labels.csv");
+        std::fs::write(&map_path, LABEL_MAP).expect("the label map");
+        let label_map = LabelMap::load(&map_path).expect("the label map loads");
         CsvHarness {
             _dir: dir,
             path,
+            label_map,
             tally: Tally::new(),
         }
     }
@@ -123,6 +134,44 @@ impl Harness for CsvHarness {
         let texts = read_texts(&self.path);
         if let Err(error) = &texts {
             named(error)?;
+        }
+        // As `train --label-map … --unmapped other|skip --on-conflict majority|skip` loads an
+        // export: the first byte picks the rules.
+        let first = input.first().copied().unwrap_or_default();
+        let options = DatasetOptions::default()
+            .label_map(self.label_map.clone())
+            .unmapped(if first & 1 == 0 {
+                Unmapped::Other
+            } else {
+                Unmapped::Skip
+            })
+            .on_conflict(if first & 2 == 0 {
+                OnConflict::Majority
+            } else {
+                OnConflict::Skip
+            });
+        match Dataset::load_many(&[&self.path], &options) {
+            Err(error) => {
+                count(&mut self.tally, format!("mapped/{}", variant(&error)));
+                named(&error)?
+            }
+            Ok(data) => {
+                count(&mut self.tally, "mapped/loaded");
+                if let Some(m) = data.messages.iter().find(|m| m.text.trim().is_empty()) {
+                    return Err(format!("a mapped dataset kept a blank text: {:?}", m.text));
+                }
+                let mut labels = std::collections::HashMap::new();
+                for m in &data.messages {
+                    if let Some(other) = labels.insert(m.text.as_str(), m.label) {
+                        if other != m.label {
+                            return Err(format!(
+                                "conflicts resolved, yet {:?} is both {other} and {}",
+                                m.text, m.label
+                            ));
+                        }
+                    }
+                }
+            }
         }
         let loaded = Dataset::load(&self.path);
         count(
