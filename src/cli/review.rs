@@ -195,6 +195,13 @@ fn write_export_summary(
         "  automated: {}, of which {} sampled for the audit (seed {})",
         selection.automated, selection.audited, args.seed
     )?;
+    if selection.blank > 0 {
+        writeln!(
+            out,
+            "  blank: {} (no text to label, not picked)",
+            selection.blank
+        )?;
+    }
     let audit_rows = selection
         .rows
         .iter()

@@ -158,6 +158,9 @@ pub struct Selection {
     pub out_of_scope_sampled: usize,
     /// Escalated for another reason, not picked.
     pub other_escalations: usize,
+    /// Blank: nothing a label could teach, so never on the sheet (import would refuse the
+    /// row).
+    pub blank: usize,
     /// Automated answers sampled for the audit.
     pub audited: usize,
 }
@@ -200,12 +203,17 @@ pub fn select(messages: &[ReviewMessage], settings: &ExportSettings) -> Selectio
         out_of_scope: 0,
         out_of_scope_sampled: 0,
         other_escalations: 0,
+        blank: 0,
         audited: 0,
     };
     let mut escalations = Groups::default();
     let mut automated = Vec::new();
     let mut out_of_scope = Vec::new();
     for (index, message) in messages.iter().enumerate() {
+        if message.text.trim().is_empty() {
+            selection.blank += 1;
+            continue;
+        }
         match (
             &message.predicted.decision,
             ReviewReason::of(&message.predicted.decision),
@@ -477,9 +485,10 @@ mod tests {
                 selection.out_of_scope,
                 selection.out_of_scope_sampled,
                 selection.other_escalations,
+                selection.blank,
                 selection.audited
             ),
-            (9, 1, 5, 1, 1, 0, 1, 0)
+            (9, 1, 5, 1, 1, 0, 0, 1, 0)
         );
     }
 
@@ -665,6 +674,38 @@ mod tests {
                 ("cancel order #3", Intent::Tracking, 1),
             ]
         );
+    }
+
+    #[test]
+    fn blank_messages_are_counted_and_never_put_on_the_sheet() {
+        let messages = vec![
+            message(
+                "",
+                Intent::Tracking,
+                [0.55, 0.25],
+                "escalate:low_confidence",
+            ),
+            message(" \n\t", Intent::Cancel, [0.5, 0.45], "escalate:ambiguous"),
+            message("  ", Intent::Cancel, [0.99, 0.01], "automate"),
+            message(
+                "where is it",
+                Intent::Tracking,
+                [0.55, 0.25],
+                "escalate:low_confidence",
+            ),
+        ];
+        let selection = select(&messages, &ExportSettings::default().audit(10));
+        assert_eq!(selection.blank, 3);
+        assert_eq!(
+            (
+                selection.low_confidence,
+                selection.ambiguous,
+                selection.automated
+            ),
+            (1, 0, 0)
+        );
+        let texts: Vec<&str> = selection.rows.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, ["where is it"]);
     }
 
     #[test]
