@@ -1,16 +1,19 @@
 //! Target `review`: the learning loop's files. Whatever the bytes, reading them as messages to
 //! review (CSV or JSONL), as a labelled sheet or as a label map returns a value or an error
 //! naming the file. Messages that read are put through the whole loop: picked for a sheet,
-//! written, labelled with the model's own answers and imported again, which must give back every
-//! row's text and label, and an audit where every answer was right.
+//! written, labelled as a person agreeing with the model would, and imported again, which must
+//! give back every row's text and label, and an audit that counts exactly the rows it had.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use deskbot::classify::dataset::{LabelMap, LabelRules, Unmapped};
+use deskbot::classify::label::Label;
 use deskbot::classify::review::sheet::write_sheet;
 use deskbot::classify::review::{
     import, read_messages, select, ExportSettings, Predicted, ReviewMessage, ReviewReason,
+    ReviewRow,
 };
 use deskbot::IntentModel;
 
@@ -200,27 +203,18 @@ impl Harness for ReviewHarness {
             },
         );
 
-        // Export, then label every row with what the model said, as a person agreeing with it
-        // would, and import: every row's text and label come back.
+        // Export, then label every row as a person agreeing with the model would, and import:
+        // every row's text and label come back. One text gets one label: the same message can
+        // be on a sheet twice with different predictions (an escalation, and an audit row of a
+        // later model's answer), and a person gives both rows the same intent.
+        let labels = row_labels(&selection.rows);
         let mut sheet = Vec::new();
         write_sheet(&selection.rows, &mut sheet).map_err(|e| format!("write_sheet: {e}"))?;
-        let labelled = label_with_prediction(&sheet)?;
+        let labelled = fill_intent_column(&sheet, &labels)?;
         let sheet_path = self.file("sheet.csv");
         std::fs::write(&sheet_path, labelled).map_err(|e| format!("harness: {e}"))?;
-        let imported = match import(&[&sheet_path], &LabelRules::default(), None) {
-            Ok(imported) => imported,
-            Err(error) => {
-                // A row the export wrote with no words to learn from is refused by name.
-                let blank = selection.rows.iter().any(|row| row.text.trim().is_empty());
-                if blank && error.to_string().contains("empty `text`") {
-                    count(&mut self.tally, "sheet/blank text refused");
-                    return names(&sheet_path, &error);
-                }
-                return Err(format!(
-                    "an exported sheet labelled as predicted fails: {error}"
-                ));
-            }
-        };
+        let imported = import(&[&sheet_path], &LabelRules::default(), None)
+            .map_err(|error| format!("an exported sheet, labelled, fails to import: {error}"))?;
         if imported.rows != selection.rows.len() {
             return Err(format!(
                 "wrote {} rows, import read {}",
@@ -237,29 +231,35 @@ impl Harness for ReviewHarness {
             ));
         }
         for message in &imported.messages {
-            let row = selection
+            let at = selection
                 .rows
                 .iter()
-                .find(|row| row.text == message.text)
+                .position(|row| row.text == message.text)
                 .ok_or_else(|| {
                     format!("imported text {:?} is no row of the sheet", message.text)
                 })?;
-            if row.predicted != message.label {
+            if labels[at] != message.label {
                 return Err(format!(
                     "{:?} was labelled {}, came back as {}",
-                    row.text, row.predicted, message.label
+                    message.text, labels[at], message.label
                 ));
             }
         }
-        let audited = selection
-            .rows
-            .iter()
-            .filter(|row| row.reason == ReviewReason::Audit)
-            .count();
-        if imported.audit.rows != audited || imported.audit.correct != imported.audit.messages {
+        let (mut audited, mut audited_messages, mut right) = (0, 0, 0);
+        for (row, label) in selection.rows.iter().zip(&labels) {
+            if row.reason == ReviewReason::Audit {
+                audited += 1;
+                audited_messages += row.count;
+                if row.predicted == *label {
+                    right += row.count;
+                }
+            }
+        }
+        let audit = imported.audit;
+        if (audit.rows, audit.messages, audit.correct) != (audited, audited_messages, right) {
             return Err(format!(
-                "{audited} audit rows, all right, came back as {:?}",
-                imported.audit
+                "{audited} audit rows for {audited_messages} messages, {right} right, came back \
+                 as {audit:?}"
             ));
         }
         count(&mut self.tally, "sheet/round trip");
@@ -271,8 +271,20 @@ impl Harness for ReviewHarness {
     }
 }
 
-/// `sheet` with each row's `intent` cell set to its `predicted` cell.
-fn label_with_prediction(sheet: &[u8]) -> Result<Vec<u8>, String> {
+/// Each row's label: its prediction, unless a row before it has the same text as import
+/// compares texts (case and spacing aside), whose label it takes.
+fn row_labels(rows: &[ReviewRow]) -> Vec<Label> {
+    let mut first: HashMap<String, Label> = HashMap::new();
+    rows.iter()
+        .map(|row| {
+            let key: Vec<String> = row.text.split_whitespace().map(str::to_lowercase).collect();
+            *first.entry(key.join(" ")).or_insert(row.predicted)
+        })
+        .collect()
+}
+
+/// `sheet` with row `i`'s `intent` cell set to `labels[i]`.
+fn fill_intent_column(sheet: &[u8], labels: &[Label]) -> Result<Vec<u8>, String> {
     let body = sheet.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sheet);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -291,7 +303,10 @@ fn label_with_prediction(sheet: &[u8]) -> Result<Vec<u8>, String> {
             ));
         }
         if index > 0 {
-            fields[6] = fields[1];
+            let label = labels
+                .get(index - 1)
+                .ok_or_else(|| format!("the sheet has more than {} rows", labels.len()))?;
+            fields[6] = label.as_str();
         }
         writer
             .write_record(&fields)
