@@ -96,17 +96,31 @@ fn variant(error: &impl std::fmt::Debug) -> String {
         .to_owned()
 }
 
+/// A fresh temporary directory, in memory where the system has one (`/dev/shm`): a million
+/// small writes should not wait on a disk that compilers are also using.
+pub(super) fn scratch_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    };
+    dir.expect("a temporary directory")
+}
+
+/// `Err` unless `error`'s message names `path`.
+pub(super) fn names_file(path: &Path, error: &dyn std::fmt::Display) -> Result<(), String> {
+    let message = error.to_string();
+    if message.contains(&*path.to_string_lossy()) {
+        Ok(())
+    } else {
+        Err(format!("error does not name the file: {message}"))
+    }
+}
+
 impl CsvHarness {
-    /// A fresh temporary directory, in memory where the system has one (`/dev/shm`): a
-    /// million small writes should not wait on a disk that compilers are also using.
     pub fn new() -> Self {
-        let shm = std::path::Path::new("/dev/shm");
-        let dir = if shm.is_dir() {
-            tempfile::tempdir_in(shm)
-        } else {
-            tempfile::tempdir()
-        };
-        let dir = dir.expect("a temporary directory");
+        let dir = scratch_dir();
         let path = dir.path().join("fuzz.csv");
         let map_path = dir.path().join("labels.csv");
         std::fs::write(&map_path, LABEL_MAP).expect("the label map");
@@ -123,14 +137,7 @@ impl CsvHarness {
 impl Harness for CsvHarness {
     fn run(&mut self, input: &[u8]) -> Result<(), String> {
         std::fs::write(&self.path, input).map_err(|e| format!("harness: {e}"))?;
-        let named = |error: &dyn std::fmt::Display| {
-            let message = error.to_string();
-            if message.contains(&*self.path.to_string_lossy()) {
-                Ok(())
-            } else {
-                Err(format!("error does not name the file: {message}"))
-            }
-        };
+        let named = |error: &dyn std::fmt::Display| names_file(&self.path, error);
         let texts = read_texts(&self.path);
         if let Err(error) = &texts {
             named(error)?;

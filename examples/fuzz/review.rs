@@ -5,7 +5,7 @@
 //! give back every row's text and label, and an audit that counts exactly the rows it had.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use deskbot::classify::dataset::{LabelMap, LabelRules, Unmapped};
@@ -17,6 +17,7 @@ use deskbot::classify::review::{
 };
 use deskbot::IntentModel;
 
+use super::files::{names_file, scratch_dir};
 use super::mutate::Mutator;
 use super::{count, Harness, Shared, Tally};
 
@@ -91,14 +92,8 @@ pub struct ReviewHarness {
 
 impl ReviewHarness {
     pub fn new(shared: &Shared) -> Self {
-        let shm = Path::new("/dev/shm");
-        let dir = if shm.is_dir() {
-            tempfile::tempdir_in(shm)
-        } else {
-            tempfile::tempdir()
-        };
         ReviewHarness {
-            dir: dir.expect("a temporary directory"),
+            dir: scratch_dir(),
             model: Arc::clone(&shared.model),
             tally: Tally::new(),
         }
@@ -106,16 +101,6 @@ impl ReviewHarness {
 
     fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
-    }
-}
-
-/// `Err` unless `error`'s message names `path`.
-fn names(path: &Path, error: &dyn std::fmt::Display) -> Result<(), String> {
-    let message = error.to_string();
-    if message.contains(&*path.to_string_lossy()) {
-        Ok(())
-    } else {
-        Err(format!("error does not name the file: {message}"))
     }
 }
 
@@ -131,7 +116,7 @@ impl Harness for ReviewHarness {
         // The same bytes as a label map, and as a labelled sheet under each rule for labels
         // that are not intents.
         if let Err(error) = LabelMap::load(&path) {
-            names(&path, &error)?;
+            names_file(&path, &error)?;
         }
         for unmapped in [Unmapped::Error, Unmapped::Other, Unmapped::Skip] {
             let rules = LabelRules {
@@ -139,7 +124,7 @@ impl Harness for ReviewHarness {
                 unmapped,
             };
             match import(&[&path], &rules, None) {
-                Err(error) => names(&path, &error)?,
+                Err(error) => names_file(&path, &error)?,
                 Ok(imported) => {
                     if let Some(m) = imported.messages.iter().find(|m| m.text.trim().is_empty()) {
                         return Err(format!("a sheet imported a blank text: {:?}", m.text));
@@ -160,7 +145,7 @@ impl Harness for ReviewHarness {
         let messages = match read_messages(&path, "text", None) {
             Err(error) => {
                 count(&mut self.tally, "messages/error");
-                return names(&path, &error);
+                return names_file(&path, &error);
             }
             Ok(messages) => messages,
         };
