@@ -348,7 +348,9 @@ fn select_features<T>(
         .map(|feature| (Corpus::name_order(order, feature.0), feature))
         .collect();
     if keys.len() > max_features {
-        keys.sort_unstable_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+        // Names are distinct, so this order is total and the cut is the same as a full sort's;
+        // only the kept ones need sorting, by name, below.
+        keys.select_nth_unstable_by(max_features, |a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
         keys.truncate(max_features);
     }
     keys.sort_unstable_by_key(|&(name_order, _)| name_order);
@@ -868,6 +870,35 @@ mod tests {
         // "my" (3 docs) and "order" (3 docs) beat everything else.
         let names: Vec<&str> = vectorizer.feature_names().iter().map(|n| &**n).collect();
         assert_eq!(names, ["my", "order"]);
+    }
+
+    #[test]
+    fn the_cap_keeps_the_most_frequent_then_the_first_by_name() {
+        // "zinc" is in two messages; the other words in one each, so the cap cuts through a
+        // tie that only the names can break.
+        let texts = ["lamp bank zinc", "gold desk", "zinc fish"];
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let corpus = Corpus::analyze(&analyzer, texts, None);
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        for max_features in [1, 3, 4] {
+            let config = VectorizerConfig {
+                max_ngram: 1,
+                min_df: 1,
+                max_features,
+                unknown_words: false,
+                ..VectorizerConfig::default()
+            };
+            let vectorizer = config
+                .fit_for_transform(AnalyzerConfig::default(), &corpus, &rows)
+                .unwrap();
+            let names: Vec<&str> = vectorizer.feature_names().iter().map(|n| &**n).collect();
+            let expected: &[&str] = match max_features {
+                1 => &["zinc"],
+                3 => &["bank", "desk", "zinc"],
+                _ => &["bank", "desk", "fish", "zinc"],
+            };
+            assert_eq!(names, expected, "max_features {max_features}");
+        }
     }
 
     #[test]
