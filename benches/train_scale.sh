@@ -5,9 +5,10 @@
 #
 # For each of RUNS rounds, interleaved so that load from elsewhere hits both alike: on long-tail
 # 50k and 200k messages (examples/generate_corpus.rs --long-tail), `deskbot train --no-tune`
-# and scikit-learn's fit (benches/sklearn_baseline.py --train-csv); at 50k also the default
-# `deskbot train` (5 tuning folds + the final fit) and `deskbot train --folds 3`, the cheaper
-# tuning a shop with a large set may choose. Prints every run, then the medians and ratios.
+# and scikit-learn's fit (benches/sklearn_baseline.py --train-csv); at both sizes also the
+# default `deskbot train` (5 tuning folds + the final fit) and `deskbot train --folds 3`, the
+# cheaper tuning a shop with a large set may choose. Prints every run, then the medians and
+# ratios.
 #
 # Needs /usr/bin/time (Debian package `time`). scikit-learn is installed into a venv under /tmp
 # when python3 cannot import it; nothing in deskbot's tests needs it.
@@ -40,24 +41,26 @@ measure() {
   echo "$name $(cat "$tmp/time") ${iterations:--}" | tee -a "$tmp/results"
 }
 
-# The three 50k deskbot runs the "default train <= 2x --no-tune" target compares run back to back,
-# in an order that rotates each round: on this shared VM a run straight after sklearn's minute at
-# 200k is slower, and a fixed order would always hand that penalty to the same one.
-fifty=(no-tune tuned 3-folds)
+# At each size the three deskbot runs the "default train <= 2x --no-tune" target compares run
+# back to back, in an order that rotates each round: on this shared VM a run straight after
+# sklearn's minute at 200k is slower, and a fixed order would always hand that penalty to the
+# same one.
+kinds=(no-tune tuned 3-folds)
 for run in $(seq "$runs"); do
   for n in 50000 200000; do
     measure "sklearn-$n" "$python" benches/sklearn_baseline.py --train-csv "$tmp/corpus-$n.csv"
   done
-  measure "deskbot-no-tune-200000" ./target/release/deskbot train --no-tune -q \
-    --data "$tmp/corpus-200000.csv" --out "$tmp/model.json"
-  for i in 0 1 2; do
-    case ${fifty[$(((run + i) % 3))]} in
-      no-tune) flags=(--no-tune) ;;
-      tuned) flags=() ;;
-      3-folds) flags=(--folds 3) ;;
-    esac
-    measure "deskbot-${fifty[$(((run + i) % 3))]}-50000" ./target/release/deskbot train -q \
-      "${flags[@]}" --data "$tmp/corpus-50000.csv" --out "$tmp/model.json"
+  for n in 200000 50000; do
+    for i in 0 1 2; do
+      kind=${kinds[$(((run + i) % 3))]}
+      case $kind in
+        no-tune) flags=(--no-tune) ;;
+        tuned) flags=() ;;
+        3-folds) flags=(--folds 3) ;;
+      esac
+      measure "deskbot-$kind-$n" ./target/release/deskbot train -q "${flags[@]}" \
+        --data "$tmp/corpus-$n.csv" --out "$tmp/model.json"
+    done
   done
 done
 
@@ -78,9 +81,12 @@ for name, values in rows.items():
 for n in ("50000", "200000"):
     print(f"deskbot / sklearn at {n}: {medians[f'deskbot-no-tune-{n}'] / medians[f'sklearn-{n}']:.2f}")
 # Each round's own ratio as well: its runs were back to back, so they saw the same machine.
-for name, label in (("deskbot-tuned-50000", "default train"), ("deskbot-3-folds-50000", "train --folds 3")):
-    paired = [t[0] / n[0] for t, n in zip(rows[name], rows["deskbot-no-tune-50000"])]
-    print(f"{label} / --no-tune at 50000: {medians[name] / medians['deskbot-no-tune-50000']:.2f} "
-          f"(ratio of medians); per round {' '.join(f'{r:.2f}' for r in paired)}, "
-          f"median {statistics.median(paired):.2f}")
+for n in ("50000", "200000"):
+    single = f"deskbot-no-tune-{n}"
+    for kind, label in (("tuned", "default train"), ("3-folds", "train --folds 3")):
+        name = f"deskbot-{kind}-{n}"
+        paired = [t[0] / s[0] for t, s in zip(rows[name], rows[single])]
+        print(f"{label} / --no-tune at {n}: {medians[name] / medians[single]:.2f} "
+              f"(ratio of medians); per round {' '.join(f'{r:.2f}' for r in paired)}, "
+              f"median {statistics.median(paired):.2f}")
 PY
