@@ -8,6 +8,8 @@ pub mod fedex;
 mod local_time;
 mod memory;
 mod router;
+#[cfg(any(feature = "ups", feature = "usps"))]
+mod status_table;
 #[cfg(feature = "ups")]
 pub mod ups;
 #[cfg(feature = "usps")]

@@ -20,8 +20,9 @@
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::Offset;
 use jiff::Timestamp;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
+use crate::adapters::carriers::status_table::{self, null_as_empty, row};
 use crate::adapters::AdapterError;
 use crate::carrier::{normalize, Carrier};
 use crate::respond::facts::{ExceptionReason, Tracking, TrackingEvent, TrackingStatus};
@@ -59,40 +60,8 @@ pub(super) enum Field {
     Type,
 }
 
-/// One row of the status table: a UPS value and what deskbot makes of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct StatusRow {
-    /// The field matched.
-    pub field: Field,
-    /// Its value, compared ignoring case.
-    pub value: &'static str,
-    /// The normalised status.
-    pub status: TrackingStatus,
-    /// The exception's reason, for exception rows.
-    pub exception: Option<ExceptionReason>,
-    /// What UPS calls it, for events without a description.
-    pub meaning: &'static str,
-    /// The UPS document the row comes from.
-    pub source: &'static str,
-}
-
-const fn row(
-    field: Field,
-    value: &'static str,
-    status: TrackingStatus,
-    exception: Option<ExceptionReason>,
-    meaning: &'static str,
-    source: &'static str,
-) -> StatusRow {
-    StatusRow {
-        field,
-        value,
-        status,
-        exception,
-        meaning,
-        source,
-    }
-}
+/// A row of [`STATUS_TABLE`].
+pub(super) type StatusRow = status_table::StatusRow<Field>;
 
 // Short names for the table.
 use ExceptionReason as Why;
@@ -131,24 +100,12 @@ pub(super) const STATUS_TABLE: &[StatusRow] = &[
 /// its 2-letter `code`, else its `type`.
 pub(super) fn status_row(status: &Status) -> Option<&'static StatusRow> {
     let find = |field: Field, value: &Option<String>| {
-        let value = value.as_deref()?.trim();
-        STATUS_TABLE
-            .iter()
-            .find(|row| row.field == field && row.value.eq_ignore_ascii_case(value))
+        status_table::find(STATUS_TABLE, field, value.as_deref()?)
     };
     find(StatusCode, &status.status_code)
         .or_else(|| find(StatusCode, &status.code))
         .or_else(|| find(Code, &status.code))
         .or_else(|| find(Type, &status.kind))
-}
-
-/// `null` reads as an empty list: UPS sends both `null` and nothing for "none".
-fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// `GET /api/track/v1/details/{inquiryNumber}` → 200.

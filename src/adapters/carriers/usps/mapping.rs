@@ -19,8 +19,9 @@
 use jiff::civil::{Date, DateTime};
 use jiff::tz::Offset;
 use jiff::Timestamp;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
+use crate::adapters::carriers::status_table::{self, null_as_empty, row};
 use crate::adapters::AdapterError;
 use crate::carrier::Carrier;
 use crate::respond::facts::{ExceptionReason, Tracking, TrackingEvent, TrackingStatus};
@@ -45,40 +46,8 @@ pub(super) enum Field {
     StatusCategory,
 }
 
-/// One row of the status table: a USPS value and what deskbot makes of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct StatusRow {
-    /// The field matched.
-    pub field: Field,
-    /// Its value, compared ignoring case.
-    pub value: &'static str,
-    /// The normalised status.
-    pub status: TrackingStatus,
-    /// The exception's reason, for exception rows.
-    pub exception: Option<ExceptionReason>,
-    /// What USPS calls it.
-    pub meaning: &'static str,
-    /// The USPS document the row comes from.
-    pub source: &'static str,
-}
-
-const fn row(
-    field: Field,
-    value: &'static str,
-    status: TrackingStatus,
-    exception: Option<ExceptionReason>,
-    meaning: &'static str,
-    source: &'static str,
-) -> StatusRow {
-    StatusRow {
-        field,
-        value,
-        status,
-        exception,
-        meaning,
-        source,
-    }
-}
+/// A row of [`STATUS_TABLE`].
+pub(super) type StatusRow = status_table::StatusRow<Field>;
 
 // Short names for the table.
 use ExceptionReason as Why;
@@ -156,28 +125,14 @@ pub(super) const STATUS_TABLE: &[StatusRow] = &[
 
 /// The row for an event code.
 pub(super) fn code_row(code: &str) -> Option<&'static StatusRow> {
-    let code = code.trim();
-    STATUS_TABLE
-        .iter()
-        .find(|row| row.field == Code && row.value.eq_ignore_ascii_case(code))
+    status_table::find(STATUS_TABLE, Code, code)
 }
 
 /// The row for a status category ("Delivery Attempt: Action Needed" reads as "Delivery
 /// Attempt").
 pub(super) fn category_row(category: &str) -> Option<&'static StatusRow> {
-    let category = category.split(':').next().unwrap_or_default().trim();
-    STATUS_TABLE
-        .iter()
-        .find(|row| row.field == Category && row.value.eq_ignore_ascii_case(category))
-}
-
-/// `null` reads as an empty list.
-fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+    let category = category.split(':').next().unwrap_or_default();
+    status_table::find(STATUS_TABLE, Category, category)
 }
 
 /// `GET /tracking/v3/tracking/{trackingNumber}?expand=DETAIL` → 200.
