@@ -9,7 +9,7 @@ mod local_time;
 mod memory;
 mod router;
 #[cfg(any(feature = "ups", feature = "usps"))]
-mod status_table;
+mod shared_mapping;
 #[cfg(feature = "ups")]
 pub mod ups;
 #[cfg(feature = "usps")]

@@ -22,7 +22,7 @@ use jiff::tz::Offset;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::adapters::carriers::status_table::{self, null_as_empty, row};
+use crate::adapters::carriers::shared_mapping::{self, null_as_empty, parse_offset, row};
 use crate::adapters::AdapterError;
 use crate::carrier::{normalize, Carrier};
 use crate::respond::facts::{ExceptionReason, Tracking, TrackingEvent, TrackingStatus};
@@ -61,7 +61,7 @@ pub(super) enum Field {
 }
 
 /// A row of [`STATUS_TABLE`].
-pub(super) type StatusRow = status_table::StatusRow<Field>;
+pub(super) type StatusRow = shared_mapping::StatusRow<Field>;
 
 // Short names for the table.
 use ExceptionReason as Why;
@@ -100,7 +100,7 @@ pub(super) const STATUS_TABLE: &[StatusRow] = &[
 /// its 2-letter `code`, else its `type`.
 pub(super) fn status_row(status: &Status) -> Option<&'static StatusRow> {
     let find = |field: Field, value: &Option<String>| {
-        status_table::find(STATUS_TABLE, field, value.as_deref()?)
+        shared_mapping::find(STATUS_TABLE, field, value.as_deref()?)
     };
     find(StatusCode, &status.status_code)
         .or_else(|| find(StatusCode, &status.code))
@@ -466,36 +466,6 @@ pub(super) fn parse_time(text: &str) -> Option<Time> {
         0,
     )
     .ok()
-}
-
-/// `-05:00`, `-5:00`, `+0530`, `-05`.
-pub(super) fn parse_offset(text: &str) -> Option<Offset> {
-    let (sign, rest) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
-        _ => return None,
-    };
-    let (hours, minutes) = match rest.split_once(':') {
-        Some((h, m)) => (h, m),
-        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
-        None => (rest, "0"),
-    };
-    if hours.is_empty()
-        || hours.len() > 2
-        || minutes.len() > 2
-        || !hours
-            .bytes()
-            .chain(minutes.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let hours: i32 = hours.parse().ok()?;
-    let minutes: i32 = minutes.parse().ok()?;
-    if minutes >= 60 {
-        return None;
-    }
-    Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
 }
 
 #[cfg(test)]

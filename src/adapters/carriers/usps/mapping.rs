@@ -17,11 +17,10 @@
 //!   `eventType` ("Parcel Locker"), and its `name` (who signed).
 
 use jiff::civil::{Date, DateTime};
-use jiff::tz::Offset;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::adapters::carriers::status_table::{self, null_as_empty, row};
+use crate::adapters::carriers::shared_mapping::{self, null_as_empty, parse_offset, row};
 use crate::adapters::AdapterError;
 use crate::carrier::Carrier;
 use crate::respond::facts::{ExceptionReason, Tracking, TrackingEvent, TrackingStatus};
@@ -47,7 +46,7 @@ pub(super) enum Field {
 }
 
 /// A row of [`STATUS_TABLE`].
-pub(super) type StatusRow = status_table::StatusRow<Field>;
+pub(super) type StatusRow = shared_mapping::StatusRow<Field>;
 
 // Short names for the table.
 use ExceptionReason as Why;
@@ -125,14 +124,14 @@ pub(super) const STATUS_TABLE: &[StatusRow] = &[
 
 /// The row for an event code.
 pub(super) fn code_row(code: &str) -> Option<&'static StatusRow> {
-    status_table::find(STATUS_TABLE, Code, code)
+    shared_mapping::find(STATUS_TABLE, Code, code)
 }
 
 /// The row for a status category ("Delivery Attempt: Action Needed" reads as "Delivery
 /// Attempt").
 pub(super) fn category_row(category: &str) -> Option<&'static StatusRow> {
     let category = category.split(':').next().unwrap_or_default();
-    status_table::find(STATUS_TABLE, Category, category)
+    shared_mapping::find(STATUS_TABLE, Category, category)
 }
 
 /// `GET /tracking/v3/tracking/{trackingNumber}?expand=DETAIL` → 200.
@@ -409,36 +408,6 @@ fn event_time(event: &TrackingEventBody, path: &str) -> Result<Option<Timestamp>
         }),
         None => Ok(None),
     }
-}
-
-/// `-05:00`, `-7:00`, `+0530`, `-05`.
-pub(super) fn parse_offset(text: &str) -> Option<Offset> {
-    let (sign, rest) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
-        _ => return None,
-    };
-    let (hours, minutes) = match rest.split_once(':') {
-        Some((h, m)) => (h, m),
-        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
-        None => (rest, "0"),
-    };
-    if hours.is_empty()
-        || hours.len() > 2
-        || minutes.len() > 2
-        || !hours
-            .bytes()
-            .chain(minutes.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let hours: i32 = hours.parse().ok()?;
-    let minutes: i32 = minutes.parse().ok()?;
-    if minutes >= 60 {
-        return None;
-    }
-    Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
 }
 
 #[cfg(test)]

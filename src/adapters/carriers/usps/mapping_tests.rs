@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::adapters::http::parse_json;
+use jiff::tz::Offset;
 
 macro_rules! fixture {
     ($name:literal) => {

@@ -1,7 +1,8 @@
-//! What UPS's and USPS's mappings share: a status table whose rows match one of several fields
-//! of a vendor's status, each row naming the document it comes from, and the serde helper for
-//! lists those APIs send as `null`.
+//! What UPS's and USPS's body mappings share: a status table whose rows match one of several
+//! fields of a vendor's status, each row naming the document it comes from; the serde helper for
+//! lists those APIs send as `null`; and the UTC offsets they write beside local times.
 
+use jiff::tz::Offset;
 use serde::{Deserialize, Deserializer};
 
 use crate::respond::facts::{ExceptionReason, TrackingStatus};
@@ -61,4 +62,34 @@ where
     T: Deserialize<'de>,
 {
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A UTC offset as UPS and USPS write it: `-05:00`, `-5:00`, `+0530`, `-05`.
+pub(super) fn parse_offset(text: &str) -> Option<Offset> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
+        None => (rest, "0"),
+    };
+    if hours.is_empty()
+        || hours.len() > 2
+        || minutes.len() > 2
+        || !hours
+            .bytes()
+            .chain(minutes.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let hours: i32 = hours.parse().ok()?;
+    let minutes: i32 = minutes.parse().ok()?;
+    if minutes >= 60 {
+        return None;
+    }
+    Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
 }
