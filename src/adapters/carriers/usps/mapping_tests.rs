@@ -1,9 +1,10 @@
 //! The USPS mapping on documented bodies (`tests/fixtures/usps/`, sources in `SOURCES.md`) and
 //! on every row of the status table.
 
+use jiff::tz::Offset;
+
 use super::*;
 use crate::adapters::http::parse_json;
-use jiff::tz::Offset;
 
 macro_rules! fixture {
     ($name:literal) => {
