@@ -22,6 +22,21 @@ pub use memory::{HelpDeskAction, MemoryHelpDesk};
 
 use super::AdapterError;
 
+/// A help desk's id given as text (from `deskbot.toml`, a group or assignee, say): digits only.
+/// Errors name the vendor, what the id is for, and the text.
+#[cfg(any(feature = "zendesk", feature = "gorgias"))]
+pub(crate) fn numeric_id(vendor: &str, what: &str, text: &str) -> Result<u64, AdapterError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AdapterError::Invalid {
+            message: format!("{vendor}: the {what} {text:?} is not a numeric id"),
+        });
+    }
+    trimmed.parse().map_err(|_| AdapterError::Invalid {
+        message: format!("{vendor}: the {what} {text:?} is too large"),
+    })
+}
+
 /// What a human needs when a message is handed over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HandoffNote {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::VENDOR;
-use crate::adapters::helpdesk::{Author, Comment, DeliveryMark, Ticket};
+use crate::adapters::helpdesk::{numeric_id, Author, Comment, DeliveryMark, Ticket};
 use crate::adapters::AdapterError;
 
 /// `GET /api/tickets/{id}` (the fields deskbot reads).
@@ -293,13 +293,13 @@ pub fn routing_body(
     if let Some(team) = team {
         body.insert(
             "assignee_team".into(),
-            json!({ "id": numeric_id("team", team)? }),
+            json!({ "id": numeric_id(VENDOR, "team", team)? }),
         );
     }
     if let Some(user) = assignee {
         body.insert(
             "assignee_user".into(),
-            json!({ "id": numeric_id("assignee", user)? }),
+            json!({ "id": numeric_id(VENDOR, "assignee", user)? }),
         );
     }
     if let Some(status) = status {
@@ -318,19 +318,6 @@ pub fn routing_body(
 
 /// Ticket statuses.
 pub const STATUSES: &[&str] = &["open", "closed"];
-
-/// A Gorgias id given as text (from `deskbot.toml`): digits only.
-pub fn numeric_id(what: &str, text: &str) -> Result<u64, AdapterError> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AdapterError::Invalid {
-            message: format!("{VENDOR}: the {what} {text:?} is not a numeric id"),
-        });
-    }
-    trimmed.parse().map_err(|_| AdapterError::Invalid {
-        message: format!("{VENDOR}: the {what} {text:?} is too large"),
-    })
-}
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::VENDOR;
-use crate::adapters::helpdesk::{Author, Comment, DeliveryMark, HandoffNote, Ticket};
+use crate::adapters::helpdesk::{numeric_id, Author, Comment, DeliveryMark, HandoffNote, Ticket};
 use crate::adapters::AdapterError;
 
 /// `GET /api/v2/tickets/{id}.json?include=users`.
@@ -213,10 +213,10 @@ pub fn handoff_body(
         "additional_tags": tags,
     });
     if let Some(group) = &note.group {
-        ticket["group_id"] = json!(numeric_id("group", group)?);
+        ticket["group_id"] = json!(numeric_id(VENDOR, "group", group)?);
     }
     if let Some(assignee) = &note.assignee {
-        ticket["assignee_id"] = json!(numeric_id("assignee", assignee)?);
+        ticket["assignee_id"] = json!(numeric_id(VENDOR, "assignee", assignee)?);
     }
     if let Some(status) = note.status.as_deref().or(default_status) {
         if !STATUSES.contains(&status) {
@@ -234,19 +234,6 @@ pub fn handoff_body(
 
 /// Ticket statuses an API update may set (`closed` is reached only through `solved`).
 pub const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved"];
-
-/// A Zendesk id given as text (from `deskbot.toml`): digits only.
-pub fn numeric_id(what: &str, text: &str) -> Result<u64, AdapterError> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AdapterError::Invalid {
-            message: format!("{VENDOR}: the {what} {text:?} is not a numeric id"),
-        });
-    }
-    trimmed.parse().map_err(|_| AdapterError::Invalid {
-        message: format!("{VENDOR}: the {what} {text:?} is too large"),
-    })
-}
 
 #[cfg(test)]
 mod tests {
