@@ -784,13 +784,17 @@ fn is_shopify_version(version: &str) -> bool {
         && bytes[5..].iter().all(u8::is_ascii_digit)
 }
 
+/// What the config tests of this module and its submodules share.
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod test_support {
+    use std::path::Path;
+
+    use super::{Config, ConfigError};
 
     const DEMO: &str = include_str!("../examples/demo-shop/deskbot.toml");
 
-    fn load(extra: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    /// The demo shop's `deskbot.toml` with `extra` appended, read with `env` as the environment.
+    pub(super) fn load(extra: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -802,6 +806,13 @@ mod tests {
             &lookup,
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use test_support::load;
 
     #[test]
     fn no_platform_table_means_the_bundled_demo_shop() {

@@ -386,25 +386,8 @@ impl Checker<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::config::Config;
-
-    const DEMO: &str = include_str!("../../examples/demo-shop/deskbot.toml");
-
-    fn load(extra: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        Config::from_toml(
-            Path::new("shop/deskbot.toml"),
-            &format!("{DEMO}\n{extra}"),
-            &lookup,
-        )
-    }
+    use crate::config::test_support::load;
 
     const ZENDESK_ENV: &[(&str, &str)] = &[
         ("ZENDESK_API_TOKEN", "zd-token"),

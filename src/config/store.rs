@@ -134,22 +134,7 @@ pub(super) fn retention_days(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-
-    const DEMO: &str = include_str!("../../examples/demo-shop/deskbot.toml");
-
-    fn load(extra: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        Config::from_toml(
-            Path::new("shop/deskbot.toml"),
-            &format!("{DEMO}\n{extra}"),
-            &lookup,
-        )
-    }
+    use crate::config::test_support::load;
 
     fn error(extra: &str, env: &[(&str, &str)]) -> String {
         load(extra, env).unwrap_err().to_string()
