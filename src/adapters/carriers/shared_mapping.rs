@@ -1,6 +1,7 @@
 //! What UPS's and USPS's body mappings share: a status table whose rows match one of several
 //! fields of a vendor's status, each row naming the document it comes from; the serde helper for
-//! lists those APIs send as `null`; and the UTC offsets they write beside local times.
+//! lists those APIs send as `null`; blank text as absent; and the UTC offsets they write beside
+//! local times.
 
 use jiff::tz::Offset;
 use serde::{Deserialize, Deserializer};
@@ -62,6 +63,11 @@ where
     T: Deserialize<'de>,
 {
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A field's text, trimmed; `None` when absent or blank.
+pub(super) fn text(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// A UTC offset as UPS and USPS write it: `-05:00`, `-5:00`, `+0530`, `-05`.

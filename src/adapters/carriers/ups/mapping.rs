@@ -22,7 +22,7 @@ use jiff::tz::Offset;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::adapters::carriers::shared_mapping::{self, null_as_empty, parse_offset, row};
+use crate::adapters::carriers::shared_mapping::{self, null_as_empty, parse_offset, row, text};
 use crate::adapters::AdapterError;
 use crate::carrier::{normalize, Carrier};
 use crate::respond::facts::{ExceptionReason, Tracking, TrackingEvent, TrackingStatus};
@@ -215,10 +215,6 @@ pub(super) fn tracking_url(number: &str) -> String {
 
 fn bad(field: String, message: impl Into<String>) -> AdapterError {
     AdapterError::bad_response(VENDOR, field, message)
-}
-
-fn text(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// What UPS says about `number` (normalised), from a 200 body.

@@ -20,7 +20,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::adapters::carriers::shared_mapping::{self, null_as_empty, parse_offset, row};
+use crate::adapters::carriers::shared_mapping::{self, null_as_empty, parse_offset, row, text};
 use crate::adapters::AdapterError;
 use crate::carrier::Carrier;
 use crate::respond::facts::{ExceptionReason, Tracking, TrackingEvent, TrackingStatus};
@@ -195,10 +195,6 @@ pub(super) fn tracking_url(number: &str) -> String {
 
 fn bad(field: String, message: impl Into<String>) -> AdapterError {
     AdapterError::bad_response(VENDOR, field, message)
-}
-
-fn text(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// What USPS says about `number` (normalised), from a 200 body.
