@@ -98,8 +98,8 @@ pub fn minimize(
     let mut s_history = vec![vec![0.0; n]; memory];
     let mut y_history = vec![vec![0.0; n]; memory];
     let mut rho = vec![0.0; memory];
-    // Per pair, (y·s) / (y·D·y): the scale of the initial inverse Hessian when it is the newest.
-    let mut scales = vec![0.0; memory];
+    // The newest pair's (y·s) / (y·D·y): the scale of the initial inverse Hessian.
+    let mut newest_scale = 1.0;
     let mut two_loop_alpha = vec![0.0; memory];
     let mut stored = 0usize;
     let mut newest = memory - 1;
@@ -134,7 +134,7 @@ pub fn minimize(
             pending = Update::Axpy(-two_loop_alpha[slot], &y_history[slot]);
         }
         // The initial inverse Hessian: the preconditioner, scaled by the newest pair.
-        let scale = if stored > 0 { scales[newest] } else { 1.0 };
+        let scale = if stored > 0 { newest_scale } else { 1.0 };
         let mut initial = Some((scale, diagonal));
         for i in (0..stored).rev() {
             let slot = order(i);
@@ -224,7 +224,7 @@ pub fn minimize(
         // Pairs without positive curvature would break the update's positive definiteness.
         if ys > f64::EPSILON * yy {
             rho[slot] = 1.0 / ys;
-            scales[slot] = ys / if diagonal.is_empty() { yy } else { ydy };
+            newest_scale = ys / if diagonal.is_empty() { yy } else { ydy };
             newest = slot;
             stored = (stored + 1).min(memory);
         }
