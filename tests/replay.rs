@@ -309,6 +309,71 @@ fn standard_input_and_an_intent_column_work() {
 }
 
 #[test]
+fn a_help_desk_export_replays_through_its_own_column_names() {
+    // Headers as a help-desk CSV export writes them, with the usual names present too but
+    // holding something else: the named columns must be the ones read.
+    let export = "\
+Id,Requester email,Subject,Description,Created at,text,email
+41,chen@example.com,Return,I'd like to return it,2026-11-25T10:00:00Z,hello,nobody@example.com
+42,chen@example.com,Return,I'd like to return it,2027-01-25T10:00:00Z,hello,nobody@example.com
+";
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "export.csv", export);
+    let out = dir.path().join("results.jsonl");
+    succeeded(&deskbot(&[
+        "replay",
+        "--input",
+        input.to_str().unwrap(),
+        "--text-column",
+        "Description",
+        "--ticket-column",
+        "id",
+        "--email-column",
+        "requester email",
+        "--created-at-column",
+        "Created at",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let results: Vec<Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let summary: Vec<(&str, &str, &str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap(),
+                r["intent"].as_str().unwrap(),
+                r["as_of"].as_str().unwrap(),
+                r["situation"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    // chen's delivered order: within the return window as of the first ticket, outside it as
+    // of the second, which only a verified sender and the ticket's own time can tell.
+    assert_eq!(summary[0].0, "41");
+    assert_eq!(summary[1].0, "42");
+    assert!(summary.iter().all(|r| r.1 == "return"), "{summary:?}");
+    assert!(summary[0].2.starts_with("2026-11-25"), "{summary:?}");
+    assert_eq!(summary[0].3, "return/within_window", "{summary:?}");
+    assert_eq!(summary[1].3, "return/outside_window", "{summary:?}");
+
+    let missing = failed(&deskbot(&[
+        "replay",
+        "--input",
+        input.to_str().unwrap(),
+        "--text-column",
+        "Body",
+    ]));
+    assert!(
+        missing.contains("export.csv:1: missing column `Body`"),
+        "{missing}"
+    );
+}
+
+#[test]
 fn bad_input_names_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [

@@ -540,9 +540,25 @@ pub struct ReplyArgs {
 pub struct ReplayArgs {
     /// Past tickets: a CSV with a `text` column and, optionally, `id` (or `ticket`), the
     /// sender's `email` (or `from`) and `created_at` (RFC 3339, answered as of that time).
-    /// `-` reads standard input.
+    /// The --*-column options name other columns, as a help-desk export has them. `-` reads
+    /// standard input.
     #[arg(long, short, value_name = "FILE")]
     pub input: PathBuf,
+    /// The column holding the message.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_column: String,
+    /// The column holding the ticket's id, which must then be in the header [default: `id`,
+    /// else `ticket`, when present].
+    #[arg(long, value_name = "NAME")]
+    pub ticket_column: Option<String>,
+    /// The column holding the sender's e-mail address, which must then be in the header
+    /// [default: `email`, else `from`, when present].
+    #[arg(long, value_name = "NAME")]
+    pub email_column: Option<String>,
+    /// The column holding when the ticket came in (RFC 3339 with an offset), which must then
+    /// be in the header [default: `created_at`, when present].
+    #[arg(long, value_name = "NAME")]
+    pub created_at_column: Option<String>,
     #[command(flatten)]
     pub model: ModelArg,
     #[command(flatten)]

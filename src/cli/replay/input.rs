@@ -72,20 +72,56 @@ pub struct LabelSettings {
     pub rules: LabelRules,
 }
 
+/// Which columns hold a ticket's parts. A column named here must be in the header; left unnamed,
+/// the usual names are read when present (`id` else `ticket`, `email` else `from`,
+/// `created_at`), so a help-desk export replays without rewriting it.
+#[derive(Debug, Clone)]
+pub struct TicketColumns {
+    /// The message (default `text`).
+    pub text: String,
+    /// The ticket's id.
+    pub ticket: Option<String>,
+    /// The sender's e-mail address.
+    pub email: Option<String>,
+    /// When the ticket came in.
+    pub created_at: Option<String>,
+}
+
+impl Default for TicketColumns {
+    fn default() -> Self {
+        TicketColumns {
+            text: "text".to_owned(),
+            ticket: None,
+            email: None,
+            created_at: None,
+        }
+    }
+}
+
+/// `named` as a required column, else the first of `usual` present (two slots either way, so
+/// the fields keep their places).
+fn named_or_usual<'a>(named: Option<&'a str>, usual: [&'a str; 2]) -> [Column<'a>; 2] {
+    match named {
+        Some(name) => [Column::required(name), Column::optional(name)],
+        None => usual.map(Column::optional),
+    }
+}
+
 /// Reads the tickets of `path` (`-`: standard input).
 pub fn read_tickets(
     path: &Path,
+    names: &TicketColumns,
     labels: Option<&LabelSettings>,
 ) -> Result<Vec<PastTicket>, DataError> {
     let bytes = read_input(path)?;
-    let mut columns = vec![
-        Column::required("text"),
-        Column::optional("id"),
-        Column::optional("ticket"),
-        Column::optional("email"),
-        Column::optional("from"),
-        Column::optional("created_at"),
-    ];
+    let created_at_column = names.created_at.as_deref().map_or("created_at", str::trim);
+    let mut columns = vec![Column::required(&names.text)];
+    columns.extend(named_or_usual(names.ticket.as_deref(), ["id", "ticket"]));
+    columns.extend(named_or_usual(names.email.as_deref(), ["email", "from"]));
+    columns.push(match names.created_at {
+        Some(_) => Column::required(created_at_column),
+        None => Column::optional(created_at_column),
+    });
     if let Some(labels) = labels {
         columns.push(Column::required(&labels.column));
     }
@@ -109,7 +145,7 @@ pub fn read_tickets(
                 raw.parse::<Timestamp>()
                     .map_err(|_| DataError::InvalidField {
                         location: location.clone(),
-                        field: "created_at".to_owned(),
+                        field: created_at_column.to_owned(),
                         problem: format!(
                     "{raw:?} is not an RFC 3339 time with an offset, e.g. 2026-11-20T15:04:00Z"
                 ),
@@ -258,7 +294,7 @@ mod tests {
             "t.csv",
             "ticket,from,text,created_at\nT1,jane@example.com,where is it,2026-11-01T10:00:00Z\n,, hi ,\n",
         );
-        let tickets = read_tickets(&path, None).unwrap();
+        let tickets = read_tickets(&path, &TicketColumns::default(), None).unwrap();
         assert_eq!(tickets.len(), 2);
         assert_eq!(tickets[0].id.as_deref(), Some("T1"));
         assert_eq!(tickets[0].email.as_deref(), Some("jane@example.com"));
@@ -274,6 +310,68 @@ mod tests {
     }
 
     #[test]
+    fn named_columns_read_a_help_desk_export_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "export.csv",
+            "Id,Requester email,Subject,Description,Created at,ticket,email\n\
+             41,jane@example.com,Order,where is my order?,2026-11-01T10:00:00Z,T9,x@example.com\n",
+        );
+        let names = TicketColumns {
+            text: "description".into(),
+            ticket: Some("ID".into()),
+            email: Some(" Requester Email ".into()),
+            created_at: Some("Created at".into()),
+        };
+        let tickets = read_tickets(&path, &names, None).unwrap();
+        assert_eq!(tickets.len(), 1);
+        assert_eq!(tickets[0].text, "where is my order?");
+        // The named columns win over the usual names, which the file also has.
+        assert_eq!(tickets[0].id.as_deref(), Some("41"));
+        assert_eq!(tickets[0].email.as_deref(), Some("jane@example.com"));
+        assert_eq!(
+            tickets[0].created_at,
+            Some("2026-11-01T10:00:00Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_named_column_must_be_there_and_its_errors_carry_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "export.csv",
+            "Description,Created at\nwhere is it,last tuesday\n",
+        );
+        let missing = TicketColumns {
+            text: "Description".into(),
+            email: Some("Requester email".into()),
+            ..TicketColumns::default()
+        };
+        let error = read_tickets(&path, &missing, None).unwrap_err().to_string();
+        assert!(
+            error.contains("export.csv:1") && error.contains("Requester email"),
+            "{error}"
+        );
+        let dated = TicketColumns {
+            text: "Description".into(),
+            created_at: Some("Created at".into()),
+            ..TicketColumns::default()
+        };
+        let error = read_tickets(&path, &dated, None).unwrap_err().to_string();
+        assert!(
+            error.contains("export.csv:2: field `Created at`") && error.contains("last tuesday"),
+            "{error}"
+        );
+        // Left unnamed, the default message column is required as before.
+        let error = read_tickets(&path, &TicketColumns::default(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("missing column `text`"), "{error}");
+    }
+
+    #[test]
     fn a_bad_time_names_file_line_and_field() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(
@@ -281,7 +379,9 @@ mod tests {
             "t.csv",
             "text,created_at\nok,2026-11-01T10:00:00+01:00\nbad,2026-11-01 10:00\n",
         );
-        let error = read_tickets(&path, None).unwrap_err().to_string();
+        let error = read_tickets(&path, &TicketColumns::default(), None)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("t.csv:3: field `created_at`") && error.contains("2026-11-01 10:00"),
             "{error}"
@@ -297,7 +397,7 @@ mod tests {
             "t.csv",
             "text,tags\na,\"vip, WISMO\"\nb,Shipping Status\nc,vip urgent\nd,refund wismo\ne,cancel\nf,\n",
         );
-        let agents: Vec<AgentLabel> = read_tickets(&path, Some(&labels))
+        let agents: Vec<AgentLabel> = read_tickets(&path, &TicketColumns::default(), Some(&labels))
             .unwrap()
             .into_iter()
             .map(|t| t.agent)
@@ -314,7 +414,7 @@ mod tests {
             ]
         );
         let other = tags(dir.path(), Unmapped::Other);
-        let agents = read_tickets(&path, Some(&other)).unwrap();
+        let agents = read_tickets(&path, &TicketColumns::default(), Some(&other)).unwrap();
         assert_eq!(agents[2].agent, AgentLabel::Intent(Intent::Other));
     }
 
@@ -323,7 +423,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let labels = tags(dir.path(), Unmapped::Error);
         let path = write(dir.path(), "t.csv", "text,tags\na,wismo\nb,vip\n");
-        let error = read_tickets(&path, Some(&labels)).unwrap_err().to_string();
+        let error = read_tickets(&path, &TicketColumns::default(), Some(&labels))
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("t.csv:3: field `tags`") && error.contains("\"vip\""),
             "{error}"
@@ -339,7 +441,7 @@ mod tests {
             rules: LabelRules::default(),
         };
         let path = write(dir.path(), "v.csv", "text,intent\na,Cancel\nb,\n");
-        let agents: Vec<AgentLabel> = read_tickets(&path, Some(&labels))
+        let agents: Vec<AgentLabel> = read_tickets(&path, &TicketColumns::default(), Some(&labels))
             .unwrap()
             .into_iter()
             .map(|t| t.agent)
@@ -349,10 +451,14 @@ mod tests {
             [AgentLabel::Intent(Intent::Cancel), AgentLabel::Missing]
         );
         let path = write(dir.path(), "t.csv", "text,intent\na,cancel\nb,\nc,retrun\n");
-        let error = read_tickets(&path, Some(&labels)).unwrap_err().to_string();
+        let error = read_tickets(&path, &TicketColumns::default(), Some(&labels))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("t.csv:4: field `intent`"), "{error}");
         let path = write(dir.path(), "u.csv", "text,label\na,cancel\n");
-        let error = read_tickets(&path, Some(&labels)).unwrap_err().to_string();
+        let error = read_tickets(&path, &TicketColumns::default(), Some(&labels))
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("u.csv:1: missing column `intent`"),
             "{error}"

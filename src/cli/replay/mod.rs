@@ -34,7 +34,7 @@ pub fn run(args: ReplayArgs) -> Result<()> {
     }
     let labels = label_settings(&args)?;
     let input = describe_input(&args.input);
-    let tickets = input::read_tickets(&args.input, labels.as_ref())
+    let tickets = input::read_tickets(&args.input, &ticket_columns(&args), labels.as_ref())
         .with_context(|| format!("reading past tickets from {input}"))?;
     let model = load_model_from(&args.model, &args.thresholds)?;
     let templates = load_templates(args.templates.as_deref())?;
@@ -92,6 +92,15 @@ pub fn run(args: ReplayArgs) -> Result<()> {
         DocumentFormat::Text => report.write_text(&mut out)?,
     }
     Ok(())
+}
+
+fn ticket_columns(args: &ReplayArgs) -> input::TicketColumns {
+    input::TicketColumns {
+        text: args.text_column.clone(),
+        ticket: args.ticket_column.clone(),
+        email: args.email_column.clone(),
+        created_at: args.created_at_column.clone(),
+    }
 }
 
 fn label_settings(args: &ReplayArgs) -> Result<Option<LabelSettings>> {
