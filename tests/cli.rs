@@ -1524,3 +1524,79 @@ fn reply_answers_the_new_text_not_the_quoted_thread() {
         "{text}"
     );
 }
+
+/// `eval` reads a help desk's export as `train` does: its own columns, its tags mapped to
+/// intents, unmapped tags left out. The report is the one for the same rows as `text,intent`.
+#[test]
+fn eval_reads_an_export_through_the_layout_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        ("where is my parcel?", "WISMO", Some("tracking")),
+        ("I want to send these shoes back", "Refund", Some("return")),
+        ("please cancel my order", "cancel", Some("cancel")),
+        (
+            "the charger was not in the box",
+            "missing",
+            Some("missing_item"),
+        ),
+        ("do you sell gift cards?", "spam", None),
+        ("what are your opening hours", "general", Some("other")),
+    ];
+    let mut export = csv::Writer::from_path(dir.path().join("export.csv")).unwrap();
+    export.write_record(["Id", "Body", "Tags"]).unwrap();
+    for (id, (text, tag, _)) in rows.iter().enumerate() {
+        export
+            .write_record([id.to_string().as_str(), text, tag])
+            .unwrap();
+    }
+    export.flush().unwrap();
+    std::fs::write(
+        dir.path().join("map.csv"),
+        "from,to\nwismo,tracking\nrefund,return\nmissing,missing_item\ngeneral,other\n",
+    )
+    .unwrap();
+    let plain: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(|(text, _, intent)| intent.map(|intent| (*text, intent)))
+        .collect();
+    common::write_csv(&dir.path().join("plain.csv"), &plain);
+
+    let eval = |extra: &[&str]| {
+        let root = common::root();
+        let model = root.join("models/intent-model.json");
+        let mut args = vec![
+            "eval",
+            "--model",
+            model.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = deskbot(&args, dir.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()
+    };
+    let mapped = eval(&[
+        "--data",
+        "export.csv",
+        "--text-column",
+        "body",
+        "--intent-column",
+        "Tags",
+        "--label-map",
+        "map.csv",
+        "--unmapped",
+        "skip",
+    ]);
+    assert_eq!(mapped["messages"], 5, "{mapped}");
+    assert_eq!(mapped, eval(&["--data", "plain.csv"]));
+
+    // Without the options the export's columns are missing, and the error says which.
+    let out = deskbot(&["eval", "--data", "export.csv"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("export.csv:1: missing column `text`"),
+        "{}",
+        stderr(&out)
+    );
+}

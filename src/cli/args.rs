@@ -439,6 +439,10 @@ pub struct EvalArgs {
     /// Labelled CSV file or directory.
     #[arg(long, default_value = "training-data/holdout")]
     pub data: PathBuf,
+    /// Which columns hold the message and its label, and how labels become intents, as for
+    /// `train`: a help desk's export evaluates as it is.
+    #[command(flatten)]
+    pub layout: DataLayoutArgs,
     /// Evaluate each message exactly as written. By default it is cleaned first, as the
     /// service cleans what it classifies: HTML rendered as text, quoted replies, forwarded
     /// mail and signatures dropped.

@@ -11,6 +11,7 @@ use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport, Targe
 use deskbot::classify::review::Proportion;
 
 use super::args::{DocumentFormat, EvalArgs, ModelArg};
+use super::train::dataset_options;
 use super::{load_model_from, percent};
 
 pub fn run(args: EvalArgs) -> Result<()> {
@@ -22,8 +23,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
         model: path.cloned(),
         max_model_bytes: args.max_model_bytes,
     };
+    // Read before any model, so a bad layout or label map fails before the slow part.
+    let options = dataset_options(&args.layout)?;
     let data = || {
-        let mut data = Dataset::load(&args.data)
+        let mut data = Dataset::load_many(&[&args.data], &options)
             .with_context(|| format!("reading evaluation data {}", args.data.display()))?;
         if !args.no_clean {
             data.clean_messages();
