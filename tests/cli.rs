@@ -1600,3 +1600,45 @@ fn eval_reads_an_export_through_the_layout_options() {
         stderr(&out)
     );
 }
+
+/// `classify --input` reads an export's own columns, and JSON output carries the named id.
+#[test]
+fn classify_reads_an_exports_columns_and_passes_its_id_through() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("export.csv"),
+        "Ticket ID,Body,id\n41,please cancel my order,x\n42,,y\n",
+    )
+    .unwrap();
+    let out = deskbot(
+        &[
+            "classify",
+            "--input",
+            "export.csv",
+            "--text-column",
+            "Body",
+            "--id-column",
+            "ticket id",
+            "--format",
+            "jsonl",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let read: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["id"].as_str().unwrap(), l["intent"].as_str().unwrap()))
+        .collect();
+    assert_eq!(read, [("41", "cancel"), ("42", "other")]);
+    assert_eq!(lines[1]["reason"], "empty_message");
+
+    // The options belong to --input: with messages as arguments they are a usage error.
+    let out = deskbot(&["classify", "--text-column", "Body", "hello"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = deskbot(&["classify", "hello"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -517,6 +517,16 @@ pub struct InputMessage {
 /// standard input when `path` is `-`. Empty texts are kept: classifying them yields an
 /// escalation, not an error.
 pub fn read_messages(path: &Path) -> Result<Vec<InputMessage>, DataError> {
+    read_messages_in(path, "text", None)
+}
+
+/// [`read_messages`] with the message in `text_column`, and the id in `id_column` (which the
+/// header must then have) instead of an optional `id`: a help desk's export as it is.
+pub fn read_messages_in(
+    path: &Path,
+    text_column: &str,
+    id_column: Option<&str>,
+) -> Result<Vec<InputMessage>, DataError> {
     let bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -530,7 +540,10 @@ pub fn read_messages(path: &Path) -> Result<Vec<InputMessage>, DataError> {
         read_file(path)?
     };
     let mut messages = Vec::new();
-    let columns = [Column::required("text"), Column::optional("id")];
+    let columns = [
+        Column::required(text_column),
+        id_column.map_or(Column::optional("id"), Column::required),
+    ];
     for_each_row(path, &bytes, &columns, |_, fields| {
         messages.push(InputMessage {
             id: fields[1].map(str::to_owned),

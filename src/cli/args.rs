@@ -47,6 +47,16 @@ impl Cli {
                     "nothing to classify: give a message, e.g. deskbot classify \"where is my order?\", or --input FILE.csv",
                 ))
             }
+            Command::Classify(args)
+                if args.input.is_none()
+                    && (args.text_column.is_some() || args.id_column.is_some()) =>
+            {
+                Err(usage_error(
+                    "classify",
+                    ErrorKind::MissingRequiredArgument,
+                    "--text-column and --id-column name columns of the --input file; messages given as arguments have none",
+                ))
+            }
             Command::Tune(args) if args.destination().is_none() => Err(usage_error(
                 "tune",
                 ErrorKind::MissingRequiredArgument,
@@ -398,6 +408,13 @@ pub struct ClassifyArgs {
     /// `id` column, or its 1-based row number when there is none.
     #[arg(long, short)]
     pub input: Option<PathBuf>,
+    /// The --input column holding the message [default: text].
+    #[arg(long, value_name = "NAME")]
+    pub text_column: Option<String>,
+    /// The --input column whose value JSON output carries as each message's `id` (the header
+    /// must have it) [default: `id`, when present].
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
     /// Output format: text; json, one array with an object per message; jsonl, one object per
     /// line, in input order.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]

@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 
 use anyhow::{bail, Context, Result};
 use deskbot::classify::clean::CleanedMessage;
-use deskbot::classify::dataset::read_messages;
+use deskbot::classify::dataset::read_messages_in;
 use deskbot::classify::model::{Explanation, Prediction};
 use deskbot::{Decision, IntentModel};
 use serde::Serialize;
@@ -37,7 +37,11 @@ struct WithId<'a, T: Serialize> {
 pub fn run(args: ClassifyArgs) -> Result<()> {
     let (given, ids): (Vec<String>, Vec<Option<RowId>>) = match (&args.input, args.text.is_empty())
     {
-        (Some(path), _) => read_messages(path)
+        (Some(path), _) => read_messages_in(
+            path,
+            args.text_column.as_deref().unwrap_or("text"),
+            args.id_column.as_deref(),
+        )
             .with_context(|| format!("reading messages from {}", path.display()))?
             .into_iter()
             .map(|message| {

@@ -158,6 +158,37 @@ fn read_messages_passes_the_id_column_through_else_numbers_the_rows() {
     assert!(error.contains("`id` appears twice"), "{error}");
 }
 
+#[test]
+fn read_messages_in_reads_named_columns_and_requires_a_named_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = write(
+        dir.path(),
+        "export.csv",
+        b"Ticket ID,Body,text,id\n41,where is it,ignored,x\n42,cancel it,ignored,y\n",
+    );
+    let messages = read_messages_in(&export, "body", Some("ticket id")).unwrap();
+    let read: Vec<(&str, Option<&str>)> = messages
+        .iter()
+        .map(|m| (m.text.as_str(), m.id.as_deref()))
+        .collect();
+    assert_eq!(
+        read,
+        [("where is it", Some("41")), ("cancel it", Some("42"))]
+    );
+
+    let error = read_messages_in(&export, "body", Some("number"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("export.csv:1") && error.contains("`number`"),
+        "{error}"
+    );
+    let error = read_messages_in(&export, "message", None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`message`"), "{error}");
+}
+
 fn read_texts_bytes(bytes: &[u8]) -> Result<Vec<String>, DataError> {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "in.csv", bytes);
