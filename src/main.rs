@@ -1,4 +1,5 @@
-//! The `deskbot` binary. Exit codes: 0 success, 1 error, 2 bad command line (clap).
+//! The `deskbot` binary. Exit codes: 0 success, 1 error, 2 bad command line (clap), 3 a
+//! challenger refused by `eval --require`.
 
 mod cli;
 
@@ -43,7 +44,11 @@ fn main() -> ExitCode {
             // `eprintln!` panics when stderr is closed too (`… 2>&1 | head -1`); the exit code
             // still tells the story.
             let _ = writeln!(std::io::stderr(), "error: {error:#}");
-            ExitCode::FAILURE
+            if error.is::<cli::RequirementNotMet>() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -187,4 +187,64 @@ mod cli {
         assert_eq!(plot.status.code(), Some(2));
         assert!(!root.join("charts").exists());
     }
+
+    /// `--require` gates a challenger for scripts: status 3 when refused, after the report.
+    #[test]
+    fn eval_require_refuses_a_worse_challenger_with_status_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let weak_path = dir.path().join("weak.json");
+        weak().save(&weak_path).unwrap();
+        let root = common::root();
+        let bundled = root.join("models/intent-model.json");
+        let gate = |champion: &std::path::Path, challenger: &std::path::Path, require: &str| {
+            Command::new(env!("CARGO_BIN_EXE_deskbot"))
+                .args([
+                    "eval",
+                    "--resamples",
+                    "300",
+                    "--require",
+                    require,
+                    "--model",
+                ])
+                .arg(champion)
+                .arg("--model")
+                .arg(challenger)
+                .current_dir(&root)
+                .output()
+                .unwrap()
+        };
+        // The bundled model is better than the weak one on this holdout.
+        for require in ["better", "no-worse"] {
+            let promoted = gate(&weak_path, &bundled, require);
+            assert_eq!(
+                promoted.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&promoted.stderr)
+            );
+        }
+        let refused = gate(&bundled, &weak_path, "no-worse");
+        assert_eq!(refused.status.code(), Some(3));
+        let stdout = String::from_utf8_lossy(&refused.stdout);
+        assert!(
+            stdout.contains("B is worse"),
+            "the report comes first: {stdout}"
+        );
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("--require no-worse: the challenger is worse"),
+            "{stderr}"
+        );
+        // Against itself nothing is distinguishable: no worse, but not better either.
+        assert_eq!(gate(&bundled, &bundled, "no-worse").status.code(), Some(0));
+        assert_eq!(gate(&bundled, &bundled, "better").status.code(), Some(3));
+
+        let alone = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+            .args(["eval", "--require", "better"])
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert_eq!(alone.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&alone.stderr).contains("give --model twice"));
+    }
 }

@@ -19,7 +19,9 @@ use jiff::Timestamp;
 /// rest to a human.
 #[derive(Debug, Parser)]
 #[command(name = "deskbot", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 success, 1 error (message on stderr), 2 bad command line.")]
+#[command(
+    after_help = "Exit codes: 0 success, 1 error (message on stderr), 2 bad command line, 3 `eval --require` not met."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -55,6 +57,13 @@ impl Cli {
                     "classify",
                     ErrorKind::MissingRequiredArgument,
                     "--text-column and --id-column name columns of the --input file; messages given as arguments have none",
+                ))
+            }
+            Command::Eval(args) if args.require.is_some() && args.models.len() != 2 => {
+                Err(usage_error(
+                    "eval",
+                    ErrorKind::MissingRequiredArgument,
+                    "--require compares a challenger with a champion: give --model twice",
                 ))
             }
             Command::Tune(args) if args.destination().is_none() => Err(usage_error(
@@ -471,8 +480,20 @@ pub struct EvalArgs {
     /// Write a confusion-matrix heatmap and a coverage-vs-precision curve (SVG) here.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// With two models, a gate for scripts: after the report, exit with status 3 unless the
+    /// challenger is `better` (better on a headline metric, worse on none), or with
+    /// `no-worse`, unless it is worse on none.
+    #[arg(long, value_enum, value_name = "VERDICT")]
+    pub require: Option<RequireArg>,
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
+}
+
+/// What `eval --require` asks of the challenger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequireArg {
+    Better,
+    NoWorse,
 }
 
 fn resamples(text: &str) -> Result<usize, String> {

@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use deskbot::classify::compare::{compare, Comparison, MetricComparison};
+use deskbot::classify::compare::{compare, Comparison, MetricComparison, Verdict};
 use deskbot::classify::dataset::Dataset;
 use deskbot::classify::eval::{evaluate, ClassificationMetrics, EvalReport, TargetOutcome};
 use deskbot::classify::review::Proportion;
 
-use super::args::{DocumentFormat, EvalArgs, ModelArg};
+use super::args::{DocumentFormat, EvalArgs, ModelArg, RequireArg};
 use super::train::dataset_options;
 use super::{load_model_from, percent};
 
@@ -40,16 +40,26 @@ pub fn run(args: EvalArgs) -> Result<()> {
             let b = load_model_from(&model_arg(Some(challenger)), &args.thresholds)?;
             let comparison = compare(&a, &b, &data()?, args.resamples, args.seed);
             let mut out = std::io::stdout().lock();
-            return match args.format {
+            match args.format {
                 DocumentFormat::Json => {
                     let value = serde_json::json!({
                         "a": champion, "b": challenger, "comparison": comparison,
                     });
-                    writeln!(out, "{}", serde_json::to_string_pretty(&value)?).map_err(Into::into)
+                    writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
                 }
                 DocumentFormat::Text => {
-                    write_comparison(&mut out, champion, challenger, &comparison)
+                    write_comparison(&mut out, champion, challenger, &comparison)?
                 }
+            }
+            // The report is out first, so a refused challenger still shows why.
+            out.flush()?;
+            return match args.require {
+                Some(require) if !meets(require, comparison.verdict) => Err(RequirementNotMet {
+                    require,
+                    verdict: comparison.verdict,
+                }
+                .into()),
+                _ => Ok(()),
             };
         }
         // Refused as a usage error while parsing the arguments; this is the library's guard.
@@ -73,6 +83,31 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `eval --require` refused the challenger; the binary exits with status 3 for it, so a script
+/// tells a refused challenger from a run that failed.
+#[derive(Debug, thiserror::Error)]
+#[error("--require {}: the challenger is {}, so it should not replace the champion", require_name(*.require), .verdict.describe())]
+pub struct RequirementNotMet {
+    require: RequireArg,
+    verdict: Verdict,
+}
+
+fn require_name(require: RequireArg) -> &'static str {
+    match require {
+        RequireArg::Better => "better",
+        RequireArg::NoWorse => "no-worse",
+    }
+}
+
+/// Whether `verdict` passes `require`: `better` only on a clear gain, `no-worse` unless some
+/// headline metric got worse (a mixed verdict is worse on one).
+fn meets(require: RequireArg, verdict: Verdict) -> bool {
+    match require {
+        RequireArg::Better => verdict == Verdict::Better,
+        RequireArg::NoWorse => matches!(verdict, Verdict::Better | Verdict::NotDistinguishable),
+    }
 }
 
 pub fn write_report(out: &mut impl Write, report: &EvalReport) -> Result<()> {

@@ -22,6 +22,7 @@ use deskbot::{IntentModel, Thresholds};
 
 pub use args::Cli;
 use args::{Command, ModelArg, ThresholdArgs};
+pub use eval::RequirementNotMet;
 
 /// Runs one command. `metrics` is the registry a `serve` counts into (shared with the tracing
 /// layer that counts vendor calls).
