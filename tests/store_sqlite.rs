@@ -87,7 +87,7 @@ async fn two_stores_on_one_file_share_the_queue() {
     for n in 0..600 {
         let store = if n % 2 == 0 { &one } else { &two };
         store
-            .enqueue(new_job(&format!("evt-{n}"), "1", n))
+            .enqueue(new_job(&format!("evt-{n}"), &format!("t{n}"), n))
             .await
             .unwrap();
     }

@@ -179,7 +179,9 @@ pub async fn each_job_claimed_exactly_once(store: SharedStore) {
         let store = store.clone();
         fill.spawn(async move {
             for n in (part..JOBS).step_by(8) {
-                enqueue(&store, &format!("evt-{n}"), "300", n % 50).await;
+                // One ticket a job: this is about jobs, not tickets (see
+                // `one_job_at_a_time_per_ticket_under_contention`).
+                enqueue(&store, &format!("evt-{n}"), &format!("t{n}"), n % 50).await;
             }
         });
     }
@@ -216,11 +218,11 @@ pub async fn each_job_claimed_exactly_once(store: SharedStore) {
 
 /// Due jobs come out oldest `run_at` first (ties by id); jobs not yet due stay put.
 pub async fn oldest_due_first_and_not_before_due(store: SharedStore) {
-    let late = enqueue(&store, "evt-late", "400", 30).await;
-    let early = enqueue(&store, "evt-early", "400", 10).await;
-    let tie_a = enqueue(&store, "evt-tie-a", "400", 20).await;
-    let tie_b = enqueue(&store, "evt-tie-b", "400", 20).await;
-    let future = enqueue(&store, "evt-future", "400", 100).await;
+    let late = enqueue(&store, "evt-late", "401", 30).await;
+    let early = enqueue(&store, "evt-early", "402", 10).await;
+    let tie_a = enqueue(&store, "evt-tie-a", "403", 20).await;
+    let tie_b = enqueue(&store, "evt-tie-b", "404", 20).await;
+    let future = enqueue(&store, "evt-future", "405", 100).await;
     assert!(
         store.claim("w", LEASE, at(9)).await.unwrap().is_none(),
         "nothing due yet"
@@ -235,6 +237,97 @@ pub async fn oldest_due_first_and_not_before_due(store: SharedStore) {
     let claimed = claim(&store, 100).await;
     assert_eq!(claimed.job.id, future);
     assert_eq!(claimed.job.lease_until, Some(at(130)));
+}
+
+/// Two jobs about one ticket never run at once: the second waits while the first holds a live
+/// lease, whatever else is due, and is claimed once the first finishes (or its lease runs out,
+/// when the first is taken again first, being older). Another source's ticket with the same
+/// id is another ticket.
+pub async fn one_job_at_a_time_per_ticket(store: SharedStore) {
+    let first = enqueue(&store, "evt-a1", "600", 0).await;
+    let second = enqueue(&store, "evt-a2", "600", 1).await;
+    let mut gorgias = new_job("evt-g", "600", 2);
+    gorgias.source = "gorgias".to_owned();
+    let Ok(Enqueued::Created(other_source)) = store.enqueue(gorgias).await else {
+        panic!("enqueue the gorgias job");
+    };
+    let other_ticket = enqueue(&store, "evt-b", "601", 3).await;
+
+    let held = claim(&store, 10).await;
+    assert_eq!(held.job.id, first);
+    let mut next = Vec::new();
+    while let Some(claimed) = store.claim("w2", LEASE, at(10)).await.unwrap() {
+        next.push(claimed.job.id);
+        store.complete(&claimed, at(10)).await.unwrap();
+    }
+    assert_eq!(
+        next,
+        [other_source, other_ticket],
+        "the ticket's second job waits"
+    );
+    assert_eq!(state(&store, second).await, JobState::Queued);
+
+    // The first job's lease runs out: it is taken again, being older, and the second still
+    // waits for it.
+    let retaken = claim(&store, 41).await;
+    assert_eq!((retaken.job.id, retaken.job.attempt), (first, 2));
+    assert!(store.claim("w2", LEASE, at(41)).await.unwrap().is_none());
+    // Retried later, the first job frees the ticket for the second.
+    store
+        .retry_later(&retaken, "vendor down", at(100))
+        .await
+        .unwrap();
+    let then = claim(&store, 42).await;
+    assert_eq!(then.job.id, second);
+    store.complete(&then, at(43)).await.unwrap();
+    let last = claim(&store, 100).await;
+    assert_eq!(last.job.id, first);
+}
+
+/// 400 jobs on 4 tickets, 8 concurrent claimers: every job runs once, and never two of one
+/// ticket at the same time.
+pub async fn one_job_at_a_time_per_ticket_under_contention(store: SharedStore) {
+    const JOBS: i64 = 400;
+    for n in 0..JOBS {
+        enqueue(
+            &store,
+            &format!("evt-{n}"),
+            &format!("{}", 700 + n % 4),
+            n % 10,
+        )
+        .await;
+    }
+    let running = Arc::new(std::sync::Mutex::new(HashSet::new()));
+    let mut claimers = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let (store, running) = (store.clone(), running.clone());
+        claimers.spawn(async move {
+            let name = format!("worker-{worker}");
+            let mut mine = 0;
+            loop {
+                match store.claim(&name, LEASE, at(100)).await.expect("claim") {
+                    Some(claimed) => {
+                        let ticket = claimed.job.ticket_id.clone();
+                        assert!(
+                            running.lock().unwrap().insert(ticket.clone()),
+                            "two jobs of ticket {ticket} at once"
+                        );
+                        // Held a moment, as a worker holds a job while it calls vendors.
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        running.lock().unwrap().remove(&ticket);
+                        store.complete(&claimed, at(100)).await.expect("complete");
+                        mine += 1;
+                    }
+                    None if store.counts().await.unwrap().queued == 0 => return mine,
+                    // Every due job is on a ticket another claimer holds: wait for it.
+                    None => tokio::time::sleep(Duration::from_millis(1)).await,
+                }
+            }
+        });
+    }
+    let claimed: i64 = claimers.join_all().await.into_iter().sum();
+    assert_eq!(claimed, JOBS);
+    assert_eq!(store.counts().await.unwrap().done, JOBS as u64);
 }
 
 /// A lease that ran out makes the job claimable again (attempt + 1); the old holder can then
@@ -794,6 +887,8 @@ macro_rules! __store_conformance_suite {
             concurrent_enqueues_make_one_job,
             each_job_claimed_exactly_once,
             oldest_due_first_and_not_before_due,
+            one_job_at_a_time_per_ticket,
+            one_job_at_a_time_per_ticket_under_contention,
             expired_lease_is_reclaimed_and_fences_the_old_holder,
             extended_lease_keeps_the_job_and_a_lost_one_cannot_be_extended,
             retry_later_dead_letter_and_release,

@@ -132,6 +132,16 @@ impl Store for MemoryStore {
         let now = truncate(now);
         let until = truncate(lease_end(now, lease)?);
         let mut state = self.state();
+        // As the SQL stores: one job at a time per ticket (see `claimable!` in `sql.rs`).
+        let busy: std::collections::HashSet<(String, String)> = state
+            .jobs
+            .values()
+            .filter(|stored| {
+                stored.job.state == JobState::Running
+                    && stored.job.lease_until.is_some_and(|end| end >= now)
+            })
+            .map(|stored| (stored.job.source.clone(), stored.job.ticket_id.clone()))
+            .collect();
         let due = state
             .jobs
             .values_mut()
@@ -139,6 +149,9 @@ impl Store for MemoryStore {
                 JobState::Queued => stored.job.run_at <= now,
                 JobState::Running => stored.job.lease_until.is_some_and(|end| end < now),
                 _ => false,
+            })
+            .filter(|stored| {
+                !busy.contains(&(stored.job.source.clone(), stored.job.ticket_id.clone()))
             })
             .min_by_key(|stored| (stored.job.run_at, stored.job.id));
         let Some(stored) = due else {

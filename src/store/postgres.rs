@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-use super::sql::{sql_store, CLAIM_POSTGRES};
+use super::sql::{sql_store, CLAIM_LOCK_POSTGRES, CLAIM_POSTGRES};
 use super::{redact_url, StoreError};
 
 /// The schema, built into the binary. Running it takes PostgreSQL's advisory lock, so replicas
@@ -70,7 +70,12 @@ fn scrub(message: &str, url: &str) -> String {
     }
 }
 
-sql_store!(PostgresStore, "postgres", CLAIM_POSTGRES);
+sql_store!(
+    PostgresStore,
+    "postgres",
+    CLAIM_POSTGRES,
+    Some(CLAIM_LOCK_POSTGRES)
+);
 
 #[cfg(test)]
 mod tests {

@@ -28,9 +28,26 @@ pub(super) const ENQUEUE: &str = "\
 
 pub(super) const JOB_ID_BY_KEY: &str = "SELECT id FROM jobs WHERE dedup_key = $1";
 
-/// The claim, as one statement: pick the due job with the oldest `run_at` (queued and due, or
-/// running with its lease run out), and take it in the same step: `running`, a new attempt, a
-/// new claim number (the fencing token), the lease and the worker.
+/// Which jobs a claim may take: due (queued and due, or running with its lease run out), and on
+/// a ticket no other job is working on under a live lease. Two jobs about one ticket (two quick
+/// messages from the customer, two webhooks) both answer its latest comment, so run side by
+/// side both would find that comment unanswered and both post; one after the other, the second
+/// finds the first one's mark.
+macro_rules! claimable {
+    () => {
+        "((candidate.state = 'queued' AND candidate.run_at <= $3)
+           OR (candidate.state = 'running' AND candidate.lease_until < $3))
+         AND NOT EXISTS (
+             SELECT 1 FROM jobs AS busy
+             WHERE busy.source = candidate.source AND busy.ticket_id = candidate.ticket_id
+               AND busy.id <> candidate.id
+               AND busy.state = 'running' AND busy.lease_until >= $3)"
+    };
+}
+
+/// The claim, as one statement: pick the claimable job with the oldest `run_at`, and take it in
+/// the same step: `running`, a new attempt, a new claim number (the fencing token), the lease
+/// and the worker.
 ///
 /// On SQLite a single writing statement takes the database's write lock before it reads
 /// anything, so no other connection or process can claim between the pick and the update, and
@@ -42,33 +59,42 @@ pub(super) const CLAIM_SQLITE: &str = concat!(
      SET state = 'running', attempt = attempt + 1, claims = claims + 1,
          worker = $1, lease_until = $2, updated_at = $3
      WHERE id = (
-         SELECT id FROM jobs
-         WHERE (state = 'queued' AND run_at <= $3)
-            OR (state = 'running' AND lease_until < $3)
-         ORDER BY run_at, id
+         SELECT candidate.id FROM jobs AS candidate
+         WHERE ",
+    claimable!(),
+    "
+         ORDER BY candidate.run_at, candidate.id
          LIMIT 1)
      RETURNING ",
     job_columns!()
 );
 
-/// The claim on PostgreSQL: the same statement, with `FOR UPDATE SKIP LOCKED` so that
-/// concurrent claimers (other workers, other replicas) each lock a different due row instead
-/// of queueing behind one. A row another claimer committed meanwhile is re-checked against the
-/// `WHERE` after locking, so a job that is no longer due is passed over, never claimed twice.
+/// The claim on PostgreSQL: the same statement, with `FOR UPDATE SKIP LOCKED` so that a row
+/// another claimer has locked is passed over, and a row another claimer committed meanwhile is
+/// re-checked against the `WHERE` after locking, so a job is never claimed twice. It runs after
+/// [`CLAIM_LOCK_POSTGRES`], in that lock's transaction.
 pub(super) const CLAIM_POSTGRES: &str = concat!(
     "UPDATE jobs
      SET state = 'running', attempt = attempt + 1, claims = claims + 1,
          worker = $1, lease_until = $2, updated_at = $3
      WHERE id = (
-         SELECT id FROM jobs
-         WHERE (state = 'queued' AND run_at <= $3)
-            OR (state = 'running' AND lease_until < $3)
-         ORDER BY run_at, id
+         SELECT candidate.id FROM jobs AS candidate
+         WHERE ",
+    claimable!(),
+    "
+         ORDER BY candidate.run_at, candidate.id
          LIMIT 1
-         FOR UPDATE SKIP LOCKED)
+         FOR UPDATE OF candidate SKIP LOCKED)
      RETURNING ",
     job_columns!()
 );
+
+/// Claims on PostgreSQL take turns, across every replica: the claim's "no other job on this
+/// ticket is running" reads a snapshot, and two claims running at once would each miss the
+/// other's job on the same ticket. Under READ COMMITTED the claim statement, run after this
+/// lock in the same transaction, sees every claim committed before it. Claims are one short
+/// statement, so the turns cost little. (The key is arbitrary; it only has to be deskbot's.)
+pub(super) const CLAIM_LOCK_POSTGRES: &str = "SELECT pg_advisory_xact_lock(4711231877)";
 
 // The holder's calls are fenced by the claim number: they change the job only while it is
 // still running under the very claim the caller holds. A lease that ran out and was claimed
@@ -298,9 +324,9 @@ pub(super) fn count(operation: &'static str, n: i64) -> Result<u64, StoreError> 
 /// `self.pool`. A macro rather than a function generic over `sqlx::Database`, because the
 /// bounds that genericity needs (encoding, decoding and executor bounds for every type, in
 /// higher-ranked form) would outweigh the code; the two expansions differ only in the pool's
-/// type, the claim statement and the name.
+/// type, the claim statement (and the lock PostgreSQL's takes first) and the name.
 macro_rules! sql_store {
-    ($store:ty, $kind:literal, $claim:expr) => {
+    ($store:ty, $kind:literal, $claim:expr, $claim_lock:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn kind(&self) -> &'static str {
@@ -355,13 +381,32 @@ macro_rules! sql_store {
                 use $crate::store::{check_text, lease_end, micros, ClaimedJob};
                 check_text("claim", "worker", worker)?;
                 let until = lease_end(now, lease)?;
-                let row: Option<JobRow> = sqlx::query_as($claim)
-                    .bind(worker)
-                    .bind(micros(until))
-                    .bind(micros(now))
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(database("claim"))?;
+                let claim_lock: Option<&str> = $claim_lock;
+                let row: Option<JobRow> = match claim_lock {
+                    None => sqlx::query_as($claim)
+                        .bind(worker)
+                        .bind(micros(until))
+                        .bind(micros(now))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(database("claim"))?,
+                    Some(lock) => {
+                        let mut tx = self.pool.begin().await.map_err(database("claim"))?;
+                        sqlx::query(lock)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(database("claim"))?;
+                        let row = sqlx::query_as($claim)
+                            .bind(worker)
+                            .bind(micros(until))
+                            .bind(micros(now))
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(database("claim"))?;
+                        tx.commit().await.map_err(database("claim"))?;
+                        row
+                    }
+                };
                 row.map(|row| {
                     let (job, claim) = row.into_job("claim")?;
                     Ok(ClaimedJob { job, claim })

@@ -76,7 +76,7 @@ impl SqliteStore {
     }
 }
 
-sql_store!(SqliteStore, "sqlite", CLAIM_SQLITE);
+sql_store!(SqliteStore, "sqlite", CLAIM_SQLITE, None);
 
 #[cfg(test)]
 mod tests {

@@ -72,6 +72,8 @@ pub struct Zendesk {
     pub fail_reads: Arc<AtomicUsize>,
     pub down: Arc<AtomicBool>,
     update_delay_ms: Arc<AtomicUsize>,
+    /// How long a ticket read takes after taking its snapshot (a vendor's latency).
+    read_delay_ms: Arc<AtomicUsize>,
     pub requests: Arc<AtomicUsize>,
 }
 
@@ -158,6 +160,13 @@ impl Zendesk {
     /// Every update body received, in order.
     pub fn updates(&self) -> Vec<(u64, Value)> {
         self.inner.lock().unwrap().updates.clone()
+    }
+
+    /// Ticket reads answer this long after reading the ticket, as a real help desk's latency
+    /// does: a window in which two workers could both see a comment unanswered.
+    pub fn set_read_delay(&self, delay: Duration) {
+        self.read_delay_ms
+            .store(delay.as_millis() as usize, Ordering::SeqCst);
     }
 
     pub fn set_update_delay(&self, delay: Duration) {
@@ -284,11 +293,18 @@ async fn show_ticket(
         )
             .into_response();
     }
-    let inner = z.inner.lock().unwrap();
-    match id_of(&file).and_then(|id| inner.tickets.get(&id)) {
-        Some(ticket) => Json(json!({"ticket": ticket_json(ticket)})).into_response(),
-        None => not_found(),
+    let response = {
+        let inner = z.inner.lock().unwrap();
+        match id_of(&file).and_then(|id| inner.tickets.get(&id)) {
+            Some(ticket) => Json(json!({"ticket": ticket_json(ticket)})).into_response(),
+            None => not_found(),
+        }
+    };
+    let delay = z.read_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay as u64)).await;
     }
+    response
 }
 
 async fn comments(
