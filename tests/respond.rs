@@ -508,3 +508,80 @@ fn impossible_dates_from_a_feed_hand_off_instead_of_panicking() {
         Some("stale_facts")
     );
 }
+
+/// The demo shop's orders and tracking, to change one fact before answering.
+fn demo_facts() -> (
+    Vec<deskbot::respond::facts::Order>,
+    Vec<deskbot::respond::facts::Tracking>,
+) {
+    let dir = common::root().join("examples/demo-shop");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    (
+        serde_json::from_str(&read("orders.json")).unwrap(),
+        serde_json::from_str(&read("tracking.json")).unwrap(),
+    )
+}
+
+/// What the demo shop, with `orders` and `tracking` instead of its own, does with `message`.
+fn answer_with(
+    orders: Vec<deskbot::respond::facts::Order>,
+    tracking: Vec<deskbot::respond::facts::Tracking>,
+    policy: Policy,
+    intent: Intent,
+    message: &str,
+    email: &str,
+) -> Outcome {
+    let now = policy.now();
+    let answerer = deskbot::respond::Answerer::new(
+        Arc::new(MemoryOrderPlatform::new(orders)),
+        Arc::new(MemoryCarrierTracker::new(tracking)),
+        policy,
+        templates(),
+    );
+    block_on(answerer.respond_to(
+        Prediction::certain(intent),
+        message,
+        &customer(Some(email)),
+        now,
+    ))
+}
+
+fn handoff_name(outcome: &Outcome) -> Option<&'static str> {
+    outcome.handoff_reason().map(HandoffReason::name)
+}
+
+#[test]
+fn a_carrier_problem_with_one_parcel_of_several_is_handed_off() {
+    use deskbot::respond::facts::TrackingStatus;
+    for (status, rule) in [
+        (TrackingStatus::Exception, "carrier_exception"),
+        (TrackingStatus::ReturnedToSender, "returned_to_sender"),
+        (TrackingStatus::Unknown, "unknown_carrier_status"),
+    ] {
+        let (orders, mut tracking) = demo_facts();
+        // Lucas's #1011: parcel 1 delivered, parcel 2 (the belt) in trouble.
+        tracking
+            .iter_mut()
+            .find(|t| t.number == "9400111104639405802109")
+            .unwrap()
+            .status = status;
+        for (intent, message) in [
+            (Intent::Tracking, "where is my stuff"),
+            (Intent::MissingItem, "only part of my order came"),
+        ] {
+            let outcome = answer_with(
+                orders.clone(),
+                tracking.clone(),
+                demo().policy,
+                intent,
+                message,
+                "lucas@example.com",
+            );
+            assert_eq!(
+                handoff_name(&outcome),
+                Some(rule),
+                "{status:?} {intent}: {outcome:?}"
+            );
+        }
+    }
+}

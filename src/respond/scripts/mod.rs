@@ -575,6 +575,44 @@ impl ScriptInput<'_> {
         ))
     }
 
+    /// A parcel the carrier reports a problem with, or a status we cannot read: a person
+    /// looks, whether it is the order's only parcel or one of several.
+    fn carrier_problem(&self, shipment: &Shipment) -> Option<ScriptResult> {
+        let tracking = &shipment.tracking;
+        match tracking.status {
+            TrackingStatus::Exception => Some(policy_handoff(
+                "carrier_exception",
+                format!(
+                    "{} reports a problem with {}: {}",
+                    tracking.carrier.display_name(),
+                    tracking.number,
+                    tracking
+                        .latest_event
+                        .as_ref()
+                        .map_or("no details", |e| e.description.as_str())
+                ),
+            )),
+            TrackingStatus::ReturnedToSender => Some(policy_handoff(
+                "returned_to_sender",
+                format!("{} is on its way back to the shop", tracking.number),
+            )),
+            TrackingStatus::Unknown => Some(policy_handoff(
+                "unknown_carrier_status",
+                format!(
+                    "{} gives no status we understand for {}",
+                    tracking.carrier.display_name(),
+                    tracking.number
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The first parcel of the order with a carrier problem ([`Self::carrier_problem`]).
+    fn any_carrier_problem(&self) -> Option<ScriptResult> {
+        self.shipments.iter().find_map(|s| self.carrier_problem(s))
+    }
+
     /// Whether everything is shipped in exactly one parcel.
     fn single_parcel(&self) -> bool {
         self.shipments.len() == 1 && self.unshipped().is_empty()

@@ -28,6 +28,10 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         return one_parcel(input, asked);
     }
     if !input.single_parcel() {
+        // A problem with any parcel is a problem with the order, as it is for a single parcel.
+        if let Some(handoff) = input.any_carrier_problem() {
+            return handoff;
+        }
         let mut context = input.base_context();
         context.insert("shipments".into(), input.shipments_context());
         return ScriptResult::Reply(Situation::new("tracking", "several_shipments", context));
@@ -72,6 +76,9 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
         context.insert("item_summary".into(), parcel["item_summary"].clone());
     }
     context.insert("shipment".into(), parcel);
+    if let Some(handoff) = input.carrier_problem(shipment) {
+        return handoff;
+    }
     let name = match tracking.status {
         TrackingStatus::Delivered => {
             if let Some(destination) = &input.order.destination {
@@ -81,39 +88,8 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
         }
         TrackingStatus::OutForDelivery => "out_for_delivery",
         TrackingStatus::AttemptedDelivery => "attempted_delivery",
-        TrackingStatus::Exception => {
-            return policy_handoff(
-                "carrier_exception",
-                format!(
-                    "{} reports a problem with {}: {}",
-                    tracking.carrier.display_name(),
-                    tracking.number,
-                    tracking
-                        .latest_event
-                        .as_ref()
-                        .map_or("no details", |e| e.description.as_str())
-                ),
-            )
-        }
-        TrackingStatus::ReturnedToSender => {
-            return policy_handoff(
-                "returned_to_sender",
-                format!("{} is on its way back to the shop", tracking.number),
-            )
-        }
-        TrackingStatus::Unknown => {
-            return policy_handoff(
-                "unknown_carrier_status",
-                format!(
-                    "{} gives no status we understand for {}",
-                    tracking.carrier.display_name(),
-                    tracking.number
-                ),
-            )
-        }
-        TrackingStatus::LabelCreated | TrackingStatus::InTransit => {
-            return moving(input, shipment, context)
-        }
+        // In transit or only labelled (carrier problems were handed off above).
+        _ => return moving(input, shipment, context),
     };
     ScriptResult::Reply(Situation::new("tracking", name, context))
 }
