@@ -585,3 +585,78 @@ fn a_carrier_problem_with_one_parcel_of_several_is_handed_off() {
         }
     }
 }
+
+#[test]
+fn only_an_unfulfilled_order_without_shipments_is_called_unshipped() {
+    use deskbot::respond::facts::FulfillmentStatus;
+    for (status, rule) in [
+        // BigCommerce "Shipped" set by hand, with no shipment.
+        (FulfillmentStatus::Fulfilled, "shipped_without_tracking"),
+        // WooCommerce partial-shipped with no tracking note.
+        (FulfillmentStatus::PartiallyFulfilled, "partly_shipped"),
+        // Shopify FULFILLMENT_NOT_REQUIRED and the like.
+        (FulfillmentStatus::Unknown, "unknown_fulfillment_status"),
+    ] {
+        let (mut orders, tracking) = demo_facts();
+        let omar = orders.iter_mut().find(|o| o.number == "1002").unwrap();
+        assert!(omar.fulfillments.is_empty());
+        omar.fulfillment_status = status;
+        for (intent, message) in [
+            (Intent::Tracking, "has my order shipped?"),
+            (Intent::MissingItem, "my order never came"),
+            (Intent::Cancel, "cancel my order please"),
+            (Intent::Return, "how do I return this"),
+        ] {
+            let outcome = answer_with(
+                orders.clone(),
+                tracking.clone(),
+                demo().policy,
+                intent,
+                message,
+                "omar@example.com",
+            );
+            assert_eq!(
+                handoff_name(&outcome),
+                Some(rule),
+                "{status:?} {intent}: {outcome:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_return_for_a_shipment_without_tracking_is_handed_off() {
+    use deskbot::respond::facts::{FulfilledItem, Fulfillment, FulfillmentStatus};
+    let (mut orders, tracking) = demo_facts();
+    let omar = orders.iter_mut().find(|o| o.number == "1002").unwrap();
+    omar.fulfillment_status = FulfillmentStatus::Fulfilled;
+    omar.fulfillments.push(Fulfillment {
+        id: "ful-1002-1".into(),
+        items: omar
+            .line_items
+            .iter()
+            .map(|item| FulfilledItem {
+                line_item_id: item.id.clone(),
+                quantity: item.quantity,
+            })
+            .collect(),
+        tracking_numbers: Vec::new(),
+        carrier: None,
+        tracking_urls: Vec::new(),
+        shipped_at: Some("2026-11-19T15:00:00Z".parse().unwrap()),
+        platform_status: None,
+    });
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Return,
+        "how do I return this",
+        "omar@example.com",
+    );
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("shipped_without_tracking"),
+        "{outcome:?}"
+    );
+}

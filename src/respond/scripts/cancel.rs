@@ -34,6 +34,11 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
             ),
         );
     }
+    // No shipment records: only a platform that calls the order unfulfilled says it has not
+    // shipped.
+    if let Some(handoff) = input.shipped_per_platform() {
+        return handoff;
+    }
     if !policy.cancel_allowed_while_unfulfilled {
         return policy_handoff(
             "cancellation_not_allowed",

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 
 use crate::classify::intent::Intent;
 use crate::respond::extract::MessageFacts;
-use crate::respond::facts::{Fulfillment, Order, Tracking, TrackingStatus};
+use crate::respond::facts::{Fulfillment, FulfillmentStatus, Order, Tracking, TrackingStatus};
 use crate::respond::policy::Policy;
 use crate::respond::verify::VerifiedOrder;
 
@@ -211,6 +211,7 @@ impl HandoffReason {
         "returned_to_sender",
         "shipped_without_tracking",
         "unknown_carrier_status",
+        "unknown_fulfillment_status",
     ];
 
     /// The most specific name of the reason: a policy rule's own name (`claim`,
@@ -571,6 +572,32 @@ impl ScriptInput<'_> {
                     .shipped_at
                     .map(|t| format!(" sent {}", self.date(t)))
                     .unwrap_or_default()
+            ),
+        ))
+    }
+
+    /// An order with no shipment records that the platform does not call unfulfilled: it may
+    /// have shipped (a status set by hand, a partial shipment with no tracking) or need no
+    /// shipping at all, so "not shipped yet" would be a guess. Only an `Unfulfilled` status
+    /// supports it.
+    fn shipped_per_platform(&self) -> Option<ScriptResult> {
+        let order = self.order;
+        let rule = match order.fulfillment_status {
+            FulfillmentStatus::Unfulfilled => return None,
+            FulfillmentStatus::Fulfilled => "shipped_without_tracking",
+            FulfillmentStatus::PartiallyFulfilled => "partly_shipped",
+            FulfillmentStatus::Unknown => "unknown_fulfillment_status",
+        };
+        let status = match order.fulfillment_status {
+            FulfillmentStatus::Fulfilled => "fulfilled",
+            FulfillmentStatus::PartiallyFulfilled => "partially fulfilled",
+            _ => "neither fulfilled nor unfulfilled",
+        };
+        Some(policy_handoff(
+            rule,
+            format!(
+                "the platform marks order #{} {status}, but it has no shipment records",
+                order.number
             ),
         ))
     }

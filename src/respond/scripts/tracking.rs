@@ -41,6 +41,9 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
 
 /// Nothing shipped: on time (say when it ships) or late (a person looks into it).
 pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
+    if let Some(handoff) = input.shipped_per_platform() {
+        return handoff;
+    }
     let order = input.order;
     let placed = input.policy.local_date(order.created_at);
     let Some(ships_by) = input
