@@ -660,3 +660,33 @@ fn a_return_for_a_shipment_without_tracking_is_handed_off() {
         "{outcome:?}"
     );
 }
+
+#[test]
+fn a_carrier_delivery_window_is_on_time_until_its_last_day() {
+    let (orders, mut tracking) = demo_facts();
+    let dress = tracking
+        .iter_mut()
+        .find(|t| t.number == "9400111798643261622439")
+        .unwrap();
+    // The demo's today is Friday, November 20: inside the window, past its first day.
+    dress.estimated_delivery = Some("2026-11-19".parse().unwrap());
+    dress.estimated_delivery_end = Some("2026-11-24".parse().unwrap());
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Tracking,
+        "Where is my dress?",
+        "jane@example.com",
+    );
+    assert_eq!(
+        outcome.situation(),
+        Some("tracking/in_transit"),
+        "{outcome:?}"
+    );
+    let text = outcome.reply_text().unwrap();
+    assert!(
+        text.contains("between Thursday, November 19 and Tuesday, November 24"),
+        "{text}"
+    );
+}

@@ -512,8 +512,13 @@ impl ScriptInput<'_> {
         if let Some(delivered) = tracking.delivered_at {
             value.insert("delivered_on".into(), json!(self.date(delivered)));
         }
-        if let Some(eta) = tracking.estimated_delivery {
+        // A window's end is what "by" may promise; its start is said only as part of the
+        // window.
+        if let Some(eta) = delivery_by(tracking) {
             value.insert("eta".into(), json!(self.day(eta)));
+        }
+        if let Some(from) = window_start(tracking) {
+            value.insert("eta_from".into(), json!(self.day(from)));
         }
         Value::Object(value)
     }
@@ -759,6 +764,23 @@ impl ScriptInput<'_> {
             }
         }
         None
+    }
+}
+
+/// The last day the carrier expects to deliver on: the end of its window when it gives one,
+/// else its estimate.
+fn delivery_by(tracking: &Tracking) -> Option<Date> {
+    match (tracking.estimated_delivery, tracking.estimated_delivery_end) {
+        (Some(start), Some(end)) => Some(start.max(end)),
+        (start, end) => end.or(start),
+    }
+}
+
+/// The first day of the carrier's delivery window, when it gives a window of several days.
+fn window_start(tracking: &Tracking) -> Option<Date> {
+    match (tracking.estimated_delivery, tracking.estimated_delivery_end) {
+        (Some(start), Some(end)) if start < end => Some(start),
+        _ => None,
     }
 }
 

@@ -115,7 +115,9 @@ fn moving(
     let Some(policy_estimate) = input.policy.add_business_days(shipped_on, transit_days) else {
         return impossible_date(input.order);
     };
-    let expected_by = tracking.estimated_delivery.unwrap_or(policy_estimate);
+    // A carrier's window is on time until its last day.
+    let carrier_by = super::delivery_by(tracking);
+    let expected_by = carrier_by.unwrap_or(policy_estimate);
     // With no scan at all, the clock starts when the label was handed over.
     let last_seen = tracking.last_scan_at().or(shipment.fulfillment.shipped_at);
     let silent = last_seen.is_some_and(|seen| {
@@ -132,10 +134,10 @@ fn moving(
         return ScriptResult::Reply(Situation::new("tracking", "delayed", context));
     }
     context.insert("eta".into(), json!(input.day(expected_by)));
-    context.insert(
-        "eta_from_carrier".into(),
-        json!(tracking.estimated_delivery.is_some()),
-    );
+    if let Some(from) = super::window_start(tracking) {
+        context.insert("eta_from".into(), json!(input.day(from)));
+    }
+    context.insert("eta_from_carrier".into(), json!(carrier_by.is_some()));
     ScriptResult::Reply(Situation::new("tracking", "in_transit", context))
 }
 
@@ -217,7 +219,7 @@ pub fn parcel_status(tracking: &Tracking, policy: &Policy, now: Timestamp) -> Sc
     if let Some(delivered_at) = tracking.delivered_at {
         parcel.insert("delivered_on".into(), json!(date(delivered_at)));
     }
-    if let Some(eta) = tracking.estimated_delivery.filter(|_| !delivered) {
+    if let Some(eta) = super::delivery_by(tracking).filter(|_| !delivered) {
         parcel.insert("eta".into(), json!(policy.format_date(eta, today)));
     }
     let mut context = shop_context(policy);
