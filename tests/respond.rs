@@ -690,3 +690,23 @@ fn a_carrier_delivery_window_is_on_time_until_its_last_day() {
         "{text}"
     );
 }
+
+#[test]
+fn out_for_delivery_is_today_only_when_scanned_today() {
+    let (orders, mut tracking) = demo_facts();
+    let scarf = tracking
+        .iter_mut()
+        .find(|t| t.number == "714015965560")
+        .unwrap();
+    // Two days before the demo's today, and nothing since.
+    scarf.latest_event.as_mut().unwrap().time = "2026-11-18T13:06:00Z".parse().unwrap();
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Tracking,
+        "when will it arrive",
+        "mia@example.com",
+    );
+    assert_eq!(handoff_name(&outcome), Some("stale_facts"), "{outcome:?}");
+}

@@ -89,7 +89,24 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
             }
             "delivered"
         }
-        TrackingStatus::OutForDelivery => "out_for_delivery",
+        TrackingStatus::OutForDelivery => {
+            // "Today" only from a scan made today where the shop is.
+            let scanned = tracking.last_scan_at().map(|t| input.policy.local_date(t));
+            if scanned != Some(input.today()) {
+                return ScriptResult::Handoff(HandoffReason::StaleFacts {
+                    detail: format!(
+                        "{} reports {} out for delivery {}, not today, with no delivery since",
+                        tracking.carrier.display_name(),
+                        tracking.number,
+                        scanned.map_or("with no scan date".to_owned(), |d| format!(
+                            "on {}",
+                            input.day(d)
+                        ))
+                    ),
+                });
+            }
+            "out_for_delivery"
+        }
         TrackingStatus::AttemptedDelivery => "attempted_delivery",
         // In transit or only labelled (carrier problems were handed off above).
         _ => return moving(input, shipment, context),
