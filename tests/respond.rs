@@ -710,3 +710,30 @@ fn out_for_delivery_is_today_only_when_scanned_today() {
     );
     assert_eq!(handoff_name(&outcome), Some("stale_facts"), "{outcome:?}");
 }
+
+#[test]
+fn a_performed_cancel_promises_no_refund_and_leaves_the_payment_to_a_person() {
+    let policy = demo_policy_with("mode = \"request\"", "mode = \"perform\"");
+    let (orders, tracking) = demo_facts();
+    let outcome = answer_with(
+        orders,
+        tracking,
+        policy,
+        Intent::Cancel,
+        "cancel my order",
+        "omar@example.com",
+    );
+    let Outcome::Reply {
+        text,
+        situation,
+        follow_up,
+        ..
+    } = &outcome
+    else {
+        panic!("expected a reply, got {outcome:?}");
+    };
+    assert_eq!(situation, "cancel/cancelled");
+    assert!(!text.contains("will be refunded"), "{text}");
+    let task = follow_up.as_deref().expect("a follow-up task for the payment");
+    assert!(task.contains("#1002") && task.contains("refund"), "{task}");
+}

@@ -62,6 +62,12 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         CancelMode::Perform => {
             let mut situation = Situation::new("cancel", "cancelled", context);
             situation.action = Some(PlatformAction::CancelOrder);
+            // Not every platform's cancel refunds (WooCommerce and BigCommerce only change
+            // the status), and no fact says this one did: a person sees to the payment.
+            situation.follow_up = Some(format!(
+                "Order #{} was cancelled through the platform as the customer asked; refund any payment taken for it, if the platform did not.",
+                order.number
+            ));
             ScriptResult::Reply(situation)
         }
     }
