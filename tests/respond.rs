@@ -737,3 +737,37 @@ fn a_performed_cancel_promises_no_refund_and_leaves_the_payment_to_a_person() {
     let task = follow_up.as_deref().expect("a follow-up task for the payment");
     assert!(task.contains("#1002") && task.contains("refund"), "{task}");
 }
+
+#[test]
+fn cancelling_a_partly_shipped_order_is_handed_off() {
+    use deskbot::respond::facts::{FulfilledItem, Fulfillment, FulfillmentStatus};
+    let (mut orders, tracking) = demo_facts();
+    let omar = orders.iter_mut().find(|o| o.number == "1002").unwrap();
+    omar.fulfillment_status = FulfillmentStatus::PartiallyFulfilled;
+    // The beanies shipped; the sweater did not.
+    omar.fulfillments.push(Fulfillment {
+        id: "ful-1002-1".into(),
+        items: vec![FulfilledItem {
+            line_item_id: "li-1002-2".into(),
+            quantity: 2,
+        }],
+        tracking_numbers: vec!["9400111798643261622439".into()],
+        carrier: Some("USPS".into()),
+        tracking_urls: Vec::new(),
+        shipped_at: Some("2026-11-20T12:00:00Z".parse().unwrap()),
+        platform_status: None,
+    });
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Cancel,
+        "please cancel my order",
+        "omar@example.com",
+    );
+    assert_eq!(handoff_name(&outcome), Some("partly_shipped"), "{outcome:?}");
+    let Some(HandoffReason::PolicyRequiresHuman { detail, .. }) = outcome.handoff_reason() else {
+        unreachable!()
+    };
+    assert!(detail.contains("Merino Crew Sweater ×1"), "{detail}");
+}
