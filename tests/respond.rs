@@ -734,7 +734,9 @@ fn a_performed_cancel_promises_no_refund_and_leaves_the_payment_to_a_person() {
     };
     assert_eq!(situation, "cancel/cancelled");
     assert!(!text.contains("will be refunded"), "{text}");
-    let task = follow_up.as_deref().expect("a follow-up task for the payment");
+    let task = follow_up
+        .as_deref()
+        .expect("a follow-up task for the payment");
     assert!(task.contains("#1002") && task.contains("refund"), "{task}");
 }
 
@@ -765,7 +767,11 @@ fn cancelling_a_partly_shipped_order_is_handed_off() {
         "please cancel my order",
         "omar@example.com",
     );
-    assert_eq!(handoff_name(&outcome), Some("partly_shipped"), "{outcome:?}");
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("partly_shipped"),
+        "{outcome:?}"
+    );
     let Some(HandoffReason::PolicyRequiresHuman { detail, .. }) = outcome.handoff_reason() else {
         unreachable!()
     };

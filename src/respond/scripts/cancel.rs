@@ -22,7 +22,8 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         // Part shipped, part not: "already shipped" would be false for the rest, and whether
         // the rest can still be cancelled is for a person to say.
         let unshipped = input.unshipped();
-        if !unshipped.is_empty() || order.fulfillment_status == FulfillmentStatus::PartiallyFulfilled
+        if !unshipped.is_empty()
+            || order.fulfillment_status == FulfillmentStatus::PartiallyFulfilled
         {
             let left: Vec<String> = unshipped
                 .iter()
@@ -41,8 +42,7 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
                 ),
             );
         }
-        let Some(shipped_at) = order.fulfillments.iter().filter_map(|f| f.shipped_at).min()
-        else {
+        let Some(shipped_at) = order.fulfillments.iter().filter_map(|f| f.shipped_at).min() else {
             return policy_handoff(
                 "partly_shipped",
                 format!(
