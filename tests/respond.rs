@@ -777,3 +777,23 @@ fn cancelling_a_partly_shipped_order_is_handed_off() {
     };
     assert!(detail.contains("Merino Crew Sweater ×1"), "{detail}");
 }
+
+#[test]
+fn a_parcel_with_only_a_label_is_not_called_on_its_way() {
+    use deskbot::respond::facts::TrackingStatus;
+    let (orders, mut tracking) = demo_facts();
+    tracking
+        .iter_mut()
+        .find(|t| t.number == "9400111798643261622439")
+        .unwrap()
+        .status = TrackingStatus::LabelCreated;
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Tracking,
+        "Where is my dress?",
+        "jane@example.com",
+    );
+    assert_eq!(handoff_name(&outcome), Some("label_created"), "{outcome:?}");
+}

@@ -205,6 +205,7 @@ impl HandoffReason {
         "carrier_exception",
         "claim",
         "email_mismatch",
+        "label_created",
         "late_shipment",
         "no_delivery_date",
         "partly_shipped",

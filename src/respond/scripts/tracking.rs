@@ -108,13 +108,30 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
             "out_for_delivery"
         }
         TrackingStatus::AttemptedDelivery => "attempted_delivery",
-        // In transit or only labelled (carrier problems were handed off above).
+        // A label is not a parcel on its way: the carrier has not had it yet, and when it
+        // will is not a fact anyone fetched.
+        TrackingStatus::LabelCreated => {
+            return policy_handoff(
+                "label_created",
+                format!(
+                    "{} has only a label for {}{}; the parcel has not been scanned yet",
+                    tracking.carrier.display_name(),
+                    tracking.number,
+                    shipment
+                        .fulfillment
+                        .shipped_at
+                        .map(|t| format!(" (marked shipped {})", input.date(t)))
+                        .unwrap_or_default()
+                ),
+            )
+        }
+        // In transit (carrier problems were handed off above).
         _ => return moving(input, shipment, context),
     };
     ScriptResult::Reply(Situation::new("tracking", name, context))
 }
 
-/// Label created or in transit: on time, or delayed by the policy's rule.
+/// In transit: on time, or delayed by the policy's rule.
 fn moving(
     input: &ScriptInput<'_>,
     shipment: &Shipment,
