@@ -508,3 +508,292 @@ fn impossible_dates_from_a_feed_hand_off_instead_of_panicking() {
         Some("stale_facts")
     );
 }
+
+/// The demo shop's orders and tracking, to change one fact before answering.
+fn demo_facts() -> (
+    Vec<deskbot::respond::facts::Order>,
+    Vec<deskbot::respond::facts::Tracking>,
+) {
+    let dir = common::root().join("examples/demo-shop");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    (
+        serde_json::from_str(&read("orders.json")).unwrap(),
+        serde_json::from_str(&read("tracking.json")).unwrap(),
+    )
+}
+
+/// What the demo shop, with `orders` and `tracking` instead of its own, does with `message`.
+fn answer_with(
+    orders: Vec<deskbot::respond::facts::Order>,
+    tracking: Vec<deskbot::respond::facts::Tracking>,
+    policy: Policy,
+    intent: Intent,
+    message: &str,
+    email: &str,
+) -> Outcome {
+    let now = policy.now();
+    let answerer = deskbot::respond::Answerer::new(
+        Arc::new(MemoryOrderPlatform::new(orders)),
+        Arc::new(MemoryCarrierTracker::new(tracking)),
+        policy,
+        templates(),
+    );
+    block_on(answerer.respond_to(
+        Prediction::certain(intent),
+        message,
+        &customer(Some(email)),
+        now,
+    ))
+}
+
+fn handoff_name(outcome: &Outcome) -> Option<&'static str> {
+    outcome.handoff_reason().map(HandoffReason::name)
+}
+
+#[test]
+fn a_carrier_problem_with_one_parcel_of_several_is_handed_off() {
+    use deskbot::respond::facts::TrackingStatus;
+    for (status, rule) in [
+        (TrackingStatus::Exception, "carrier_exception"),
+        (TrackingStatus::ReturnedToSender, "returned_to_sender"),
+        (TrackingStatus::Unknown, "unknown_carrier_status"),
+    ] {
+        let (orders, mut tracking) = demo_facts();
+        // Lucas's #1011: parcel 1 delivered, parcel 2 (the belt) in trouble.
+        tracking
+            .iter_mut()
+            .find(|t| t.number == "9400111104639405802109")
+            .unwrap()
+            .status = status;
+        for (intent, message) in [
+            (Intent::Tracking, "where is my stuff"),
+            (Intent::MissingItem, "only part of my order came"),
+        ] {
+            let outcome = answer_with(
+                orders.clone(),
+                tracking.clone(),
+                demo().policy,
+                intent,
+                message,
+                "lucas@example.com",
+            );
+            assert_eq!(
+                handoff_name(&outcome),
+                Some(rule),
+                "{status:?} {intent}: {outcome:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_an_unfulfilled_order_without_shipments_is_called_unshipped() {
+    use deskbot::respond::facts::FulfillmentStatus;
+    for (status, rule) in [
+        // BigCommerce "Shipped" set by hand, with no shipment.
+        (FulfillmentStatus::Fulfilled, "shipped_without_tracking"),
+        // WooCommerce partial-shipped with no tracking note.
+        (FulfillmentStatus::PartiallyFulfilled, "partly_shipped"),
+        // Shopify FULFILLMENT_NOT_REQUIRED and the like.
+        (FulfillmentStatus::Unknown, "unknown_fulfillment_status"),
+    ] {
+        let (mut orders, tracking) = demo_facts();
+        let omar = orders.iter_mut().find(|o| o.number == "1002").unwrap();
+        assert!(omar.fulfillments.is_empty());
+        omar.fulfillment_status = status;
+        for (intent, message) in [
+            (Intent::Tracking, "has my order shipped?"),
+            (Intent::MissingItem, "my order never came"),
+            (Intent::Cancel, "cancel my order please"),
+            (Intent::Return, "how do I return this"),
+        ] {
+            let outcome = answer_with(
+                orders.clone(),
+                tracking.clone(),
+                demo().policy,
+                intent,
+                message,
+                "omar@example.com",
+            );
+            assert_eq!(
+                handoff_name(&outcome),
+                Some(rule),
+                "{status:?} {intent}: {outcome:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_return_for_a_shipment_without_tracking_is_handed_off() {
+    use deskbot::respond::facts::{FulfilledItem, Fulfillment, FulfillmentStatus};
+    let (mut orders, tracking) = demo_facts();
+    let omar = orders.iter_mut().find(|o| o.number == "1002").unwrap();
+    omar.fulfillment_status = FulfillmentStatus::Fulfilled;
+    omar.fulfillments.push(Fulfillment {
+        id: "ful-1002-1".into(),
+        items: omar
+            .line_items
+            .iter()
+            .map(|item| FulfilledItem {
+                line_item_id: item.id.clone(),
+                quantity: item.quantity,
+            })
+            .collect(),
+        tracking_numbers: Vec::new(),
+        carrier: None,
+        tracking_urls: Vec::new(),
+        shipped_at: Some("2026-11-19T15:00:00Z".parse().unwrap()),
+        platform_status: None,
+    });
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Return,
+        "how do I return this",
+        "omar@example.com",
+    );
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("shipped_without_tracking"),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn a_carrier_delivery_window_is_on_time_until_its_last_day() {
+    let (orders, mut tracking) = demo_facts();
+    let dress = tracking
+        .iter_mut()
+        .find(|t| t.number == "9400111798643261622439")
+        .unwrap();
+    // The demo's today is Friday, November 20: inside the window, past its first day.
+    dress.estimated_delivery = Some("2026-11-19".parse().unwrap());
+    dress.estimated_delivery_end = Some("2026-11-24".parse().unwrap());
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Tracking,
+        "Where is my dress?",
+        "jane@example.com",
+    );
+    assert_eq!(
+        outcome.situation(),
+        Some("tracking/in_transit"),
+        "{outcome:?}"
+    );
+    let text = outcome.reply_text().unwrap();
+    assert!(
+        text.contains("between Thursday, November 19 and Tuesday, November 24"),
+        "{text}"
+    );
+}
+
+#[test]
+fn out_for_delivery_is_today_only_when_scanned_today() {
+    let (orders, mut tracking) = demo_facts();
+    let scarf = tracking
+        .iter_mut()
+        .find(|t| t.number == "714015965560")
+        .unwrap();
+    // Two days before the demo's today, and nothing since.
+    scarf.latest_event.as_mut().unwrap().time = "2026-11-18T13:06:00Z".parse().unwrap();
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Tracking,
+        "when will it arrive",
+        "mia@example.com",
+    );
+    assert_eq!(handoff_name(&outcome), Some("stale_facts"), "{outcome:?}");
+}
+
+#[test]
+fn a_performed_cancel_promises_no_refund_and_leaves_the_payment_to_a_person() {
+    let policy = demo_policy_with("mode = \"request\"", "mode = \"perform\"");
+    let (orders, tracking) = demo_facts();
+    let outcome = answer_with(
+        orders,
+        tracking,
+        policy,
+        Intent::Cancel,
+        "cancel my order",
+        "omar@example.com",
+    );
+    let Outcome::Reply {
+        text,
+        situation,
+        follow_up,
+        ..
+    } = &outcome
+    else {
+        panic!("expected a reply, got {outcome:?}");
+    };
+    assert_eq!(situation, "cancel/cancelled");
+    assert!(!text.contains("will be refunded"), "{text}");
+    let task = follow_up
+        .as_deref()
+        .expect("a follow-up task for the payment");
+    assert!(task.contains("#1002") && task.contains("refund"), "{task}");
+}
+
+#[test]
+fn cancelling_a_partly_shipped_order_is_handed_off() {
+    use deskbot::respond::facts::{FulfilledItem, Fulfillment, FulfillmentStatus};
+    let (mut orders, tracking) = demo_facts();
+    let omar = orders.iter_mut().find(|o| o.number == "1002").unwrap();
+    omar.fulfillment_status = FulfillmentStatus::PartiallyFulfilled;
+    // The beanies shipped; the sweater did not.
+    omar.fulfillments.push(Fulfillment {
+        id: "ful-1002-1".into(),
+        items: vec![FulfilledItem {
+            line_item_id: "li-1002-2".into(),
+            quantity: 2,
+        }],
+        tracking_numbers: vec!["9400111798643261622439".into()],
+        carrier: Some("USPS".into()),
+        tracking_urls: Vec::new(),
+        shipped_at: Some("2026-11-20T12:00:00Z".parse().unwrap()),
+        platform_status: None,
+    });
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Cancel,
+        "please cancel my order",
+        "omar@example.com",
+    );
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("partly_shipped"),
+        "{outcome:?}"
+    );
+    let Some(HandoffReason::PolicyRequiresHuman { detail, .. }) = outcome.handoff_reason() else {
+        unreachable!()
+    };
+    assert!(detail.contains("Merino Crew Sweater ×1"), "{detail}");
+}
+
+#[test]
+fn a_parcel_with_only_a_label_is_not_called_on_its_way() {
+    use deskbot::respond::facts::TrackingStatus;
+    let (orders, mut tracking) = demo_facts();
+    tracking
+        .iter_mut()
+        .find(|t| t.number == "9400111798643261622439")
+        .unwrap()
+        .status = TrackingStatus::LabelCreated;
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Tracking,
+        "Where is my dress?",
+        "jane@example.com",
+    );
+    assert_eq!(handoff_name(&outcome), Some("label_created"), "{outcome:?}");
+}

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{policy_handoff, PlatformAction, ScriptInput, ScriptResult, Situation};
-use crate::respond::facts::FinancialStatus;
+use crate::respond::facts::{FinancialStatus, FulfillmentStatus};
 use crate::respond::policy::CancelMode;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
@@ -18,21 +18,49 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         );
         return ScriptResult::Reply(Situation::new("cancel", "already_cancelled", context));
     }
-    if let Some(shipped_at) = order.fulfillments.iter().filter_map(|f| f.shipped_at).min() {
+    if !order.fulfillments.is_empty() {
+        // Part shipped, part not: "already shipped" would be false for the rest, and whether
+        // the rest can still be cancelled is for a person to say.
+        let unshipped = input.unshipped();
+        if !unshipped.is_empty()
+            || order.fulfillment_status == FulfillmentStatus::PartiallyFulfilled
+        {
+            let left: Vec<String> = unshipped
+                .iter()
+                .map(|(title, quantity)| format!("{title} ×{quantity}"))
+                .collect();
+            return policy_handoff(
+                "partly_shipped",
+                format!(
+                    "the customer asks to cancel order #{}, which has shipped in part; not shipped: {}",
+                    order.number,
+                    if left.is_empty() {
+                        "unknown (the platform marks it partially fulfilled)".to_owned()
+                    } else {
+                        left.join(", ")
+                    }
+                ),
+            );
+        }
+        let Some(shipped_at) = order.fulfillments.iter().filter_map(|f| f.shipped_at).min() else {
+            return policy_handoff(
+                "partly_shipped",
+                format!(
+                    "order #{} has a fulfillment without a ship date",
+                    order.number
+                ),
+            );
+        };
         let mut context = input.base_context();
         context.insert("shipped_on".into(), json!(input.date(shipped_at)));
         context.insert("window_days".into(), json!(policy.return_window_days));
         context.insert("portal_url".into(), json!(policy.return_portal_url));
         return ScriptResult::Reply(Situation::new("cancel", "already_shipped", context));
     }
-    if !order.fulfillments.is_empty() {
-        return policy_handoff(
-            "partly_shipped",
-            format!(
-                "order #{} has a fulfillment without a ship date",
-                order.number
-            ),
-        );
+    // No shipment records: only a platform that calls the order unfulfilled says it has not
+    // shipped.
+    if let Some(handoff) = input.shipped_per_platform() {
+        return handoff;
     }
     if !policy.cancel_allowed_while_unfulfilled {
         return policy_handoff(
@@ -57,6 +85,12 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         CancelMode::Perform => {
             let mut situation = Situation::new("cancel", "cancelled", context);
             situation.action = Some(PlatformAction::CancelOrder);
+            // Not every platform's cancel refunds (WooCommerce and BigCommerce only change
+            // the status), and no fact says this one did: a person sees to the payment.
+            situation.follow_up = Some(format!(
+                "Order #{} was cancelled through the platform as the customer asked; refund any payment taken for it, if the platform did not.",
+                order.number
+            ));
             ScriptResult::Reply(situation)
         }
     }

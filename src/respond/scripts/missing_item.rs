@@ -21,6 +21,10 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     let some_delivered = input.shipments.iter().any(|s| delivered(&s));
     if !input.all_delivered() {
         if some_delivered {
+            // A parcel in trouble is handed off here as it is in the tracking answer.
+            if let Some(handoff) = input.any_carrier_problem() {
+                return handoff;
+            }
             let mut context = input.base_context();
             context.insert("shipments".into(), input.shipments_context());
             return ScriptResult::Reply(Situation::new("missing_item", "split_shipment", context));

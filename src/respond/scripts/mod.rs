@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 
 use crate::classify::intent::Intent;
 use crate::respond::extract::MessageFacts;
-use crate::respond::facts::{Fulfillment, Order, Tracking, TrackingStatus};
+use crate::respond::facts::{Fulfillment, FulfillmentStatus, Order, Tracking, TrackingStatus};
 use crate::respond::policy::Policy;
 use crate::respond::verify::VerifiedOrder;
 
@@ -205,12 +205,14 @@ impl HandoffReason {
         "carrier_exception",
         "claim",
         "email_mismatch",
+        "label_created",
         "late_shipment",
         "no_delivery_date",
         "partly_shipped",
         "returned_to_sender",
         "shipped_without_tracking",
         "unknown_carrier_status",
+        "unknown_fulfillment_status",
     ];
 
     /// The most specific name of the reason: a policy rule's own name (`claim`,
@@ -511,8 +513,13 @@ impl ScriptInput<'_> {
         if let Some(delivered) = tracking.delivered_at {
             value.insert("delivered_on".into(), json!(self.date(delivered)));
         }
-        if let Some(eta) = tracking.estimated_delivery {
+        // A window's end is what "by" may promise; its start is said only as part of the
+        // window.
+        if let Some(eta) = delivery_by(tracking) {
             value.insert("eta".into(), json!(self.day(eta)));
+        }
+        if let Some(from) = window_start(tracking) {
+            value.insert("eta_from".into(), json!(self.day(from)));
         }
         Value::Object(value)
     }
@@ -573,6 +580,70 @@ impl ScriptInput<'_> {
                     .unwrap_or_default()
             ),
         ))
+    }
+
+    /// An order with no shipment records that the platform does not call unfulfilled: it may
+    /// have shipped (a status set by hand, a partial shipment with no tracking) or need no
+    /// shipping at all, so "not shipped yet" would be a guess. Only an `Unfulfilled` status
+    /// supports it.
+    fn shipped_per_platform(&self) -> Option<ScriptResult> {
+        let order = self.order;
+        let rule = match order.fulfillment_status {
+            FulfillmentStatus::Unfulfilled => return None,
+            FulfillmentStatus::Fulfilled => "shipped_without_tracking",
+            FulfillmentStatus::PartiallyFulfilled => "partly_shipped",
+            FulfillmentStatus::Unknown => "unknown_fulfillment_status",
+        };
+        let status = match order.fulfillment_status {
+            FulfillmentStatus::Fulfilled => "fulfilled",
+            FulfillmentStatus::PartiallyFulfilled => "partially fulfilled",
+            _ => "neither fulfilled nor unfulfilled",
+        };
+        Some(policy_handoff(
+            rule,
+            format!(
+                "the platform marks order #{} {status}, but it has no shipment records",
+                order.number
+            ),
+        ))
+    }
+
+    /// A parcel the carrier reports a problem with, or a status we cannot read: a person
+    /// looks, whether it is the order's only parcel or one of several.
+    fn carrier_problem(&self, shipment: &Shipment) -> Option<ScriptResult> {
+        let tracking = &shipment.tracking;
+        match tracking.status {
+            TrackingStatus::Exception => Some(policy_handoff(
+                "carrier_exception",
+                format!(
+                    "{} reports a problem with {}: {}",
+                    tracking.carrier.display_name(),
+                    tracking.number,
+                    tracking
+                        .latest_event
+                        .as_ref()
+                        .map_or("no details", |e| e.description.as_str())
+                ),
+            )),
+            TrackingStatus::ReturnedToSender => Some(policy_handoff(
+                "returned_to_sender",
+                format!("{} is on its way back to the shop", tracking.number),
+            )),
+            TrackingStatus::Unknown => Some(policy_handoff(
+                "unknown_carrier_status",
+                format!(
+                    "{} gives no status we understand for {}",
+                    tracking.carrier.display_name(),
+                    tracking.number
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The first parcel of the order with a carrier problem ([`Self::carrier_problem`]).
+    fn any_carrier_problem(&self) -> Option<ScriptResult> {
+        self.shipments.iter().find_map(|s| self.carrier_problem(s))
     }
 
     /// Whether everything is shipped in exactly one parcel.
@@ -694,6 +765,23 @@ impl ScriptInput<'_> {
             }
         }
         None
+    }
+}
+
+/// The last day the carrier expects to deliver on: the end of its window when it gives one,
+/// else its estimate.
+fn delivery_by(tracking: &Tracking) -> Option<Date> {
+    match (tracking.estimated_delivery, tracking.estimated_delivery_end) {
+        (Some(start), Some(end)) => Some(start.max(end)),
+        (start, end) => end.or(start),
+    }
+}
+
+/// The first day of the carrier's delivery window, when it gives a window of several days.
+fn window_start(tracking: &Tracking) -> Option<Date> {
+    match (tracking.estimated_delivery, tracking.estimated_delivery_end) {
+        (Some(start), Some(end)) if start < end => Some(start),
+        _ => None,
     }
 }
 

@@ -23,6 +23,16 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(handoff) = input.cancelled_or_contradictory() {
         return handoff;
     }
+    // A shipment with no tracking, or a platform that calls an order with no shipment records
+    // shipped: where it is cannot be told, nor that it has not shipped.
+    if let Some(handoff) = input.untracked_shipment() {
+        return handoff;
+    }
+    if input.shipments.is_empty() {
+        if let Some(handoff) = input.shipped_per_platform() {
+            return handoff;
+        }
+    }
     if !input.all_delivered() {
         let status = input
             .shipments

@@ -28,6 +28,10 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         return one_parcel(input, asked);
     }
     if !input.single_parcel() {
+        // A problem with any parcel is a problem with the order, as it is for a single parcel.
+        if let Some(handoff) = input.any_carrier_problem() {
+            return handoff;
+        }
         let mut context = input.base_context();
         context.insert("shipments".into(), input.shipments_context());
         return ScriptResult::Reply(Situation::new("tracking", "several_shipments", context));
@@ -37,6 +41,9 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
 
 /// Nothing shipped: on time (say when it ships) or late (a person looks into it).
 pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
+    if let Some(handoff) = input.shipped_per_platform() {
+        return handoff;
+    }
     let order = input.order;
     let placed = input.policy.local_date(order.created_at);
     let Some(ships_by) = input
@@ -72,6 +79,9 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
         context.insert("item_summary".into(), parcel["item_summary"].clone());
     }
     context.insert("shipment".into(), parcel);
+    if let Some(handoff) = input.carrier_problem(shipment) {
+        return handoff;
+    }
     let name = match tracking.status {
         TrackingStatus::Delivered => {
             if let Some(destination) = &input.order.destination {
@@ -79,46 +89,49 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
             }
             "delivered"
         }
-        TrackingStatus::OutForDelivery => "out_for_delivery",
+        TrackingStatus::OutForDelivery => {
+            // "Today" only from a scan made today where the shop is.
+            let scanned = tracking.last_scan_at().map(|t| input.policy.local_date(t));
+            if scanned != Some(input.today()) {
+                return ScriptResult::Handoff(HandoffReason::StaleFacts {
+                    detail: format!(
+                        "{} reports {} out for delivery {}, not today, with no delivery since",
+                        tracking.carrier.display_name(),
+                        tracking.number,
+                        scanned.map_or("with no scan date".to_owned(), |d| format!(
+                            "on {}",
+                            input.day(d)
+                        ))
+                    ),
+                });
+            }
+            "out_for_delivery"
+        }
         TrackingStatus::AttemptedDelivery => "attempted_delivery",
-        TrackingStatus::Exception => {
+        // A label is not a parcel on its way: the carrier has not had it yet, and when it
+        // will is not a fact anyone fetched.
+        TrackingStatus::LabelCreated => {
             return policy_handoff(
-                "carrier_exception",
+                "label_created",
                 format!(
-                    "{} reports a problem with {}: {}",
+                    "{} has only a label for {}{}; the parcel has not been scanned yet",
                     tracking.carrier.display_name(),
                     tracking.number,
-                    tracking
-                        .latest_event
-                        .as_ref()
-                        .map_or("no details", |e| e.description.as_str())
+                    shipment
+                        .fulfillment
+                        .shipped_at
+                        .map(|t| format!(" (marked shipped {})", input.date(t)))
+                        .unwrap_or_default()
                 ),
             )
         }
-        TrackingStatus::ReturnedToSender => {
-            return policy_handoff(
-                "returned_to_sender",
-                format!("{} is on its way back to the shop", tracking.number),
-            )
-        }
-        TrackingStatus::Unknown => {
-            return policy_handoff(
-                "unknown_carrier_status",
-                format!(
-                    "{} gives no status we understand for {}",
-                    tracking.carrier.display_name(),
-                    tracking.number
-                ),
-            )
-        }
-        TrackingStatus::LabelCreated | TrackingStatus::InTransit => {
-            return moving(input, shipment, context)
-        }
+        // In transit (carrier problems were handed off above).
+        _ => return moving(input, shipment, context),
     };
     ScriptResult::Reply(Situation::new("tracking", name, context))
 }
 
-/// Label created or in transit: on time, or delayed by the policy's rule.
+/// In transit: on time, or delayed by the policy's rule.
 fn moving(
     input: &ScriptInput<'_>,
     shipment: &Shipment,
@@ -136,7 +149,9 @@ fn moving(
     let Some(policy_estimate) = input.policy.add_business_days(shipped_on, transit_days) else {
         return impossible_date(input.order);
     };
-    let expected_by = tracking.estimated_delivery.unwrap_or(policy_estimate);
+    // A carrier's window is on time until its last day.
+    let carrier_by = super::delivery_by(tracking);
+    let expected_by = carrier_by.unwrap_or(policy_estimate);
     // With no scan at all, the clock starts when the label was handed over.
     let last_seen = tracking.last_scan_at().or(shipment.fulfillment.shipped_at);
     let silent = last_seen.is_some_and(|seen| {
@@ -153,10 +168,10 @@ fn moving(
         return ScriptResult::Reply(Situation::new("tracking", "delayed", context));
     }
     context.insert("eta".into(), json!(input.day(expected_by)));
-    context.insert(
-        "eta_from_carrier".into(),
-        json!(tracking.estimated_delivery.is_some()),
-    );
+    if let Some(from) = super::window_start(tracking) {
+        context.insert("eta_from".into(), json!(input.day(from)));
+    }
+    context.insert("eta_from_carrier".into(), json!(carrier_by.is_some()));
     ScriptResult::Reply(Situation::new("tracking", "in_transit", context))
 }
 
@@ -238,7 +253,7 @@ pub fn parcel_status(tracking: &Tracking, policy: &Policy, now: Timestamp) -> Sc
     if let Some(delivered_at) = tracking.delivered_at {
         parcel.insert("delivered_on".into(), json!(date(delivered_at)));
     }
-    if let Some(eta) = tracking.estimated_delivery.filter(|_| !delivered) {
+    if let Some(eta) = super::delivery_by(tracking).filter(|_| !delivered) {
         parcel.insert("eta".into(), json!(policy.format_date(eta, today)));
     }
     let mut context = shop_context(policy);
