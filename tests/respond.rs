@@ -508,3 +508,24 @@ fn impossible_dates_from_a_feed_hand_off_instead_of_panicking() {
         Some("stale_facts")
     );
 }
+
+#[test]
+fn card_and_phone_numbers_in_a_message_are_never_quoted_back() {
+    let (responder, now) = demo_responder();
+    for number in ["5200828282828210", "371449635398431", "650-555-0100"] {
+        let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+        for email in [Some("jane@example.com"), None] {
+            let message = format!("where is parcel {number}? my tracking number is {number}");
+            let outcome = answer(&responder, Intent::Tracking, &message, email, now);
+            let shown = match &outcome {
+                Outcome::Reply { text, .. } => text.clone(),
+                Outcome::Handoff { reason, .. } => reason.to_string(),
+            };
+            let shown_digits: String = shown.chars().filter(char::is_ascii_digit).collect();
+            assert!(
+                !shown_digits.contains(&digits),
+                "{email:?} {message:?} quoted the number: {shown}"
+            );
+        }
+    }
+}
