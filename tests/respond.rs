@@ -797,3 +797,24 @@ fn a_parcel_with_only_a_label_is_not_called_on_its_way() {
     );
     assert_eq!(handoff_name(&outcome), Some("label_created"), "{outcome:?}");
 }
+
+#[test]
+fn card_and_phone_numbers_in_a_message_are_never_quoted_back() {
+    let (responder, now) = demo_responder();
+    for number in ["5200828282828210", "371449635398431", "650-555-0100"] {
+        let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+        for email in [Some("jane@example.com"), None] {
+            let message = format!("where is parcel {number}? my tracking number is {number}");
+            let outcome = answer(&responder, Intent::Tracking, &message, email, now);
+            let shown = match &outcome {
+                Outcome::Reply { text, .. } => text.clone(),
+                Outcome::Handoff { reason, .. } => reason.to_string(),
+            };
+            let shown_digits: String = shown.chars().filter(char::is_ascii_digit).collect();
+            assert!(
+                !shown_digits.contains(&digits),
+                "{email:?} {message:?} quoted the number: {shown}"
+            );
+        }
+    }
+}

@@ -94,6 +94,15 @@ impl Checksum {
     }
 }
 
+/// Whether the last digit of `digits` is the Luhn (mod 10) check digit of the others, as on a
+/// payment card.
+pub(super) fn passes_luhn(digits: &[u8]) -> bool {
+    match digits.split_last() {
+        Some((check, serial)) => Checksum::Luhn { modulo: 10 }.verifies(serial, &[*check]),
+        None => false,
+    }
+}
+
 /// The value of a check-digit text: its digits as a number (`"7"` → 7). `None` when it is empty
 /// or holds anything but digits, which then never verifies.
 fn check_value(check: &[u8]) -> Option<u64> {

@@ -46,8 +46,10 @@
 //! random digit string in ten (one in seven for DHL's mod 7) verifies, and several couriers can
 //! share a length (12 digits are FedEx Express and Purolator). A format without a check digit
 //! accepts every number of its shape (14 digits are always a valid DHL eCommerce number), which
-//! is why free text only counts such a number when it has a letter prefix
-//! ([`is_tracking_number`]).
+//! is why free text only counts such a number when it has a letter prefix, and a bare digit run
+//! only when its leading digits are distinctive (USPS, FedEx `96…`) or the message introduces it
+//! as a tracking number; a card- or phone-shaped number never ([`is_tracking_number`],
+//! [`is_introduced_tracking_number`]).
 
 mod carriers;
 mod checksum;
@@ -63,6 +65,10 @@ use serde::Serialize;
 
 pub use carriers::{Carrier, CountryCode};
 use spec::{FormatMatch, SPEC};
+
+/// The specification's code for UPU S10 numbers, which belong to the postal operator of their
+/// country code.
+const S10_COURIER: &str = "s10";
 
 /// No format is longer than this; longer input is not a tracking number and is not examined.
 const MAX_LEN: usize = 64;
@@ -251,13 +257,23 @@ fn candidate(m: FormatMatch<'static>, number: &str) -> Option<Candidate> {
 /// bought the label. Otherwise the number decides if it is unambiguous: exactly one carrier
 /// among the candidates that are valid with a check digit, or, when there is none, exactly one
 /// among those valid for a format without a check digit (`TBA…` is Amazon and nothing else). A
-/// number that fits several carriers equally well, or is valid for none, gives `None`.
+/// number that fits several carriers equally well, or is valid for none, gives `None`. So does a
+/// number of S10 shape whose S10 check digit fails (`LX123456786CN`): it is a mistyped S10
+/// number, which a format without a check digit (DHL eCommerce's `LX…`) must not claim.
 pub fn resolve(platform_carrier: Option<&str>, number: &str) -> Option<Carrier> {
     if let Some(carrier) = platform_carrier.and_then(Carrier::from_platform_name) {
         return Some(carrier);
     }
     let found = detect(number);
-    for standing in [Standing::CheckDigitValid, Standing::NoCheckDigit] {
+    let mistyped_s10 = found
+        .iter()
+        .any(|c| c.courier == S10_COURIER && c.check_digit_valid == Some(false));
+    let standings: &[Standing] = if mistyped_s10 {
+        &[Standing::CheckDigitValid]
+    } else {
+        &[Standing::CheckDigitValid, Standing::NoCheckDigit]
+    };
+    for &standing in standings {
         let mut carriers = found
             .iter()
             .filter(|c| c.standing() == standing)
@@ -269,24 +285,127 @@ pub fn resolve(platform_carrier: Option<&str>, number: &str) -> Option<Carrier> 
     None
 }
 
-/// Whether `text` (one word of a customer's message) is a tracking number: valid for some format
-/// with a check digit, or valid for a format without one that starts with a fixed prefix of at
-/// least two letters (`TBA…`, `1LS7…`, `LX…`, `JJD…`, `GM…`, `YT…`).
+/// All-digit formats whose numbers are recognisable on their own, by the digits they start
+/// with: USPS barcodes (IMpb application identifiers 92–95, or `420` and a ZIP code in front)
+/// and FedEx Ground's `96…` barcodes. Any other digit run that verifies for some format is as
+/// likely a phone, card or order number, since about one random digit string in ten verifies.
+const STANDALONE_DIGIT_FORMATS: &[(&str, &[&str])] = &[
+    ("usps_20", USPS_PREFIXES),
+    ("usps_impb_n", USPS_PREFIXES),
+    ("usps_legacy", USPS_PREFIXES),
+    ("usps_impb_c", USPS_PREFIXES),
+    ("fedex_ground_96", &["96"]),
+    ("fedex_ground_gsn", &["96"]),
+];
+
+const USPS_PREFIXES: &[&str] = &["92", "93", "94", "95", "420"];
+
+/// Whether `text` (one word of a customer's message, as written) is a tracking number on its
+/// own, with nothing around it saying so:
 ///
-/// Valid formats without a check digit and without such a prefix are left out on purpose: they
-/// accept every number of their shape (any 14 digits are a DHL eCommerce number, any letter
-/// `A`/`C`/`F` and 10 digits an Amazon one), and in a message such a run is as likely an order
-/// number, a phone number or a product code.
+/// - with letters: valid for some format with a check digit (`1Z…`, S10 `RB123456785GB`), or
+///   valid for a format without one that starts with a fixed prefix of at least two letters
+///   (`TBA…`, `1LS7…`, `LX…`, `JJD…`, `GM…`, `YT…`);
+/// - all digits: valid with a check digit for a format whose leading digits are distinctive
+///   (USPS `92`–`95`/`420…`, FedEx `96…`; see [`STANDALONE_DIGIT_FORMATS`]).
+///
+/// Never, however it verifies: text written like a phone number (digit groups joined by
+/// dashes, dots, parentheses or a plus, 7 to 15 digits), and 13 to 19 digits that pass the
+/// Luhn check, the shape of a payment card number, which must never be quoted back.
+///
+/// Valid formats without a check digit and without a letter prefix are left out on purpose:
+/// they accept every number of their shape (any 14 digits are a DHL eCommerce number, any
+/// letter `A`/`C`/`F` and 10 digits an Amazon one). So is a number of S10 shape whose S10 check
+/// digit fails: it is a mistyped S10 number, not a DHL eCommerce `LX…` one.
 pub fn is_tracking_number(text: &str) -> bool {
+    is_tracking_number_in_text(text, false)
+}
+
+/// [`is_tracking_number`] for a word that the message introduces as a tracking number ("tracking
+/// number 123…", "FedEx: 123…", "DHL waybill 123…"): an all-digit number is then also taken when
+/// it is valid with a check digit for any format (FedEx's 12 digits, DHL Express's 10). Phone-
+/// and card-shaped numbers are still refused.
+pub fn is_introduced_tracking_number(text: &str) -> bool {
+    is_tracking_number_in_text(text, true)
+}
+
+fn is_tracking_number_in_text(text: &str, introduced: bool) -> bool {
+    if is_phone_shaped(text) {
+        return false;
+    }
     let number = normalize(text);
     if number.len() > MAX_LEN {
         return false;
     }
-    SPEC.matches(&number).iter().any(|m| {
-        m.carrier.is_some()
-            && m.valid
-            && (m.check_digit_valid == Some(true) || m.format.distinctive)
+    let all_digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+    if all_digits && is_card_shaped(&number) {
+        return false;
+    }
+    let matches = SPEC.matches(&number);
+    let mistyped_s10 = matches
+        .iter()
+        .any(|m| SPEC.courier(m.format).code == S10_COURIER && m.check_digit_valid == Some(false));
+    matches.iter().any(|m| {
+        let fits = m.carrier.is_some() && m.valid;
+        let check_digit = m.check_digit_valid == Some(true);
+        fits && if all_digits {
+            check_digit && (introduced || stands_alone(&m.format.id, &number))
+        } else {
+            check_digit || (m.format.distinctive && !mistyped_s10)
+        }
     })
+}
+
+/// Whether `number` (all digits) belongs to a format of [`STANDALONE_DIGIT_FORMATS`] and starts
+/// with one of its prefixes.
+fn stands_alone(format: &str, number: &str) -> bool {
+    STANDALONE_DIGIT_FORMATS
+        .iter()
+        .any(|(id, prefixes)| *id == format && prefixes.iter().any(|p| number.starts_with(p)))
+}
+
+/// Whether `group` (a short group of ASCII letters and digits, as written) can begin a tracking
+/// number that is recognisable on its own and that people write in groups: `1Z…` (UPS), or the
+/// leading digits of [`STANDALONE_DIGIT_FORMATS`]. A caller joining `9400 1112 …` back into one
+/// number starts only at such a group, so that phone numbers and other digit groups are never
+/// joined.
+pub fn starts_standalone_number(group: &str) -> bool {
+    let bytes = group.as_bytes();
+    if bytes.len() >= 2 && bytes[..2].eq_ignore_ascii_case(b"1Z") {
+        return true;
+    }
+    bytes.iter().all(u8::is_ascii_digit)
+        && STANDALONE_DIGIT_FORMATS
+            .iter()
+            .flat_map(|(_, prefixes)| prefixes.iter())
+            .any(|p| group.starts_with(p))
+}
+
+/// Digits joined by the punctuation of a written phone number (`650-555-0100`, `+44.20.7946`,
+/// `(650)555-0100`): at least one such separator, and 7 to 15 digits, the most a phone number
+/// has (ITU-T E.164).
+fn is_phone_shaped(text: &str) -> bool {
+    let mut digits = 0;
+    let mut separators = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits += 1;
+        } else if matches!(
+            c,
+            '-' | '\u{2010}'..='\u{2015}' | '.' | '(' | ')' | '+' | '/'
+        ) {
+            separators += 1;
+        } else {
+            return false;
+        }
+    }
+    separators > 0 && (7..=15).contains(&digits)
+}
+
+/// 13 to 19 digits whose last digit is their Luhn check digit: the shape of a payment card
+/// number (ISO/IEC 7812).
+fn is_card_shaped(digits: &str) -> bool {
+    (13..=19).contains(&digits.len()) && checksum::passes_luhn(digits.as_bytes())
 }
 
 #[cfg(test)]

@@ -577,6 +577,113 @@ fn tracking_numbers_in_free_text() {
     }
 }
 
+/// Whether some format verifies `number` with its check digit: the premise of the tests below,
+/// which refuse such numbers in free text for another reason.
+fn verifies_somewhere(number: &str) -> bool {
+    detect(number)
+        .iter()
+        .any(|c| c.valid && c.check_digit_valid == Some(true))
+}
+
+#[test]
+fn bare_digit_runs_stand_alone_only_with_a_distinctive_prefix() {
+    // USPS barcodes (92–95, 420 + ZIP) and FedEx Ground 96… are recognisable on their own.
+    for number in [
+        "9400111201080805483016",
+        "420787459400111206206406260787",
+        "4201002334249200190132607600833457",
+        "9611020987654312345672",
+        "9622001560001234567100794808390594",
+    ] {
+        assert!(is_tracking_number(number), "{number}");
+    }
+    // Digit runs that verify for a format without such a prefix (DHL Express's 10 digits,
+    // FedEx Express's 12, USPS 20 without a barcode prefix) need a word introducing them.
+    for number in [
+        "6505550100",
+        "1000000002",
+        "3318810025",
+        "986578788855",
+        "714015965560",
+        "03071790000523483741",
+    ] {
+        assert!(verifies_somewhere(number), "{number}");
+        assert!(!is_tracking_number(number), "{number}");
+        assert!(is_introduced_tracking_number(number), "{number}");
+    }
+    // A wrong check digit is wrong either way.
+    assert!(!is_introduced_tracking_number("986578788856"));
+    assert!(!is_tracking_number("9400111201080805483017"));
+}
+
+#[test]
+fn card_and_phone_shaped_numbers_are_never_tracking_numbers() {
+    // Test card numbers (Luhn-valid, 13–19 digits) that verify for some courier: Canada Post,
+    // DPD, FedEx Ground.
+    for number in [
+        "5200828282828210",
+        "371449635398431",
+        "378734493671000",
+        "5200 8282 8282 8210",
+    ] {
+        assert!(verifies_somewhere(number), "{number}");
+        assert!(!is_tracking_number(number), "{number}");
+        assert!(!is_introduced_tracking_number(number), "{number}");
+    }
+    // Written like a phone number: dashes, dots, brackets, a plus.
+    for text in [
+        "650-555-0100",
+        "1-650-555-0100",
+        "+16505550100",
+        "(650)5550100",
+    ] {
+        assert!(!is_introduced_tracking_number(text), "{text}");
+    }
+    assert!(verifies_somewhere("650-555-0100"));
+    // Dashes in a number too long for a phone number are still only separators.
+    assert!(is_tracking_number("9400-1112-0108-0805-4830-16"));
+}
+
+#[test]
+fn only_distinctive_groups_start_a_number_written_in_groups() {
+    for group in ["9400", "92", "420", "96", "1Z", "1z999"] {
+        assert!(starts_standalone_number(group), "{group}");
+    }
+    for group in ["650", "0207", "5200", "9", "1", "Z1", "1Y"] {
+        assert!(!starts_standalone_number(group), "{group}");
+    }
+}
+
+#[test]
+fn a_mistyped_s10_number_is_not_claimed_by_a_format_without_check_digit() {
+    // 12345678 has the S10 check digit 5, not 6; DHL eCommerce's LX… format has none.
+    let mistyped = "LX123456786CN";
+    let candidates = detect(mistyped);
+    assert!(candidates
+        .iter()
+        .any(|c| c.courier == "s10" && c.check_digit_valid == Some(false)));
+    assert!(candidates
+        .iter()
+        .any(|c| c.carrier == Carrier::DhlEcommerce && c.valid));
+    assert_eq!(resolve(None, mistyped), None);
+    assert!(!is_tracking_number(mistyped));
+    // With its check digit right, it is China's; with no S10 shape, LX… stays DHL eCommerce's.
+    assert_eq!(
+        resolve(None, "LX123456785CN"),
+        Some(Carrier::from_country(country("CN")))
+    );
+    assert!(is_tracking_number("LX123456785CN"));
+    assert_eq!(
+        resolve(None, "LX2951173225174494"),
+        Some(Carrier::DhlEcommerce)
+    );
+    // The platform's carrier name still wins.
+    assert_eq!(
+        resolve(Some("DHL eCommerce"), mistyped),
+        Some(Carrier::DhlEcommerce)
+    );
+}
+
 // ---- names, slugs, serde --------------------------------------------------------------------
 
 /// Every courier of the spec other than S10 (whose numbers belong to postal operators) and

@@ -121,7 +121,7 @@ fn is_ups_shaped(word: &str) -> bool {
     word.len() == 18 && word.starts_with("1z")
 }
 
-fn is_url(chunk: &str) -> bool {
+pub(crate) fn is_url(chunk: &str) -> bool {
     chunk.starts_with("http://") || chunk.starts_with("https://") || chunk.starts_with("www.")
 }
 
