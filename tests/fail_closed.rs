@@ -336,11 +336,12 @@ fn a_bare_tracking_number_gets_the_carriers_status_and_nothing_about_the_order()
         now,
     );
     assert_eq!(outcome.situation(), Some("common/verify_identity"));
-    // A carrier exception on a bare number goes to a person, like any other.
+    // A carrier exception on a bare number goes to a person, like any other. (A bare 10-digit
+    // run is phone-shaped, so the message has to say it is a tracking number.)
     let outcome = answer(
         &responder,
         Intent::Tracking,
-        "where is 7465097080",
+        "where is my DHL tracking number 7465097080",
         None,
         now,
     );
