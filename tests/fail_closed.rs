@@ -162,6 +162,33 @@ fn a_message_listing_every_postcode_proves_no_order() {
 }
 
 #[test]
+fn without_a_sender_the_reply_does_not_tell_which_order_numbers_exist() {
+    let policy = demo_policy_with(
+        "verify = \"sender_email\"",
+        "verify = \"sender_email_or_postcode\"",
+    );
+    let now = policy.now();
+    let (responder, _) = responder_with(policy);
+    let real = answer(
+        &responder,
+        Intent::Tracking,
+        "where is order #1006, zip 11111",
+        None,
+        now,
+    );
+    let made_up = answer(
+        &responder,
+        Intent::Tracking,
+        "where is order #9999, zip 11111",
+        None,
+        now,
+    );
+    assert_tells_nothing(&real);
+    assert_tells_nothing(&made_up);
+    assert_eq!(real.reply_text(), made_up.reply_text());
+}
+
+#[test]
 fn trusted_channels_answer_an_order_number_alone() {
     let policy = demo_policy_with("verify = \"sender_email\"", "verify = \"none\"");
     let now = policy.now();

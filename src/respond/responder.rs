@@ -203,7 +203,17 @@ impl Answerer {
                 // between orders that exist and orders that do not.
                 return Err(self.verify_identity());
             }
-            let order = self.order_by_number(number).await?;
+            let order = match self.order_by_number(number).await {
+                Ok(order) => order,
+                // Without a sender, whether an order number exists is itself a fact about an
+                // order: answer a made-up number as an order that is not proved to be theirs.
+                Err(ScriptResult::Handoff(HandoffReason::NoOrderFound { .. }))
+                    if sender.is_none() =>
+                {
+                    return Err(self.verify_identity());
+                }
+                Err(other) => return Err(other),
+            };
             let order = match verify(rule, order, sender, message) {
                 Ok(verified) => verified,
                 Err(order) if sender.is_some() => {
