@@ -10,7 +10,7 @@ use crate::respond::facts::Order;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
-    /// The order's e-mail must be the sender's (trimmed, case folded). With no sender address,
+    /// The order's e-mail must be the sender's (trimmed, ASCII case folded; see [`same_email`]). With no sender address,
     /// the reply asks the customer to write from the address on the order. The default.
     #[default]
     SenderEmail,
@@ -77,11 +77,14 @@ pub fn verify(
     }
 }
 
-/// E-mail addresses compared as platforms store them: surrounding whitespace ignored, case
-/// folded. An empty address matches nothing.
+/// E-mail addresses compared as platforms store them: surrounding whitespace ignored, ASCII
+/// letters in either case. Every other character must be the same: Unicode case folding would
+/// let look-alikes through (the Kelvin sign "\u{212A}" folds to "k", the angstrom sign to "å"),
+/// and the part before the "@" is the receiving server's to interpret, so nothing more is
+/// folded there. An empty address matches nothing.
 pub fn same_email(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
-    !a.is_empty() && (a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase())
+    !a.is_empty() && a.eq_ignore_ascii_case(b)
 }
 
 /// A postcode reduced to its letters and digits, upper case: "sw1a 1aa" → "SW1A1AA".
@@ -218,10 +221,24 @@ mod tests {
     #[test]
     fn emails_match_trimmed_and_case_folded() {
         assert!(same_email(" Chen@Example.COM ", "chen@example.com"));
-        assert!(same_email("ÉLODIE@example.fr", "élodie@example.fr"));
+        assert!(same_email("élodie@Example.FR", "élodie@example.fr"));
         assert!(!same_email("chen@example.com", "jane@example.com"));
         assert!(!same_email("", ""));
         assert!(!same_email("  ", "  "));
+    }
+
+    #[test]
+    fn emails_fold_ascii_case_only() {
+        // Characters whose Unicode lower case is an ASCII letter or another address's letter.
+        assert!(!same_email("kate@example.com", "\u{212A}ate@example.com")); // Kelvin sign
+        assert!(!same_email(
+            "\u{e5}sa@example.com",
+            "\u{212B}sa@example.com"
+        )); // angstrom sign
+        assert!(!same_email("ÉLODIE@example.fr", "élodie@example.fr"));
+        let chen = order("kate@example.com", None);
+        let rule = Verification::SenderEmail;
+        assert!(verify(rule, chen, Some("\u{212A}ATE@example.com"), "").is_err());
     }
 
     #[test]
