@@ -133,7 +133,10 @@ fn postcode_proves_the_order_only_where_the_policy_allows() {
 #[test]
 fn a_message_listing_every_postcode_proves_no_order() {
     let policy = demo_policy_with_all(&[
-        ("verify = \"sender_email\"", "verify = \"sender_email_or_postcode\""),
+        (
+            "verify = \"sender_email\"",
+            "verify = \"sender_email_or_postcode\"",
+        ),
         ("mode = \"request\"", "mode = \"perform\""),
     ]);
     let now = policy.now();
@@ -147,7 +150,11 @@ fn a_message_listing_every_postcode_proves_no_order() {
     let zips: Vec<String> = (80000..81000).map(|zip| zip.to_string()).collect();
     let message = format!("please cancel order #1002, zip {}", zips.join(" "));
     let outcome = answer(&responder, Intent::Cancel, &message, None, now);
-    assert_eq!(outcome.situation(), Some("common/verify_identity"), "{outcome:?}");
+    assert_eq!(
+        outcome.situation(),
+        Some("common/verify_identity"),
+        "{outcome:?}"
+    );
     let order = block_on(platform.order_by_number("1002")).unwrap();
     assert_eq!(order.cancelled_at, None);
     // The right ZIP code alone still proves it.
@@ -283,6 +290,42 @@ fn a_tracking_number_from_another_customers_order_is_not_answered_as_ones_own() 
         text.contains("Leather Belt") && !text.contains("Denim Chore Jacket"),
         "{text}"
     );
+}
+
+#[test]
+fn a_parcel_is_only_called_not_on_the_senders_orders_when_all_of_them_were_read() {
+    use deskbot::adapters::{MemoryCarrierTracker, MemoryOrderPlatform};
+    let shop = demo();
+    let now = shop.policy.now();
+    let policy = demo_policy_with("lookback = 5", "lookback = 1");
+    // jane's order #1001 holds parcel 9400111798643261622439; she has a newer one now.
+    let older = block_on(shop.platform.order_by_number("1001")).unwrap();
+    let mut newer = block_on(shop.platform.order_by_number("1002")).unwrap();
+    newer.id = "ord-1030".into();
+    newer.number = "1030".into();
+    newer.email = older.email.clone();
+    let responder = Responder::new(
+        model(),
+        Arc::new(MemoryOrderPlatform::new(vec![older, newer])),
+        Arc::new(MemoryCarrierTracker::new(Vec::new())),
+        policy,
+        templates(),
+    );
+    let outcome = answer(
+        &responder,
+        Intent::Tracking,
+        "where is 9400111798643261622439",
+        Some("jane@example.com"),
+        now,
+    );
+    // Only #1030 was read: the parcel may well be on #1001, so ask which order it is.
+    assert_eq!(
+        outcome.situation(),
+        Some("common/need_order_number"),
+        "{outcome:?}"
+    );
+    let text = outcome.reply_text().unwrap();
+    assert!(!text.contains("couldn't find"), "{text}");
 }
 
 #[test]

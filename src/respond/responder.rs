@@ -260,6 +260,8 @@ impl Answerer {
                 ))
             }
         };
+        // Older orders may exist beyond the ones read.
+        let read_all = orders.len() < self.policy.order_lookback;
         // A platform's e-mail search may be looser than equality (WooCommerce searches
         // substrings): keep only the orders that are provably the sender's.
         let orders: Vec<VerifiedOrder> = orders
@@ -272,10 +274,12 @@ impl Answerer {
         }
         if !said.tracking_numbers.is_empty() {
             // The parcel asked about picks its order; a number on none of them is said so,
-            // never answered with another parcel.
+            // never answered with another parcel. "Not on your orders" is only said when every
+            // order was read; else the order number is asked for, claiming no search.
             return match orders.into_iter().find(|o| holds_any(o.order(), said)) {
                 Some(order) => Ok(order),
-                None => Err(self.unknown_tracking_number(said, true)),
+                None if read_all => Err(self.unknown_tracking_number(said, true)),
+                None => Err(self.need_order_number(false)),
             };
         }
         if matches!(intent, Intent::Return | Intent::MissingItem) {
