@@ -28,6 +28,18 @@ fn responder_with(policy: deskbot::respond::policy::Policy) -> (Responder, Arc<d
     (responder, platform)
 }
 
+/// The demo policy with each `(from, to)` change made.
+fn demo_policy_with_all(changes: &[(&str, &str)]) -> deskbot::respond::policy::Policy {
+    let mut text =
+        std::fs::read_to_string(common::root().join("examples/demo-shop/deskbot.toml")).unwrap();
+    for (from, to) in changes {
+        assert!(text.contains(from), "the demo policy has {from:?}");
+        text = text.replace(from, to);
+    }
+    deskbot::respond::policy::Policy::from_toml(std::path::Path::new("changed.toml"), &text)
+        .unwrap()
+}
+
 /// Things a reply about chen's order #1006 would give away.
 const CHEN_FACTS: [&str; 4] = [
     "Portland",
@@ -116,6 +128,71 @@ fn postcode_proves_the_order_only_where_the_policy_allows() {
     // With no order number there is nothing to check a postcode against: ask for it.
     let vague = answer(&responder, Intent::Tracking, "where is my order", None, now);
     assert_eq!(vague.situation(), Some("common/need_order_number"));
+}
+
+#[test]
+fn a_message_listing_every_postcode_proves_no_order() {
+    let policy = demo_policy_with_all(&[
+        (
+            "verify = \"sender_email\"",
+            "verify = \"sender_email_or_postcode\"",
+        ),
+        ("mode = \"request\"", "mode = \"perform\""),
+    ]);
+    let now = policy.now();
+    let (responder, platform) = responder_with(policy);
+    // chen's ZIP code is 97205: somewhere in the list.
+    let zips: Vec<String> = (97200..97300).map(|zip| zip.to_string()).collect();
+    let message = format!("where is order #1006? my zip is one of {}", zips.join(" "));
+    let outcome = answer(&responder, Intent::Tracking, &message, None, now);
+    assert_tells_nothing(&outcome);
+    // Nor can it cancel omar's order (ZIP 80202) in perform mode.
+    let zips: Vec<String> = (80000..81000).map(|zip| zip.to_string()).collect();
+    let message = format!("please cancel order #1002, zip {}", zips.join(" "));
+    let outcome = answer(&responder, Intent::Cancel, &message, None, now);
+    assert_eq!(
+        outcome.situation(),
+        Some("common/verify_identity"),
+        "{outcome:?}"
+    );
+    let order = block_on(platform.order_by_number("1002")).unwrap();
+    assert_eq!(order.cancelled_at, None);
+    // The right ZIP code alone still proves it.
+    let outcome = answer(
+        &responder,
+        Intent::Cancel,
+        "please cancel order #1002, zip 80202",
+        None,
+        now,
+    );
+    assert_eq!(outcome.situation(), Some("cancel/cancelled"), "{outcome:?}");
+}
+
+#[test]
+fn without_a_sender_the_reply_does_not_tell_which_order_numbers_exist() {
+    let policy = demo_policy_with(
+        "verify = \"sender_email\"",
+        "verify = \"sender_email_or_postcode\"",
+    );
+    let now = policy.now();
+    let (responder, _) = responder_with(policy);
+    let real = answer(
+        &responder,
+        Intent::Tracking,
+        "where is order #1006, zip 11111",
+        None,
+        now,
+    );
+    let made_up = answer(
+        &responder,
+        Intent::Tracking,
+        "where is order #9999, zip 11111",
+        None,
+        now,
+    );
+    assert_tells_nothing(&real);
+    assert_tells_nothing(&made_up);
+    assert_eq!(real.reply_text(), made_up.reply_text());
 }
 
 #[test]
@@ -213,6 +290,42 @@ fn a_tracking_number_from_another_customers_order_is_not_answered_as_ones_own() 
         text.contains("Leather Belt") && !text.contains("Denim Chore Jacket"),
         "{text}"
     );
+}
+
+#[test]
+fn a_parcel_is_only_called_not_on_the_senders_orders_when_all_of_them_were_read() {
+    use deskbot::adapters::{MemoryCarrierTracker, MemoryOrderPlatform};
+    let shop = demo();
+    let now = shop.policy.now();
+    let policy = demo_policy_with("lookback = 5", "lookback = 1");
+    // jane's order #1001 holds parcel 9400111798643261622439; she has a newer one now.
+    let older = block_on(shop.platform.order_by_number("1001")).unwrap();
+    let mut newer = block_on(shop.platform.order_by_number("1002")).unwrap();
+    newer.id = "ord-1030".into();
+    newer.number = "1030".into();
+    newer.email = older.email.clone();
+    let responder = Responder::new(
+        model(),
+        Arc::new(MemoryOrderPlatform::new(vec![older, newer])),
+        Arc::new(MemoryCarrierTracker::new(Vec::new())),
+        policy,
+        templates(),
+    );
+    let outcome = answer(
+        &responder,
+        Intent::Tracking,
+        "where is 9400111798643261622439",
+        Some("jane@example.com"),
+        now,
+    );
+    // Only #1030 was read: the parcel may well be on #1001, so ask which order it is.
+    assert_eq!(
+        outcome.situation(),
+        Some("common/need_order_number"),
+        "{outcome:?}"
+    );
+    let text = outcome.reply_text().unwrap();
+    assert!(!text.contains("couldn't find"), "{text}");
 }
 
 #[test]

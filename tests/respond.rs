@@ -818,3 +818,122 @@ fn card_and_phone_numbers_in_a_message_are_never_quoted_back() {
         }
     }
 }
+
+/// The demo shop with chen's order #1006 delivered (the platform says so, as Shopify's
+/// DELIVERED does) and a newer order of hers, #1020, not shipped yet, plus `more` orders.
+fn chen_with_a_new_order(
+    more: impl FnOnce(&deskbot::respond::facts::Order) -> Vec<deskbot::respond::facts::Order>,
+) -> (Responder, Timestamp) {
+    use deskbot::adapters::OrderPlatform;
+    use deskbot::respond::facts::TrackingStatus;
+    let shop = demo();
+    let now = shop.policy.now();
+    let mut delivered = block_on(shop.platform.order_by_number("1006")).unwrap();
+    delivered.fulfillments[0].platform_status = Some(TrackingStatus::Delivered);
+    let mut new = block_on(shop.platform.order_by_number("1002")).unwrap(); // unshipped sweater
+    new.id = "ord-1020".into();
+    new.number = "1020".into();
+    new.email = delivered.email.clone();
+    let mut orders = more(&delivered);
+    orders.extend([delivered, new]);
+    let responder = Responder::new(
+        model(),
+        Arc::new(MemoryOrderPlatform::new(orders)),
+        Arc::new(shop.carriers),
+        shop.policy,
+        templates(),
+    );
+    (responder, now)
+}
+
+/// The order an outcome is about.
+fn order_of(outcome: &Outcome) -> Option<&str> {
+    match outcome {
+        Outcome::Reply { facts, .. } | Outcome::Handoff { facts, .. } => {
+            facts.order_number.as_deref()
+        }
+    }
+}
+
+#[test]
+fn returns_and_missing_items_are_about_the_order_that_shipped_not_the_newest() {
+    let (responder, now) = chen_with_a_new_order(|_| Vec::new());
+    let chen = Some("chen@example.com");
+    for (intent, message, expect) in [
+        (
+            Intent::Return,
+            "I'd like to return the knit throw",
+            "return/within_window",
+        ),
+        (
+            Intent::Return,
+            "I'd like to return it",
+            "return/within_window",
+        ),
+        (
+            Intent::MissingItem,
+            "tracking says delivered but the parcel isn't here",
+            "missing_item/delivered_recently",
+        ),
+    ] {
+        let outcome = answer(&responder, intent, message, chen, now);
+        assert_eq!(outcome.situation(), Some(expect), "{message}: {outcome:?}");
+        assert_eq!(order_of(&outcome), Some("1006"), "{message}");
+    }
+    // Naming an item of the new order picks that one.
+    let outcome = answer(
+        &responder,
+        Intent::Return,
+        "can I return the sweater?",
+        chen,
+        now,
+    );
+    assert_eq!(outcome.situation(), Some("return/not_yet_delivered"));
+    assert_eq!(order_of(&outcome), Some("1020"));
+    // Where tracking is asked, the open order is still the one.
+    let outcome = answer(&responder, Intent::Tracking, "where is my order", chen, now);
+    assert_eq!(order_of(&outcome), Some("1020"), "{outcome:?}");
+}
+
+#[test]
+fn a_return_with_two_shipped_orders_asks_which_unless_an_item_is_named() {
+    // A second delivered order of chen's, with a rug in it.
+    let (responder, now) = chen_with_a_new_order(|chen| {
+        let mut older = chen.clone();
+        older.id = "ord-0990".into();
+        older.number = "990".into();
+        older.created_at = "2026-11-01T10:00:00Z".parse().unwrap();
+        older.line_items.truncate(1);
+        older.line_items[0].title = "Handwoven Wool Rug".into();
+        vec![older]
+    });
+    let chen = Some("chen@example.com");
+    let outcome = answer(
+        &responder,
+        Intent::Return,
+        "I'd like to return it",
+        chen,
+        now,
+    );
+    assert_eq!(
+        outcome.situation(),
+        Some("common/several_orders"),
+        "{outcome:?}"
+    );
+    let outcome = answer(
+        &responder,
+        Intent::Return,
+        "I'd like to return the rugs",
+        chen,
+        now,
+    );
+    assert_eq!(order_of(&outcome), Some("990"), "{outcome:?}");
+    let outcome = answer(
+        &responder,
+        Intent::MissingItem,
+        "the cushion cover never arrived",
+        chen,
+        now,
+    );
+    assert_eq!(order_of(&outcome), Some("1006"), "{outcome:?}");
+}

@@ -160,7 +160,10 @@ impl Answerer {
                 return self.bare_parcel(number, facts, now).await;
             }
         }
-        let verified = match self.find_order(&said, message, sender, facts, now).await {
+        let verified = match self
+            .find_order(intent, &said, message, sender, facts, now)
+            .await
+        {
             Ok(order) => order,
             Err(early) => return early,
         };
@@ -190,6 +193,7 @@ impl Answerer {
     /// never reach the reply, nor the facts it rests on.
     async fn find_order(
         &self,
+        intent: Intent,
         said: &MessageFacts,
         message: &str,
         sender: Option<&str>,
@@ -203,7 +207,17 @@ impl Answerer {
                 // between orders that exist and orders that do not.
                 return Err(self.verify_identity());
             }
-            let order = self.order_by_number(number).await?;
+            let order = match self.order_by_number(number).await {
+                Ok(order) => order,
+                // Without a sender, whether an order number exists is itself a fact about an
+                // order: answer a made-up number as an order that is not proved to be theirs.
+                Err(ScriptResult::Handoff(HandoffReason::NoOrderFound { .. }))
+                    if sender.is_none() =>
+                {
+                    return Err(self.verify_identity());
+                }
+                Err(other) => return Err(other),
+            };
             let order = match verify(rule, order, sender, message) {
                 Ok(verified) => verified,
                 Err(order) if sender.is_some() => {
@@ -246,6 +260,8 @@ impl Answerer {
                 ))
             }
         };
+        // Older orders may exist beyond the ones read.
+        let read_all = orders.len() < self.policy.order_lookback;
         // A platform's e-mail search may be looser than equality (WooCommerce searches
         // substrings): keep only the orders that are provably the sender's.
         let orders: Vec<VerifiedOrder> = orders
@@ -258,11 +274,18 @@ impl Answerer {
         }
         if !said.tracking_numbers.is_empty() {
             // The parcel asked about picks its order; a number on none of them is said so,
-            // never answered with another parcel.
+            // never answered with another parcel. "Not on your orders" is only said when every
+            // order was read; else the order number is asked for, claiming no search.
             return match orders.into_iter().find(|o| holds_any(o.order(), said)) {
                 Some(order) => Ok(order),
-                None => Err(self.unknown_tracking_number(said, true)),
+                None if read_all => Err(self.unknown_tracking_number(said, true)),
+                None => Err(self.need_order_number(false)),
             };
+        }
+        if matches!(intent, Intent::Return | Intent::MissingItem) {
+            if let Some(chosen) = self.shipped_order(&orders, message, now) {
+                return chosen;
+            }
         }
         let open: Vec<&VerifiedOrder> = orders
             .iter()
@@ -272,6 +295,32 @@ impl Answerer {
             [] => Ok(orders[0].clone()),
             [only] => Ok((*only).clone()),
             several => Err(self.several_orders(several, now)),
+        }
+    }
+
+    /// The order a return or missing-item question is about: those are about what arrived (or
+    /// should have), not about the newest order, which may not have shipped yet. An order whose
+    /// items the message names comes first; else the one order that has shipped. Several
+    /// candidates are never guessed between: the customer is asked which (or a person picks,
+    /// per `several_open_orders`). `None` when no order has shipped and none is named: the
+    /// usual choice among open orders applies.
+    fn shipped_order(
+        &self,
+        orders: &[VerifiedOrder],
+        message: &str,
+        now: Timestamp,
+    ) -> Option<Result<VerifiedOrder, ScriptResult>> {
+        let live = || orders.iter().filter(|o| !o.order().is_cancelled());
+        let words = item_words(message);
+        let named: Vec<&VerifiedOrder> = live()
+            .filter(|o| names_an_item(o.order(), &words))
+            .collect();
+        let shipped: Vec<&VerifiedOrder> = live().filter(|o| has_shipped(o.order())).collect();
+        let candidates = if named.is_empty() { shipped } else { named };
+        match candidates.as_slice() {
+            [] => None,
+            [only] => Some(Ok((*only).clone())),
+            several => Some(Err(self.several_orders(several, now))),
         }
     }
 
@@ -505,6 +554,43 @@ fn holds_any(order: &Order, said: &MessageFacts) -> bool {
         f.tracking_numbers
             .iter()
             .any(|n| said.tracking_numbers.contains(&carrier::normalize(n)))
+    })
+}
+
+/// Whether any of `order` has left the shop (a shipment, or a platform status saying so).
+fn has_shipped(order: &Order) -> bool {
+    !order.fulfillments.is_empty()
+        || matches!(
+            order.fulfillment_status,
+            FulfillmentStatus::Fulfilled | FulfillmentStatus::PartiallyFulfilled
+        )
+}
+
+/// Words too common in product titles to tell orders apart ("Mug Set of 4", "Pack of 2").
+const COMMON_TITLE_WORDS: [&str; 8] = ["the", "and", "for", "with", "set", "pack", "pair", "size"];
+
+/// The words of `text` that could name an item: runs of three or more letters, lower case, not
+/// one of [`COMMON_TITLE_WORDS`].
+fn item_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 3 && !COMMON_TITLE_WORDS.contains(&w.as_str()))
+        .collect()
+}
+
+/// Whether `message_words` name one of `order`'s items: a word of its title, or that word with
+/// a plural "s" or "es" on either side ("mugs" names "Mug Set of 4").
+fn names_an_item(order: &Order, message_words: &[String]) -> bool {
+    order.line_items.iter().any(|item| {
+        item_words(&item.title).iter().any(|title_word| {
+            message_words.iter().any(|said| {
+                let plural = |a: &str, b: &str| {
+                    a.strip_prefix(b)
+                        .is_some_and(|rest| rest == "s" || rest == "es")
+                };
+                said == title_word || plural(said, title_word) || plural(title_word, said)
+            })
+        })
     })
 }
 
