@@ -121,12 +121,24 @@ async fn gorgias(State(service): State<Arc<Service>>, headers: HeaderMap, body: 
 /// Writes the event to the queue, then acknowledges: 202 for a new job, 200 for a duplicate,
 /// 503 when the store cannot take it (the help desk retries later).
 async fn enqueue(service: &Service, source: &str, event: WebhookEvent, body: &[u8]) -> Response {
+    // Only what the webhook said about which ticket, comment and event: the body itself can
+    // carry the customer's message and name, which the queue has no use for (the worker reads
+    // the ticket from the help desk) and `deskbot forget` could not find again.
+    let payload = json!({
+        "ticket_id": event.ticket_id,
+        "comment_id": event.comment_id,
+        "event_id": event.event_id,
+    })
+    .to_string();
     let job = NewJob {
         source: source.to_owned(),
         ticket_id: event.ticket_id.clone(),
         dedup_key: event.dedup_key(source, body),
-        payload: String::from_utf8_lossy(body).into_owned(),
+        payload,
         received_at: Timestamp::now(),
+        // A body naming neither comment nor event is the same for every message on the
+        // ticket: once its job is done, the same body is the customer's next message.
+        rerun_when_done: event.comment_id.is_none() && event.event_id.is_none(),
     };
     match service.store.enqueue(job).await {
         Ok(Enqueued::Created(id)) => {

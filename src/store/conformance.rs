@@ -34,6 +34,7 @@ pub fn new_job(key: &str, ticket: &str, seconds: i64) -> NewJob {
         dedup_key: key.to_owned(),
         payload: format!(r#"{{"key":"{key}","ticket":"{ticket}"}}"#),
         received_at: at(seconds),
+        rerun_when_done: false,
     }
 }
 
@@ -237,6 +238,66 @@ pub async fn oldest_due_first_and_not_before_due(store: SharedStore) {
     let claimed = claim(&store, 100).await;
     assert_eq!(claimed.job.id, future);
     assert_eq!(claimed.job.lease_until, Some(at(130)));
+}
+
+/// A delivery whose key names no message ([`NewJob::rerun_when_done`]) is a duplicate while its
+/// job is queued or running, and a new job once that one is done; the done job keeps its row
+/// under a retired key. Without the flag, a done job's key stays taken.
+pub async fn a_rerun_key_makes_a_new_job_once_the_old_one_is_done(store: SharedStore) {
+    let body_key = |seconds| NewJob {
+        rerun_when_done: true,
+        ..new_job("zendesk:ticket:62:body:ab12", "62", seconds)
+    };
+    let Ok(Enqueued::Created(first)) = store.enqueue(body_key(0)).await else {
+        panic!("a new job");
+    };
+    assert_eq!(
+        store.enqueue(body_key(1)).await.unwrap(),
+        Enqueued::Duplicate(first),
+        "queued: a redelivery"
+    );
+    let claimed = claim(&store, 2).await;
+    assert_eq!(
+        store.enqueue(body_key(3)).await.unwrap(),
+        Enqueued::Duplicate(first),
+        "running: a redelivery"
+    );
+    store.complete(&claimed, at(4)).await.unwrap();
+    let Ok(Enqueued::Created(second)) = store.enqueue(body_key(5)).await else {
+        panic!("done: the same body is the next message, a new job");
+    };
+    assert_ne!(second, first);
+    let old = store
+        .job(first)
+        .await
+        .unwrap()
+        .expect("the done job keeps its row");
+    assert_eq!(
+        (old.state, old.dedup_key.as_str()),
+        (
+            JobState::Done,
+            format!("zendesk:ticket:62:body:ab12:done:{}", first.0).as_str()
+        )
+    );
+    assert_eq!(
+        store.enqueue(body_key(6)).await.unwrap(),
+        Enqueued::Duplicate(second)
+    );
+    let rerun = claim(&store, 7).await;
+    assert_eq!(rerun.job.id, second);
+    store.complete(&rerun, at(8)).await.unwrap();
+    // A comment's key stays taken once its job is done.
+    let comment = enqueue(&store, "zendesk:ticket:63:comment:9", "63", 10).await;
+    let claimed = claim(&store, 11).await;
+    assert_eq!(claimed.job.id, comment);
+    store.complete(&claimed, at(12)).await.unwrap();
+    assert_eq!(
+        store
+            .enqueue(new_job("zendesk:ticket:63:comment:9", "63", 13))
+            .await
+            .unwrap(),
+        Enqueued::Duplicate(comment)
+    );
 }
 
 /// Two jobs about one ticket never run at once: the second waits while the first holds a live
@@ -887,6 +948,7 @@ macro_rules! __store_conformance_suite {
             concurrent_enqueues_make_one_job,
             each_job_claimed_exactly_once,
             oldest_due_first_and_not_before_due,
+            a_rerun_key_makes_a_new_job_once_the_old_one_is_done,
             one_job_at_a_time_per_ticket,
             one_job_at_a_time_per_ticket_under_contention,
             expired_lease_is_reclaimed_and_fences_the_old_holder,

@@ -97,7 +97,17 @@ impl Store for MemoryStore {
         check_new_job(&new)?;
         let mut state = self.state();
         if let Some(&id) = state.by_key.get(&new.dedup_key) {
-            return Ok(Enqueued::Duplicate(id));
+            let done = state.jobs.get(&id).map(|stored| stored.job.state) == Some(JobState::Done);
+            if !(new.rerun_when_done && done) {
+                return Ok(Enqueued::Duplicate(id));
+            }
+            // As the SQL stores: the done job keeps its row under a retired key.
+            let retired = format!("{}:done:{}", new.dedup_key, id.0);
+            state.by_key.remove(&new.dedup_key);
+            state.by_key.insert(retired.clone(), id);
+            if let Some(stored) = state.jobs.get_mut(&id) {
+                stored.job.dedup_key = retired;
+            }
         }
         state.last_job_id += 1;
         let id = JobId(state.last_job_id);

@@ -84,10 +84,17 @@ pub struct NewJob {
     pub ticket_id: String,
     /// Identifies the event across redeliveries (the vendor's event id, or ticket + comment).
     pub dedup_key: String,
-    /// The webhook body as received (JSON text), for inspection.
+    /// What the webhook said, for inspection (JSON text).
     pub payload: String,
     /// When it was received.
     pub received_at: Timestamp,
+    /// Whether the key identifies a delivery rather than a message: then a job with this key
+    /// that is already done does not make a new delivery a duplicate. The done job keeps its
+    /// row under a retired key (`<key>:done:<id>`) and the delivery becomes a new job. For
+    /// webhook bodies that name no comment or event (the key is the body's hash): the
+    /// customer's next message on the ticket sends the same body, and must still be answered;
+    /// a true redelivery re-runs harmlessly, since the worker finds its delivery marks.
+    pub rerun_when_done: bool,
 }
 
 /// What [`Store::enqueue`] did.
@@ -95,7 +102,8 @@ pub struct NewJob {
 pub enum Enqueued {
     /// A new job.
     Created(JobId),
-    /// A job with this dedup key already exists (in any state): nothing was added.
+    /// A job with this dedup key already exists (in any state, or not done when the new job
+    /// asked for [`NewJob::rerun_when_done`]): nothing was added.
     Duplicate(JobId),
 }
 
@@ -638,6 +646,7 @@ mod tests {
             dedup_key: "k".into(),
             payload: "a\0b".into(),
             received_at: Timestamp::UNIX_EPOCH,
+            rerun_when_done: false,
         };
         let err = check_new_job(&job).unwrap_err();
         assert!(err.to_string().contains("payload contains a NUL"), "{err}");

@@ -28,6 +28,14 @@ pub(super) const ENQUEUE: &str = "\
 
 pub(super) const JOB_ID_BY_KEY: &str = "SELECT id FROM jobs WHERE dedup_key = $1";
 
+/// Moves a done job off a key a new delivery may take ([`NewJob::rerun_when_done`]): it keeps
+/// its row, under `<key>:done:<id>`, which no delivery's key can equal.
+///
+/// [`NewJob::rerun_when_done`]: super::NewJob::rerun_when_done
+pub(super) const RETIRE_DONE_KEY: &str = "\
+    UPDATE jobs SET dedup_key = dedup_key || ':done:' || CAST(id AS TEXT)
+    WHERE dedup_key = $1 AND state = 'done'";
+
 /// Which jobs a claim may take: due (queued and due, or running with its lease run out), and on
 /// a ticket no other job is working on under a live lease. Two jobs about one ticket (two quick
 /// messages from the customer, two webhooks) both answer its latest comment, so run side by
@@ -341,6 +349,15 @@ macro_rules! sql_store {
                 use $crate::store::{check_new_job, micros, Enqueued, JobId};
                 check_new_job(&job)?;
                 let received = micros(job.received_at);
+                if job.rerun_when_done {
+                    // Then the insert: a concurrent delivery of the same body either retires
+                    // nothing (the new job is queued) or loses the insert, so one job results.
+                    sqlx::query(sql::RETIRE_DONE_KEY)
+                        .bind(&job.dedup_key)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(database("enqueue"))?;
+                }
                 // Twice at most: a duplicate pruned between the insert and the look-up leaves
                 // the key free again, and the second insert takes it.
                 for _ in 0..2 {
