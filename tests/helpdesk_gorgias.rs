@@ -121,7 +121,7 @@ async fn connects_from_the_config_and_passes_the_suite() {
     );
     let env = |name: &str| match name {
         "GORGIAS_API_KEY" => Some(KEY.to_owned()),
-        "GORGIAS_WEBHOOK_SECRET" => Some("hook".to_owned()),
+        "GORGIAS_WEBHOOK_SECRET" => Some("hook-0123456789abcdef".to_owned()),
         _ => None,
     };
     let config = Config::from_toml(Path::new("deskbot.toml"), &text, &env).unwrap();

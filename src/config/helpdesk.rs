@@ -18,6 +18,9 @@
 //! `GORGIAS_WEBHOOK_SECRET`, the value of the `X-Deskbot-Secret` header the shop adds to its
 //! HTTP integration).
 
+/// The shortest Gorgias webhook secret accepted (see `webhook_secret` below).
+const MIN_GORGIAS_SECRET_CHARS: usize = 16;
+
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -268,13 +271,24 @@ impl Checker<'_> {
                         "helpdesk.api_key_env",
                         table.api_key_env.as_deref().unwrap_or("GORGIAS_API_KEY"),
                     )?,
-                    webhook_secret: self.secret(
-                        "helpdesk.webhook_secret_env",
-                        table
+                    webhook_secret: {
+                        let variable = table
                             .webhook_secret_env
                             .as_deref()
-                            .unwrap_or("GORGIAS_WEBHOOK_SECRET"),
-                    )?,
+                            .unwrap_or("GORGIAS_WEBHOOK_SECRET");
+                        let secret = self.secret("helpdesk.webhook_secret_env", variable)?;
+                        // Gorgias does not sign its requests: this header value is all that
+                        // keeps strangers from queueing jobs, so a guessable one is refused.
+                        if secret.expose().chars().count() < MIN_GORGIAS_SECRET_CHARS {
+                            return Err(self.invalid(
+                                "helpdesk.webhook_secret_env",
+                                format!(
+                                    "{variable} is shorter than {MIN_GORGIAS_SECRET_CHARS} characters: the shared secret is the only check on Gorgias requests; use a long random value (e.g. `openssl rand -hex 32`)"
+                                ),
+                            ));
+                        }
+                        secret
+                    },
                 })
             }
             other => {
@@ -423,12 +437,25 @@ mod tests {
     #[test]
     fn gorgias_gets_its_api_root() {
         let table = "[helpdesk]\nkind = \"gorgias\"\naccount = \"acme\"\nemail = \"bot@acme.example\"\nwebhook_secret_env = \"HOOK\"\n";
-        let config = load(table, &[("GORGIAS_API_KEY", "k"), ("HOOK", "h")]).unwrap();
+        let secret = "4f1c9e0a7b2d5e8f";
+        let config = load(table, &[("GORGIAS_API_KEY", "k"), ("HOOK", secret)]).unwrap();
         let HelpDeskKind::Gorgias(gorgias) = &config.helpdesk.kind else {
             panic!("{:?}", config.helpdesk);
         };
         assert_eq!(gorgias.base_url, "https://acme.gorgias.com/api");
-        assert_eq!(gorgias.webhook_secret.expose(), "h");
+        assert_eq!(gorgias.webhook_secret.expose(), secret);
+        // The shared secret is all that guards the endpoint: a short one is refused, by name.
+        let error = load(
+            table,
+            &[("GORGIAS_API_KEY", "k"), ("HOOK", "4f1c9e0a7b2d5e8")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("helpdesk.webhook_secret_env")
+                && error.contains("HOOK is shorter than 16 characters"),
+            "{error}"
+        );
     }
 
     #[test]
