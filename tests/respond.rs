@@ -937,3 +937,41 @@ fn a_return_with_two_shipped_orders_asks_which_unless_an_item_is_named() {
     );
     assert_eq!(order_of(&outcome), Some("1006"), "{outcome:?}");
 }
+
+/// The "which order?" list says each order's shipping status only when the platform gave one:
+/// an order whose status is unknown is listed without one, not as "shipped". (Found by an
+/// audit.)
+#[test]
+fn the_order_list_gives_no_status_the_platform_did_not() {
+    use deskbot::respond::facts::FulfillmentStatus;
+    let (mut orders, tracking) = demo_facts();
+    let ana: Vec<usize> = (0..orders.len())
+        .filter(|&i| orders[i].email == "ana@example.com")
+        .collect();
+    assert!(ana.len() > 1, "ana has several orders in the demo shop");
+    orders[ana[0]].fulfillment_status = FulfillmentStatus::Unknown;
+    orders[ana[0]].fulfillments.clear();
+    let number = orders[ana[0]].number.clone();
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Tracking,
+        "where is my order",
+        "ana@example.com",
+    );
+    let Outcome::Reply { text, .. } = &outcome else {
+        panic!("{outcome:?}");
+    };
+    let line = text
+        .lines()
+        .find(|line| line.contains(&format!("Order #{number},")))
+        .unwrap_or_else(|| panic!("no line for #{number}: {text}"));
+    assert!(!line.contains(" — "), "{line}");
+    assert!(
+        text.lines()
+            .filter(|l| l.starts_with("- Order #"))
+            .any(|l| l.contains(" — ")),
+        "the other orders keep theirs: {text}"
+    );
+}

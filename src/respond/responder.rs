@@ -402,16 +402,22 @@ impl Answerer {
             .map(|verified| {
                 let order = verified.order();
                 let titles: Vec<&str> = order.line_items.iter().map(|i| i.title.as_str()).collect();
-                serde_json::json!({
+                let mut entry = serde_json::json!({
                     "number": order.number,
                     "placed_on": self.policy.format_date(self.policy.local_date(order.created_at), today),
                     "item_summary": scripts::summarize(&titles),
-                    "status": match order.fulfillment_status {
-                        FulfillmentStatus::Unfulfilled => "not shipped yet",
-                        FulfillmentStatus::PartiallyFulfilled => "partly shipped",
-                        FulfillmentStatus::Fulfilled | FulfillmentStatus::Unknown => "shipped",
-                    },
-                })
+                });
+                // A status the platform did not give is not said at all.
+                let status = match order.fulfillment_status {
+                    FulfillmentStatus::Unfulfilled => Some("not shipped yet"),
+                    FulfillmentStatus::PartiallyFulfilled => Some("partly shipped"),
+                    FulfillmentStatus::Fulfilled => Some("shipped"),
+                    FulfillmentStatus::Unknown => None,
+                };
+                if let Some(status) = status {
+                    entry["status"] = serde_json::json!(status);
+                }
+                entry
             })
             .collect();
         context.insert("orders".into(), serde_json::Value::Array(list));
