@@ -561,3 +561,53 @@ async fn a_queued_job_keeps_no_text_from_the_webhook_body() {
         "{shown}"
     );
 }
+
+/// A client that starts a webhook and trickles its body (or stops sending) is answered 408 once
+/// `request_timeout_secs` is up, and nothing is queued; the next request is served as usual.
+/// (Found by an audit: such connections were held for as long as the client liked.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_whose_body_never_arrives_times_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = setup(Backend::Sqlite, "request_timeout_secs = 0.5").await;
+    let deskbot = s.start();
+    let address = deskbot.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST /webhooks/zendesk HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"ticket_id\""
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = vec![0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("an answer before the client gives up")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(job_states(&s.config).is_empty());
+    // The service goes on answering.
+    let comment = s
+        .zendesk
+        .open_ticket(64, "raj@example.com", "Where is my order #1004?");
+    assert_eq!(
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(64, comment),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
+        202
+    );
+}

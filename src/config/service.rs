@@ -49,6 +49,10 @@ pub struct ServeSettings {
     pub model_poll: Duration,
     /// How long shutdown waits for in-flight jobs before releasing them. Default: 30 s.
     pub shutdown_grace: Duration,
+    /// How long a webhook (or `/v1/classify`) request may take, its body included, before it
+    /// is answered 408: a client that opens a request and sends its body a byte at a time
+    /// would otherwise hold a connection and a buffer for as long as it likes. Default: 30 s.
+    pub request_timeout: Duration,
     /// Decision-log rows and finished jobs older than this are deleted. Default: 90 days.
     pub retention: Duration,
 }
@@ -67,6 +71,7 @@ impl Default for ServeSettings {
             model: None,
             model_poll: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
             retention: Duration::from_secs(90 * 86_400),
         }
     }
@@ -123,6 +128,7 @@ pub(super) struct ServeTable {
     model: Option<PathBuf>,
     model_poll_secs: Option<f64>,
     shutdown_grace_secs: Option<f64>,
+    request_timeout_secs: Option<f64>,
     retention_days: Option<u32>,
 }
 
@@ -243,6 +249,13 @@ impl Checker<'_> {
             3600.0,
             serve.shutdown_grace,
         )?;
+        serve.request_timeout = seconds(
+            "request_timeout_secs",
+            table.request_timeout_secs,
+            0.1,
+            600.0,
+            serve.request_timeout,
+        )?;
         if let Some(days) = table.retention_days {
             if !(1..=36_500).contains(&days) {
                 return Err(self.invalid(
@@ -302,6 +315,24 @@ impl Checker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::test_support::load;
+
+    #[test]
+    fn the_request_timeout_is_read_in_seconds_within_its_range() {
+        let config = load("[serve]\nrequest_timeout_secs = 2.5\n", &[]).unwrap();
+        assert_eq!(config.serve.request_timeout, Duration::from_millis(2500));
+        let default = load("", &[]).unwrap();
+        assert_eq!(default.serve.request_timeout, Duration::from_secs(30));
+        for bad in ["0", "0.05", "601"] {
+            let error = load(&format!("[serve]\nrequest_timeout_secs = {bad}\n"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("serve.request_timeout_secs"),
+                "{bad}: {error}"
+            );
+        }
+    }
 
     fn routes(group: &str) -> Routing {
         Routing {

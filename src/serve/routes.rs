@@ -26,10 +26,19 @@ use crate::store::{Enqueued, NewJob};
 /// Every route, with request metrics and the webhook body limit.
 pub(crate) fn router(service: Arc<Service>) -> Router {
     let limit = service.webhooks.max_body_bytes;
-    Router::new()
+    // Reading the body and queueing (or classifying) take milliseconds; a request still
+    // unfinished after the timeout is a client trickling its body. `/v1/reply` is left out:
+    // it waits on vendors, under their own timeouts and deadline.
+    let bounded = Router::new()
         .route("/webhooks/zendesk", post(zendesk))
         .route("/webhooks/gorgias", post(gorgias))
         .route("/v1/classify", post(classify))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&service),
+            time_limit,
+        ));
+    Router::new()
+        .merge(bounded)
         .route("/v1/reply", post(reply))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -41,6 +50,21 @@ pub(crate) fn router(service: Arc<Service>) -> Router {
             count_requests,
         ))
         .with_state(service)
+}
+
+/// Answers 408 when the request (its body included) takes longer than `request_timeout`.
+async fn time_limit(State(service): State<Arc<Service>>, request: Request, next: Next) -> Response {
+    let limit = service.settings.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => problem(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request took longer than {} s (request_timeout_secs)",
+                limit.as_secs_f64()
+            ),
+        ),
+    }
 }
 
 async fn count_requests(
