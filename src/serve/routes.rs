@@ -90,6 +90,22 @@ fn problem(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
+/// How long a help desk is asked to wait before delivering a webhook the store could not take.
+const QUEUE_RETRY_AFTER_SECS: u32 = 10;
+
+/// 503 with `Retry-After`: the webhook was not stored, and a help desk that retries only
+/// responses naming a wait (Zendesk's webhook retries, as we read them) should try again.
+fn queue_unavailable() -> Response {
+    let mut response = problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the queue is unavailable; retry later",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, QUEUE_RETRY_AFTER_SECS.into());
+    response
+}
+
 fn rejected(service: &Service, source: &str, error: &WebhookError) -> Response {
     let (status, result) = match error {
         WebhookError::Malformed(_) => (StatusCode::BAD_REQUEST, "rejected_malformed"),
@@ -185,10 +201,7 @@ async fn enqueue(service: &Service, source: &str, event: WebhookEvent, body: &[u
         Err(error) => {
             service.metrics.webhook(source, "store_failed");
             tracing::error!(source, error = %error, "cannot queue a webhook");
-            problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the queue is unavailable; retry later",
-            )
+            queue_unavailable()
         }
     }
 }
@@ -345,4 +358,19 @@ async fn metrics(State(service): State<Arc<Service>>) -> Response {
         service.metrics.render(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webhook_the_store_could_not_take_is_answered_503_with_a_wait() {
+        let response = queue_unavailable();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER).unwrap(),
+            &QUEUE_RETRY_AFTER_SECS.to_string()
+        );
+    }
 }
