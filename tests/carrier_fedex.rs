@@ -556,3 +556,29 @@ async fn a_missing_token_endpoint_is_a_configuration_error_not_an_unknown_parcel
     assert_eq!(error.kind(), "invalid", "{error}");
     assert!(requests_to(&server, TRACK).await.is_empty());
 }
+
+/// FedEx answers an unknown number inside a 200, so any 404 (a proxy's page, a wrong
+/// `base_url` path) is a configuration error, not every parcel unknown, and `deskbot doctor`
+/// fails on it. (Found by an audit: only DHL told the two apart.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_is_a_configuration_error() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 3600).await;
+    Mock::given(method("POST"))
+        .and(path(TRACK))
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(RecordingClock::default());
+    let fedex = tracker(&server, &clock);
+    let answer = fedex.track(&Carrier::Fedex, "123456789012").await;
+    assert!(
+        matches!(&answer, Err(AdapterError::Invalid { message }) if message.contains("check base_url")),
+        "{answer:?}"
+    );
+    let doctor = fedex.check_connection().await;
+    assert!(
+        matches!(doctor, Err(AdapterError::Invalid { .. })),
+        "{doctor:?}"
+    );
+}

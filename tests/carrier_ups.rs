@@ -502,3 +502,26 @@ async fn demo_orders_are_answered_from_ups_bodies_through_deskbot_toml() {
     let facts = serde_json::to_string(&outcome).unwrap();
     assert!(facts.contains("Hodgkins, IL"), "{facts}");
 }
+
+/// A 404 without UPS's error body (a proxy's page, a wrong `base_url` path) is a configuration
+/// error, not every parcel unknown, and `deskbot doctor` fails on it. (Found by an audit: only
+/// DHL told the two apart.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_that_is_not_ups_error_body_is_a_configuration_error() {
+    let server = stand_in(vec![token("ups-token-1", "14399")]).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
+        .mount(&server)
+        .await;
+    let (ups, _) = tracker(&server);
+    let answer = ups.track(&Carrier::Ups, "1ZE7V2180399999988").await;
+    assert!(
+        matches!(&answer, Err(AdapterError::Invalid { message }) if message.contains("check base_url")),
+        "{answer:?}"
+    );
+    let doctor = ups.check_connection().await;
+    assert!(
+        matches!(doctor, Err(AdapterError::Invalid { .. })),
+        "{doctor:?}"
+    );
+}

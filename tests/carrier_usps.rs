@@ -215,6 +215,13 @@ async fn several_items_of_one_order_come_back_in_the_order_asked() {
     let server = stand_in(vec![token("usps-token-1", 28799)]).await;
     serve_fixture(&server, "9400111798643261622439", "in_transit.json").await;
     serve_fixture(&server, "9400111367065098857770", "delivered.json").await;
+    serve(
+        &server,
+        "9400111899223100000020",
+        "usps-token-1",
+        not_found(),
+    )
+    .await;
     let (usps, _) = tracker(&server);
     let answers = usps
         .track_many(&[
@@ -475,4 +482,22 @@ async fn demo_orders_are_answered_from_usps_bodies_through_deskbot_toml() {
     .await;
     let facts = serde_json::to_string(&outcome).unwrap();
     assert!(facts.contains("COLUMBUS OH DISTRIBUTION CENTER"), "{facts}");
+}
+
+/// A 404 without USPS's error body (a proxy's page, a wrong `base_url` path) is a
+/// configuration error, not every parcel unknown. (Found by an audit: only DHL told the two
+/// apart.) `doctor` checks USPS by its token endpoint, which a wrong path fails already.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_that_is_not_usps_error_body_is_a_configuration_error() {
+    let server = stand_in(vec![token("usps-token-1", 28_799)]).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
+        .mount(&server)
+        .await;
+    let (usps, _) = tracker(&server);
+    let answer = usps.track(&Carrier::Usps, "9400111798643261622439").await;
+    assert!(
+        matches!(&answer, Err(AdapterError::Invalid { message }) if message.contains("check base_url")),
+        "{answer:?}"
+    );
 }

@@ -232,7 +232,8 @@ async fn bigcommerce_through_the_cli() {
     .unwrap();
 }
 
-/// A UPS stand-in: the token endpoint and one documented body per tracking number.
+/// A UPS stand-in: the token endpoint and one documented body per tracking number; UPS's
+/// not-found body for any other.
 async fn ups_stand_in(parcels: &[(&str, &str)]) -> MockServer {
     use wiremock::matchers::{method, path};
     use wiremock::ResponseTemplate;
@@ -253,6 +254,14 @@ async fn ups_stand_in(parcels: &[(&str, &str)]) -> MockServer {
             .mount(&server)
             .await;
     }
+    // Any other number: UPS's documented "no tracking information" answer, as UPS gives it
+    // (a bare 404 would be a wrong base_url, not an unknown parcel).
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex("^/api/track/v1/details/"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(fixture("not_found.json")))
+        .with_priority(10)
+        .mount(&server)
+        .await;
     server
 }
 

@@ -63,7 +63,8 @@ pub fn demo_orders() -> Vec<Order> {
     serde_json::from_str(&text).unwrap()
 }
 
-/// A UPS stand-in: the token endpoint and one documented body per tracking number.
+/// A UPS stand-in: the token endpoint and one documented body per tracking number; UPS's
+/// not-found body for any other.
 pub async fn ups_stand_in() -> MockServer {
     let fixture = |name: &str| -> serde_json::Value {
         let text = std::fs::read_to_string(root().join("tests/fixtures/ups").join(name)).unwrap();
@@ -87,6 +88,14 @@ pub async fn ups_stand_in() -> MockServer {
             .mount(&server)
             .await;
     }
+    // Any other number: UPS's documented "no tracking information" answer, as UPS gives it
+    // (a bare 404 would be a wrong base_url, not an unknown parcel).
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex("^/api/track/v1/details/"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(fixture("not_found.json")))
+        .with_priority(10)
+        .mount(&server)
+        .await;
     server
 }
 

@@ -108,13 +108,16 @@ impl FedexTracker {
                 .map(|n| json!({"trackingNumberInfo": {"trackingNumber": n}}))
                 .collect::<Vec<_>>(),
         });
-        // Tracking reads; repeating it is harmless, so a 5xx is retried like a GET.
+        // Tracking reads; repeating it is harmless, so a 5xx is retried like a GET. FedEx
+        // answers an unknown number inside a 200 (`trackResults[].error`), so a 404 is never
+        // its answer about a parcel: a wrong `base_url` or a proxy, a configuration error.
         let call = Call::post(
             "track/v1/trackingnumbers",
             format!("track/{API_VERSION}/trackingnumbers"),
             body,
         )
-        .idempotent();
+        .idempotent()
+        .expects_no_404();
         match self.api.json::<TrackResponse>(&call).await {
             Ok(response) => mapping::answers(&response, numbers, carrier)
                 .into_iter()

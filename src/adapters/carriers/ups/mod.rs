@@ -122,6 +122,7 @@ impl UpsTracker {
             "track/v1/details/{inquiryNumber}",
             format!("api/track/{UPS_TRACK_API_VERSION}/details/{number}"),
         )
+        .not_found_when(is_ups_error_404)
         .query("locale", "en_US")
         .query("returnSignature", "false")
         .header(HeaderName::from_static("transid"), trans_id)
@@ -137,6 +138,17 @@ impl UpsTracker {
         })?;
         mapping::tracking(number, body)
     }
+}
+
+/// Whether a 404 is UPS saying it has no such shipment: its error body,
+/// `{"response": {"errors": [{"code": "151044", …}]}}`. Any other 404 (a proxy's page, a
+/// wrong `base_url`) is a configuration error, not every parcel unknown.
+fn is_ups_error_404(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|body| {
+        body.pointer("/response/errors")
+            .and_then(|errors| errors.as_array())
+            .is_some_and(|errors| !errors.is_empty())
+    })
 }
 
 /// A `transId`: 32 characters at most, unique per lookup of this process (time and a counter).

@@ -105,13 +105,22 @@ impl UspsTracker {
             "tracking/v3/tracking/{trackingNumber}",
             format!("tracking/{USPS_TRACKING_API_VERSION}/tracking/{number}"),
         )
-        .query("expand", "DETAIL");
+        .query("expand", "DETAIL")
+        .not_found_when(is_usps_error_404);
         let body: TrackingResponse = self.api.json(&call).await.map_err(|error| match error {
             AdapterError::NotFound { .. } => AdapterError::not_found(format!("USPS item {number}")),
             other => other,
         })?;
         mapping::tracking(number, body)
     }
+}
+
+/// Whether a 404 is USPS saying it has no such item: its error body, `{"error": {"code":
+/// "404", …}}`. Any other 404 (a proxy's page, a wrong `base_url`) is a configuration error,
+/// not every parcel unknown.
+fn is_usps_error_404(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|body| body.get("error").is_some_and(|error| error.is_object()))
 }
 
 #[async_trait]
