@@ -141,26 +141,32 @@ async fn the_e_mail_is_trimmed_and_orders_and_shipments_cost_one_call_each() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_are_read_until_the_customer_s_own_orders_fill_the_limit() {
-    // `like %ann@example.com%` also finds joann's newer orders: they fill the first pages.
+/// Ann's three orders, under `joann`'s newer look-alike ones.
+fn ann_under_look_alikes(look_alikes: usize) -> Vec<Order> {
     let template = conformance::fixture_orders().remove(0);
-    let order = |number: &str, email: &str, day: u32| Order {
+    let order = |number: String, email: &str, minute: usize| Order {
         id: format!("id-{number}"),
-        number: number.to_owned(),
+        number,
         email: email.to_owned(),
-        created_at: format!("2026-03-{day:02}T09:00:00Z").parse().unwrap(),
+        created_at: jiff::Timestamp::from_second(1_772_355_600 + 60 * minute as i64).unwrap(),
         ..template.clone()
     };
-    let orders = vec![
-        order("601", "ann@example.com", 1),
-        order("602", "ann@example.com", 2),
-        order("603", "Ann@Example.com", 3),
-        order("604", "joann@example.com", 4),
-        order("605", "joann@example.com", 5),
-        order("606", "joann@example.com", 6),
+    let mut orders = vec![
+        order("601".into(), "ann@example.com", 1),
+        order("602".into(), "ann@example.com", 2),
+        order("603".into(), "Ann@Example.com", 3),
     ];
-    let (server, _) = serve(&orders, Vec::new()).await;
+    orders.extend(
+        (0..look_alikes).map(|i| order(format!("{}", 7000 + i), "joann@example.com", 10 + i)),
+    );
+    orders
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_read_until_the_customer_s_own_orders_fill_the_limit() {
+    // `like %ann@example.com%` also finds joann's newer orders: they fill the first two pages
+    // of 50.
+    let (server, _) = serve(&ann_under_look_alikes(120), Vec::new()).await;
     let clock = Arc::new(RecordingClock::default());
     let found = magento(&server, TOKEN, retry(), &clock)
         .recent_orders_by_email("ann@example.com", 2)
@@ -173,6 +179,22 @@ async fn pages_are_read_until_the_customer_s_own_orders_fill_the_limit() {
         calls,
         ["GET orders", "GET orders", "GET orders", "GET shipments"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn look_alikes_past_the_pages_read_make_an_error_not_a_short_list() {
+    // Five pages of joann's orders: Ann's lie beyond what deskbot reads. "No orders" would be
+    // false.
+    let (server, _) = serve(&ann_under_look_alikes(260), Vec::new()).await;
+    let clock = Arc::new(RecordingClock::default());
+    let error = magento(&server, TOKEN, retry(), &clock)
+        .recent_orders_by_email("ann@example.com", 2)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), "invalid", "{error}");
+    assert!(error.to_string().contains("250 orders"), "{error}");
+    let calls: Vec<String> = requests(&server).await.iter().map(path_tail).collect();
+    assert_eq!(calls, vec!["GET orders"; 5]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -140,6 +140,37 @@ async fn a_customers_orders_are_read_page_by_page_newest_first() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn look_alikes_past_the_pages_read_make_an_error_not_a_short_list() {
+    let template = fixture_orders().remove(0);
+    let orders: Vec<Order> = (0..=60u32)
+        .map(|n| {
+            let mut order = template.clone();
+            order.number = format!("{}", 700 + n);
+            order.id = format!("gid://shopify/Order/{}", 700 + n);
+            order.email = if n == 0 {
+                "ann@example.com"
+            } else {
+                "joann@example.com"
+            }
+            .into();
+            order.created_at = Timestamp::from_second(1_772_355_600 + i64::from(n) * 60).unwrap();
+            order
+        })
+        .collect();
+    let server = Shop::new(&orders).with_loose_email_search().serve().await;
+    let (shopify, _) = connect(&server);
+    let error = shopify
+        .recent_orders_by_email("ann@example.com", 1)
+        .await
+        .unwrap_err();
+    // Ten pages of one order each, all joann's: Ann's order lies beyond. "No orders" would be
+    // false.
+    assert!(matches!(error, AdapterError::Invalid { .. }), "{error:?}");
+    assert!(error.to_string().contains("10 orders"), "{error}");
+    assert_eq!(requests_for(&server, "DeskbotOrders").await.len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_timeout_is_retried_then_unavailable() {
     let slow = ResponseTemplate::new(200)
         .set_body_json(orders_body(&[demo_order("1001")]))

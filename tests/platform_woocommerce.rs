@@ -203,6 +203,38 @@ async fn e_mail_lookups_trim_keep_exact_matches_and_page_through() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn look_alikes_past_the_pages_read_make_an_error_not_a_short_list() {
+    // Ana's one order lies under 10 pages of hana's newer ones: "no orders" would be false.
+    let base = demo_orders().remove(0);
+    let orders: Vec<Order> = (0..=500u32)
+        .map(|n| {
+            let mut order = base.clone();
+            order.number = (5000 + n).to_string();
+            order.email = if n == 0 {
+                "ana@example.com"
+            } else {
+                "hana@example.com"
+            }
+            .into();
+            order.created_at = Timestamp::from_second(1_780_000_000 + i64::from(n) * 60).unwrap();
+            order
+        })
+        .collect();
+    let (server, _) = stand_in(&orders, |o| o.number.parse().unwrap()).await;
+    let (platform, _) = woocommerce(&server, quick());
+    let error = platform
+        .recent_orders_by_email("ana@example.com", 5)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, AdapterError::Invalid { .. }), "{error:?}");
+    assert!(error.to_string().contains("500 orders"), "{error}");
+    assert_eq!(
+        requests_to(&server, "GET", "/wp-json/wc/v3/orders").await,
+        10
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_the_tracking_extension_numbers_come_from_meta_data_then_notes() {
     let orders = demo_orders();
     let pick = |n: &str| orders.iter().find(|o| o.number == n).unwrap().clone();

@@ -625,6 +625,46 @@ fn only_an_unfulfilled_order_without_shipments_is_called_unshipped() {
 }
 
 #[test]
+fn an_order_being_prepared_has_not_shipped_but_only_a_person_cancels_it() {
+    use deskbot::respond::facts::FulfillmentStatus;
+    let (mut orders, tracking) = demo_facts();
+    let omar = orders.iter_mut().find(|o| o.number == "1002").unwrap();
+    assert!(omar.fulfillments.is_empty());
+    omar.fulfillment_status = FulfillmentStatus::InProgress;
+    let answer = |policy, intent, message| {
+        answer_with(
+            orders.clone(),
+            tracking.clone(),
+            policy,
+            intent,
+            message,
+            "omar@example.com",
+        )
+    };
+    let shipped = answer(demo().policy, Intent::Tracking, "has my order shipped?");
+    assert_eq!(
+        shipped.situation(),
+        Some("tracking/not_shipped_yet"),
+        "{shipped:?}"
+    );
+    for policy in [
+        demo().policy,
+        demo_policy_with("mode = \"request\"", "mode = \"perform\""),
+    ] {
+        let cancel = answer(policy, Intent::Cancel, "cancel my order please");
+        assert_eq!(
+            handoff_name(&cancel),
+            Some("fulfillment_in_progress"),
+            "{cancel:?}"
+        );
+    }
+    // A return before delivery offers no cancel either.
+    let early = answer(demo().policy, Intent::Return, "how do I return this");
+    let text = early.reply_text().unwrap_or_default().to_lowercase();
+    assert!(!text.contains("cancel"), "{early:?}");
+}
+
+#[test]
 fn a_return_for_a_shipment_without_tracking_is_handed_off() {
     use deskbot::respond::facts::{FulfilledItem, Fulfillment, FulfillmentStatus};
     let (mut orders, tracking) = demo_facts();

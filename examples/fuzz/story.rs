@@ -409,6 +409,7 @@ fn order(g: &mut Gen, k: usize) -> (Order, Vec<Tracking>) {
     let fulfillment_status = match (fulfillments.len(), g.int(0, 7)) {
         (_, 0) => FulfillmentStatus::Unknown,
         (_, 1) => FulfillmentStatus::PartiallyFulfilled,
+        (0, 2) => FulfillmentStatus::InProgress,
         (0, _) => FulfillmentStatus::Unfulfilled,
         _ => FulfillmentStatus::Fulfilled,
     };

@@ -37,6 +37,11 @@ pub enum FinancialStatus {
 pub enum FulfillmentStatus {
     /// Nothing shipped yet.
     Unfulfilled,
+    /// Nothing shipped yet, but the order is no longer simply waiting: it is being packed at a
+    /// fulfilment service, packed and waiting for the carrier, on hold, scheduled, or held for a
+    /// manual check. "Not shipped yet" is true; whether a cancel can still stop it is not
+    /// known, so cancelling is for a person.
+    InProgress,
     /// Some items shipped.
     PartiallyFulfilled,
     /// Everything shipped.

@@ -409,7 +409,9 @@ impl Answerer {
                 });
                 // A status the platform did not give is not said at all.
                 let status = match order.fulfillment_status {
-                    FulfillmentStatus::Unfulfilled => Some("not shipped yet"),
+                    FulfillmentStatus::Unfulfilled | FulfillmentStatus::InProgress => {
+                        Some("not shipped yet")
+                    }
                     FulfillmentStatus::PartiallyFulfilled => Some("partly shipped"),
                     FulfillmentStatus::Fulfilled => Some("shipped"),
                     FulfillmentStatus::Unknown => None,

@@ -62,6 +62,7 @@ pub fn order_json(order: &Order) -> Value {
         match (order.fulfillment_status, order.financial_status) {
             (FulfillmentStatus::Fulfilled, _) => 2,
             (FulfillmentStatus::PartiallyFulfilled, _) => 3,
+            (FulfillmentStatus::InProgress, _) => 9,
             (_, FinancialStatus::Pending) => 7,
             _ => 11,
         }

@@ -114,6 +114,8 @@ pub fn render(orders: &[Order]) -> Shop {
             "closed"
         } else if order.fulfillment_status == FulfillmentStatus::Fulfilled {
             "complete"
+        } else if order.fulfillment_status == FulfillmentStatus::InProgress {
+            "holded"
         } else if order.financial_status == FinancialStatus::Pending {
             "new"
         } else {

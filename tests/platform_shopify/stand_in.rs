@@ -41,6 +41,7 @@ pub fn render(order: &Order) -> Value {
     };
     let fulfillment = match order.fulfillment_status {
         FulfillmentStatus::Unfulfilled => "UNFULFILLED",
+        FulfillmentStatus::InProgress => "IN_PROGRESS",
         FulfillmentStatus::PartiallyFulfilled => "PARTIALLY_FULFILLED",
         FulfillmentStatus::Fulfilled => "FULFILLED",
         FulfillmentStatus::Unknown => "FULFILLMENT_NOT_REQUIRED",
@@ -143,6 +144,8 @@ fn unquote(value: &str) -> String {
 #[derive(Clone, Default)]
 pub struct Shop {
     orders: Arc<Mutex<Vec<Value>>>,
+    /// `email:` matches any address containing the term, as a tokenised search can.
+    loose_email_search: bool,
 }
 
 impl Shop {
@@ -150,7 +153,15 @@ impl Shop {
     pub fn new(orders: &[Order]) -> Self {
         Shop {
             orders: Arc::new(Mutex::new(orders.iter().map(render).collect())),
+            loose_email_search: false,
         }
+    }
+
+    /// Lets `email:` also find addresses that contain the term ("joann@…" for "ann@…"):
+    /// Shopify documents its search as tokenised, not exact.
+    pub fn with_loose_email_search(mut self) -> Self {
+        self.loose_email_search = true;
+        self
     }
 
     /// Serves this shop on a fresh loopback server.
@@ -179,11 +190,18 @@ impl Shop {
                         == value
                         || o["number"].as_i64().is_some_and(|n| n.to_string() == value)
                 }
-                "email" => o["email"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .trim()
-                    .eq_ignore_ascii_case(value.trim()),
+                "email" => {
+                    let stored = o["email"].as_str().unwrap_or_default().trim();
+                    let (stored, term) = (
+                        stored.to_ascii_lowercase(),
+                        value.trim().to_ascii_lowercase(),
+                    );
+                    if self.loose_email_search {
+                        stored.contains(&term)
+                    } else {
+                        stored == term
+                    }
+                }
                 _ => true,
             })
             .collect();

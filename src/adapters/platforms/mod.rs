@@ -26,7 +26,9 @@ use crate::respond::facts::Order;
 /// - `order_by_number` accepts the number with or without `#` and surrounding spaces, and
 ///   answers [`AdapterError::NotFound`] for an unknown number;
 /// - `recent_orders_by_email` matches e-mail case-insensitively, returns at most `limit`
-///   orders newest first, and an empty list (not an error) for an unknown customer.
+///   orders newest first, and an empty list (not an error) for an unknown customer. Fewer
+///   than `limit` orders means the customer has no more: a search whose pages run out before
+///   it is done is an error ([`search_too_broad`]), never a short list.
 #[async_trait]
 pub trait OrderPlatform: Send + Sync {
     /// Short name for handoff notes and logs ("shopify", "memory").
@@ -52,6 +54,23 @@ pub trait OrderPlatform: Send + Sync {
     /// and the read permission work. In-memory platforms have nothing to check.
     async fn check_connection(&self) -> Result<(), AdapterError> {
         Ok(())
+    }
+}
+
+/// A vendor search that still had pages to read after the most deskbot reads for one
+/// question. What it did not read may hold what was asked for, so "no such order" or "these
+/// are all your orders" would be a guess: the question goes to a person instead.
+#[cfg(any(
+    feature = "bigcommerce",
+    feature = "magento",
+    feature = "shopify",
+    feature = "woocommerce"
+))]
+pub(crate) fn search_too_broad(vendor: &str, what: &str, read: usize) -> AdapterError {
+    AdapterError::Invalid {
+        message: format!(
+            "{vendor}'s search for {what} matched more than the {read} orders deskbot reads for one question, and those did not settle it"
+        ),
     }
 }
 

@@ -62,6 +62,17 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(handoff) = input.shipped_per_platform() {
         return handoff;
     }
+    if order.fulfillment_status == FulfillmentStatus::InProgress {
+        // Being packed, held or scheduled: a cancel may not reach the warehouse in time, and
+        // the platforms refuse or only request it. A person checks before anything is promised.
+        return policy_handoff(
+            "fulfillment_in_progress",
+            format!(
+                "the customer asks to cancel order #{}, which the platform shows as being prepared for shipping (not shipped yet)",
+                order.number
+            ),
+        );
+    }
     if !policy.cancel_allowed_while_unfulfilled {
         return policy_handoff(
             "cancellation_not_allowed",

@@ -205,6 +205,7 @@ impl HandoffReason {
         "carrier_exception",
         "claim",
         "email_mismatch",
+        "fulfillment_in_progress",
         "label_created",
         "late_shipment",
         "no_delivery_date",
@@ -584,12 +585,12 @@ impl ScriptInput<'_> {
 
     /// An order with no shipment records that the platform does not call unfulfilled: it may
     /// have shipped (a status set by hand, a partial shipment with no tracking) or need no
-    /// shipping at all, so "not shipped yet" would be a guess. Only an `Unfulfilled` status
-    /// supports it.
+    /// shipping at all, so "not shipped yet" would be a guess. Only an `Unfulfilled` or
+    /// `InProgress` status supports it.
     fn shipped_per_platform(&self) -> Option<ScriptResult> {
         let order = self.order;
         let rule = match order.fulfillment_status {
-            FulfillmentStatus::Unfulfilled => return None,
+            FulfillmentStatus::Unfulfilled | FulfillmentStatus::InProgress => return None,
             FulfillmentStatus::Fulfilled => "shipped_without_tracking",
             FulfillmentStatus::PartiallyFulfilled => "partly_shipped",
             FulfillmentStatus::Unknown => "unknown_fulfillment_status",

@@ -446,8 +446,20 @@ fn fulfillment_status(
     match status_id {
         Some(status::SHIPPED | status::COMPLETED) => FulfillmentStatus::Fulfilled,
         Some(status::PARTIALLY_SHIPPED) => FulfillmentStatus::PartiallyFulfilled,
-        Some(_) => FulfillmentStatus::Unfulfilled,
-        None => FulfillmentStatus::Unknown,
+        Some(
+            status::INCOMPLETE
+            | status::PENDING
+            | status::AWAITING_PAYMENT
+            | status::AWAITING_FULFILLMENT,
+        ) => FulfillmentStatus::Unfulfilled,
+        // Packed for the carrier, or held for a manual check: not shipped, but not simply
+        // waiting either.
+        Some(status::AWAITING_SHIPMENT | status::MANUAL_VERIFICATION_REQUIRED) => {
+            FulfillmentStatus::InProgress
+        }
+        // Waiting for in-store pickup (never shipped), declined, disputed, refunded, or a
+        // shop's own status: "not shipped yet" would mislead.
+        Some(_) | None => FulfillmentStatus::Unknown,
     }
 }
 

@@ -193,7 +193,8 @@ fn a_cancelled_order_is_stamped_with_its_last_change() {
     assert_eq!(facts.cancelled_at, Some(at("2019-03-13T10:02:47Z")));
     assert!(facts.is_cancelled());
     assert_eq!(facts.financial_status, FinancialStatus::Voided);
-    assert_eq!(facts.fulfillment_status, FulfillmentStatus::Unfulfilled);
+    // "Cancelled" does not say whether anything left first.
+    assert_eq!(facts.fulfillment_status, FulfillmentStatus::Unknown);
 
     let mut unstamped = order("order_cancelled.json");
     unstamped.date_modified = Some(String::new());
@@ -441,8 +442,28 @@ fn shipping_state_comes_from_units_then_from_the_status() {
     let none: Vec<BcProduct> = list("products.json", "products");
     assert_eq!(state(&none, Some(2)), FulfillmentStatus::Fulfilled);
     assert_eq!(state(&none, Some(3)), FulfillmentStatus::PartiallyFulfilled);
-    assert_eq!(state(&none, Some(9)), FulfillmentStatus::Unfulfilled);
-    assert_eq!(state(&none, None), FulfillmentStatus::Unknown);
+    for waiting in [0, 1, 7, 11] {
+        assert_eq!(state(&none, Some(waiting)), FulfillmentStatus::Unfulfilled);
+    }
+    // Packed for the carrier, or held for a manual check.
+    assert_eq!(state(&none, Some(9)), FulfillmentStatus::InProgress);
+    assert_eq!(state(&none, Some(12)), FulfillmentStatus::InProgress);
+    // Pickup, declined, disputed, refunded, a shop's own status, none.
+    for unsaid in [
+        Some(4),
+        Some(6),
+        Some(8),
+        Some(13),
+        Some(14),
+        Some(15),
+        None,
+    ] {
+        assert_eq!(
+            state(&none, unsaid),
+            FulfillmentStatus::Unknown,
+            "{unsaid:?}"
+        );
+    }
 }
 
 #[test]

@@ -72,7 +72,7 @@ use self::mapping::{
     parse_list, parse_time, prefix_field, to_order, BcOrder, BcProduct, BcShipment,
     BcShippingAddress, Count, VENDOR,
 };
-use super::OrderPlatform;
+use super::{search_too_broad, OrderPlatform};
 use crate::adapters::http::{parse_json, Auth, Call, Clock, HttpClient, HttpConfig};
 use crate::adapters::{normalize_order_number, AdapterError, Secret};
 use crate::respond::facts::{FulfillmentStatus, Order};
@@ -283,6 +283,7 @@ impl OrderPlatform for BigCommerce {
         let page_size = limit.min(PAGE_SIZE);
         // The customer's orders with where each came from, for error messages.
         let mut listed: Vec<(String, BcOrder)> = Vec::new();
+        let mut settled = false;
         for page in 1..=MAX_PAGES {
             let orders = self.orders_page(email, page_size, page).await?;
             let count = orders.len();
@@ -304,8 +305,16 @@ impl OrderPlatform for BigCommerce {
                 }
             }
             if listed.len() >= limit || count < page_size {
+                settled = true;
                 break;
             }
+        }
+        if !settled {
+            return Err(search_too_broad(
+                VENDOR,
+                "the customer's e-mail",
+                page_size * MAX_PAGES,
+            ));
         }
         // Newest first whatever order the pages came in; ties by number, as the contract's
         // reference implementation does.
@@ -327,19 +336,26 @@ impl OrderPlatform for BigCommerce {
                 message: format!("order #{} is already cancelled", current.number),
             });
         }
-        if current.fulfillment_status == FulfillmentStatus::Unknown {
-            return Err(AdapterError::Invalid {
-                message: format!(
-                    "order #{} has no status_id, so whether it shipped is unknown",
-                    current.number
-                ),
-            });
-        }
-        if current.fulfillment_status != FulfillmentStatus::Unfulfilled
-            || !current.fulfillments.is_empty()
+        if !current.fulfillments.is_empty()
+            || matches!(
+                current.fulfillment_status,
+                FulfillmentStatus::Fulfilled | FulfillmentStatus::PartiallyFulfilled
+            )
         {
             return Err(AdapterError::Invalid {
                 message: format!("order #{} has shipped", current.number),
+            });
+        }
+        if current.fulfillment_status != FulfillmentStatus::Unfulfilled {
+            return Err(AdapterError::Invalid {
+                message: format!(
+                    "order #{}: status_id {} is none that deskbot cancels (incomplete, pending, awaiting payment or awaiting fulfillment)",
+                    current.number,
+                    parts
+                        .order
+                        .status_id
+                        .map_or("none".to_owned(), |id| id.0.to_string())
+                ),
             });
         }
         let id = &current.number;

@@ -452,6 +452,10 @@ fn fulfillment_status(lines: &Lines<'_>, state: &str, shipped: bool) -> Fulfillm
         // The lines say nothing shipped but shipments exist (a body without `qty_shipped`).
         (true, false, _) if shipped && state == "complete" => FulfillmentStatus::Fulfilled,
         (true, false, _) if shipped => FulfillmentStatus::PartiallyFulfilled,
+        // On hold, or payment under review: nothing shipped, and Magento refuses a cancel.
+        (true, false, _) if matches!(state, "holded" | "payment_review") => {
+            FulfillmentStatus::InProgress
+        }
         (true, false, _) => FulfillmentStatus::Unfulfilled,
     }
 }

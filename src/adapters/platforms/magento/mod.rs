@@ -8,7 +8,9 @@
 //!   first (`sortOrders` on `created_at` DESC), paged with `pageSize`/`currentPage`. `like`
 //!   rather than `eq` so an address stored with stray spaces still matches (MySQL compares
 //!   case-insensitively either way); the superset it returns is filtered here to the same
-//!   address, trimmed and case-folded, paging on until `limit` orders are found.
+//!   address, trimmed and case-folded, paging on (50 a page) until `limit` orders are found.
+//!   Look-alike addresses can fill every page deskbot reads; then the search is an error, not
+//!   a short list.
 //! - **Shipments and tracking**: `GET shipments` with `order_id` `eq`/`in` (one call for a whole
 //!   list of orders): `items[]` (`order_item_id`, `qty`) and `tracks[]` (`track_number`,
 //!   `carrier_code`, `title`, `created_at`), one [`Fulfillment`](crate::respond::facts::Fulfillment)
@@ -57,7 +59,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use super::OrderPlatform;
+use super::{search_too_broad, OrderPlatform};
 use crate::adapters::http::{as_folder, Auth, Call, Clock, HttpClient, HttpConfig};
 use crate::adapters::{normalize_order_number, AdapterError, Secret};
 use crate::respond::facts::{FulfillmentStatus, Order};
@@ -69,6 +71,9 @@ pub const API_VERSION: &str = "V1";
 
 /// Most pages read for one question; a customer's orders are rarely more than a few pages.
 const MAX_PAGES: usize = 5;
+
+/// Orders per page of an e-mail search.
+const EMAIL_SEARCH_PAGE_SIZE: usize = 50;
 
 /// Shipments per page: a page of orders rarely has more.
 const SHIPMENT_PAGE_SIZE: usize = 50;
@@ -258,9 +263,12 @@ impl OrderPlatform for Magento {
             value: &pattern,
             condition: "like",
         };
-        let page_size = limit.clamp(1, 50);
+        // Whole pages: other customers' look-alike addresses ("joann@…" for "ann@…") share
+        // them, and a page is one call however few of its orders are the customer's.
+        let page_size = EMAIL_SEARCH_PAGE_SIZE;
         let mut found = OrderSearchResult::default();
         let kept = found.items.get_or_insert_with(Vec::new);
+        let mut settled = false;
         for page in 1..=MAX_PAGES {
             let result = self.order_page(filter, page, page_size).await?;
             let items = result.items.unwrap_or_default();
@@ -272,8 +280,16 @@ impl OrderPlatform for Magento {
                     .is_some_and(|stored| same_email(stored, wanted))
             }));
             if kept.len() >= limit || last {
+                settled = true;
                 break;
             }
+        }
+        if !settled {
+            return Err(search_too_broad(
+                VENDOR,
+                "the customer's e-mail",
+                MAX_PAGES * page_size,
+            ));
         }
         kept.truncate(limit);
         let mut orders = self.with_shipments(found).await?;
@@ -294,10 +310,21 @@ impl OrderPlatform for Magento {
             });
         }
         if !order.fulfillments.is_empty()
-            || order.fulfillment_status != FulfillmentStatus::Unfulfilled
+            || matches!(
+                order.fulfillment_status,
+                FulfillmentStatus::Fulfilled | FulfillmentStatus::PartiallyFulfilled
+            )
         {
             return Err(AdapterError::Invalid {
                 message: format!("order #{} has shipped", order.number),
+            });
+        }
+        if order.fulfillment_status != FulfillmentStatus::Unfulfilled {
+            return Err(AdapterError::Invalid {
+                message: format!(
+                    "order #{} is on hold or in payment review, which Magento does not cancel",
+                    order.number
+                ),
             });
         }
         if !order.id.bytes().all(|b| b.is_ascii_alphanumeric()) {

@@ -357,10 +357,11 @@ pub fn financial_status(value: Option<&str>) -> FinancialStatus {
 
 /// `OrderDisplayFulfillmentStatus` → facts. Statuses that speak only of the unshipped items
 /// (on hold, scheduled, in progress at a fulfillment service, declined) say nothing about
-/// whether some items already left: the shipments decide.
+/// whether some items already left: the shipments decide. With none, the order is not simply
+/// waiting either, so it is `InProgress`: a cancel is for a person.
 pub fn fulfillment_status(value: Option<&str>, shipments: usize) -> FulfillmentStatus {
     let nothing_shipped = if shipments == 0 {
-        FulfillmentStatus::Unfulfilled
+        FulfillmentStatus::InProgress
     } else {
         FulfillmentStatus::PartiallyFulfilled
     };

@@ -225,7 +225,7 @@ fn nulls_and_missing_fields_are_normal() {
     assert_eq!(order.total, None);
     assert_eq!(order.destination, None, "no city, no destination");
     assert_eq!(order.shipping_method.as_deref(), Some("Express"));
-    assert_eq!(order.fulfillment_status, FulfillmentStatus::Unfulfilled);
+    assert_eq!(order.fulfillment_status, FulfillmentStatus::InProgress);
     assert_eq!(order.financial_status, FinancialStatus::Unknown);
 }
 
@@ -309,7 +309,11 @@ fn statuses_map_and_new_values_are_unknown() {
     );
     assert_eq!(
         fulfillment_status(Some("IN_PROGRESS"), 0),
-        FulfillmentStatus::Unfulfilled
+        FulfillmentStatus::InProgress
+    );
+    assert_eq!(
+        fulfillment_status(Some("PENDING_FULFILLMENT"), 0),
+        FulfillmentStatus::InProgress
     );
     assert_eq!(
         fulfillment_status(Some("TELEPORTED"), 0),

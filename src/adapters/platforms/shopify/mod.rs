@@ -71,7 +71,7 @@ use serde_json::{json, Value};
 
 use self::graphql::{CancelData, Envelope};
 use self::mapping::{OrderData, OrderNode, OrdersData, VENDOR};
-use super::OrderPlatform;
+use super::{search_too_broad, OrderPlatform};
 use crate::adapters::http::{
     as_folder, parse_json, Auth, Call, Clock, HttpClient, HttpConfig, TokioClock,
 };
@@ -271,12 +271,15 @@ impl OrderPlatform for Shopify {
         let search = format!("email:{}", graphql::search_value(email));
         let mut orders: Vec<Order> = Vec::new();
         let mut after: Option<String> = None;
+        let mut read = 0;
+        let mut settled = false;
         for _ in 0..MAX_PAGES {
             let first = limit
                 .saturating_sub(orders.len())
                 .clamp(1, graphql::ORDERS_PAGE);
             let page = self.orders_page(&search, first, after.as_deref()).await?;
             let next = page.next_page();
+            read += first;
             // Shopify's search is fuzzy; only the customer's own orders may come back.
             let theirs = mapping::orders(page, "data.orders")?
                 .into_iter()
@@ -284,8 +287,14 @@ impl OrderPlatform for Shopify {
             orders.extend(theirs);
             match next {
                 Some(cursor) if orders.len() < limit => after = Some(cursor),
-                _ => break,
+                _ => {
+                    settled = true;
+                    break;
+                }
             }
+        }
+        if !settled {
+            return Err(search_too_broad(VENDOR, "the customer's e-mail", read));
         }
         // Newest first; ties by number so the order never depends on the vendor's.
         orders.sort_by(|a, b| {

@@ -45,7 +45,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde_json::json;
 
-use super::OrderPlatform;
+use super::{search_too_broad, OrderPlatform};
 use crate::adapters::http::{
     as_folder, parse_base_url, Auth, Call, Clock, HttpClient, HttpConfig, Response,
 };
@@ -175,10 +175,14 @@ impl WooCommerce {
                 return Ok(raw);
             }
             if !more {
-                break;
+                return Err(not_found());
             }
         }
-        Err(not_found())
+        Err(search_too_broad(
+            VENDOR,
+            &format!("order #{wanted}"),
+            PAGE_SIZE * MAX_PAGES,
+        ))
     }
 
     /// Where `raw`'s tracking numbers are: the Shipment Tracking endpoint, or, when the
@@ -238,6 +242,7 @@ impl OrderPlatform for WooCommerce {
         }
         // Search matches substrings of names, addresses and other fields: keep exact e-mails.
         let mut found: Vec<(usize, WcOrder)> = Vec::new();
+        let mut settled = false;
         for page in 1..=MAX_PAGES {
             let (orders, more) = self.search_page(wanted, page).await?;
             let offset = (page - 1) * PAGE_SIZE;
@@ -254,8 +259,16 @@ impl OrderPlatform for WooCommerce {
                     .map(|(index, raw)| (offset + index, raw)),
             );
             if found.len() >= limit || !more {
+                settled = true;
                 break;
             }
+        }
+        if !settled {
+            return Err(search_too_broad(
+                VENDOR,
+                "the customer's e-mail",
+                PAGE_SIZE * MAX_PAGES,
+            ));
         }
         let mut orders = Vec::with_capacity(found.len().min(limit));
         for (index, raw) in found.iter().take(limit) {

@@ -390,6 +390,18 @@ fn shipping_progress_counts_physical_lines_only() {
         status(&[], "processing", false),
         FulfillmentStatus::Unfulfilled
     );
+    // On hold or in payment review: not shipped, and not for deskbot to cancel.
+    for held in ["holded", "payment_review"] {
+        assert_eq!(
+            status(&silent, held, false),
+            FulfillmentStatus::InProgress,
+            "{held}"
+        );
+    }
+    assert_eq!(
+        status(&silent, "processing", false),
+        FulfillmentStatus::Unfulfilled
+    );
 }
 
 #[test]
