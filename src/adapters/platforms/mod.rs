@@ -74,6 +74,24 @@ pub(crate) fn search_too_broad(vendor: &str, what: &str, read: usize) -> Adapter
     }
 }
 
+/// The one carrier a shipment's tracking entries name, for a platform that lists a carrier
+/// per number: the first name when every entry names the same carrier ("UPS" and "United
+/// Parcel Service" do), none when they name different ones, so that each number's carrier is
+/// then told from its own format rather than one entry's name applied to all.
+#[cfg(any(feature = "magento", feature = "shopify"))]
+pub(crate) fn shared_carrier<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    use crate::carrier::Carrier;
+    let first = names.next()?;
+    let same = |a: &str, b: &str| match (
+        Carrier::from_platform_name(a),
+        Carrier::from_platform_name(b),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => a.trim().eq_ignore_ascii_case(b.trim()),
+    };
+    names.all(|name| same(first, name)).then_some(first)
+}
+
 /// A boxed platform is a platform (vendor clients are chosen at run time from the config).
 #[async_trait]
 impl OrderPlatform for Box<dyn OrderPlatform> {

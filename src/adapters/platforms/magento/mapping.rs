@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
+use crate::adapters::platforms::shared_carrier;
 use crate::adapters::{normalize_order_number, AdapterError};
 use crate::carrier::Carrier;
 use crate::respond::facts::{
@@ -326,22 +327,10 @@ pub fn track_carrier(track: &Track) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// One carrier for the shipment when its tracks agree; none (so numbers are recognised one by
-/// one) when they name different carriers.
+/// One carrier for the shipment when its tracks agree (see [`shared_carrier`]).
 fn shipment_carrier(tracks: &[&Track]) -> Option<String> {
     let names: Vec<String> = tracks.iter().filter_map(|t| track_carrier(t)).collect();
-    let first = names.first()?;
-    let same = |a: &str, b: &str| match (
-        Carrier::from_platform_name(a),
-        Carrier::from_platform_name(b),
-    ) {
-        (Some(a), Some(b)) => a == b,
-        _ => a.eq_ignore_ascii_case(b),
-    };
-    names
-        .iter()
-        .all(|name| same(first, name))
-        .then(|| first.clone())
+    shared_carrier(names.iter().map(String::as_str)).map(str::to_owned)
 }
 
 fn destination(address: &Address) -> Option<Destination> {

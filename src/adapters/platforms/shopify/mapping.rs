@@ -10,6 +10,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
+use crate::adapters::platforms::shared_carrier;
 use crate::adapters::AdapterError;
 use crate::respond::facts::{
     Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Money,
@@ -467,7 +468,6 @@ pub fn fulfillment(node: FulfillmentNode, at: &str) -> Result<Fulfillment, Adapt
     let delivered_at = optional_time(node.delivered_at.as_deref(), at, "deliveredAt")?;
     let mut tracking_numbers: Vec<String> = Vec::new();
     let mut tracking_urls: Vec<String> = Vec::new();
-    let mut carrier = None;
     for info in &node.tracking_info {
         if let Some(number) = text(info.number.as_deref()) {
             if !tracking_numbers.iter().any(|n| n == number) {
@@ -479,10 +479,12 @@ pub fn fulfillment(node: FulfillmentNode, at: &str) -> Result<Fulfillment, Adapt
                 tracking_urls.push(url.to_owned());
             }
         }
-        if carrier.is_none() {
-            carrier = text(info.company.as_deref()).map(str::to_owned);
-        }
     }
+    let companies = node
+        .tracking_info
+        .iter()
+        .filter_map(|info| text(info.company.as_deref()));
+    let carrier = shared_carrier(companies).map(str::to_owned);
     let items = node
         .fulfillment_line_items
         .unwrap_or_default()

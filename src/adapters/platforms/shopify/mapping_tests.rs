@@ -113,6 +113,40 @@ fn documented_fulfillment_maps_its_tracking() {
 }
 
 #[test]
+fn entries_naming_different_companies_leave_the_carrier_to_each_number() {
+    #[derive(Deserialize)]
+    struct Data {
+        fulfillment: FulfillmentNode,
+    }
+    // The documented fulfillment, with a second parcel sent by another carrier.
+    let mut body: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/fulfillment_show.json")).unwrap();
+    let entries = body["fulfillment"]["trackingInfo"].as_array_mut().unwrap();
+    entries.push(
+        serde_json::json!({"company": "USPS", "number": "9400111899223397981282", "url": null}),
+    );
+    let mixed: Data = serde_json::from_value(body.clone()).unwrap();
+    let shipment = fulfillment(mixed.fulfillment, "fulfillment").unwrap();
+    assert_eq!(
+        shipment.tracking_numbers,
+        ["1Z1234512345123456", "9400111899223397981282"]
+    );
+    assert_eq!(
+        shipment.carrier, None,
+        "UPS is not the USPS parcel's carrier"
+    );
+    // The same company written twice, or once, still names the carrier.
+    body["fulfillment"]["trackingInfo"][1]["company"] = serde_json::json!(" ups ");
+    let same: Data = serde_json::from_value(body.clone()).unwrap();
+    let shipment = fulfillment(same.fulfillment, "fulfillment").unwrap();
+    assert_eq!(shipment.carrier.as_deref(), Some("UPS"));
+    body["fulfillment"]["trackingInfo"][1]["company"] = serde_json::Value::Null;
+    let one: Data = serde_json::from_value(body).unwrap();
+    let shipment = fulfillment(one.fulfillment, "fulfillment").unwrap();
+    assert_eq!(shipment.carrier.as_deref(), Some("UPS"));
+}
+
+#[test]
 fn two_shipments_several_numbers_and_a_cancelled_fulfillment() {
     let single: OrderData = response(include_str!("fixtures/order_partially_shipped.json"));
     let order = order(single.order.unwrap(), "data.order").unwrap();
