@@ -562,6 +562,56 @@ async fn a_queued_job_keeps_no_text_from_the_webhook_body() {
     );
 }
 
+/// A client that sends part of its headers and then nothing is disconnected once
+/// `request_timeout_secs` is up, as is one that opens a connection and says nothing, and the
+/// service goes on answering. (`axum::serve` sets hyper no timer, so its header timeout never
+/// fired and such connections stayed open for as long as the client liked.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = setup(Backend::Sqlite, "request_timeout_secs = 0.5").await;
+    let deskbot = s.start();
+    let address = deskbot.url.trim_start_matches("http://").to_owned();
+    for start in [
+        format!("POST /webhooks/zendesk HTTP/1.1\r\nHost: {address}\r\nContent-Ty"),
+        String::new(),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(start.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .unwrap_or_else(|_| panic!("still connected after 10 s, having sent {start:?}"))
+            .unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{answer}"
+        );
+    }
+    assert!(job_states(&s.config).is_empty());
+    let comment = s
+        .zendesk
+        .open_ticket(65, "raj@example.com", "Where is my order #1004?");
+    assert_eq!(
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(65, comment),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
+        202
+    );
+}
+
 /// A client that starts a webhook and trickles its body (or stops sending) is answered 408 once
 /// `request_timeout_secs` is up, and nothing is queued; the next request is served as usual.
 /// (Found by an audit: such connections were held for as long as the client liked.)

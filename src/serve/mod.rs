@@ -7,6 +7,7 @@
 //! accepting, lets in-flight jobs finish (or releases them after the grace period), and loses
 //! nothing.
 
+mod listen;
 pub mod metrics;
 pub mod model;
 mod routes;
@@ -282,15 +283,19 @@ pub async fn run(
 
     let router = routes::router(Arc::clone(&service));
     let stopping = stop.clone();
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
+    let served = listen::serve(
+        listener,
+        router,
+        service.settings.request_timeout,
+        async move {
             tokio::select! {
                 _ = shutdown => {}
                 _ = stopping.cancelled() => {}
             }
             tracing::info!("shutting down: no new requests; finishing jobs in flight");
-        })
-        .await;
+        },
+    )
+    .await;
     stop.cancel();
     let grace = service.settings.shutdown_grace;
     if tokio::time::timeout(grace, drain(&mut workers))
