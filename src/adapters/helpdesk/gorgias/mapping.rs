@@ -8,7 +8,8 @@
 //!   [`Author::Deskbot`]; any other `from_agent: true` is an [`Author::Agent`] (rules and
 //!   people alike); `from_agent: false` from the ticket's customer (id, else e-mail) is the
 //!   [`Author::Requester`]; anything else (a CC, another customer) is [`Author::Other`].
-//! - **Latest public message.** The newest public one by `created_datetime`, then id.
+//! - **Latest public message.** The newest public one by `created_datetime`, then id; none on
+//!   a ticket marked `spam` or trashed (`trashed_datetime`), which has no customer to answer.
 //! - **Body.** `body_text`, else `body_html` as is.
 //! - **Deliveries.** The [`DeliveryMark`] is the message's `external_id`, a field Gorgias
 //!   documents as free for integrations ("not used by Gorgias, feel free to set it as you
@@ -42,6 +43,12 @@ pub struct GTicket {
     /// Messages, oldest first.
     #[serde(default)]
     pub messages: Vec<GMessage>,
+    /// Whether Gorgias (or a person) marked the ticket as spam.
+    #[serde(default)]
+    pub spam: Option<bool>,
+    /// When the ticket was moved to the trash, if it was.
+    #[serde(default)]
+    pub trashed_datetime: Option<String>,
 }
 
 /// A tag on a ticket.
@@ -168,12 +175,22 @@ pub fn author(message: &GMessage, ticket: &GTicket, me: &Me) -> Author {
     }
 }
 
-/// deskbot's [`Ticket`], with the latest public message.
+/// Whether `raw` is spam or in the trash: nobody there is a customer to answer, and a reply
+/// would confirm to a spammer (or whoever forged a sender) that the address is read.
+fn discarded(raw: &GTicket) -> bool {
+    raw.spam == Some(true)
+        || raw
+            .trashed_datetime
+            .as_deref()
+            .is_some_and(|at| !at.trim().is_empty())
+}
+
+/// deskbot's [`Ticket`], with the latest public message (none on a spam or trashed ticket).
 pub fn ticket(raw: &GTicket, me: &Me) -> Ticket {
     let latest = raw
         .messages
         .iter()
-        .filter(|m| is_public(m))
+        .filter(|m| is_public(m) && !discarded(raw))
         .max_by(|a, b| {
             // ISO 8601 strings of one format order as their times do.
             a.created_datetime
@@ -351,6 +368,21 @@ mod tests {
         assert_eq!(latest.id, "1001");
         assert_eq!(latest.author, Author::Requester);
         assert_eq!(latest.body, "Hi, I ordered #1001 a week ago. Where is it?");
+    }
+
+    #[test]
+    fn a_spam_or_trashed_ticket_has_no_message_to_answer() {
+        // The documented ticket, as a spam filter or a person would leave it.
+        let mut spam = raw();
+        spam.spam = Some(true);
+        assert_eq!(ticket(&spam, &me()).latest_comment, None);
+        let mut trashed = raw();
+        trashed.trashed_datetime = Some("2019-11-16T16:20:00.000000".into());
+        assert_eq!(ticket(&trashed, &me()).latest_comment, None);
+        let mut kept = raw();
+        kept.spam = Some(false);
+        kept.trashed_datetime = None;
+        assert!(ticket(&kept, &me()).latest_comment.is_some());
     }
 
     #[test]
