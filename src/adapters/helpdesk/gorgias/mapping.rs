@@ -249,11 +249,13 @@ pub fn reply_body(
                 raw.id
             ),
         })?;
-    // The shop's address: where the customer's latest e-mail went.
+    // The shop's address: where the customer's latest e-mail went. Only the customer's own:
+    // a CC replying to all has the customer (or anyone) first in `to`, and a reply "from" that
+    // address would speak in someone else's name.
     let inbound = raw
         .messages
         .iter()
-        .filter(|m| !m.from_agent && m.channel.as_deref() == Some("email"))
+        .filter(|m| m.channel.as_deref() == Some("email") && author(m, raw, me) == Author::Requester)
         .max_by_key(|m| (m.created_datetime.clone(), m.id));
     let shop = inbound
         .and_then(|m| m.source.as_ref())
@@ -448,6 +450,33 @@ mod tests {
                 "integration_id": 18,
             })
         );
+    }
+
+    #[test]
+    fn a_reply_goes_from_the_address_the_customer_wrote_to_not_a_ccs() {
+        // A CC answers all after the customer (a TicketMessage in the documented shape): its
+        // `to` starts with the customer, and its integration is another one.
+        let mut ticket = raw();
+        let mut cc = ticket.messages[0].clone();
+        cc.id = 1004;
+        cc.created_datetime = Some("2019-11-16T16:30:00.000000".into());
+        cc.sender = Some(GPerson {
+            id: Some(5151),
+            email: Some("partner@example.net".into()),
+        });
+        cc.integration_id = Some(99);
+        cc.source = Some(GSource {
+            from: Some(GAddress {
+                address: Some("partner@example.net".into()),
+            }),
+            to: vec![GAddress {
+                address: Some("john@example.com".into()),
+            }],
+        });
+        ticket.messages.push(cc);
+        let body = reply_body(&ticket, &me(), "On its way.", &DeliveryMark::new("x")).unwrap();
+        assert_eq!(body["source"]["from"]["address"], "support@acme.example");
+        assert_eq!(body["integration_id"], 18);
     }
 
     #[test]
