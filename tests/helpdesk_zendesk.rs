@@ -160,9 +160,13 @@ async fn its_own_reply_is_never_the_customers_even_on_a_ticket_it_requested() {
     fake.state().tickets.get_mut(&35436).unwrap()["requester_id"] = json!(ME);
     let server = serve(&fake).await;
     let (desk, _) = zendesk(&server, TOKEN);
-    desk.post_public_reply(TICKET, "Your parcel left today.", &DeliveryMark::new("job-9/reply"))
-        .await
-        .unwrap();
+    desk.post_public_reply(
+        TICKET,
+        "Your parcel left today.",
+        &DeliveryMark::new("job-9/reply"),
+    )
+    .await
+    .unwrap();
     let latest = desk.ticket(TICKET).await.unwrap().latest_comment.unwrap();
     assert_eq!(
         (latest.author, latest.body.as_str()),

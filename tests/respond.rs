@@ -545,7 +545,10 @@ fn a_failed_follow_up_note_is_not_lost_behind_the_reply() {
     assert!(block_on(outcome.deliver(&desk, "t-3", &routing, "job-t-3")).is_err());
     // The worker's rerun answers only a customer's latest public comment: a reply already on
     // the ticket ends the job, so everything still owed must be on the ticket by then.
-    let latest = block_on(desk.ticket("t-3")).unwrap().latest_comment.unwrap();
+    let latest = block_on(desk.ticket("t-3"))
+        .unwrap()
+        .latest_comment
+        .unwrap();
     if latest.author == Author::Requester {
         block_on(outcome.deliver(&desk, "t-3", &routing, "job-t-3")).unwrap();
     }
@@ -559,7 +562,9 @@ fn a_failed_follow_up_note_is_not_lost_behind_the_reply() {
         "{actions:?}"
     );
     assert!(
-        actions.iter().any(|a| matches!(a, HelpDeskAction::Handoff { note, .. }
+        actions
+            .iter()
+            .any(|a| matches!(a, HelpDeskAction::Handoff { note, .. }
             if note.internal_note.contains("Cancel order #1002"))),
         "the person's task was lost: {actions:?}"
     );

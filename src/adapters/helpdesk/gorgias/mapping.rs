@@ -255,7 +255,9 @@ pub fn reply_body(
     let inbound = raw
         .messages
         .iter()
-        .filter(|m| m.channel.as_deref() == Some("email") && author(m, raw, me) == Author::Requester)
+        .filter(|m| {
+            m.channel.as_deref() == Some("email") && author(m, raw, me) == Author::Requester
+        })
         .max_by_key(|m| (m.created_datetime.clone(), m.id));
     let shop = inbound
         .and_then(|m| m.source.as_ref())
