@@ -153,6 +153,28 @@ async fn reads_the_requester_and_the_latest_public_comment_then_its_own_reply() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn its_own_reply_is_never_the_customers_even_on_a_ticket_it_requested() {
+    // A ticket opened under deskbot's agent account (requester_id = users/me): after deskbot
+    // replies, the latest public comment is its own, not a new message to answer.
+    let fake = FakeZendesk::new();
+    fake.state().tickets.get_mut(&35436).unwrap()["requester_id"] = json!(ME);
+    let server = serve(&fake).await;
+    let (desk, _) = zendesk(&server, TOKEN);
+    desk.post_public_reply(
+        TICKET,
+        "Your parcel left today.",
+        &DeliveryMark::new("job-9/reply"),
+    )
+    .await
+    .unwrap();
+    let latest = desk.ticket(TICKET).await.unwrap().latest_comment.unwrap();
+    assert_eq!(
+        (latest.author, latest.body.as_str()),
+        (Author::Deskbot, "Your parcel left today.")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_requester_is_fetched_when_not_sideloaded_and_comments_are_paged() {
     let fake = FakeZendesk::new();
     fake.state().sideload = false;

@@ -447,11 +447,11 @@ fn outcomes_are_delivered_to_the_help_desk() {
         }
         other => panic!("expected a handoff, got {other:?}"),
     }
-    // A cancellation request: the reply, then the task for a person.
-    assert!(matches!(&actions[2], HelpDeskAction::Reply { ticket, .. } if ticket == "t-3"));
+    // A cancellation request: the task for a person, then the reply.
     assert!(
-        matches!(&actions[3], HelpDeskAction::Handoff { note, .. } if note.internal_note.contains("Cancel order #1002"))
+        matches!(&actions[2], HelpDeskAction::Handoff { note, .. } if note.internal_note.contains("Cancel order #1002"))
     );
+    assert!(matches!(&actions[3], HelpDeskAction::Reply { ticket, .. } if ticket == "t-3"));
     assert_eq!(actions.len(), 4);
     let missing = block_on(
         answer(
@@ -464,6 +464,110 @@ fn outcomes_are_delivered_to_the_help_desk() {
         .deliver(&desk, "no-such-ticket", &routing, "job-x"),
     );
     assert!(matches!(missing, Err(AdapterError::NotFound { .. })));
+}
+
+/// A help desk whose first internal note fails (a 5xx, a timeout, Zendesk's 409 on a
+/// concurrent update), then works.
+struct FirstNoteFails {
+    desk: deskbot::adapters::MemoryHelpDesk,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl deskbot::adapters::helpdesk::HelpDesk for FirstNoteFails {
+    fn name(&self) -> &str {
+        "first-note-fails"
+    }
+    async fn ticket(
+        &self,
+        ticket: &str,
+    ) -> Result<deskbot::adapters::helpdesk::Ticket, AdapterError> {
+        self.desk.ticket(ticket).await
+    }
+    async fn delivered(
+        &self,
+        ticket: &str,
+        mark: &deskbot::adapters::helpdesk::DeliveryMark,
+    ) -> Result<bool, AdapterError> {
+        self.desk.delivered(ticket, mark).await
+    }
+    async fn post_public_reply(
+        &self,
+        ticket: &str,
+        body: &str,
+        mark: &deskbot::adapters::helpdesk::DeliveryMark,
+    ) -> Result<(), AdapterError> {
+        self.desk.post_public_reply(ticket, body, mark).await
+    }
+    async fn hand_off(
+        &self,
+        ticket: &str,
+        note: &deskbot::adapters::HandoffNote,
+        mark: &deskbot::adapters::helpdesk::DeliveryMark,
+    ) -> Result<(), AdapterError> {
+        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(AdapterError::Unavailable {
+                message: "503 on the note".into(),
+            });
+        }
+        self.desk.hand_off(ticket, note, mark).await
+    }
+}
+
+#[test]
+fn a_failed_follow_up_note_is_not_lost_behind_the_reply() {
+    use deskbot::adapters::helpdesk::{Author, Comment, HelpDesk, Ticket};
+    use deskbot::adapters::HelpDeskAction;
+    let (responder, now) = demo_responder();
+    let desk = FirstNoteFails {
+        desk: deskbot::adapters::MemoryHelpDesk::default().with_ticket(Ticket {
+            id: "t-3".into(),
+            requester_email: Some("omar@example.com".into()),
+            subject: None,
+            latest_comment: Some(Comment {
+                id: "c-1".into(),
+                body: "cancel my order".into(),
+                author: Author::Requester,
+                public: true,
+            }),
+            tags: Vec::new(),
+        }),
+        failed: Default::default(),
+    };
+    let outcome = answer(
+        &responder,
+        Intent::Cancel,
+        "cancel my order",
+        Some("omar@example.com"),
+        now,
+    );
+    let routing = deskbot::respond::Routing::default();
+    assert!(block_on(outcome.deliver(&desk, "t-3", &routing, "job-t-3")).is_err());
+    // The worker's rerun answers only a customer's latest public comment: a reply already on
+    // the ticket ends the job, so everything still owed must be on the ticket by then.
+    let latest = block_on(desk.ticket("t-3"))
+        .unwrap()
+        .latest_comment
+        .unwrap();
+    if latest.author == Author::Requester {
+        block_on(outcome.deliver(&desk, "t-3", &routing, "job-t-3")).unwrap();
+    }
+    let actions = desk.desk.actions();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| matches!(a, HelpDeskAction::Reply { .. }))
+            .count(),
+        1,
+        "{actions:?}"
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, HelpDeskAction::Handoff { note, .. }
+            if note.internal_note.contains("Cancel order #1002"))),
+        "the person's task was lost: {actions:?}"
+    );
 }
 
 #[test]

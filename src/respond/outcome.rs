@@ -100,7 +100,7 @@ impl Outcome {
     }
 
     /// Puts this outcome on a help-desk ticket, at most once per step however often it is
-    /// called with the same `key` (a job id): a reply is posted publicly (plus an internal note
+    /// called with the same `key` (a job id): a reply is posted publicly (after an internal note
     /// when a person still has something to do); a handoff becomes an internal note tagged
     /// `deskbot` and `deskbot-<reason>`, routed as `routing` says.
     ///
@@ -124,15 +124,18 @@ impl Outcome {
             Outcome::Reply {
                 text, follow_up, ..
             } => {
-                let mark = DeliveryMark::new(&format!("{key}-reply"));
-                if !desk.delivered(ticket, &mark).await? {
-                    desk.post_public_reply(ticket, text, &mark).await?;
-                }
+                // The person's task goes first, the public reply last: once the reply is on
+                // the ticket it is the latest public comment, and a rerun (the reply's call
+                // timed out after it went through, or the note's call failed) finds nothing
+                // of the customer's to answer and stops; a note meant to follow the reply
+                // would never be posted, and the task (cancel the order) would be lost.
                 if let Some(task) = follow_up {
                     let mark = DeliveryMark::new(&format!("{key}-follow-up"));
                     if !desk.delivered(ticket, &mark).await? {
-                        let internal =
-                            format!("deskbot replied to the customer. Still to do: {task}");
+                        let internal = format!(
+                            "deskbot is replying to the customer (its public reply follows \
+                             this note). Still to do: {task}"
+                        );
                         desk.hand_off(
                             ticket,
                             &note(internal, "deskbot-follow-up".to_owned()),
@@ -140,6 +143,10 @@ impl Outcome {
                         )
                         .await?;
                     }
+                }
+                let mark = DeliveryMark::new(&format!("{key}-reply"));
+                if !desk.delivered(ticket, &mark).await? {
+                    desk.post_public_reply(ticket, text, &mark).await?;
                 }
                 Ok(())
             }

@@ -101,7 +101,8 @@ pub struct Ticket {
     pub requester_email: Option<String>,
     /// The subject, if any.
     pub subject: Option<String>,
-    /// The latest public comment, whoever wrote it.
+    /// The latest public comment, whoever wrote it; none when the ticket has no customer to
+    /// answer (a Gorgias ticket marked spam or trashed).
     pub latest_comment: Option<Comment>,
     /// Tags on the ticket.
     pub tags: Vec<String>,

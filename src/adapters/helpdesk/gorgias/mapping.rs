@@ -8,7 +8,8 @@
 //!   [`Author::Deskbot`]; any other `from_agent: true` is an [`Author::Agent`] (rules and
 //!   people alike); `from_agent: false` from the ticket's customer (id, else e-mail) is the
 //!   [`Author::Requester`]; anything else (a CC, another customer) is [`Author::Other`].
-//! - **Latest public message.** The newest public one by `created_datetime`, then id.
+//! - **Latest public message.** The newest public one by `created_datetime`, then id; none on
+//!   a ticket marked `spam` or trashed (`trashed_datetime`), which has no customer to answer.
 //! - **Body.** `body_text`, else `body_html` as is.
 //! - **Deliveries.** The [`DeliveryMark`] is the message's `external_id`, a field Gorgias
 //!   documents as free for integrations ("not used by Gorgias, feel free to set it as you
@@ -42,6 +43,12 @@ pub struct GTicket {
     /// Messages, oldest first.
     #[serde(default)]
     pub messages: Vec<GMessage>,
+    /// Whether Gorgias (or a person) marked the ticket as spam.
+    #[serde(default)]
+    pub spam: Option<bool>,
+    /// When the ticket was moved to the trash, if it was.
+    #[serde(default)]
+    pub trashed_datetime: Option<String>,
 }
 
 /// A tag on a ticket.
@@ -168,12 +175,22 @@ pub fn author(message: &GMessage, ticket: &GTicket, me: &Me) -> Author {
     }
 }
 
-/// deskbot's [`Ticket`], with the latest public message.
+/// Whether `raw` is spam or in the trash: nobody there is a customer to answer, and a reply
+/// would confirm to a spammer (or whoever forged a sender) that the address is read.
+fn discarded(raw: &GTicket) -> bool {
+    raw.spam == Some(true)
+        || raw
+            .trashed_datetime
+            .as_deref()
+            .is_some_and(|at| !at.trim().is_empty())
+}
+
+/// deskbot's [`Ticket`], with the latest public message (none on a spam or trashed ticket).
 pub fn ticket(raw: &GTicket, me: &Me) -> Ticket {
     let latest = raw
         .messages
         .iter()
-        .filter(|m| is_public(m))
+        .filter(|m| is_public(m) && !discarded(raw))
         .max_by(|a, b| {
             // ISO 8601 strings of one format order as their times do.
             a.created_datetime
@@ -232,11 +249,15 @@ pub fn reply_body(
                 raw.id
             ),
         })?;
-    // The shop's address: where the customer's latest e-mail went.
+    // The shop's address: where the customer's latest e-mail went. Only the customer's own:
+    // a CC replying to all has the customer (or anyone) first in `to`, and a reply "from" that
+    // address would speak in someone else's name.
     let inbound = raw
         .messages
         .iter()
-        .filter(|m| !m.from_agent && m.channel.as_deref() == Some("email"))
+        .filter(|m| {
+            m.channel.as_deref() == Some("email") && author(m, raw, me) == Author::Requester
+        })
         .max_by_key(|m| (m.created_datetime.clone(), m.id));
     let shop = inbound
         .and_then(|m| m.source.as_ref())
@@ -354,6 +375,21 @@ mod tests {
     }
 
     #[test]
+    fn a_spam_or_trashed_ticket_has_no_message_to_answer() {
+        // The documented ticket, as a spam filter or a person would leave it.
+        let mut spam = raw();
+        spam.spam = Some(true);
+        assert_eq!(ticket(&spam, &me()).latest_comment, None);
+        let mut trashed = raw();
+        trashed.trashed_datetime = Some("2019-11-16T16:20:00.000000".into());
+        assert_eq!(ticket(&trashed, &me()).latest_comment, None);
+        let mut kept = raw();
+        kept.spam = Some(false);
+        kept.trashed_datetime = None;
+        assert!(ticket(&kept, &me()).latest_comment.is_some());
+    }
+
+    #[test]
     fn authors_are_told_apart() {
         let mut ticket = raw();
         let created: GMessage = fixture(include_str!("fixtures/message_created.json"));
@@ -416,6 +452,33 @@ mod tests {
                 "integration_id": 18,
             })
         );
+    }
+
+    #[test]
+    fn a_reply_goes_from_the_address_the_customer_wrote_to_not_a_ccs() {
+        // A CC answers all after the customer (a TicketMessage in the documented shape): its
+        // `to` starts with the customer, and its integration is another one.
+        let mut ticket = raw();
+        let mut cc = ticket.messages[0].clone();
+        cc.id = 1004;
+        cc.created_datetime = Some("2019-11-16T16:30:00.000000".into());
+        cc.sender = Some(GPerson {
+            id: Some(5151),
+            email: Some("partner@example.net".into()),
+        });
+        cc.integration_id = Some(99);
+        cc.source = Some(GSource {
+            from: Some(GAddress {
+                address: Some("partner@example.net".into()),
+            }),
+            to: vec![GAddress {
+                address: Some("john@example.com".into()),
+            }],
+        });
+        ticket.messages.push(cc);
+        let body = reply_body(&ticket, &me(), "On its way.", &DeliveryMark::new("x")).unwrap();
+        assert_eq!(body["source"]["from"]["address"], "support@acme.example");
+        assert_eq!(body["integration_id"], 18);
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! bodies. Pure functions, tested on the documented examples in `fixtures/`; `mod.rs` fetches.
 //!
 //! What the mapping decides, and why:
-//! - **Author.** A comment's `author_id` equal to the ticket's `requester_id` is the
-//!   [`Author::Requester`]; equal to the API user's id (`users/me`) is [`Author::Deskbot`]; a
-//!   sideloaded user whose `role` is `agent` or `admin` is an [`Author::Agent`]; anyone else (a
-//!   CC, a light agent without a role we know, a deleted user) is [`Author::Other`].
+//! - **Author.** A comment's `author_id` equal to the API user's id (`users/me`) is
+//!   [`Author::Deskbot`], even when that user is also the requester; equal to the ticket's
+//!   `requester_id` is the [`Author::Requester`]; a sideloaded user whose `role` is `agent` or
+//!   `admin` is an [`Author::Agent`]; anyone else (a CC, a light agent without a role we know, a
+//!   deleted user) is [`Author::Other`].
 //! - **Latest public comment.** Among a page's comments with `public: true`, the newest by
 //!   `created_at`, then by id (ids grow with time); private notes are never "the latest".
 //! - **Body.** `plain_body` when present (no HTML to strip), else `body`.
@@ -130,11 +131,14 @@ pub fn author(comment: &ZdComment, requester: Option<u64>, me: u64, users: &[ZdU
     let Some(id) = comment.author_id else {
         return Author::Other;
     };
-    if Some(id) == requester {
-        return Author::Requester;
-    }
+    // deskbot first: a ticket whose requester is deskbot's own agent (one it or a person
+    // opened under that account) would otherwise have its replies read as the customer's, and
+    // each reply would be answered again.
     if id == me {
         return Author::Deskbot;
+    }
+    if Some(id) == requester {
+        return Author::Requester;
     }
     let role = users
         .iter()
@@ -292,6 +296,19 @@ mod tests {
         assert_eq!(by(Some(235323)), Author::Agent);
         assert_eq!(by(Some(555)), Author::Other);
         assert_eq!(by(None), Author::Other);
+    }
+
+    #[test]
+    fn deskbots_own_comment_is_its_own_even_when_it_is_the_requester() {
+        // A ticket opened under deskbot's agent account: its replies must not read as the
+        // customer's, or each would be answered again.
+        let page = comments();
+        let mut comment = page.comments[0].clone();
+        comment.author_id = Some(87193);
+        assert_eq!(
+            author(&comment, Some(87193), 87193, &page.users),
+            Author::Deskbot
+        );
     }
 
     #[test]
