@@ -562,6 +562,52 @@ async fn a_queued_job_keeps_no_text_from_the_webhook_body() {
     );
 }
 
+/// Past `max_replies_per_ticket` replies on a ticket, its next message goes to a person,
+/// whatever it asks: an auto-responder answering every reply cannot keep deskbot answering.
+#[tokio::test(flavor = "multi_thread")]
+async fn past_the_reply_limit_a_ticket_goes_to_a_person() {
+    let s = setup(Backend::Sqlite, "max_replies_per_ticket = 1").await;
+    let deskbot = s.start();
+    let question = "Where is my order #1004?";
+    let first = s.zendesk.open_ticket(70, "raj@example.com", question);
+    let send = |comment| {
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(70, comment),
+            ZENDESK_SECRET,
+            now_stamp(),
+        )
+    };
+    assert_eq!(send(first).await, 202);
+    let config = s.config.clone();
+    wait_for(
+        "the first reply",
+        Duration::from_secs(60),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
+    .await;
+    // The same question again, as an auto-responder quoting the order would ask it.
+    let requester = s.zendesk.ticket(70).requester_id;
+    let again = s.zendesk.comment(70, requester, question);
+    assert_eq!(send(again).await, 202);
+    wait_for(
+        "the second job",
+        Duration::from_secs(60),
+        || deskbot.log(),
+        || job_states(&config) == ["done", "done"],
+    )
+    .await;
+    let posted = s.zendesk.posted(70);
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    assert!(posted[0].0, "the first message is answered: {posted:?}");
+    assert!(!posted[1].0, "the second is a private note: {posted:?}");
+    assert!(posted[1].1.contains("already posted 1 reply"), "{posted:?}");
+    let tags = s.zendesk.ticket(70).tags;
+    assert!(tags.iter().any(|t| t == "deskbot-reply-limit"), "{tags:?}");
+}
+
 /// A client that sends part of its headers and then nothing is disconnected once
 /// `request_timeout_secs` is up, as is one that opens a connection and says nothing, and the
 /// service goes on answering. (`axum::serve` sets hyper no timer, so its header timeout never

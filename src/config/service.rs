@@ -55,6 +55,10 @@ pub struct ServeSettings {
     pub request_timeout: Duration,
     /// Decision-log rows and finished jobs older than this are deleted. Default: 90 days.
     pub retention: Duration,
+    /// Replies deskbot posts on one ticket before it hands the ticket's next message to a
+    /// person (`reply_limit`), whatever that message says: an auto-responder, or another bot,
+    /// answering every reply would otherwise keep deskbot answering too. Default: 3.
+    pub max_replies_per_ticket: u32,
 }
 
 impl Default for ServeSettings {
@@ -73,6 +77,7 @@ impl Default for ServeSettings {
             shutdown_grace: Duration::from_secs(30),
             request_timeout: Duration::from_secs(30),
             retention: Duration::from_secs(90 * 86_400),
+            max_replies_per_ticket: 3,
         }
     }
 }
@@ -130,6 +135,7 @@ pub(super) struct ServeTable {
     shutdown_grace_secs: Option<f64>,
     request_timeout_secs: Option<f64>,
     retention_days: Option<u32>,
+    max_replies_per_ticket: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -265,6 +271,15 @@ impl Checker<'_> {
             }
             serve.retention = Duration::from_secs(u64::from(days) * 86_400);
         }
+        if let Some(replies) = table.max_replies_per_ticket {
+            if !(1..=1000).contains(&replies) {
+                return Err(self.invalid(
+                    "serve.max_replies_per_ticket",
+                    format!("{replies} is outside 1..=1000"),
+                ));
+            }
+            serve.max_replies_per_ticket = replies;
+        }
         serve.model = table.model.map(|path| base.join(path));
         Ok(serve)
     }
@@ -329,6 +344,22 @@ mod tests {
                 .to_string();
             assert!(
                 error.contains("serve.request_timeout_secs"),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_reply_limit_is_read_within_its_range() {
+        assert_eq!(load("", &[]).unwrap().serve.max_replies_per_ticket, 3);
+        let one = load("[serve]\nmax_replies_per_ticket = 1\n", &[]).unwrap();
+        assert_eq!(one.serve.max_replies_per_ticket, 1);
+        for bad in ["0", "1001"] {
+            let error = load(&format!("[serve]\nmax_replies_per_ticket = {bad}\n"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("serve.max_replies_per_ticket"),
                 "{bad}: {error}"
             );
         }

@@ -12,6 +12,7 @@ pub mod scripts;
 mod templates;
 pub mod verify;
 
+pub(crate) use outcome::handoff_note;
 pub use outcome::{Customer, Facts, Outcome, Routing};
 pub use responder::{Answerer, Responder};
 pub use templates::{TemplateCheck, TemplateError, Templates, BUNDLED_ORIGIN};

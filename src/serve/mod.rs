@@ -27,8 +27,9 @@ pub use model::{ModelSlot, ModelSource, Reloaded};
 use crate::adapters::{HelpDesk, Secret};
 use crate::classify::clean::{clean_message, CleanedMessage};
 use crate::config::{RoutingSettings, ServeSettings};
-use crate::respond::Answerer;
+use crate::respond::scripts::HandoffReason;
 use crate::respond::Outcome;
+use crate::respond::{handoff_note, Answerer, Facts};
 use crate::store::Store;
 use worker::{customer, decision_name, Answer};
 
@@ -168,45 +169,74 @@ impl Service {
 
     /// Cleans, classifies and answers one message with the current model.
     pub(crate) async fn answer(&self, text: &str, email: Option<&str>) -> Answer {
+        let read = self.read(text);
+        let now = self.answerer.policy().now();
+        let mut outcome = self
+            .answerer
+            .respond_to(
+                read.prediction.clone(),
+                &read.cleaned,
+                &customer(email),
+                now,
+            )
+            .await;
+        if let Outcome::Handoff { note, .. } = &mut outcome {
+            if read.cleaned != text {
+                note.push_str("\nThe text deskbot read (quotes, signature and markup removed):\n");
+                note.push_str(&quote(&read.cleaned));
+            }
+        }
+        read.answered(outcome)
+    }
+
+    /// What [`Service::answer`] gives once the ticket has had `replies` replies, the most
+    /// allowed: the message is classified (for the log and routing) but not answered, and
+    /// nothing is fetched or done; a person takes the ticket (`reply_limit`).
+    pub(crate) async fn reply_limit(
+        &self,
+        text: &str,
+        email: Option<&str>,
+        replies: u64,
+    ) -> Answer {
+        let read = self.read(text);
+        let reason = HandoffReason::PolicyRequiresHuman {
+            rule: "reply_limit",
+            detail: format!(
+                "deskbot has already posted {replies} {} on this ticket, the most \
+                 `max_replies_per_ticket` allows; the newest message was not answered",
+                if replies == 1 { "reply" } else { "replies" }
+            ),
+        };
+        let facts = Facts {
+            email: email.map(str::to_owned),
+            ..Facts::default()
+        };
+        let policy = self.answerer.policy();
+        let (label, confidence) = (read.prediction.label, read.prediction.confidence);
+        let mut note = handoff_note(&reason, label, confidence, &facts, policy, policy.now());
+        note.push_str("\nThe text deskbot read (quotes, signature and markup removed):\n");
+        note.push_str(&quote(&read.cleaned));
+        read.answered(Outcome::Handoff {
+            reason,
+            intent: label,
+            confidence,
+            note,
+            facts,
+        })
+    }
+
+    /// `text` cleaned and classified by the current model.
+    fn read(&self, text: &str) -> Read {
         let started = Instant::now();
         let cleaned = clean(text).text;
         let model = self.model.snapshot();
         let prediction = model.model.classify(&cleaned);
-        let classified = started.elapsed();
-        let scores = prediction
-            .scores
-            .iter()
-            .map(|s| (s.label.as_str().to_owned(), s.probability))
-            .collect();
-        let decision = decision_name(&prediction.decision);
-        let (intent, label) = (prediction.intent, prediction.label);
-        let now = self.answerer.policy().now();
-        let mut outcome = self
-            .answerer
-            .respond_to(prediction, &cleaned, &customer(email), now)
-            .await;
-        if let Outcome::Handoff { note, .. } = &mut outcome {
-            if cleaned != text {
-                note.push_str("\nThe text deskbot read (quotes, signature and markup removed):\n");
-                note.push_str(&quote(&cleaned));
-            }
-        }
-        let timings_ms = vec![
-            ("classify".to_owned(), seconds_ms(classified)),
-            (
-                "answer".to_owned(),
-                seconds_ms(started.elapsed() - classified),
-            ),
-        ];
-        Answer {
-            outcome,
-            intent,
-            label,
+        Read {
             cleaned,
-            scores,
-            decision,
-            model: model.digest.clone(),
-            timings_ms,
+            model,
+            prediction,
+            started,
+            classified: started.elapsed(),
         }
     }
 
@@ -227,6 +257,43 @@ impl Service {
             }
             Ok(_) => {}
             Err(error) => tracing::error!(error = %error, "cannot prune the store"),
+        }
+    }
+}
+
+/// A message as the model read it, on the way to an [`Answer`].
+struct Read {
+    cleaned: String,
+    model: Arc<model::LoadedModel>,
+    prediction: crate::Prediction,
+    started: Instant,
+    classified: std::time::Duration,
+}
+
+impl Read {
+    fn answered(self, outcome: Outcome) -> Answer {
+        let scores = self
+            .prediction
+            .scores
+            .iter()
+            .map(|s| (s.label.as_str().to_owned(), s.probability))
+            .collect();
+        let timings_ms = vec![
+            ("classify".to_owned(), seconds_ms(self.classified)),
+            (
+                "answer".to_owned(),
+                seconds_ms(self.started.elapsed() - self.classified),
+            ),
+        ];
+        Answer {
+            outcome,
+            intent: self.prediction.intent,
+            label: self.prediction.label,
+            decision: decision_name(&self.prediction.decision),
+            cleaned: self.cleaned,
+            scores,
+            model: self.model.digest.clone(),
+            timings_ms,
         }
     }
 }

@@ -105,12 +105,15 @@ async fn keep_lease(service: &Service, claimed: &ClaimedJob) {
 pub(crate) enum JobError {
     /// A help desk, platform or carrier call failed in a way that may pass.
     Vendor(AdapterError),
+    /// The store could not say what the job needs to know first (the ticket's reply count).
+    Store(crate::store::StoreError),
 }
 
 impl std::fmt::Display for JobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             JobError::Vendor(error) => write!(f, "{error}"),
+            JobError::Store(error) => write!(f, "{error}"),
         }
     }
 }
@@ -216,9 +219,32 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         .delivered(&ticket.id, &DeliveryMark::new(&format!("{key}-reply")))
         .await
         .map_err(JobError::Vendor)?;
-    let answer = service
-        .answer(&comment.body, ticket.requester_email.as_deref())
-        .await;
+    // A ticket deskbot has answered often enough goes to a person, whatever its new message
+    // says: an auto-responder answering each reply would otherwise be answered for ever. A
+    // comment already answered is exempt: its run only finishes what it started.
+    let earlier_replies = if replied {
+        0
+    } else {
+        service
+            .store
+            .replies_on_ticket(&job.source, &ticket.id)
+            .await
+            .map_err(JobError::Store)?
+    };
+    let limit = service.settings.max_replies_per_ticket;
+    let answer = if earlier_replies >= u64::from(limit) {
+        service
+            .reply_limit(
+                &comment.body,
+                ticket.requester_email.as_deref(),
+                earlier_replies,
+            )
+            .await
+    } else {
+        service
+            .answer(&comment.body, ticket.requester_email.as_deref())
+            .await
+    };
     // A vendor that is down fails the attempt (retried later) instead of handing off: the
     // customer gets the reply once the vendor is back.
     if let Some(HandoffReason::AdapterFailure {

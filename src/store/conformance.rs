@@ -788,6 +788,39 @@ pub async fn one_decision_row_per_job(store: SharedStore) {
     );
 }
 
+/// `replies_on_ticket` counts the replies that reached one help desk's ticket: not handoffs,
+/// not failed deliveries, not another ticket's or another help desk's.
+pub async fn replies_on_ticket_counts_delivered_replies(store: SharedStore) {
+    assert_eq!(store.replies_on_ticket("zendesk", "4711").await.unwrap(), 0);
+    let mut job = 60;
+    let mut log = |change: &dyn Fn(&mut DecisionRecord)| {
+        job += 1;
+        let mut record = decision("a@b.c", job, Some(JobId(job)));
+        change(&mut record);
+        record
+    };
+    let records = [
+        log(&|_| {}),
+        log(&|_| {}),
+        log(&|r| r.delivery = "failed:unavailable".to_owned()),
+        log(&|r| {
+            r.outcome = "handoff".to_owned();
+            r.situation = None;
+            r.handoff_reason = Some("low_confidence".to_owned());
+        }),
+        log(&|r| r.ticket_id = Some("4712".to_owned())),
+        log(&|r| r.source = "gorgias".to_owned()),
+        log(&|r| r.job_id = None),
+    ];
+    for record in &records {
+        assert!(store.record_decision(record).await.unwrap());
+    }
+    assert_eq!(store.replies_on_ticket("zendesk", "4711").await.unwrap(), 3);
+    assert_eq!(store.replies_on_ticket("zendesk", "4712").await.unwrap(), 1);
+    assert_eq!(store.replies_on_ticket("gorgias", "4711").await.unwrap(), 1);
+    assert_eq!(store.replies_on_ticket("gorgias", "9").await.unwrap(), 0);
+}
+
 /// `forget_email` folds case and whitespace, deletes only that customer's rows and blanks the
 /// payloads of their jobs, leaving everyone else's.
 pub async fn forget_email_erases_one_customer(store: SharedStore) {
@@ -959,6 +992,7 @@ macro_rules! __store_conformance_suite {
             jobs_filter_order_and_limit,
             decision_log_round_trip,
             one_decision_row_per_job,
+            replies_on_ticket_counts_delivered_replies,
             forget_email_erases_one_customer,
             prune_removes_only_old_finished_work,
             bad_input_is_refused,

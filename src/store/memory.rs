@@ -349,6 +349,18 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn replies_on_ticket(&self, source: &str, ticket_id: &str) -> Result<u64, StoreError> {
+        let state = self.state();
+        let replies = state.decisions.iter().filter(|stored| {
+            let record = &stored.record;
+            record.source == source
+                && record.ticket_id.as_deref() == Some(ticket_id)
+                && record.outcome == "reply"
+                && record.delivery == super::DELIVERED
+        });
+        Ok(replies.count() as u64)
+    }
+
     async fn forget_email(&self, email: &str) -> Result<Forgotten, StoreError> {
         check_text("forget_email", "email", email)?;
         let key = fold_email(email).ok_or_else(|| StoreError::Invalid {

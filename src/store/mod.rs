@@ -378,6 +378,10 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> Result<Vec<DecisionRecord>, StoreError>;
 
+    /// How many replies from `source`'s ticket `ticket_id` reached the help desk, as the
+    /// decision log (within its retention) has them.
+    async fn replies_on_ticket(&self, source: &str, ticket_id: &str) -> Result<u64, StoreError>;
+
     /// Erases a customer (a data-protection request): deletes their decision-log rows and
     /// blanks the stored webhook bodies of the jobs those rows came from. E-mails are compared
     /// trimmed and case-folded.

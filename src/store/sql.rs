@@ -190,6 +190,10 @@ pub(super) const FORGET_PAYLOADS: &str = "\
       AND id IN (SELECT job_id FROM decisions
                  WHERE customer_email_folded = $1 AND job_id IS NOT NULL)";
 
+pub(super) const REPLIES_ON_TICKET: &str = "\
+    SELECT COUNT(*) FROM decisions
+    WHERE source = $1 AND ticket_id = $2 AND outcome = 'reply' AND delivery = 'delivered'";
+
 pub(super) const FORGET_DECISIONS: &str = "DELETE FROM decisions WHERE customer_email_folded = $1";
 
 pub(super) const PRUNE_DECISIONS: &str = "DELETE FROM decisions WHERE created_at < $1";
@@ -654,6 +658,21 @@ macro_rules! sql_store {
                     .await
                     .map_err(database("decisions"))?;
                 rows.into_iter().map(DecisionRow::into_record).collect()
+            }
+
+            async fn replies_on_ticket(
+                &self,
+                source: &str,
+                ticket_id: &str,
+            ) -> Result<u64, $crate::store::StoreError> {
+                use $crate::store::sql::{self, database};
+                let count: i64 = sqlx::query_scalar(sql::REPLIES_ON_TICKET)
+                    .bind(source)
+                    .bind(ticket_id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(database("replies_on_ticket"))?;
+                Ok(u64::try_from(count).unwrap_or(0))
             }
 
             async fn forget_email(

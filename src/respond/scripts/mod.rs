@@ -210,6 +210,7 @@ impl HandoffReason {
         "late_shipment",
         "no_delivery_date",
         "partly_shipped",
+        "reply_limit",
         "returned_to_sender",
         "shipped_without_tracking",
         "unknown_carrier_status",
