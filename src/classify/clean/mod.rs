@@ -21,6 +21,8 @@
 
 #[cfg(feature = "clean")]
 pub mod html;
+#[cfg(feature = "clean")]
+mod nesting;
 pub mod quote;
 pub mod signature;
 
