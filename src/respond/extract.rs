@@ -31,6 +31,50 @@ pub struct MessageFacts {
 /// Words after which a number is an order number ("order 1234", "order no. 1234").
 const ORDER_CUES: &[&str] = &["order", "orders", "ord", "no", "nr", "number", "num", "#"];
 
+/// Order cues that say only "a number": "phone number 5551234" and "tracking no. 123456789"
+/// are not order numbers, so the word before them must not name [`OTHER_NUMBERS`].
+const GENERIC_CUES: &[&str] = &["no", "nr", "number", "num", "#"];
+
+/// Words naming a number that is not an order number: a number right after one, or after one
+/// and a [`GENERIC_CUES`] word ("phone #5551234", "card no. 4242"), is not read as an order.
+const OTHER_NUMBERS: &[&str] = &[
+    "phone",
+    "telephone",
+    "tel",
+    "mobile",
+    "cell",
+    "fax",
+    "whatsapp",
+    "card",
+    "account",
+    "customer",
+    "invoice",
+    "item",
+    "sku",
+    "model",
+    "serial",
+    "zip",
+    "postcode",
+    "house",
+    "apartment",
+    "apt",
+    "flat",
+    "room",
+    "suite",
+    "unit",
+    "vat",
+    "tax",
+    "iban",
+    "ticket",
+    "case",
+    "rma",
+    "tracking",
+    "track",
+    "waybill",
+    "airwaybill",
+    "awb",
+];
+
 /// Words that introduce a tracking number: right after one (give or take [`FILLER_WORDS`]), a
 /// digit run that verifies for any carrier is taken ("FedEx 123456789012", "DHL tracking no. is
 /// 1234567890"). In a link, a path or query part containing `track` does the same.
@@ -143,6 +187,8 @@ struct Reader {
     emails: UniqueList,
     /// The word before, lowercased, without a trailing `.` or `:`.
     previous: String,
+    /// The word before [`previous`](Self::previous), the same way.
+    before_previous: String,
     /// Whether the words since the last [`TRACKING_CUES`] word are all [`FILLER_WORDS`].
     introduced: bool,
 }
@@ -179,7 +225,7 @@ impl Reader {
             if !before.is_empty() {
                 self.after_word(before);
             }
-            if is_order_digits(after) {
+            if is_order_digits(after) && !self.names_other_number() {
                 self.order_numbers.push(after.to_owned());
             } else if self.is_tracking_number(after) {
                 self.tracking_numbers.push(carrier::normalize(after));
@@ -187,7 +233,10 @@ impl Reader {
             self.after_word(if after.is_empty() { "#" } else { after });
             return;
         }
-        if is_order_digits(word) && ORDER_CUES.contains(&self.previous.as_str()) {
+        if is_order_digits(word)
+            && ORDER_CUES.contains(&self.previous.as_str())
+            && !self.names_other_number()
+        {
             self.order_numbers.push(word.to_owned());
         } else if self.is_tracking_number(word) {
             self.tracking_numbers.push(carrier::normalize(word));
@@ -211,6 +260,15 @@ impl Reader {
         }
     }
 
+    /// Whether the words just read name a number other than an order's: "phone", or "phone
+    /// number", "tracking no." ([`OTHER_NUMBERS`], [`GENERIC_CUES`]). "Package #1001" stays an
+    /// order: customers call their order that.
+    fn names_other_number(&self) -> bool {
+        OTHER_NUMBERS.contains(&self.previous.as_str())
+            || (GENERIC_CUES.contains(&self.previous.as_str())
+                && OTHER_NUMBERS.contains(&self.before_previous.as_str()))
+    }
+
     fn is_tracking_number(&self, word: &str) -> bool {
         word.len() >= MIN_TRACKING_LEN
             && if self.introduced {
@@ -226,6 +284,7 @@ impl Reader {
         let word = word.trim_end_matches(['.', ':']);
         self.introduced =
             TRACKING_CUES.contains(&word) || (self.introduced && FILLER_WORDS.contains(&word));
+        std::mem::swap(&mut self.previous, &mut self.before_previous);
         self.previous.clear();
         self.previous.push_str(word);
     }
@@ -321,6 +380,35 @@ mod tests {
         assert!(read_message("call me on 5551234567")
             .order_numbers
             .is_empty());
+    }
+
+    #[test]
+    fn numbers_named_as_something_else_are_not_order_numbers() {
+        // A phone or tracking number read as an order number answers about someone else's
+        // order (or hands a stranger's order to a person as this customer's).
+        for text in [
+            "my phone number 5551234",
+            "call my mobile no. 5551234",
+            "phone #5551234",
+            "phone#5551234",
+            "tracking number 123456789",
+            "the tracking no. is 123456789",
+            "card no 4242",
+            "ticket #4711",
+            "invoice number 20240",
+        ] {
+            assert_eq!(read_message(text).order_numbers, [] as [&str; 0], "{text}");
+        }
+        for text in [
+            "order number 1001",
+            "my order no. 1001",
+            "number 1001",
+            "phone me about #1001",
+            "my phone died, order #1001",
+            "where is my package #1001",
+        ] {
+            assert_eq!(read_message(text).order_numbers, ["1001"], "{text}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! Rendering is html2text's: entities decoded, block elements and `<br>` as line breaks,
 //! scripts, styles and the head dropped, tables read cell by cell.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::LazyLock;
@@ -19,6 +20,8 @@ use std::sync::LazyLock;
 use html2text::render::PlainDecorator;
 use html2text::{Element, Handle, RcDom};
 use regex::Regex;
+
+use super::nesting;
 
 /// What [`render`] should drop before rendering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +66,14 @@ const WIDTH: usize = 100_000;
 const MAX_PRUNE_DEPTH: usize = 200;
 
 /// Renders `raw` as plain text, dropping quote and signature blocks first if asked.
+///
+/// A body nested deeper than 256 levels is rendered without its markup (text and entities only,
+/// nothing pruned): parsed as it is, it would take time quadratic in its length.
 pub fn render(raw: &str, prune: Prune) -> Rendered {
     let config = html2text::config::plain_no_decorate()
         .raw_mode(true)
         .allow_width_overflow();
-    let Ok(dom) = config.parse_html(raw.as_bytes()) else {
+    let Ok(dom) = config.parse_html(parser_input(raw).as_bytes()) else {
         return Rendered::default();
     };
     let mut rendered = Rendered::default();
@@ -84,6 +90,16 @@ pub fn render(raw: &str, prune: Prune) -> Rendered {
         })
         .unwrap_or_default();
     rendered
+}
+
+/// What html5ever parses: `raw`, or `raw` without its markup when it nests deeper than
+/// [`nesting::MAX_NESTING`] (see the [`nesting`] module).
+fn parser_input(raw: &str) -> Cow<'_, str> {
+    if nesting::max_depth(raw) > nesting::MAX_NESTING {
+        nesting::without_markup(raw)
+    } else {
+        Cow::Borrowed(raw)
+    }
 }
 
 /// html2text's rendering of `dom`, or `None` if it failed or panicked. html2text 0.17 has
@@ -326,6 +342,48 @@ mod tests {
             out.split_whitespace().collect::<Vec<_>>(),
             ["Hi", "ab", "end"]
         );
+    }
+
+    /// The deepest element of `dom`, counted iteratively.
+    fn dom_depth(dom: &RcDom) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(dom.document.clone(), 0)];
+        while let Some((node, depth)) = stack.pop() {
+            deepest = deepest.max(depth);
+            stack.extend(
+                node.children
+                    .borrow()
+                    .iter()
+                    .map(|c| (c.clone(), depth + 1)),
+            );
+        }
+        deepest
+    }
+
+    #[test]
+    fn deeply_nested_bodies_reach_the_parser_without_their_markup() {
+        // html5ever walks its stack of open elements for every block tag, so a deep tree costs
+        // time quadratic in its length: what it is given must stay shallow.
+        let config = html2text::config::plain_no_decorate();
+        for raw in [
+            format!("{}where is my order", "<ul><li>".repeat(20_000)),
+            format!("{}where is my order", "<blockquote>".repeat(20_000)),
+            format!(
+                "{}where is my order",
+                "<div title=\"></div>\">".repeat(20_000)
+            ),
+            format!("{}where is my order", "<div><!-- </div> -->".repeat(20_000)),
+        ] {
+            let dom = config.parse_html(parser_input(&raw).as_bytes()).unwrap();
+            let depth = dom_depth(&dom);
+            assert!(depth <= nesting::MAX_NESTING, "{depth}");
+            let out = text(&raw);
+            assert!(out.contains("where is my order"), "{out:?}");
+        }
+        // Ordinary mail is parsed as it is, quotes pruned.
+        let raw = format!("{}new<blockquote>old</blockquote>", "<div>".repeat(40));
+        assert_eq!(parser_input(&raw), raw);
+        assert_eq!(text(&raw).trim(), "new");
     }
 
     #[test]

@@ -21,6 +21,8 @@
 
 #[cfg(feature = "clean")]
 pub mod html;
+#[cfg(feature = "clean")]
+mod nesting;
 pub mod quote;
 pub mod signature;
 
@@ -123,11 +125,15 @@ fn has_words(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
 }
 
-/// Line endings to `\n`; no-break and zero-width spaces (which HTML mail is full of) to plain
-/// spaces or nothing, so the line patterns see ordinary text.
+/// Line endings to `\n` (CR, and the Unicode line and paragraph separators, NEL, vertical tab
+/// and form feed, which `str::lines` does not split on); no-break and zero-width spaces (which
+/// HTML mail is full of) and the invisible left-to-right and right-to-left marks (which clients
+/// put before a reply header in right-to-left mail) to plain spaces or nothing, so the line
+/// patterns see ordinary text.
 fn unify_whitespace(text: &str) -> Cow<'_, str> {
-    const ODD: [char; 7] = [
-        '\r', '\u{a0}', '\u{202f}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}',
+    const ODD: [char; 14] = [
+        '\r', '\u{a0}', '\u{202f}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}', '\u{200e}',
+        '\u{200f}', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}', '\u{c}',
     ];
     // Most messages have none of these; skip the copy.
     if !text.contains(ODD) {
@@ -142,8 +148,9 @@ fn unify_whitespace(text: &str) -> Cow<'_, str> {
                     out.push('\n');
                 }
             }
+            '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{b}' | '\u{c}' => out.push('\n'),
             '\u{a0}' | '\u{202f}' => out.push(' '),
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' => {}
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{200e}' | '\u{200f}' => {}
             c => out.push(c),
         }
     }
@@ -184,6 +191,28 @@ mod tests {
     #[test]
     fn unify_whitespace_handles_cr_nbsp_and_zero_width() {
         assert_eq!(unify_whitespace("a\rb\r\nc\u{a0}d\u{200b}e"), "a\nb\nc de");
+    }
+
+    #[test]
+    fn unicode_line_separators_and_direction_marks_do_not_hide_a_quoted_thread() {
+        // `str::lines` splits on neither; the thread and its order number used to be kept as
+        // the customer's new text.
+        for separator in [
+            "\u{2028}",
+            "\u{2029}",
+            "\u{85}",
+            "\u{b}",
+            "\u{c}",
+            "\n\u{200f}",
+        ] {
+            let raw = format!(
+                "Cancel it please{separator}On Mon, 3 Jun 2024 at 10:12, Shop <help@shop.com> \
+                 wrote:{separator}> Your order #2002 has shipped"
+            );
+            let cleaned = clean_text(&raw);
+            assert_eq!(cleaned.text, "Cancel it please", "{separator:?}");
+            assert!(cleaned.removed_quote, "{separator:?}");
+        }
     }
 
     #[test]

@@ -47,6 +47,12 @@ static HEADER_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\d{1,2}[:.h]\d{2}|\b(?:19|20)\d{2}\b|@").expect("evidence pattern compiles")
 });
 
+/// A customer's own "On 3 June at 10:12 I wrote:" (or "you wrote", "we wrote"): a client's
+/// header names the sender, never a pronoun, and the new text that follows must stay.
+static PRONOUN_WRITER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[\s,](?:i|you|we|he|she|they)\s+wrote\s*:$").expect("pronoun pattern compiles")
+});
+
 /// Separators that start a forwarded or original message: Gmail's and Thunderbird's dashed
 /// lines, Outlook's "-----Original Message-----", each in the languages above.
 static THREAD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -171,7 +177,10 @@ fn quote_header_at(lines: &[&str], index: usize) -> Option<usize> {
             }
             joined.push_str(piece.trim());
         }
-        if QUOTE_HEADER.is_match(&joined) && HEADER_EVIDENCE.is_match(&joined) {
+        if QUOTE_HEADER.is_match(&joined)
+            && HEADER_EVIDENCE.is_match(&joined)
+            && !PRONOUN_WRITER.is_match(&joined)
+        {
             return Some(offset + 1);
         }
     }
@@ -305,6 +314,20 @@ mod tests {
     fn a_customer_sentence_ending_in_wrote_is_not_a_header() {
         let text = "On Monday my sister wrote:\nplease cancel her order too";
         assert_eq!(strip(text), (text.to_owned(), false));
+    }
+
+    #[test]
+    fn a_customer_sentence_with_a_date_and_a_pronoun_before_wrote_is_not_a_header() {
+        for text in [
+            "Hello,\n\nOn 12/03/2024 at 10:12 you wrote:\nSorry, I meant order #1001, cancel it.",
+            "Hi\nOn 3 June 2024 at 10:12 I wrote:\nwhere is my order #1001?",
+            "On Monday, 3 June 2024, we wrote:\nthe parcel never came",
+        ] {
+            assert_eq!(strip(text), (text.to_owned(), false), "{text}");
+        }
+        // A sender whose name ends in a pronoun-like word still has a name before it.
+        let (text, removed) = strip("New\nOn 3 Jun 2024 at 10:12, Jane I. <j@x.com> wrote:\n> old");
+        assert_eq!((text.as_str(), removed), ("New", true));
     }
 
     #[test]
