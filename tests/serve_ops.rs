@@ -562,6 +562,40 @@ async fn a_queued_job_keeps_no_text_from_the_webhook_body() {
     );
 }
 
+/// A job for a ticket that was closed meanwhile ends at once, posting nothing: Zendesk refuses
+/// every update to a closed ticket, and used to take five failed attempts and a dead-letter
+/// note that failed too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_ticket_is_left_alone() {
+    let s = setup(Backend::Sqlite, "").await;
+    let deskbot = s.start();
+    let comment = s
+        .zendesk
+        .open_ticket(72, "raj@example.com", "Where is my order #1004?");
+    s.zendesk.close(72);
+    assert_eq!(
+        post_zendesk(
+            client(),
+            deskbot.url.clone(),
+            zendesk_event(72, comment),
+            ZENDESK_SECRET,
+            now_stamp()
+        )
+        .await,
+        202
+    );
+    let config = s.config.clone();
+    wait_for(
+        "the job",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done"],
+    )
+    .await;
+    assert!(s.zendesk.posted(72).is_empty());
+    assert!(s.zendesk.updates().is_empty(), "{:?}", s.zendesk.updates());
+}
+
 /// Past `max_replies_per_ticket` replies on a ticket, its next message goes to a person,
 /// whatever it asks: an auto-responder answering every reply cannot keep deskbot answering.
 #[tokio::test(flavor = "multi_thread")]

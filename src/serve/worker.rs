@@ -208,7 +208,7 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
     };
     let fetched = started.elapsed();
     let Some(comment) = customer_comment(&ticket) else {
-        tracing::info!(job = %job.id, ticket = %job.ticket_id, "no customer message to answer (the latest public comment is not the customer's, or the ticket is spam)");
+        tracing::info!(job = %job.id, ticket = %job.ticket_id, "no customer message to answer (the latest public comment is not the customer's, or the ticket is spam or closed)");
         return Ok(());
     };
     // One key per comment answered: two jobs about the same comment, or one job run twice,

@@ -164,6 +164,13 @@ impl Zendesk {
 
     /// Ticket reads answer this long after reading the ticket, as a real help desk's latency
     /// does: a window in which two workers could both see a comment unanswered.
+    /// Closes ticket `id`, as Zendesk does some days after it is solved: no update is taken
+    /// after that.
+    pub fn close(&self, id: u64) {
+        let mut inner = self.inner.lock().unwrap();
+        inner.tickets.get_mut(&id).expect("a ticket").status = "closed".to_owned();
+    }
+
     pub fn set_read_delay(&self, delay: Duration) {
         self.read_delay_ms
             .store(delay.as_millis() as usize, Ordering::SeqCst);
@@ -357,6 +364,16 @@ async fn update_ticket(
         let Some(ticket) = inner.tickets.get_mut(&id) else {
             return not_found();
         };
+        if ticket.status == "closed" {
+            // Zendesk's answer to any update of a closed ticket (422 RecordInvalid, in the
+            // error shape of the API reference's "Errors" section).
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"error": "RecordInvalid", "description": "Record validation errors",
+                    "details": {"status": [{"description": "Status: closed prevents ticket update"}]}})),
+            )
+                .into_response();
+        }
         let update = &body["ticket"];
         if let Some(comment) = update.get("comment") {
             let text = comment["body"]

@@ -102,7 +102,8 @@ pub struct Ticket {
     /// The subject, if any.
     pub subject: Option<String>,
     /// The latest public comment, whoever wrote it; none when the ticket has no customer to
-    /// answer (a Gorgias ticket marked spam or trashed).
+    /// answer (a Gorgias ticket marked spam or trashed) or cannot be answered (a closed
+    /// Zendesk ticket).
     pub latest_comment: Option<Comment>,
     /// Tags on the ticket.
     pub tags: Vec<String>,

@@ -9,6 +9,7 @@
 //!   deleted user) is [`Author::Other`].
 //! - **Latest public comment.** Among a page's comments with `public: true`, the newest by
 //!   `created_at`, then by id (ids grow with time); private notes are never "the latest".
+//! - **Closed tickets.** None has a latest comment to answer: Zendesk refuses updates to them.
 //! - **Body.** `plain_body` when present (no HTML to strip), else `body`.
 //! - **Deliveries.** The [`DeliveryMark`] goes in `additional_tags` of the same `PUT` that adds
 //!   the comment, so the mark exists exactly when the comment does. `additional_tags` adds
@@ -45,6 +46,9 @@ pub struct ZdTicket {
     /// Tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// `new`, `open`, `pending`, `hold`, `solved` or `closed`.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// A user (`users/{id}.json`, `users/me.json`, or sideloaded).
@@ -182,13 +186,19 @@ pub fn requester_email(ticket: &ZdTicket, users: &[ZdUser]) -> Option<String> {
         .filter(|e| !e.trim().is_empty())
 }
 
-/// deskbot's [`Ticket`].
+/// deskbot's [`Ticket`]. A closed ticket has no message to answer: Zendesk refuses every
+/// update to it (422), and a customer who writes again opens a follow-up ticket, which is
+/// answered instead.
 pub fn ticket(raw: &ZdTicket, requester_email: Option<String>, latest: Option<Comment>) -> Ticket {
+    let closed = raw
+        .status
+        .as_deref()
+        .is_some_and(|status| status.trim().eq_ignore_ascii_case("closed"));
     Ticket {
         id: raw.id.to_string(),
         requester_email,
         subject: raw.subject.clone().filter(|s| !s.trim().is_empty()),
-        latest_comment: latest,
+        latest_comment: latest.filter(|_| !closed),
         tags: raw.tags.clone(),
     }
 }
@@ -254,6 +264,28 @@ mod tests {
 
     fn comments() -> ZdCommentPage {
         fixture(include_str!("fixtures/comments_desc.json"))
+    }
+
+    #[test]
+    fn a_closed_ticket_has_no_message_to_answer() {
+        let latest = latest_public(&comments(), Some(35436), 87193);
+        assert!(latest.is_some());
+        let mut envelope = show();
+        assert_eq!(envelope.ticket.status.as_deref(), Some("open"));
+        let open = ticket(&envelope.ticket, None, latest.clone());
+        assert_eq!(open.latest_comment, latest);
+        for status in ["closed", "Closed"] {
+            envelope.ticket.status = Some(status.into());
+            assert_eq!(
+                ticket(&envelope.ticket, None, latest.clone()).latest_comment,
+                None
+            );
+        }
+        envelope.ticket.status = Some("solved".into());
+        assert_eq!(
+            ticket(&envelope.ticket, None, latest.clone()).latest_comment,
+            latest
+        );
     }
 
     #[test]
