@@ -95,7 +95,10 @@ pub fn render(raw: &str, prune: Prune) -> Rendered {
 /// What html5ever parses: `raw`, or `raw` without its markup when it nests deeper than
 /// [`nesting::MAX_NESTING`] (see the [`nesting`] module).
 fn parser_input(raw: &str) -> Cow<'_, str> {
-    if nesting::max_depth(raw) > nesting::MAX_NESTING {
+    // Every element opens with a `<`: a body with few of them (most replies) cannot nest too
+    // deep, and is not tokenized twice.
+    let tags_at_most = raw.bytes().filter(|&b| b == b'<').count();
+    if tags_at_most > nesting::MAX_NESTING && nesting::max_depth(raw) > nesting::MAX_NESTING {
         nesting::without_markup(raw)
     } else {
         Cow::Borrowed(raw)
