@@ -20,7 +20,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use serve_support::suite::{client, job_states, setup, Backend};
+use serve_support::suite::{client, job_states, post_comment, setup, Backend};
 use serve_support::zendesk;
 use serve_support::*;
 
@@ -33,14 +33,7 @@ async fn job_in_flight(s: &suite::Setup, deskbot: &Deskbot, ticket: u64, delay: 
         .zendesk
         .open_ticket(ticket, "ivy@example.com", "Where is my order #1014?");
     s.zendesk.set_update_delay(delay);
-    let status = post_zendesk(
-        client(),
-        deskbot.url.clone(),
-        zendesk_event(ticket, comment),
-        ZENDESK_SECRET,
-        now_stamp(),
-    )
-    .await;
+    let status = post_comment(&deskbot.url, ticket, comment).await;
     assert_eq!(status, 202);
     let z = s.zendesk.clone();
     wait_for(
@@ -336,14 +329,7 @@ async fn deliver_event(
     comment: u64,
     jobs: usize,
 ) {
-    let status = post_zendesk(
-        client(),
-        deskbot.url.clone(),
-        zendesk_event(ticket, comment),
-        ZENDESK_SECRET,
-        now_stamp(),
-    )
-    .await;
+    let status = post_comment(&deskbot.url, ticket, comment).await;
     assert_eq!(status, 202);
     let config = s.config.clone();
     wait_for(
@@ -573,17 +559,7 @@ async fn a_closed_ticket_is_left_alone() {
         .zendesk
         .open_ticket(72, "raj@example.com", "Where is my order #1004?");
     s.zendesk.close(72);
-    assert_eq!(
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(72, comment),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&deskbot.url, 72, comment).await, 202);
     let config = s.config.clone();
     wait_for(
         "the job",
@@ -604,16 +580,7 @@ async fn past_the_reply_limit_a_ticket_goes_to_a_person() {
     let deskbot = s.start();
     let question = "Where is my order #1004?";
     let first = s.zendesk.open_ticket(70, "raj@example.com", question);
-    let send = |comment| {
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(70, comment),
-            ZENDESK_SECRET,
-            now_stamp(),
-        )
-    };
-    assert_eq!(send(first).await, 202);
+    assert_eq!(post_comment(&deskbot.url, 70, first).await, 202);
     let config = s.config.clone();
     wait_for(
         "the first reply",
@@ -625,7 +592,7 @@ async fn past_the_reply_limit_a_ticket_goes_to_a_person() {
     // The same question again, as an auto-responder quoting the order would ask it.
     let requester = s.zendesk.ticket(70).requester_id;
     let again = s.zendesk.comment(70, requester, question);
-    assert_eq!(send(again).await, 202);
+    assert_eq!(post_comment(&deskbot.url, 70, again).await, 202);
     wait_for(
         "the second job",
         Duration::from_secs(60),
@@ -679,17 +646,7 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let comment = s
         .zendesk
         .open_ticket(65, "raj@example.com", "Where is my order #1004?");
-    assert_eq!(
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(65, comment),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&deskbot.url, 65, comment).await, 202);
 }
 
 /// A client that starts a webhook and trickles its body (or stops sending) is answered 408 once
@@ -729,15 +686,5 @@ async fn a_request_whose_body_never_arrives_times_out() {
     let comment = s
         .zendesk
         .open_ticket(64, "raj@example.com", "Where is my order #1004?");
-    assert_eq!(
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(64, comment),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&deskbot.url, 64, comment).await, 202);
 }

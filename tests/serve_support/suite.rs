@@ -250,6 +250,19 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Posts a Zendesk "comment added" webhook for `comment` on `ticket` to deskbot at `url`,
+/// signed now with the test secret; returns the status code.
+pub async fn post_comment(url: &str, ticket: u64, comment: u64) -> u16 {
+    post_zendesk(
+        client(),
+        url.to_owned(),
+        zendesk_event(ticket, comment),
+        ZENDESK_SECRET,
+        now_stamp(),
+    )
+    .await
+}
+
 pub fn job_states(config: &ConfigFile) -> Vec<String> {
     jobs(config)["jobs"]
         .as_array()
@@ -265,14 +278,7 @@ pub async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts(backend: Bac
         .zendesk
         .open_ticket(1, "ivy@example.com", "Where is my order #1014?");
     let deskbot = s.start();
-    let status = post_zendesk(
-        client(),
-        deskbot.url.clone(),
-        zendesk_event(1, comment),
-        ZENDESK_SECRET,
-        now_stamp(),
-    )
-    .await;
+    let status = post_comment(&deskbot.url, 1, comment).await;
     assert_eq!(status, 202);
     let z = s.zendesk.clone();
     wait_for(
@@ -305,17 +311,7 @@ pub async fn a_signed_webhook_gets_exactly_one_reply_with_the_facts(backend: Bac
     );
     // deskbot does not answer its own comment when the help desk tells it about it.
     let own = s.zendesk.ticket(1).comments.last().unwrap().id;
-    assert_eq!(
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(1, own),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&deskbot.url, 1, own).await, 202);
     wait_for(
         "the second job",
         Duration::from_secs(30),
@@ -362,17 +358,7 @@ pub async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group(backen
     );
     let deskbot = s.start();
     for (ticket, comment) in [(2, first), (3, second)] {
-        assert_eq!(
-            post_zendesk(
-                client(),
-                deskbot.url.clone(),
-                zendesk_event(ticket, comment),
-                ZENDESK_SECRET,
-                now_stamp()
-            )
-            .await,
-            202
-        );
+        assert_eq!(post_comment(&deskbot.url, ticket, comment).await, 202);
     }
     let z = s.zendesk.clone();
     wait_for(
@@ -424,17 +410,7 @@ pub async fn a_handoff_is_an_internal_note_with_tags_and_the_routed_group(backen
     assert_eq!(s.zendesk.ticket(3).group_id, Some(360001));
     // A person answering is not answered by deskbot.
     let agent = s.zendesk.comment(3, AGENT_USER, "We do sell gift cards!");
-    assert_eq!(
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(3, agent),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&deskbot.url, 3, agent).await, 202);
     let config = s.config.clone();
     wait_for(
         "three jobs done",
@@ -643,17 +619,7 @@ pub async fn killed_after_posting_before_marking_done_it_does_not_post_again(bac
     // The reply is recorded at once, but its response takes 30 s: the kill lands in between.
     s.zendesk.set_update_delay(Duration::from_secs(30));
     let deskbot = s.start();
-    assert_eq!(
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(6, comment),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&deskbot.url, 6, comment).await, 202);
     let z = s.zendesk.clone();
     wait_for(
         "the reply to be posted",
@@ -689,17 +655,7 @@ pub async fn killed_while_a_job_is_queued_the_job_is_processed_after_restart(bac
         .fail_reads
         .store(2, std::sync::atomic::Ordering::SeqCst);
     let deskbot = s.start();
-    assert_eq!(
-        post_zendesk(
-            client(),
-            deskbot.url.clone(),
-            zendesk_event(7, comment),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&deskbot.url, 7, comment).await, 202);
     let config = s.config.clone();
     wait_for(
         "the failed attempt",
@@ -742,17 +698,7 @@ pub async fn a_long_platform_outage_dead_letters_with_a_note_and_jobs_retry_reco
         .mount(shop)
         .await;
     let service = s.start();
-    assert_eq!(
-        post_zendesk(
-            client(),
-            service.url.clone(),
-            zendesk_event(8, comment),
-            ZENDESK_SECRET,
-            now_stamp()
-        )
-        .await,
-        202
-    );
+    assert_eq!(post_comment(&service.url, 8, comment).await, 202);
     let config = s.config.clone();
     wait_for(
         "the dead letter",
