@@ -531,6 +531,8 @@ fn a_failed_follow_up_note_is_not_lost_behind_the_reply() {
                 public: true,
             }),
             tags: Vec::new(),
+            agent_involved: false,
+            outside_recipients: 0,
         }),
         failed: Default::default(),
     };

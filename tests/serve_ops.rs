@@ -395,6 +395,78 @@ async fn a_ticket_handed_to_a_person_gets_no_reply_to_the_customers_next_message
     );
 }
 
+/// A ticket a person on the shop's team has written on is theirs: the customer's next
+/// message gets neither a reply nor a note from deskbot, whether the person answered in public
+/// or only left a note.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_a_person_has_written_on_is_left_to_them() {
+    let s = setup(Backend::Sqlite, "").await;
+    let deskbot = s.start();
+    for (ticket, public) in [(33, true), (34, false)] {
+        s.zendesk
+            .open_ticket(ticket, "ivy@example.com", "Hello, a question about sizes");
+        if public {
+            s.zendesk.comment(
+                ticket,
+                zendesk::AGENT_USER,
+                "Hi Ivy, which size do you wear?",
+            );
+        } else {
+            s.zendesk
+                .internal_note(ticket, zendesk::AGENT_USER, "I'll take this one.");
+        }
+        let requester = s.zendesk.ticket(ticket).requester_id;
+        let question = s
+            .zendesk
+            .comment(ticket, requester, "Where is my order #1014?");
+        let jobs = if public { 1 } else { 2 };
+        deliver_event(&s, &deskbot, ticket, question, jobs).await;
+        assert_eq!(s.zendesk.posted(ticket), [], "ticket {ticket}");
+    }
+    // The same question on a ticket nobody has touched is answered.
+    let question = s
+        .zendesk
+        .open_ticket(35, "ivy@example.com", "Where is my order #1014?");
+    deliver_event(&s, &deskbot, 35, question, 3).await;
+    let posted = s.zendesk.posted(35);
+    assert!(posted.len() == 1 && posted[0].0, "{posted:?}");
+}
+
+/// A public reply reaches the ticket's CCs too, and an order's facts go only to the customer:
+/// a ticket CC'd to someone outside the shop's team goes to a person, unanswered. Followers
+/// (agents) do not count.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_copied_to_an_outsider_goes_to_a_person() {
+    let s = setup(Backend::Sqlite, "").await;
+    let deskbot = s.start();
+    let question = s
+        .zendesk
+        .open_ticket(36, "ivy@example.com", "Where is my order #1014?");
+    s.zendesk.cc(36, "flatmate@example.net");
+    deliver_event(&s, &deskbot, 36, question, 1).await;
+    let posted = s.zendesk.posted(36);
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert!(!posted[0].0, "a private note, no reply: {posted:?}");
+    assert!(posted[0].1.contains("1 CC'd person"), "{posted:?}");
+    assert!(
+        !posted[0].1.contains("1ZE7V2180388685590"),
+        "nothing was fetched: {posted:?}"
+    );
+    let tags = s.zendesk.ticket(36).tags;
+    assert!(
+        tags.iter().any(|t| t == "deskbot-cc-recipients"),
+        "{tags:?}"
+    );
+
+    let question = s
+        .zendesk
+        .open_ticket(37, "ivy@example.com", "Where is my order #1014?");
+    s.zendesk.follow(37, zendesk::AGENT_USER);
+    deliver_event(&s, &deskbot, 37, question, 2).await;
+    let posted = s.zendesk.posted(37);
+    assert!(posted.len() == 1 && posted[0].0, "answered: {posted:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_attempt_keeps_its_lease_and_is_not_taken_over() {
     // A 1 s lease, and a help desk that takes 4 s to answer the post: without the heartbeat

@@ -189,24 +189,18 @@ impl Service {
         read.answered(outcome)
     }
 
-    /// What [`Service::answer`] gives once the ticket has had `replies` replies, the most
-    /// allowed: the message is classified (for the log and routing) but not answered, and
-    /// nothing is fetched or done; a person takes the ticket (`reply_limit`).
-    pub(crate) async fn reply_limit(
+    /// What [`Service::answer`] gives for a ticket deskbot must not answer itself (`rule`,
+    /// because `detail`): the message is classified (for the log and routing) but not
+    /// answered, and nothing is fetched or done; a person takes the ticket.
+    pub(crate) async fn hold(
         &self,
         text: &str,
         email: Option<&str>,
-        replies: u64,
+        rule: &'static str,
+        detail: String,
     ) -> Answer {
         let read = self.read(text);
-        let reason = HandoffReason::PolicyRequiresHuman {
-            rule: "reply_limit",
-            detail: format!(
-                "deskbot has already posted {replies} {} on this ticket, the most \
-                 `max_replies_per_ticket` allows; the newest message was not answered",
-                if replies == 1 { "reply" } else { "replies" }
-            ),
-        };
+        let reason = HandoffReason::PolicyRequiresHuman { rule, detail };
         let facts = Facts {
             email: email.map(str::to_owned),
             ..Facts::default()

@@ -211,6 +211,12 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         tracing::info!(job = %job.id, ticket = %job.ticket_id, "no customer message to answer (the latest public comment is not the customer's, or the ticket is spam or closed)");
         return Ok(());
     };
+    if ticket.agent_involved {
+        // A person is talking with this customer: deskbot neither answers over them nor adds
+        // notes to their conversation. The customer's message reaches them as any would.
+        tracing::info!(job = %job.id, ticket = %job.ticket_id, "a person on the shop's team has written on this ticket; it is theirs");
+        return Ok(());
+    }
     // One key per comment answered: two jobs about the same comment, or one job run twice,
     // find each other's marks.
     let key = format!("{}-{}-{}", job.source, ticket.id, comment.id);
@@ -232,19 +238,38 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
             .map_err(JobError::Store)?
     };
     let limit = service.settings.max_replies_per_ticket;
-    let answer = if earlier_replies >= u64::from(limit) {
-        service
-            .reply_limit(
-                &comment.body,
-                ticket.requester_email.as_deref(),
-                earlier_replies,
-            )
-            .await
-    } else {
-        service
-            .answer(&comment.body, ticket.requester_email.as_deref())
-            .await
-    };
+    let email = ticket.requester_email.as_deref();
+    let answer =
+        if earlier_replies >= u64::from(limit) {
+            let detail = format!(
+                "deskbot has already posted {earlier_replies} {} on this ticket, the most \
+             `max_replies_per_ticket` allows; the newest message was not answered",
+                if earlier_replies == 1 {
+                    "reply"
+                } else {
+                    "replies"
+                }
+            );
+            service
+                .hold(&comment.body, email, "reply_limit", detail)
+                .await
+        } else if ticket.outside_recipients > 0 && !replied {
+            // A public reply would reach them too, and order facts go only to the customer.
+            let detail =
+                format!(
+            "a public reply on this ticket would also go to {} CC'd {} besides the customer \
+             and the shop's team; deskbot answered nothing",
+            ticket.outside_recipients,
+            if ticket.outside_recipients == 1 { "person" } else { "people" }
+        );
+            service
+                .hold(&comment.body, email, "cc_recipients", detail)
+                .await
+        } else {
+            service
+                .answer(&comment.body, ticket.requester_email.as_deref())
+                .await
+        };
     // A vendor that is down fails the attempt (retried later) instead of handing off: the
     // customer gets the reply once the vendor is back.
     if let Some(HandoffReason::AdapterFailure {

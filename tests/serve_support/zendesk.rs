@@ -3,9 +3,11 @@
 //! does, so a second look at the ticket sees them.
 //!
 //! Shapes follow Zendesk's developer reference (developer.zendesk.com/api-reference):
-//! - Tickets › Show Ticket: `{"ticket": {id, requester_id, subject, tags, status, group_id, …}}`
+//! - Tickets › Show Ticket: `{"ticket": {id, requester_id, subject, tags, status, group_id,
+//!   email_cc_ids, follower_ids, collaborator_ids, …}}`
 //! - Ticket Comments › List Comments: `{"comments": [{id, type, author_id, body, html_body,
-//!   plain_body, public, created_at}], "next_page", "previous_page", "count"}`, `sort_order`
+//!   plain_body, public, created_at}], "users", "next_page", "previous_page", "count"}`,
+//!   `sort_order`; `include=users` sideloads the authors (Side-loading, developer.zendesk.com)
 //! - Users › Show User / Show Self: `{"user": {id, email, role, …}}`
 //! - Tickets › Update Ticket: `{"ticket": {"comment": {"body" | "html_body", "public"},
 //!   "additional_tags", "tags", "group_id", "assignee_id", "status"}}`
@@ -55,6 +57,10 @@ pub struct Ticket {
     pub group_id: Option<u64>,
     pub assignee_id: Option<u64>,
     pub status: String,
+    /// Users CC'd on the ticket's e-mail.
+    pub email_cc_ids: Vec<u64>,
+    /// Agents following the ticket.
+    pub follower_ids: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -114,9 +120,26 @@ impl Zendesk {
                 group_id: None,
                 assignee_id: None,
                 status: "new".to_owned(),
+                ..Ticket::default()
             },
         );
         comment
+    }
+
+    /// CCs `email` (a new end user) on ticket `id`, as a customer's "reply all" does; returns
+    /// the user's id.
+    pub fn cc(&self, id: u64, email: &str) -> u64 {
+        let mut inner = self.inner.lock().unwrap();
+        let user = 30_000 + inner.users.len() as u64;
+        inner.users.insert(user, email.to_owned());
+        inner.tickets.get_mut(&id).unwrap().email_cc_ids.push(user);
+        user
+    }
+
+    /// Makes `agent` a follower of ticket `id`.
+    pub fn follow(&self, id: u64, agent: u64) {
+        let mut inner = self.inner.lock().unwrap();
+        inner.tickets.get_mut(&id).unwrap().follower_ids.push(agent);
     }
 
     /// A public comment by `author` on ticket `id`; returns its id.
@@ -279,6 +302,9 @@ fn ticket_json(ticket: &Ticket) -> Value {
         "description": ticket.comments.first().map(|c| c.body.clone()).unwrap_or_default(),
         "status": ticket.status, "requester_id": ticket.requester_id, "submitter_id": ticket.requester_id,
         "assignee_id": ticket.assignee_id, "group_id": ticket.group_id, "tags": ticket.tags,
+        // With CCs and followers on, `collaborator_ids` lists both.
+        "email_cc_ids": ticket.email_cc_ids, "follower_ids": ticket.follower_ids,
+        "collaborator_ids": ticket.email_cc_ids.iter().chain(&ticket.follower_ids).collect::<Vec<_>>(),
         "via": {"channel": "email"}, "created_at": "2026-11-20T14:00:00Z", "updated_at": "2026-11-20T14:00:00Z"})
 }
 
@@ -341,8 +367,21 @@ async fn comments(
         list.reverse();
     }
     let count = list.len();
-    Json(json!({"comments": list, "next_page": null, "previous_page": null, "count": count}))
-        .into_response()
+    // `include=users` sideloads the comments' authors.
+    let mut users: Vec<Value> = Vec::new();
+    if query.get("include").map(String::as_str) == Some("users") {
+        let authors: std::collections::BTreeSet<u64> =
+            ticket.comments.iter().map(|c| c.author_id).collect();
+        users = authors
+            .into_iter()
+            .filter_map(|id| inner.users.get(&id).map(|email| user_json(id, email)))
+            .collect();
+    }
+    Json(
+        json!({"comments": list, "users": users, "next_page": null, "previous_page": null,
+        "count": count}),
+    )
+    .into_response()
 }
 
 async fn update_ticket(

@@ -54,6 +54,8 @@ impl MemoryHelpDesk {
                     subject: None,
                     latest_comment: None,
                     tags: Vec::new(),
+                    agent_involved: false,
+                    outside_recipients: 0,
                 },
             );
         }

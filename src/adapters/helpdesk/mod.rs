@@ -107,6 +107,14 @@ pub struct Ticket {
     pub latest_comment: Option<Comment>,
     /// Tags on the ticket.
     pub tags: Vec<String>,
+    /// Whether a person on the shop's team (not deskbot, not an automatic rule) has written on
+    /// the ticket, in public or in a note, among the comments read: the conversation is
+    /// theirs, and deskbot leaves it to them.
+    pub agent_involved: bool,
+    /// How many people besides the requester and the shop's team a public reply would also
+    /// reach (Zendesk's e-mail CCs). deskbot cannot tell who they are to the customer, so it
+    /// answers no such ticket itself.
+    pub outside_recipients: usize,
 }
 
 /// Identifies one delivery, so it can be recognised after a crash.

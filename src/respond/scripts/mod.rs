@@ -203,6 +203,7 @@ impl HandoffReason {
         "cancellation_not_allowed",
         "cancelled_order",
         "carrier_exception",
+        "cc_recipients",
         "claim",
         "email_mismatch",
         "fulfillment_in_progress",

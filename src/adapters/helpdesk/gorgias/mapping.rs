@@ -8,6 +8,10 @@
 //!   [`Author::Deskbot`]; any other `from_agent: true` is an [`Author::Agent`] (rules and
 //!   people alike); `from_agent: false` from the ticket's customer (id, else e-mail) is the
 //!   [`Author::Requester`]; anything else (a CC, another customer) is [`Author::Other`].
+//! - **A person's ticket.** A message from the shop's side that is not deskbot's and was not
+//!   sent by a rule (`via: "rule"`, an automatic acknowledgement, say), public or a note,
+//!   means a person is on the ticket. Other integrations count as people: when unsure,
+//!   deskbot stays out.
 //! - **Latest public message.** The newest public one by `created_datetime`, then id; none on
 //!   a ticket marked `spam` or trashed (`trashed_datetime`), which has no customer to answer.
 //! - **Body.** `body_text`, else `body_html` as is.
@@ -86,6 +90,9 @@ pub struct GMessage {
     /// Sent by the shop's side (a user or a rule).
     #[serde(default)]
     pub from_agent: bool,
+    /// How it was sent or received: `helpdesk` (a person in Gorgias), `rule`, `api`, `email`, …
+    #[serde(default)]
+    pub via: Option<String>,
     /// Who sent it.
     #[serde(default)]
     pub sender: Option<GPerson>,
@@ -220,6 +227,12 @@ pub fn ticket(raw: &GTicket, me: &Me) -> Ticket {
         subject: raw.subject.clone().filter(|s| !s.trim().is_empty()),
         latest_comment: latest,
         tags: raw.tags.iter().map(|t| t.name.clone()).collect(),
+        agent_involved: raw
+            .messages
+            .iter()
+            .any(|m| author(m, raw, me) == Author::Agent && m.via.as_deref() != Some("rule")),
+        // A reply goes to the customer's own address only (see `reply_body`), never to CCs.
+        outside_recipients: 0,
     }
 }
 
@@ -387,6 +400,28 @@ mod tests {
         kept.spam = Some(false);
         kept.trashed_datetime = None;
         assert!(ticket(&kept, &me()).latest_comment.is_some());
+    }
+
+    #[test]
+    fn a_persons_message_or_note_makes_the_ticket_theirs_and_a_rules_does_not() {
+        // The documented ticket: Steve's internal note, written in Gorgias.
+        assert!(ticket(&raw(), &me()).agent_involved);
+        let mut by_rule = raw();
+        by_rule.messages[1].via = Some("rule".into());
+        assert!(!ticket(&by_rule, &me()).agent_involved);
+        let mut by_deskbot = raw();
+        by_deskbot.messages[1].sender = Some(GPerson {
+            id: Some(7),
+            email: None,
+        });
+        assert!(!ticket(&by_deskbot, &me()).agent_involved);
+        let mut customer_only = raw();
+        customer_only.messages.truncate(1);
+        assert!(!ticket(&customer_only, &me()).agent_involved);
+        // Another integration's message from the shop's side counts, whatever it was.
+        let mut integration = raw();
+        integration.messages[1].via = Some("api".into());
+        assert!(ticket(&integration, &me()).agent_involved);
     }
 
     #[test]

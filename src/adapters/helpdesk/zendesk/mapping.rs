@@ -10,6 +10,12 @@
 //! - **Latest public comment.** Among a page's comments with `public: true`, the newest by
 //!   `created_at`, then by id (ids grow with time); private notes are never "the latest".
 //! - **Closed tickets.** None has a latest comment to answer: Zendesk refuses updates to them.
+//! - **A person's ticket.** A comment by an agent (not deskbot) among those read, public or a
+//!   note, means a person is on the ticket.
+//! - **Outside recipients.** A public comment is e-mailed to the requester and the ticket's
+//!   CCs: `email_cc_ids` and `collaborator_ids` (the older name; it lists followers too where
+//!   CCs and followers are on) count, less the requester, deskbot, `follower_ids` (agents
+//!   only) and users sideloaded as agents or admins.
 //! - **Body.** `plain_body` when present (no HTML to strip), else `body`.
 //! - **Deliveries.** The [`DeliveryMark`] goes in `additional_tags` of the same `PUT` that adds
 //!   the comment, so the mark exists exactly when the comment does. `additional_tags` adds
@@ -49,6 +55,16 @@ pub struct ZdTicket {
     /// `new`, `open`, `pending`, `hold`, `solved` or `closed`.
     #[serde(default)]
     pub status: Option<String>,
+    /// Users CC'd on the ticket's e-mail (agents or end users), where CCs and followers are on.
+    #[serde(default)]
+    pub email_cc_ids: Option<Vec<u64>>,
+    /// The older name for CCs: end users CC'd and, where CCs and followers are on, the
+    /// followers too.
+    #[serde(default)]
+    pub collaborator_ids: Option<Vec<u64>>,
+    /// Agents following the ticket (never end users).
+    #[serde(default)]
+    pub follower_ids: Option<Vec<u64>>,
 }
 
 /// A user (`users/{id}.json`, `users/me.json`, or sideloaded).
@@ -186,10 +202,47 @@ pub fn requester_email(ticket: &ZdTicket, users: &[ZdUser]) -> Option<String> {
         .filter(|e| !e.trim().is_empty())
 }
 
+/// Whether a comment on `page` is by a person on the shop's team: an author whose sideloaded
+/// role is `agent` or `admin`, other than deskbot itself.
+pub fn agent_wrote(page: &ZdCommentPage, requester: Option<u64>, me: u64) -> bool {
+    page.comments
+        .iter()
+        .any(|c| author(c, requester, me, &page.users) == Author::Agent)
+}
+
+/// How many people a public reply on `raw` reaches besides the requester and the shop's team:
+/// the e-mail CCs and collaborators, less the requester, deskbot, the followers (agents all)
+/// and anyone the sideloaded `users` show as an agent or admin. A CC whose role is not shown
+/// counts: deskbot cannot tell them from an outsider.
+pub fn outside_recipients(raw: &ZdTicket, users: &[ZdUser], me: u64) -> usize {
+    let followers = raw.follower_ids.as_deref().unwrap_or_default();
+    let team = |id: u64| {
+        Some(id) == raw.requester_id
+            || id == me
+            || followers.contains(&id)
+            || users
+                .iter()
+                .any(|u| u.id == id && matches!(u.role.as_deref(), Some("agent" | "admin")))
+    };
+    let copied = [&raw.email_cc_ids, &raw.collaborator_ids]
+        .into_iter()
+        .flat_map(|ids| ids.as_deref().unwrap_or_default())
+        .copied()
+        .filter(|&id| !team(id))
+        .collect::<std::collections::BTreeSet<u64>>();
+    copied.len()
+}
+
 /// deskbot's [`Ticket`]. A closed ticket has no message to answer: Zendesk refuses every
 /// update to it (422), and a customer who writes again opens a follow-up ticket, which is
 /// answered instead.
-pub fn ticket(raw: &ZdTicket, requester_email: Option<String>, latest: Option<Comment>) -> Ticket {
+pub fn ticket(
+    raw: &ZdTicket,
+    requester_email: Option<String>,
+    latest: Option<Comment>,
+    agent_involved: bool,
+    outside_recipients: usize,
+) -> Ticket {
     let closed = raw
         .status
         .as_deref()
@@ -200,6 +253,8 @@ pub fn ticket(raw: &ZdTicket, requester_email: Option<String>, latest: Option<Co
         subject: raw.subject.clone().filter(|s| !s.trim().is_empty()),
         latest_comment: latest.filter(|_| !closed),
         tags: raw.tags.clone(),
+        agent_involved,
+        outside_recipients,
     }
 }
 
@@ -272,18 +327,18 @@ mod tests {
         assert!(latest.is_some());
         let mut envelope = show();
         assert_eq!(envelope.ticket.status.as_deref(), Some("open"));
-        let open = ticket(&envelope.ticket, None, latest.clone());
+        let open = ticket(&envelope.ticket, None, latest.clone(), false, 0);
         assert_eq!(open.latest_comment, latest);
         for status in ["closed", "Closed"] {
             envelope.ticket.status = Some(status.into());
             assert_eq!(
-                ticket(&envelope.ticket, None, latest.clone()).latest_comment,
+                ticket(&envelope.ticket, None, latest.clone(), false, 0).latest_comment,
                 None
             );
         }
         envelope.ticket.status = Some("solved".into());
         assert_eq!(
-            ticket(&envelope.ticket, None, latest.clone()).latest_comment,
+            ticket(&envelope.ticket, None, latest.clone(), false, 0).latest_comment,
             latest
         );
     }
@@ -292,7 +347,7 @@ mod tests {
     fn the_documented_ticket_reads_with_its_requester() {
         let envelope = show();
         let email = requester_email(&envelope.ticket, &envelope.users);
-        let ticket = ticket(&envelope.ticket, email, None);
+        let ticket = ticket(&envelope.ticket, email, None, false, 0);
         assert_eq!(ticket.id, "35436");
         assert_eq!(
             ticket.requester_email.as_deref(),
@@ -341,6 +396,51 @@ mod tests {
             author(&comment, Some(87193), 87193, &page.users),
             Author::Deskbot
         );
+    }
+
+    #[test]
+    fn an_agents_comment_public_or_a_note_makes_the_ticket_a_persons() {
+        // The documented page: the assignee's private note above the requester's comment.
+        let page = comments();
+        assert!(agent_wrote(&page, Some(20978392), 87193));
+        let mut only_requester = page.clone();
+        only_requester.comments.retain(|c| c.public);
+        assert!(!agent_wrote(&only_requester, Some(20978392), 87193));
+        // deskbot's own notes and replies are not a person's.
+        let mut deskbots = page.clone();
+        deskbots.comments[0].author_id = Some(87193);
+        assert!(!agent_wrote(&deskbots, Some(20978392), 87193));
+        // An author whose role is not shown is not known to be an agent.
+        let mut unknown = page;
+        unknown.users.retain(|u| u.role.as_deref() != Some("agent"));
+        assert!(!agent_wrote(&unknown, Some(20978392), 87193));
+    }
+
+    #[test]
+    fn ccs_outside_the_team_are_counted_and_followers_are_not() {
+        let envelope = show();
+        let (raw, users) = (&envelope.ticket, &envelope.users);
+        // The documented ticket: its collaborators are its followers.
+        assert_eq!(outside_recipients(raw, users, 87193), 0);
+        let with = |email_ccs: &[u64], collaborators: &[u64]| {
+            let mut raw = raw.clone();
+            raw.email_cc_ids = Some(email_ccs.to_vec());
+            raw.collaborator_ids = Some(collaborators.to_vec());
+            outside_recipients(&raw, users, 87193)
+        };
+        // An end user CC'd, listed under both names, is one person.
+        assert_eq!(with(&[555], &[555, 35334]), 1);
+        assert_eq!(with(&[555, 556], &[]), 2);
+        // The requester, deskbot and the sideloaded agent are not outsiders.
+        assert_eq!(with(&[20978392, 87193, 235323], &[234]), 0);
+        // Absent or null lists are no CCs.
+        let mut bare = raw.clone();
+        (bare.email_cc_ids, bare.collaborator_ids, bare.follower_ids) = (None, None, None);
+        assert_eq!(outside_recipients(&bare, users, 87193), 0);
+        let nulls: ZdTicketEnvelope = fixture(
+            r#"{"ticket":{"id":1,"email_cc_ids":null,"collaborator_ids":[7],"follower_ids":null}}"#,
+        );
+        assert_eq!(outside_recipients(&nulls.ticket, &[], 87193), 1);
     }
 
     #[test]

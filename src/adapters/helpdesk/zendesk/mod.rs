@@ -175,6 +175,7 @@ impl HelpDesk for Zendesk {
             }
         }
         let mut latest = None;
+        let mut agent_involved = false;
         for page in 1..=MAX_PAGES {
             let call = Call::get(
                 "tickets/{id}/comments",
@@ -186,11 +187,19 @@ impl HelpDesk for Zendesk {
             .query("page", page.to_string());
             let comments: ZdCommentPage = self.client.json(&call).await?;
             latest = mapping::latest_public(&comments, requester, me);
+            agent_involved |= mapping::agent_wrote(&comments, requester, me);
             if latest.is_some() || comments.next_page.is_none() {
                 break;
             }
         }
-        Ok(mapping::ticket(&envelope.ticket, email, latest))
+        let outside = mapping::outside_recipients(&envelope.ticket, &envelope.users, me);
+        Ok(mapping::ticket(
+            &envelope.ticket,
+            email,
+            latest,
+            agent_involved,
+            outside,
+        ))
     }
 
     async fn delivered(&self, ticket: &str, mark: &DeliveryMark) -> Result<bool, AdapterError> {
