@@ -133,6 +133,39 @@ async fn a_5xx_is_retried_with_backoff_but_a_write_that_reached_the_vendor_is_no
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_503_with_retry_after_waits_that_long_and_one_past_the_deadline_gives_up_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/soon"))
+        .respond_with(script(vec![
+            ResponseTemplate::new(503).insert_header("Retry-After", "4"),
+            ok(),
+        ]))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/later"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "3600"))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(RecordingClock::default());
+    let http = client(&server, quick(), &clock);
+    http.send(&Call::get("soon", "soon")).await.unwrap();
+    assert_eq!(clock.waits(), [Duration::from_secs(4)]);
+    let error = http.send(&Call::get("later", "later")).await.unwrap_err();
+    assert_eq!(error.kind(), "unavailable");
+    assert_eq!(clock.waits().len(), 1, "no wait for an hour's maintenance");
+    let later = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/later")
+        .count();
+    assert_eq!(later, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn retries_are_bounded_and_timeouts_count_as_unavailable() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

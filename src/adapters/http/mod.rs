@@ -590,7 +590,13 @@ impl HttpClient {
                     status.as_u16(),
                     vendor_says()
                 )),
-                wait: None,
+                // A vendor down for maintenance may say when to come back (RFC 9110 §10.2.3,
+                // with 503): sooner would only fail again, and one past the deadline gives up
+                // at once, leaving the job to try later.
+                wait: headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now())),
                 sent: true,
             },
             code => Attempt::Fail(AdapterError::Invalid {

@@ -5,7 +5,7 @@
 //!   404 → `NotFound`, 400/422 → `Invalid`.
 //! - 429 waits for `Retry-After` (seconds or an HTTP date), capped by the deadline.
 //! - 5xx, connection errors and timeouts back off exponentially with jitter, a bounded number
-//!   of times.
+//!   of times; a 5xx with `Retry-After` waits for that instead.
 //! - A write is retried only when the vendor makes it idempotent, or when the request was never
 //!   sent (the connection failed).
 
