@@ -23,7 +23,11 @@ pub struct QuoteStripped {
 /// line. Gmail, Apple Mail, Thunderbird and Outlook mobile in English, German, French, Spanish,
 /// Dutch, Italian, Portuguese and the Scandinavian languages (whose header starts with "Den",
 /// a weekday or the date: "Den mån 3 juni 2024 kl 10:12 skrev …", "man. 3. jun. 2024 kl. 10:12
-/// skrev …", "3 juni 2024 kl. 10:12 skrev …").
+/// skrev …", "3 juni 2024 kl. 10:12 skrev …"); Polish, Czech and Slovak, Finnish, Russian,
+/// Turkish, Chinese and Korean by the verb that ends them; and, in any language, a header of
+/// a date and time then a sender `<address>` with no verb at all (Gmail in Russian, Japanese,
+/// Greek, Hebrew: "пн, 3 июн. 2024 г. в 10:12, Jane <j@x.com>:"). Chinese and Japanese
+/// clients may end with a full-width colon.
 static QUOTE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)^(?:
@@ -35,7 +39,16 @@ static QUOTE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
           | Il\s.+?\sha\s+scritto
           | Em\s.+?\sescreveu
           | (?:Den\s.+?|(?:\p{L}{2,4}\.?\s)?\d.+?)\sskrev(?:\s.+)?
-        )\s*:$",
+          | W\s+dniu\s.+?\snapisał(?:\(a\))?
+          | Dnia\s.+?\spisze
+          | (?:\p{L}{1,4}\.?,?\s+)?\d.+?\s(?:napsal|napísal)(?:\(a\))?
+          | (?:\p{L}{1,4}\.?,?\s+)?\d.+?\skirjoitti
+          | (?:\p{L}{1,4}\.?,?\s+)?\d.+?\s(?:пишет|написал(?:\(а\)|а)?)
+          | .+?\starihinde\s+şunu\s+yazdı
+          | .+?于.+?写道
+          | \d.+?님이\s*작성
+          | (?:\p{L}{1,4}\.?,?\s+)?\d.*\d{1,2}[:.]\d{2}.*<[^<>\s@]+@[^<>\s@]+>
+        )\s*[:：]$",
     )
     .expect("quote header pattern compiles")
 });
@@ -69,6 +82,11 @@ static THREAD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
               | vidarebefordrat\ meddelande | ursprungligt\ meddelande
               | videresendt\ meddelelse | oprindelig\ meddelelse
               | videresendt\ melding | opprinnelig\ melding
+              | przekazana\ wiadomość | wiadomość\ oryginalna | oryginalna\ wiadomość
+              | přeposlaná\ zpráva | původní\ zpráva
+              | välitetty\ viesti | alkuperäinen\ viesti
+              | пересылаемое\ сообщение | исходное\ сообщение
+              | iletilen\ ileti | orijinal\ ileti
             )\s*-{2,}
           | (?:
                 begin\ forwarded\ message | anfang\ der\ weitergeleiteten\ nachricht
@@ -90,10 +108,12 @@ static UNDERSCORE_RULE: LazyLock<Regex> =
 static HEADER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)^\*?(?:
-            (?P<from>from|von|de|van|da|från|fra|expéditeur|remitente|mittente)
-          | (?P<date>sent|date|gesendet|datum|envoyé|enviado|fecha|verzonden|inviato|data|skickat|sendt)
-          | (?P<to>to|an|à|a|para|aan|till|til|destinataire)
-          | (?P<subject>subject|betreff|objet|asunto|onderwerp|oggetto|assunto|ämne|emne)
+            (?P<from>from|von|de|van|da|från|fra|expéditeur|remitente|mittente|od|lähettäjä|от|kimden)
+          | (?P<date>sent|date|gesendet|datum|envoyé|enviado|fecha|verzonden|inviato|data|skickat|sendt
+              |wysłano|wysłane|odesláno|lähetetty|отправлено|дата|gönderildi|tarih)
+          | (?P<to>to|an|à|a|para|aan|till|til|destinataire|do|komu|vastaanottaja|кому|kime)
+          | (?P<subject>subject|betreff|objet|asunto|onderwerp|oggetto|assunto|ämne|emne
+              |temat|předmět|aihe|тема|konu)
           | (?P<cc>cc|kopie|cci)
         )\*?\s*:",
     )
@@ -167,24 +187,31 @@ fn quote_header_at(lines: &[&str], index: usize) -> Option<usize> {
         if line.is_empty() || (offset > 0 && is_quoted(line)) {
             return None;
         }
-        if !line.ends_with(':') {
+        if !line.ends_with([':', '：']) {
             continue;
         }
-        joined.clear();
-        for (part, piece) in window[..=offset].iter().enumerate() {
-            if part > 0 {
-                joined.push(' ');
-            }
-            joined.push_str(piece.trim());
-        }
-        if QUOTE_HEADER.is_match(&joined)
-            && HEADER_EVIDENCE.is_match(&joined)
-            && !PRONOUN_WRITER.is_match(&joined)
-        {
-            return Some(offset + 1);
+        if is_header(&window[..=offset], &mut joined) {
+            // A header that starts on a later line is that line's: the customer's own line
+            // above it, joined on, would otherwise be dropped with it.
+            let later = offset > 0 && is_header(&window[1..=offset], &mut joined);
+            return (!later).then_some(offset + 1);
         }
     }
     None
+}
+
+/// Whether `lines`, joined onto one (in `joined`), are a reply header.
+fn is_header(lines: &[&str], joined: &mut String) -> bool {
+    joined.clear();
+    for (part, piece) in lines.iter().enumerate() {
+        if part > 0 {
+            joined.push(' ');
+        }
+        joined.push_str(piece.trim());
+    }
+    QUOTE_HEADER.is_match(joined)
+        && HEADER_EVIDENCE.is_match(joined)
+        && !PRONOUN_WRITER.is_match(joined)
 }
 
 /// Whether the old thread starts at `index`: a forward or original-message marker, an Outlook
@@ -303,10 +330,59 @@ mod tests {
             "Den mån 3 juni 2024 kl 10:12 skrev Jane Doe <j@x.com>:",
             "man. 3. jun. 2024 kl. 10.12 skrev Jane Doe <j@x.com>:",
             "3 juni 2024 kl. 10:12 skrev Jane Doe <j@x.com>:",
+            "W dniu pon., 3 cze 2024 o 10:12 Jane Doe <j@x.com> napisał(a):",
+            "Dnia 3.06.2024 o 10:12, Jane Doe pisze:",
+            "po 3. 6. 2024 v 10:12 odesílatel Jane Doe <j@x.com> napsal:",
+            "ma 3. kesäk. 2024 klo 10.12 Jane Doe <j@x.com> kirjoitti:",
+            "03.06.2024 10:12, Jane Doe пишет:",
+            "пн, 3 июн. 2024 г. в 10:12, Jane Doe <j@x.com>:",
+            "Jane Doe <j@x.com>, 3 Haz 2024 Pzt, 10:12 tarihinde şunu yazdı:",
+            "Jane Doe <j@x.com> 于2024年6月3日周一 10:12写道：",
+            "2024年6月3日(月) 10:12 Jane Doe <j@x.com>:",
+            "2024년 6월 3일 (월) 오전 10:12, Jane Doe <j@x.com>님이 작성:",
         ] {
             let (text, removed) = strip(&format!("New text\n{header}\nold text"));
             assert_eq!(text, "New text", "{header}");
             assert!(removed, "{header}");
+        }
+    }
+
+    #[test]
+    fn the_customers_line_above_a_header_that_starts_with_a_name_is_kept() {
+        for header in [
+            "Jane Doe <j@x.com>, 3 Haz 2024 Pzt, 10:12 tarihinde şunu yazdı:",
+            "Jane Doe <j@x.com> 于2024年6月3日周一 10:12写道：",
+        ] {
+            let (text, removed) = strip(&format!(
+                "Order 1234 please
+{header}
+old text"
+            ));
+            assert_eq!(
+                (text.as_str(), removed),
+                ("Order 1234 please", true),
+                "{header}"
+            );
+        }
+        // A header Gmail wrapped is still one header.
+        let (text, removed) = strip(
+            "Cancel it.
+W dniu pon., 3 cze 2024 o 10:12 Jane Doe-Somebody <
+             jane.doe-somebody@example.com> napisał(a):
+old text",
+        );
+        assert_eq!((text.as_str(), removed), ("Cancel it.", true));
+    }
+
+    #[test]
+    fn a_customer_line_with_a_time_and_an_address_is_not_a_header() {
+        for text in [
+            "I wrote to <help@shop.com> on 3 June at 10:30:
+where is my order?",
+            "3 parcels, sent 10:30 to <me@x.com>, arrived
+but one is missing",
+        ] {
+            assert_eq!(strip(text), (text.to_owned(), false), "{text}");
         }
     }
 
@@ -338,6 +414,9 @@ mod tests {
             "De : Shop <help@shop.com>\nEnvoyé : lundi 3 juin 2024 10:12\nÀ : Jane <j@x.com>\nObjet : RE: Commande",
             "De: Shop <help@shop.com>\nEnviado: lunes, 3 de junio de 2024 10:12\nPara: Jane <j@x.com>\nAsunto: RE: Pedido",
             "Van: Shop <help@shop.com>\nVerzonden: maandag 3 juni 2024 10:12\nAan: Jane <j@x.com>\nOnderwerp: RE: Bestelling",
+            "Od: Shop <help@shop.com>\nWysłane: poniedziałek, 3 czerwca 2024 10:12\nDo: Jane <j@x.com>\nTemat: RE: Zamówienie",
+            "От: Shop <help@shop.com>\nОтправлено: 3 июня 2024 г. 10:12\nКому: Jane <j@x.com>\nТема: RE: Заказ",
+            "Kimden: Shop <help@shop.com>\nGönderildi: 3 Haziran 2024 Pazartesi 10:12\nKime: Jane <j@x.com>\nKonu: RE: Sipariş",
         ] {
             let (text, removed) = strip(&format!("New text\n\n________________________________\n{block}\n\nold"));
             assert_eq!(text.trim(), "New text", "{block}");
@@ -360,6 +439,9 @@ mod tests {
             "-----Ursprüngliche Nachricht-----",
             "---------- Message transféré ---------",
             "Begin forwarded message:",
+            "---------- Przekazana wiadomość ---------",
+            "-------- Исходное сообщение --------",
+            "---------- Пересылаемое сообщение ---------",
         ] {
             let (text, removed) = strip(&format!("FYI\n\n{marker}\nFrom: a\nold"));
             assert_eq!(text.trim(), "FYI", "{marker}");
