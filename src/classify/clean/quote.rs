@@ -60,10 +60,14 @@ static HEADER_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\d{1,2}[:.h]\d{2}|\b(?:19|20)\d{2}\b|@").expect("evidence pattern compiles")
 });
 
-/// A customer's own "On 3 June at 10:12 I wrote:" (or "you wrote", "we wrote"): a client's
-/// header names the sender, never a pronoun, and the new text that follows must stay.
+/// A customer's own "On 3 June at 10:12 I wrote:" (or "you wrote", "we wrote", "my sister
+/// wrote"): a client's header names the sender, never a pronoun or someone's relative, and
+/// the new text that follows must stay.
 static PRONOUN_WRITER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\s,](?:i|you|we|he|she|they)\s+wrote\s*:$").expect("pronoun pattern compiles")
+    Regex::new(
+        r"(?i)[\s,](?:i|you|we|he|she|they|(?:my|our|your|his|her|their)(?:\s+\p{L}+){1,2})\s+wrote\s*:$",
+    )
+    .expect("pronoun pattern compiles")
 });
 
 /// Separators that start a forwarded or original message: Gmail's and Thunderbird's dashed
@@ -398,6 +402,8 @@ but one is missing",
             "Hello,\n\nOn 12/03/2024 at 10:12 you wrote:\nSorry, I meant order #1001, cancel it.",
             "Hi\nOn 3 June 2024 at 10:12 I wrote:\nwhere is my order #1001?",
             "On Monday, 3 June 2024, we wrote:\nthe parcel never came",
+            "On Monday at 10:30 my sister wrote:\nplease cancel her order #1001 too",
+            "On 3 June 2024 our office manager wrote:\nwhere is the order?",
         ] {
             assert_eq!(strip(text), (text.to_owned(), false), "{text}");
         }
