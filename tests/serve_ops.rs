@@ -572,6 +572,58 @@ async fn a_trigger_body_without_a_comment_id_answers_the_next_message_too() {
     assert_eq!(s.zendesk.posted(62).len(), 2);
 }
 
+/// The same trigger body (no comment id) after its job died is the customer's next message: it
+/// is answered, not taken for a redelivery of the dead job, which no one would ever run. The
+/// dead job stays for a person. (Found by an audit: a dead or dropped job's key, or a running
+/// one's that had already read the ticket, swallowed every later message on the ticket.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_body_without_a_comment_id_is_answered_after_its_job_died() {
+    let s = setup(Backend::Sqlite, "").await;
+    s.zendesk
+        .open_ticket(66, "ivy@example.com", "Hello? Anyone there?");
+    // Zendesk is down for every attempt (and the dead-letter note).
+    s.zendesk
+        .down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let deskbot = s.start();
+    let body = br#"{"ticket_id":"66"}"#;
+    let status = signed_zendesk_post(&deskbot.url, body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 202);
+    let config = s.config.clone();
+    wait_for(
+        "the dead letter",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["dead"],
+    )
+    .await;
+    s.zendesk
+        .down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let requester = s.zendesk.ticket(66).requester_id;
+    s.zendesk.comment(66, requester, "Where is my order #1014?");
+    let status = signed_zendesk_post(&deskbot.url, body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 202, "a new job for the next message");
+    wait_for(
+        "the new job",
+        Duration::from_secs(30),
+        || deskbot.log(),
+        || job_states(&config) == ["done", "dead"],
+    )
+    .await;
+    let posted = s.zendesk.posted(66);
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert!(posted[0].0 && posted[0].1.contains("#1014"), "{posted:?}");
+}
+
 /// The queue keeps only which ticket, comment and event a webhook named, never the body's text:
 /// a Zendesk event body quotes the comment (here deskbot's own reply, whose event ends without
 /// a decision-log row `forget` could find it by). (Found by an audit.)

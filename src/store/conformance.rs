@@ -241,8 +241,8 @@ pub async fn oldest_due_first_and_not_before_due(store: SharedStore) {
 }
 
 /// A delivery whose key names no message ([`NewJob::rerun_when_done`]) is a duplicate while its
-/// job is queued or running, and a new job once that one is done; the done job keeps its row
-/// under a retired key. Without the flag, a done job's key stays taken.
+/// job is queued, and a new job once that one is done; the done job keeps its row under a
+/// retired key. Without the flag, a done job's key stays taken.
 pub async fn a_rerun_key_makes_a_new_job_once_the_old_one_is_done(store: SharedStore) {
     let body_key = |seconds| NewJob {
         rerun_when_done: true,
@@ -257,11 +257,6 @@ pub async fn a_rerun_key_makes_a_new_job_once_the_old_one_is_done(store: SharedS
         "queued: a redelivery"
     );
     let claimed = claim(&store, 2).await;
-    assert_eq!(
-        store.enqueue(body_key(3)).await.unwrap(),
-        Enqueued::Duplicate(first),
-        "running: a redelivery"
-    );
     store.complete(&claimed, at(4)).await.unwrap();
     let Ok(Enqueued::Created(second)) = store.enqueue(body_key(5)).await else {
         panic!("done: the same body is the next message, a new job");
@@ -294,6 +289,68 @@ pub async fn a_rerun_key_makes_a_new_job_once_the_old_one_is_done(store: SharedS
     assert_eq!(
         store
             .enqueue(new_job("zendesk:ticket:63:comment:9", "63", 13))
+            .await
+            .unwrap(),
+        Enqueued::Duplicate(comment)
+    );
+}
+
+/// A delivery whose key names no message, while the job holding that key will not read the
+/// ticket again, may be the customer's next message: a new job, or that message is never
+/// answered. Running, the job may have read the ticket before the message came; dead or
+/// dropped, it will not run. The old job keeps its row (and a running one its claim) under
+/// `<key>:<state>:<id>`. Queued, the job has not read the ticket yet: a duplicate.
+pub async fn a_rerun_key_makes_a_new_job_unless_the_old_one_is_queued(store: SharedStore) {
+    let key = "zendesk:ticket:64:body:cd34";
+    let body_key = |seconds| NewJob {
+        rerun_when_done: true,
+        ..new_job(key, "64", seconds)
+    };
+    let retired = |id: JobId, state: &str| format!("{key}:{state}:{}", id.0);
+    let dedup_key = |id: JobId| {
+        let store = store.clone();
+        async move { store.job(id).await.unwrap().expect("the job").dedup_key }
+    };
+    let Ok(Enqueued::Created(first)) = store.enqueue(body_key(0)).await else {
+        panic!("a new job");
+    };
+    let running = claim(&store, 1).await;
+    assert_eq!(running.job.id, first);
+    let Ok(Enqueued::Created(second)) = store.enqueue(body_key(2)).await else {
+        panic!("running: the job may have read the ticket already; a new job");
+    };
+    assert_eq!(dedup_key(first).await, retired(first, "running"));
+    // The running job is still its holder's to finish.
+    store.complete(&running, at(3)).await.unwrap();
+    assert_eq!(state(&store, first).await, JobState::Done);
+    assert_eq!(
+        store.enqueue(body_key(4)).await.unwrap(),
+        Enqueued::Duplicate(second),
+        "queued: a redelivery"
+    );
+    let claimed = claim(&store, 5).await;
+    assert_eq!(claimed.job.id, second);
+    store.dead_letter(&claimed, "gave up", at(6)).await.unwrap();
+    let Ok(Enqueued::Created(third)) = store.enqueue(body_key(7)).await else {
+        panic!("dead: the job will not run; a new job");
+    };
+    assert_eq!(dedup_key(second).await, retired(second, "dead"));
+    assert_eq!(state(&store, second).await, JobState::Dead);
+    store.drop_job(third, at(8)).await.unwrap();
+    let Ok(Enqueued::Created(fourth)) = store.enqueue(body_key(9)).await else {
+        panic!("dropped: the job will not run; a new job");
+    };
+    assert_eq!(dedup_key(third).await, retired(third, "dropped"));
+    assert_eq!(dedup_key(fourth).await, key);
+    // A person can still retry the dead job, under its retired key.
+    store.retry(second, at(10)).await.unwrap();
+    assert_eq!(state(&store, second).await, JobState::Queued);
+    // Without the flag, a dropped job's key stays taken.
+    let comment = enqueue(&store, "zendesk:ticket:65:comment:1", "65", 11).await;
+    store.drop_job(comment, at(12)).await.unwrap();
+    assert_eq!(
+        store
+            .enqueue(new_job("zendesk:ticket:65:comment:1", "65", 13))
             .await
             .unwrap(),
         Enqueued::Duplicate(comment)
@@ -982,6 +1039,7 @@ macro_rules! __store_conformance_suite {
             each_job_claimed_exactly_once,
             oldest_due_first_and_not_before_due,
             a_rerun_key_makes_a_new_job_once_the_old_one_is_done,
+            a_rerun_key_makes_a_new_job_unless_the_old_one_is_queued,
             one_job_at_a_time_per_ticket,
             one_job_at_a_time_per_ticket_under_contention,
             expired_lease_is_reclaimed_and_fences_the_old_holder,

@@ -97,12 +97,13 @@ impl Store for MemoryStore {
         check_new_job(&new)?;
         let mut state = self.state();
         if let Some(&id) = state.by_key.get(&new.dedup_key) {
-            let done = state.jobs.get(&id).map(|stored| stored.job.state) == Some(JobState::Done);
-            if !(new.rerun_when_done && done) {
-                return Ok(Enqueued::Duplicate(id));
-            }
-            // As the SQL stores: the done job keeps its row under a retired key.
-            let retired = format!("{}:done:{}", new.dedup_key, id.0);
+            // As the SQL stores: only a queued job will still read the ticket; any other keeps
+            // its row under a retired key, and the delivery becomes a new job.
+            let old = match state.jobs.get(&id).map(|stored| stored.job.state) {
+                Some(old) if new.rerun_when_done && old != JobState::Queued => old,
+                _ => return Ok(Enqueued::Duplicate(id)),
+            };
+            let retired = format!("{}:{}:{}", new.dedup_key, old.as_str(), id.0);
             state.by_key.remove(&new.dedup_key);
             state.by_key.insert(retired.clone(), id);
             if let Some(stored) = state.jobs.get_mut(&id) {

@@ -88,12 +88,15 @@ pub struct NewJob {
     pub payload: String,
     /// When it was received.
     pub received_at: Timestamp,
-    /// Whether the key identifies a delivery rather than a message: then a job with this key
-    /// that is already done does not make a new delivery a duplicate. The done job keeps its
-    /// row under a retired key (`<key>:done:<id>`) and the delivery becomes a new job. For
-    /// webhook bodies that name no comment or event (the key is the body's hash): the
-    /// customer's next message on the ticket sends the same body, and must still be answered;
-    /// a true redelivery re-runs harmlessly, since the worker finds its delivery marks.
+    /// Whether the key identifies a delivery rather than a message: then only a job with this
+    /// key that is still queued makes a new delivery a duplicate (it has not read the ticket
+    /// yet, and will answer its latest message). A job in any other state keeps its row under
+    /// a retired key (`<key>:<state>:<id>`) and the delivery becomes a new job: done, it
+    /// answered an earlier message; running, it may have read the ticket before this message
+    /// came; dead or dropped, it will not run. For webhook bodies that name no comment or event
+    /// (the key is the body's hash): the customer's next message on the ticket sends the same
+    /// body, and must still be answered; a true redelivery re-runs harmlessly, since the worker
+    /// finds its delivery marks.
     pub rerun_when_done: bool,
 }
 
@@ -102,7 +105,7 @@ pub struct NewJob {
 pub enum Enqueued {
     /// A new job.
     Created(JobId),
-    /// A job with this dedup key already exists (in any state, or not done when the new job
+    /// A job with this dedup key already exists (in any state, or queued when the new job
     /// asked for [`NewJob::rerun_when_done`]): nothing was added.
     Duplicate(JobId),
 }

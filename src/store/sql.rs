@@ -28,13 +28,15 @@ pub(super) const ENQUEUE: &str = "\
 
 pub(super) const JOB_ID_BY_KEY: &str = "SELECT id FROM jobs WHERE dedup_key = $1";
 
-/// Moves a done job off a key a new delivery may take ([`NewJob::rerun_when_done`]): it keeps
-/// its row, under `<key>:done:<id>`, which no delivery's key can equal.
+/// Moves a job that will not read the ticket again off a key a new delivery may take
+/// ([`NewJob::rerun_when_done`]): every state but `queued` (a running job may have read the
+/// ticket before the message this delivery is about). It keeps its row, under
+/// `<key>:<state>:<id>`, which no delivery's key can equal.
 ///
 /// [`NewJob::rerun_when_done`]: super::NewJob::rerun_when_done
-pub(super) const RETIRE_DONE_KEY: &str = "\
-    UPDATE jobs SET dedup_key = dedup_key || ':done:' || CAST(id AS TEXT)
-    WHERE dedup_key = $1 AND state = 'done'";
+pub(super) const RETIRE_KEY: &str = "\
+    UPDATE jobs SET dedup_key = dedup_key || ':' || state || ':' || CAST(id AS TEXT)
+    WHERE dedup_key = $1 AND state <> 'queued'";
 
 /// Which jobs a claim may take: due (queued and due, or running with its lease run out), and on
 /// a ticket no other job is working on under a live lease. Two jobs about one ticket (two quick
@@ -355,8 +357,10 @@ macro_rules! sql_store {
                 let received = micros(job.received_at);
                 if job.rerun_when_done {
                     // Then the insert: a concurrent delivery of the same body either retires
-                    // nothing (the new job is queued) or loses the insert, so one job results.
-                    sqlx::query(sql::RETIRE_DONE_KEY)
+                    // nothing (the new job is still queued) or loses the insert, so one job
+                    // results (or two, if a worker claimed the first in between: the second
+                    // then finds the first one's marks and posts nothing).
+                    sqlx::query(sql::RETIRE_KEY)
                         .bind(&job.dedup_key)
                         .execute(&self.pool)
                         .await
