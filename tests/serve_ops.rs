@@ -624,6 +624,26 @@ async fn a_trigger_body_without_a_comment_id_is_answered_after_its_job_died() {
     assert!(posted[0].0 && posted[0].1.contains("#1014"), "{posted:?}");
 }
 
+/// An authentic event whose id no store could key (a NUL, which no store keeps; or kilobytes
+/// long, which PostgreSQL's unique index can refuse) is refused as malformed (400), not answered
+/// "retry later" (503), which the help desk would redeliver for ever. (Found by an audit.)
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_id_no_store_could_key_is_refused_not_retried() {
+    let s = setup(Backend::Sqlite, "").await;
+    let deskbot = s.start();
+    for id in [r"evt\u0000x".to_owned(), "e".repeat(4000)] {
+        let body = format!(
+            r#"{{"type":"zen:event-type:ticket.comment_added","id":"{id}","detail":{{"id":"67"}}}}"#
+        );
+        let response = signed_zendesk_post(&deskbot.url, body.as_bytes())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{}", deskbot.log());
+    }
+    assert!(job_states(&s.config).is_empty());
+}
+
 /// The queue keeps only which ticket, comment and event a webhook named, never the body's text:
 /// a Zendesk event body quotes the comment (here deskbot's own reply, whose event ends without
 /// a decision-log row `forget` could find it by). (Found by an audit.)

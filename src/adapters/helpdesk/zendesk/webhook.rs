@@ -98,7 +98,7 @@ pub fn parse_zendesk_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
             )?;
             let event_id = match object.get("id") {
                 Some(serde_json::Value::String(id)) if !id.trim().is_empty() => {
-                    Some(id.trim().to_owned())
+                    Some(event_id(id.trim())?)
                 }
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 _ => None,
@@ -123,6 +123,22 @@ pub fn parse_zendesk_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
         comment_id,
         event_id: None,
     })
+}
+
+/// The longest event id taken (Zendesk's are UUIDs, 36 characters).
+const MAX_EVENT_ID_LEN: usize = 128;
+
+/// An event id fit for a dedup key: printable ASCII of a bounded length. Anything else could be
+/// refused by the store (a NUL) or its unique index (PostgreSQL's btree entries are capped at
+/// about 2.7 kB): answered 503, and redelivered for ever.
+fn event_id(id: &str) -> Result<String, WebhookError> {
+    if id.len() > MAX_EVENT_ID_LEN || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        let shown: String = id.chars().take(40).collect();
+        return Err(WebhookError::Malformed(format!(
+            "the event `id` {shown:?} is not an event id"
+        )));
+    }
+    Ok(id.to_owned())
 }
 
 #[cfg(test)]
@@ -280,6 +296,23 @@ mod tests {
             event.event_id.as_deref(),
             Some("cbe4028c-7239-495d-b020-f22348516046")
         );
+    }
+
+    #[test]
+    fn event_ids_no_store_could_key_are_refused() {
+        let body = |id: &str| {
+            serde_json::json!({"type": COMMENT_ADDED, "id": id, "detail": {"id": "10"}}).to_string()
+        };
+        let event = parse_zendesk_event(body(" 01HZX-evt ").as_bytes()).unwrap();
+        assert_eq!(event.event_id.as_deref(), Some("01HZX-evt"));
+        for bad in ["a\0b".to_owned(), "a b".to_owned(), "e".repeat(4000)] {
+            match parse_zendesk_event(body(&bad).as_bytes()) {
+                Err(WebhookError::Malformed(message)) => {
+                    assert!(message.contains("event `id`"), "{message}")
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]
