@@ -1012,6 +1012,53 @@ fn training_that_failed_writes_nothing() {
     assert_eq!(names_in(dir.path()), ["data", "m.json"]);
 }
 
+/// `train` overwrites `--out` by design, so `--out` naming a file it reads (a slip between two
+/// paths) is refused before training, and the data is left as it was.
+#[test]
+fn train_refuses_to_write_the_model_over_a_file_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    std::fs::write(dir.path().join("map.csv"), "from,to\nwismo,tracking\n").unwrap();
+    let inputs = ["data/train.csv", "data/holdout/h.csv", "map.csv"];
+    let before: Vec<Vec<u8>> = inputs
+        .iter()
+        .map(|p| std::fs::read(dir.path().join(p)).unwrap())
+        .collect();
+    for out in [
+        "data/train.csv",
+        "./data/../data/train.csv",
+        "data/holdout/h.csv",
+        "map.csv",
+    ] {
+        let args = [
+            "train",
+            "--data",
+            "data",
+            "--label-map",
+            "map.csv",
+            "--out",
+            out,
+            "-q",
+            "--no-tune",
+        ];
+        let output = deskbot(&args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{out}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!("--out {out} is"))
+                && stderr(&output).contains("which this command reads"),
+            "{out}: {}",
+            stderr(&output)
+        );
+    }
+    for (path, bytes) in inputs.iter().zip(&before) {
+        assert_eq!(
+            &std::fs::read(dir.path().join(path)).unwrap(),
+            bytes,
+            "{path}"
+        );
+    }
+}
+
 /// A temporary directory holding a copy of the committed model as `m.json`.
 fn dir_with_model() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
