@@ -1059,6 +1059,27 @@ fn train_refuses_to_write_the_model_over_a_file_it_reads() {
     }
 }
 
+/// A model that automates nothing has no precision to show: "100.0%" would read as "every
+/// answer was right".
+#[test]
+fn eval_with_nothing_automated_shows_no_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("h.csv"),
+        "text,intent\nwhere is my parcel,tracking\nplease cancel my order,cancel\n",
+    )
+    .unwrap();
+    let out = deskbot(&["eval", "--data", "h.csv", "--threshold", "1"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report
+            .contains("automated       0 answers, precision — (nothing automated), coverage 0.0%"),
+        "{report}"
+    );
+    assert!(!report.contains("precision 100.0%"), "{report}");
+}
+
 /// A temporary directory holding a copy of the committed model as `m.json`.
 fn dir_with_model() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
