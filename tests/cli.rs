@@ -1059,6 +1059,79 @@ fn train_refuses_to_write_the_model_over_a_file_it_reads() {
     }
 }
 
+/// A help desk's export trains through its own columns and a label map, and its `holdout/`,
+/// in the same layout, is read the same way: not refused for lacking `text`, nor its tags
+/// taken for labels of the shop's own.
+#[test]
+fn the_holdout_is_read_with_the_data_layout_and_label_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let tag = |intent: &str| match intent {
+        "tracking" => "WISMO",
+        "return" => "Refund",
+        "missing_item" => "lost",
+        "cancel" => "cancel-req",
+        _ => "general",
+    };
+    let write = |path: &Path, data: &deskbot::classify::dataset::Dataset, step: usize| {
+        let mut writer = csv::Writer::from_path(path).unwrap();
+        writer.write_record(["body", "tags"]).unwrap();
+        for m in data.messages.iter().step_by(step) {
+            writer
+                .write_record([m.text.as_str(), tag(m.label.as_str())])
+                .unwrap();
+        }
+        writer.flush().unwrap();
+    };
+    std::fs::create_dir_all(dir.path().join("export/holdout")).unwrap();
+    write(
+        &dir.path().join("export/tickets.csv"),
+        &common::sample(4),
+        1,
+    );
+    write(
+        &dir.path().join("export/holdout/h.csv"),
+        &common::sample(9),
+        5,
+    );
+    std::fs::write(
+        dir.path().join("map.csv"),
+        "from,to\nwismo,tracking\nrefund,return\nlost,missing_item\ncancel-req,cancel\ngeneral,other\n",
+    )
+    .unwrap();
+    let args = [
+        "train",
+        "--data",
+        "export",
+        "--text-column",
+        "body",
+        "--intent-column",
+        "tags",
+        "--label-map",
+        "map.csv",
+        "--out",
+        "m.json",
+        "-q",
+        "--no-tune",
+    ];
+    let out = deskbot(&args, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    let holdout = &report[report
+        .find("holdout export/holdout")
+        .expect("a holdout report")..];
+    for tag in ["WISMO", "wismo", "general", "cancel-req"] {
+        assert!(!holdout.contains(tag), "{tag} read as a label: {holdout}");
+    }
+    let accuracy: f64 = holdout
+        .lines()
+        .find_map(|l| l.strip_prefix("accuracy"))
+        .and_then(|rest| rest.trim().strip_suffix('%'))
+        .expect("an accuracy line")
+        .parse()
+        .unwrap();
+    assert!(accuracy > 60.0, "{holdout}");
+}
+
 /// A model that automates nothing has no precision to show: "100.0%" would read as "every
 /// answer was right".
 #[test]
