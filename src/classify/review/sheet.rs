@@ -125,11 +125,23 @@ pub fn write_atomically(
         path: path.to_owned(),
         source,
     };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".deskbot-")
-        .suffix(".tmp")
-        .tempfile_in(folder_of(path))
-        .map_err(failed)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".deskbot-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // A temporary file is private to its owner; the file it becomes is not: read-write for
+        // all less the umask, as `File::create` makes it.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder.tempfile_in(folder_of(path)).map_err(failed)?;
+    // A file replaced keeps its permissions (a training file a group shares stays shared).
+    if let Ok(existing) = std::fs::metadata(path) {
+        temporary
+            .as_file()
+            .set_permissions(existing.permissions())
+            .map_err(failed)?;
+    }
     write(temporary.as_file_mut()).map_err(failed)?;
     temporary.as_file().sync_all().map_err(failed)?;
     let persisted = if overwrite {
@@ -294,6 +306,28 @@ mod tests {
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
         let err = check_destination(&dir.path().join("no/such/sheet.csv"), false).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_usual_permissions_and_replaced_ones_keep_theirs() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let reference = dir.path().join("reference");
+        std::fs::File::create(&reference).unwrap();
+        let sheet = dir.path().join("sheet.csv");
+        write_atomically(&sheet, false, |f| f.write_all(b"text\n")).unwrap();
+        assert_eq!(mode(&sheet), mode(&reference), "as File::create makes it");
+        let train = dir.path().join("train.csv");
+        std::fs::write(&train, b"text,intent\nstop it,cancel\n").unwrap();
+        std::fs::set_permissions(&train, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let new = [LabelledMessage {
+            text: "where is it".to_owned(),
+            label: Intent::Tracking.into(),
+        }];
+        append_training(&train, &new).unwrap();
+        assert_eq!(mode(&train), 0o664);
     }
 
     #[test]
