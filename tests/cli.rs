@@ -1012,6 +1012,147 @@ fn training_that_failed_writes_nothing() {
     assert_eq!(names_in(dir.path()), ["data", "m.json"]);
 }
 
+/// `train` overwrites `--out` by design, so `--out` naming a file it reads (a slip between two
+/// paths) is refused before training, and the data is left as it was.
+#[test]
+fn train_refuses_to_write_the_model_over_a_file_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    small_training_dir(dir.path());
+    std::fs::write(dir.path().join("map.csv"), "from,to\nwismo,tracking\n").unwrap();
+    let inputs = ["data/train.csv", "data/holdout/h.csv", "map.csv"];
+    let before: Vec<Vec<u8>> = inputs
+        .iter()
+        .map(|p| std::fs::read(dir.path().join(p)).unwrap())
+        .collect();
+    for out in [
+        "data/train.csv",
+        "./data/../data/train.csv",
+        "data/holdout/h.csv",
+        "map.csv",
+    ] {
+        let args = [
+            "train",
+            "--data",
+            "data",
+            "--label-map",
+            "map.csv",
+            "--out",
+            out,
+            "-q",
+            "--no-tune",
+        ];
+        let output = deskbot(&args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{out}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!("--out {out} is"))
+                && stderr(&output).contains("which this command reads"),
+            "{out}: {}",
+            stderr(&output)
+        );
+    }
+    for (path, bytes) in inputs.iter().zip(&before) {
+        assert_eq!(
+            &std::fs::read(dir.path().join(path)).unwrap(),
+            bytes,
+            "{path}"
+        );
+    }
+}
+
+/// A help desk's export trains through its own columns and a label map, and its `holdout/`,
+/// in the same layout, is read the same way: not refused for lacking `text`, nor its tags
+/// taken for labels of the shop's own.
+#[test]
+fn the_holdout_is_read_with_the_data_layout_and_label_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let tag = |intent: &str| match intent {
+        "tracking" => "WISMO",
+        "return" => "Refund",
+        "missing_item" => "lost",
+        "cancel" => "cancel-req",
+        _ => "general",
+    };
+    let write = |path: &Path, data: &deskbot::classify::dataset::Dataset, step: usize| {
+        let mut writer = csv::Writer::from_path(path).unwrap();
+        writer.write_record(["body", "tags"]).unwrap();
+        for m in data.messages.iter().step_by(step) {
+            writer
+                .write_record([m.text.as_str(), tag(m.label.as_str())])
+                .unwrap();
+        }
+        writer.flush().unwrap();
+    };
+    std::fs::create_dir_all(dir.path().join("export/holdout")).unwrap();
+    write(
+        &dir.path().join("export/tickets.csv"),
+        &common::sample(4),
+        1,
+    );
+    write(
+        &dir.path().join("export/holdout/h.csv"),
+        &common::sample(9),
+        5,
+    );
+    std::fs::write(
+        dir.path().join("map.csv"),
+        "from,to\nwismo,tracking\nrefund,return\nlost,missing_item\ncancel-req,cancel\ngeneral,other\n",
+    )
+    .unwrap();
+    let args = [
+        "train",
+        "--data",
+        "export",
+        "--text-column",
+        "body",
+        "--intent-column",
+        "tags",
+        "--label-map",
+        "map.csv",
+        "--out",
+        "m.json",
+        "-q",
+        "--no-tune",
+    ];
+    let out = deskbot(&args, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    let holdout = &report[report
+        .find("holdout export/holdout")
+        .expect("a holdout report")..];
+    for tag in ["WISMO", "wismo", "general", "cancel-req"] {
+        assert!(!holdout.contains(tag), "{tag} read as a label: {holdout}");
+    }
+    let accuracy: f64 = holdout
+        .lines()
+        .find_map(|l| l.strip_prefix("accuracy"))
+        .and_then(|rest| rest.trim().strip_suffix('%'))
+        .expect("an accuracy line")
+        .parse()
+        .unwrap();
+    assert!(accuracy > 60.0, "{holdout}");
+}
+
+/// A model that automates nothing has no precision to show: "100.0%" would read as "every
+/// answer was right".
+#[test]
+fn eval_with_nothing_automated_shows_no_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("h.csv"),
+        "text,intent\nwhere is my parcel,tracking\nplease cancel my order,cancel\n",
+    )
+    .unwrap();
+    let out = deskbot(&["eval", "--data", "h.csv", "--threshold", "1"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report
+            .contains("automated       0 answers, precision — (nothing automated), coverage 0.0%"),
+        "{report}"
+    );
+    assert!(!report.contains("precision 100.0%"), "{report}");
+}
+
 /// A temporary directory holding a copy of the committed model as `m.json`.
 fn dir_with_model() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

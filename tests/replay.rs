@@ -274,6 +274,31 @@ fn the_text_report_says_the_same_and_the_out_file_is_not_overwritten() {
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 8);
 }
 
+/// `--force` overwrites earlier results, never the tickets being replayed.
+#[test]
+fn the_out_file_is_never_the_input_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let tickets = write(dir.path(), "tickets.csv", TICKETS);
+    let map = write(dir.path(), "map.csv", LABEL_MAP);
+    for out in [&tickets, &map] {
+        let error = failed(&deskbot(&[
+            "replay",
+            "--input",
+            tickets.to_str().unwrap(),
+            "--tag-column",
+            "tags",
+            "--label-map",
+            map.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ]));
+        assert!(error.contains("which this command reads"), "{error}");
+    }
+    assert_eq!(std::fs::read_to_string(&tickets).unwrap(), TICKETS);
+    assert_eq!(std::fs::read_to_string(&map).unwrap(), LABEL_MAP);
+}
+
 #[test]
 fn standard_input_and_an_intent_column_work() {
     let csv = "ticket,from,text,label\n7,omar@example.com,please cancel my order,Cancel\n8,,what are your opening hours,\n";

@@ -990,6 +990,54 @@ fn existing_files_are_not_overwritten_without_force() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// `--force` overwrites an earlier output, never a file the command reads; `--append-to`
+/// never appends to a sheet being imported.
+#[test]
+fn no_output_is_written_over_a_file_being_read_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let export = "id,body\n1,where is my parcel\n2,cancel my order\n";
+    std::fs::write(dir.join("tickets.csv"), export).unwrap();
+    let err = fails(
+        &[
+            "review",
+            "export",
+            "--input",
+            "tickets.csv",
+            "--text-column",
+            "body",
+            "--out",
+            "./tickets.csv",
+            "--force",
+        ],
+        dir,
+    );
+    assert!(
+        err.contains("--out ./tickets.csv is the input tickets.csv"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("tickets.csv")).unwrap(),
+        export
+    );
+
+    let sheet = "text,intent\nstop it,cancel\nwhere is it,tracking\n";
+    std::fs::write(dir.join("sheet.csv"), sheet).unwrap();
+    for destination in [
+        &["--out", "sheet.csv", "--force"][..],
+        &["--append-to", "sheet.csv"],
+    ] {
+        let mut args = vec!["review", "import", "--input", "sheet.csv"];
+        args.extend_from_slice(destination);
+        let err = fails(&args, dir);
+        assert!(err.contains("which this command reads"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("sheet.csv")).unwrap(),
+            sheet
+        );
+    }
+}
+
 #[test]
 fn train_reads_a_help_desk_export_through_a_label_map() {
     let dir = tempfile::tempdir().unwrap();

@@ -129,7 +129,7 @@ pub fn write_report(out: &mut impl Write, report: &EvalReport) -> Result<()> {
         out,
         "automated       {} answers, precision {}, coverage {} of {} in-scope messages",
         automation.automated,
-        percent(automation.precision()),
+        precision_of(automation),
         percent(automation.coverage()),
         automation.in_scope
     )?;
@@ -144,6 +144,16 @@ pub fn write_report(out: &mut impl Write, report: &EvalReport) -> Result<()> {
     }
     write_trade_off(out, &report.trade_off)?;
     Ok(())
+}
+
+/// The precision of automated answers for a person: "—" when nothing was automated, where the
+/// tuner's convention of 1 would read as "every answer was right".
+pub fn precision_of(stats: &deskbot::classify::tune::AutomationStats) -> String {
+    if stats.automated == 0 {
+        "— (nothing automated)".to_owned()
+    } else {
+        percent(stats.precision())
+    }
 }
 
 /// What each precision target would buy on these messages, with 95% intervals.

@@ -75,6 +75,34 @@ fn describe_cleaning(cleaned: &CleanedMessage) -> String {
     done.join(", ")
 }
 
+/// Refuses an output that is one of the files the command reads: a slip between two paths
+/// (`--out` naming a `--data` CSV) would replace the data with the output. Compared as files,
+/// so a link or another spelling of the path is caught too; an output that does not exist yet
+/// cannot be an input.
+fn refuse_overwriting_input<'a>(
+    flag: &str,
+    out: &std::path::Path,
+    inputs: impl IntoIterator<Item = &'a std::path::Path>,
+) -> Result<()> {
+    let Ok(target) = std::fs::canonicalize(out) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if std::fs::canonicalize(input).is_ok_and(|read| read == target) {
+            anyhow::bail!(
+                "{flag} {} is {}, which this command reads; write to another file",
+                out.display(),
+                if input == out {
+                    "an input".to_owned()
+                } else {
+                    format!("the input {}", input.display())
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A runtime for one command's vendor calls.
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()

@@ -2,7 +2,7 @@
 //! a person and back into training data.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use deskbot::classify::dataset::{rows_per_label, LabelMap, LabelRules, Unmapped};
@@ -37,6 +37,8 @@ fn force_hint(error: ReviewError) -> anyhow::Error {
 fn export(args: ReviewExportArgs) -> Result<()> {
     // Refused before any work: nothing is read for a sheet that cannot be written.
     sheet::check_destination(&args.out, args.force).map_err(force_hint)?;
+    // --force overwrites an earlier sheet, never the export the sheet is made from.
+    super::refuse_overwriting_input("--out", &args.out, args.input.iter().map(PathBuf::as_path))?;
     let mut messages = Vec::new();
     let mut sources = Vec::new();
     if let Some(config) = &args.config {
@@ -223,6 +225,19 @@ fn write_export_summary(
 fn import(args: ReviewImportArgs) -> Result<()> {
     if let Some(out) = &args.out {
         sheet::check_destination(out, args.force).map_err(force_hint)?;
+    }
+    // Neither --force nor --append-to may write over a labelled sheet being read.
+    let inputs = || {
+        args.input
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(args.label_map.as_deref())
+    };
+    if let Some(out) = &args.out {
+        super::refuse_overwriting_input("--out", out, inputs())?;
+    }
+    if let Some(training) = &args.append_to {
+        super::refuse_overwriting_input("--append-to", training, inputs())?;
     }
     let mut rules = LabelRules {
         map: None,

@@ -46,9 +46,21 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let mut holdout = holdout_path
         .as_ref()
         .map(|path| {
-            Dataset::load(path).with_context(|| format!("reading holdout data {}", path.display()))
+            // The holdout is the shop's data too: its columns and labels read as --data's.
+            Dataset::load_many(&[path], &options)
+                .with_context(|| format!("reading holdout data {}", path.display()))
         })
         .transpose()?;
+    // `train` overwrites --out by design, so the model must not land on a file it was read from.
+    super::refuse_overwriting_input(
+        "--out",
+        &args.out,
+        data.files
+            .iter()
+            .chain(holdout.iter().flat_map(|h| &h.files))
+            .map(PathBuf::as_path)
+            .chain(args.layout.label_map.as_deref()),
+    )?;
     let cleaned = if args.no_clean {
         0
     } else {

@@ -54,7 +54,11 @@ pub fn write_tuning(out: &mut impl Write, report: &TuningReport) -> Result<()> {
             tuning.intent.as_str(),
             tuning.threshold,
             tuning.stats.automated,
-            percent(tuning.stats.precision()),
+            if tuning.stats.automated == 0 {
+                "—".to_owned()
+            } else {
+                percent(tuning.stats.precision())
+            },
             percent(tuning.stats.coverage()),
         )?;
     }
@@ -65,7 +69,7 @@ pub fn write_tuning(out: &mut impl Write, report: &TuningReport) -> Result<()> {
         "  overall: automates {} messages, precision {}; \
          answers {} of {} in-scope messages right, coverage {}",
         report.overall.automated,
-        percent(report.overall.precision()),
+        super::eval::precision_of(&report.overall),
         report.overall.correct,
         report.overall.in_scope,
         percent(report.overall.coverage())

@@ -160,7 +160,9 @@ impl LabelRules {
             stats.mapped += 1;
             return Ok(Some(mapped));
         }
-        if let Ok(intent) = label.parse::<Intent>() {
+        // Intents' names ignore case as the map's labels do: a help desk's or a spreadsheet's
+        // "Tracking" is `tracking`, never read as `other`, skipped or refused.
+        if let Ok(intent) = label.trim().to_lowercase().parse::<Intent>() {
             return Ok(Some(intent.into()));
         }
         match (&self.map, self.unmapped) {
@@ -299,6 +301,41 @@ mod tests {
                 unmapped_skipped: 1
             }
         );
+    }
+
+    #[test]
+    fn intent_names_ignore_case_under_every_rule() {
+        let map = map(b"from,to\nwismo,tracking\n").unwrap();
+        for map in [None, Some(map)] {
+            for unmapped in [Unmapped::Error, Unmapped::Other, Unmapped::Skip] {
+                let rules = LabelRules {
+                    map: map.clone(),
+                    unmapped,
+                };
+                let mut stats = LabelStats::default();
+                for label in ["Tracking", " CANCEL ", "Missing_Item"] {
+                    let resolved = rules.resolve(label, &here(), "intent", &mut stats);
+                    assert_eq!(
+                        resolved.unwrap(),
+                        Some(
+                            label
+                                .trim()
+                                .to_lowercase()
+                                .parse::<Intent>()
+                                .unwrap()
+                                .into()
+                        ),
+                        "{label:?} with {unmapped:?}, map {}",
+                        map.is_some()
+                    );
+                }
+                assert_eq!(
+                    stats,
+                    LabelStats::default(),
+                    "nothing mapped, other or skipped"
+                );
+            }
+        }
     }
 
     #[test]

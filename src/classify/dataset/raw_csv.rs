@@ -100,10 +100,15 @@ pub(super) fn stray_quote(raw: &[u8]) -> Option<StrayQuote> {
             problem,
         })
     };
-    for &byte in raw {
+    for (i, &byte) in raw.iter().enumerate() {
         state = match (state, byte) {
             (State::Quoted, b'"') => State::QuoteInQuoted,
+            // A line break is `\n`, `\r\n` (counted at its `\n`) or a lone `\r`.
             (State::Quoted, b'\n') => {
+                line_breaks += 1;
+                State::Quoted
+            }
+            (State::Quoted, b'\r') if raw.get(i + 1) != Some(&b'\n') => {
                 line_breaks += 1;
                 State::Quoted
             }
@@ -131,6 +136,18 @@ pub(super) fn stray_quote(raw: &[u8]) -> Option<StrayQuote> {
         State::Quoted => found(field, opened_at, QuoteProblem::Unclosed),
         _ => None,
     }
+}
+
+/// Line breaks in `bytes` as the `csv` reader ends records: `\n`, `\r\n`, and a lone `\r`
+/// (Excel for Mac's "CSV (Macintosh)" ends lines with `\r` alone).
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let mut breaks = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            breaks += 1;
+        }
+    }
+    breaks
 }
 
 /// Turns the byte offsets the `csv` reader reports into where a record really starts.
@@ -165,11 +182,7 @@ impl<'a> Lines<'a> {
             .iter()
             .position(|b| !matches!(b, b'\r' | b'\n'))
             .map_or(self.bytes.len(), |skip| offset + skip);
-        let breaks = self.bytes[self.offset..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.line += breaks as u64;
+        self.line += line_breaks(&self.bytes[self.offset..start]);
         self.offset = start;
         (start, self.line)
     }
@@ -261,5 +274,24 @@ mod tests {
         // Past the end, and going backwards, never panic.
         assert_eq!(lines.record_start(u64::MAX), (bytes.len(), 5));
         assert_eq!(lines.record_start(0), (0, 1));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_too() {
+        // Excel for Mac's "CSV (Macintosh)": records end with `\r` alone.
+        let bytes = b"h\rrow two\r\"a\rb\"\rrow four\r";
+        let mut lines = Lines::new(bytes);
+        assert_eq!(lines.record_start(0), (0, 1));
+        assert_eq!(lines.record_start(1), (2, 2));
+        assert_eq!(lines.record_start(9), (10, 3));
+        assert_eq!(lines.record_start(15), (16, 5));
+        assert_eq!(
+            problem(b"\"a\rb\rc\"x,other\r"),
+            Some((0, 2, QuoteProblem::AfterClosingQuote))
+        );
+        assert_eq!(
+            problem(b"\"a\r\nb\"x,other\r\n"),
+            Some((0, 1, QuoteProblem::AfterClosingQuote))
+        );
     }
 }

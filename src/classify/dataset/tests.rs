@@ -288,7 +288,7 @@ fn empty_and_utf16_files_say_what_they_look_like() {
 
 /// The same errors on line 5 of a file saved with LF, CRLF and BOM + CRLF line ends.
 #[test]
-fn line_numbers_are_the_same_for_lf_crlf_and_bom_crlf() {
+fn line_numbers_are_the_same_for_lf_crlf_bom_crlf_and_cr() {
     let bodies: [(&[u8], &str); 5] = [
         (b"  ,cancel", "field `text` is empty"),
         (b"refund pls,retrun", "field `intent`"),
@@ -314,7 +314,17 @@ fn line_numbers_are_the_same_for_lf_crlf_and_bom_crlf() {
             })
             .collect();
         let bom_crlf = [UTF8_BOM, &crlf].concat();
-        for (name, bytes) in [("LF", &lf), ("CRLF", &crlf), ("BOM+CRLF", &bom_crlf)] {
+        // Excel for Mac's "CSV (Macintosh)" ends lines with `\r` alone.
+        let cr: Vec<u8> = lf
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect();
+        for (name, bytes) in [
+            ("LF", &lf),
+            ("CRLF", &crlf),
+            ("BOM+CRLF", &bom_crlf),
+            ("CR", &cr),
+        ] {
             let message = error_of(bytes);
             assert!(
                 message.contains("data.csv:5:") && message.contains(expected),

@@ -125,17 +125,38 @@ pub fn write_atomically(
         path: path.to_owned(),
         source,
     };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".deskbot-")
-        .suffix(".tmp")
-        .tempfile_in(folder_of(path))
+    // A symbolic link is written through, as the model writer does: renamed over, the link
+    // would become a plain file and its target (a shared training file) miss the new rows.
+    let link_target = std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.file_type().is_symlink())
+        .then(|| std::fs::canonicalize(path).ok())
+        .flatten();
+    let destination = link_target.as_deref().unwrap_or(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".deskbot-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // A temporary file is private to its owner; the file it becomes is not: read-write for
+        // all less the umask, as `File::create` makes it.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder
+        .tempfile_in(folder_of(destination))
         .map_err(failed)?;
+    // A file replaced keeps its permissions (a training file a group shares stays shared).
+    if let Ok(existing) = std::fs::metadata(destination) {
+        temporary
+            .as_file()
+            .set_permissions(existing.permissions())
+            .map_err(failed)?;
+    }
     write(temporary.as_file_mut()).map_err(failed)?;
     temporary.as_file().sync_all().map_err(failed)?;
     let persisted = if overwrite {
-        temporary.persist(path)
+        temporary.persist(destination)
     } else {
-        temporary.persist_noclobber(path)
+        temporary.persist_noclobber(destination)
     };
     match persisted {
         Ok(_) => Ok(()),
@@ -294,6 +315,58 @@ mod tests {
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
         let err = check_destination(&dir.path().join("no/such/sheet.csv"), false).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_usual_permissions_and_replaced_ones_keep_theirs() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let reference = dir.path().join("reference");
+        std::fs::File::create(&reference).unwrap();
+        let sheet = dir.path().join("sheet.csv");
+        write_atomically(&sheet, false, |f| f.write_all(b"text\n")).unwrap();
+        assert_eq!(mode(&sheet), mode(&reference), "as File::create makes it");
+        let train = dir.path().join("train.csv");
+        std::fs::write(&train, b"text,intent\nstop it,cancel\n").unwrap();
+        std::fs::set_permissions(&train, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let new = [LabelledMessage {
+            text: "where is it".to_owned(),
+            label: Intent::Tracking.into(),
+        }];
+        append_training(&train, &new).unwrap();
+        assert_eq!(mode(&train), 0o664);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("shared")).unwrap();
+        let target = dir.path().join("shared/train.csv");
+        std::fs::write(&target, b"text,intent\nstop it,cancel\n").unwrap();
+        let link = dir.path().join("train.csv");
+        std::os::unix::fs::symlink("shared/train.csv", &link).unwrap();
+        let new = [LabelledMessage {
+            text: "where is it".to_owned(),
+            label: Intent::Tracking.into(),
+        }];
+        append_training(&link, &new).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            b"text,intent\nstop it,cancel\nwhere is it,tracking\n"
+        );
+        write_atomically(&link, true, |f| f.write_all(b"forced")).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"forced");
+        let leftovers = std::fs::read_dir(dir.path().join("shared"))
+            .unwrap()
+            .count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
     }
 
     #[test]

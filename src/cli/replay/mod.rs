@@ -31,6 +31,12 @@ pub fn run(args: ReplayArgs) -> Result<()> {
     // Refused before any work: nothing is replayed for results that cannot be written.
     if let Some(out) = &args.out {
         sheet::check_destination(out, args.force).map_err(force_hint)?;
+        // --force overwrites earlier results, never the tickets replayed.
+        super::refuse_overwriting_input(
+            "--out",
+            out,
+            std::iter::once(args.input.as_path()).chain(args.label_map.as_deref()),
+        )?;
     }
     let labels = label_settings(&args)?;
     let input = describe_input(&args.input);
