@@ -9,6 +9,7 @@ pub mod compare;
 pub mod dataset;
 pub mod decision;
 pub mod eval;
+pub(crate) mod files;
 pub mod intent;
 pub mod label;
 pub mod model;

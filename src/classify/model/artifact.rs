@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::classify::decision::Thresholds;
+use crate::classify::files;
 use crate::classify::label::Label;
 use crate::classify::model::params::TrainParams;
 use crate::classify::tune::CalibrationPoint;
@@ -337,38 +338,19 @@ struct Destination {
     dir: PathBuf,
 }
 
-/// Symbolic links followed before giving up, as the kernel's `ELOOP` limit.
-const MAX_SYMLINKS: usize = 40;
-
 impl Destination {
     fn check(path: &Path) -> Result<Self, ModelFileError> {
         let unwritable = |problem: String| ModelFileError::Unwritable {
             path: path.to_owned(),
             problem,
         };
-        let io_error = |source| ModelFileError::Io {
-            action: "write",
-            path: path.to_owned(),
-            source,
-        };
-        // Follow links one at a time rather than canonicalising, so that a dangling link's
-        // target is created.
-        let mut file = path.to_owned();
-        let mut links = 0;
-        while let Ok(meta) = std::fs::symlink_metadata(&file) {
-            if !meta.file_type().is_symlink() {
-                break;
-            }
-            links += 1;
-            if links > MAX_SYMLINKS {
-                return Err(unwritable("too many levels of symbolic links".into()));
-            }
-            let target = std::fs::read_link(&file).map_err(io_error)?;
-            file = match file.parent() {
-                Some(dir) => dir.join(target),
-                None => target,
-            };
-        }
+        let file = files::follow_links(path)
+            .map_err(|source| ModelFileError::Io {
+                action: "write",
+                path: path.to_owned(),
+                source,
+            })?
+            .ok_or_else(|| unwritable("too many levels of symbolic links".into()))?;
         if file.file_name().is_none() {
             return Err(unwritable("it does not name a file".into()));
         }
@@ -379,10 +361,7 @@ impl Destination {
                 format!("its target {} is a directory", file.display())
             }));
         }
-        let dir = match file.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-            _ => PathBuf::from("."),
-        };
+        let dir = files::folder_of(&file);
         // `create_dir_all` would only say "File exists"; name the file in the way.
         if let Some(blocker) = dir
             .ancestors()
@@ -398,30 +377,14 @@ impl Destination {
         Ok(Destination { file, dir })
     }
 
-    /// A new temporary file beside the destination, with the destination's permissions when it
-    /// exists (a fresh temporary file is private to its owner).
+    /// A new temporary file beside the destination (see [`files::temporary_for`]).
     fn temporary_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
         let name = self
             .file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            // Like a plain `File::create`: read-write for all, less the umask.
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let temporary = builder.tempfile_in(&self.dir)?;
-        if let Ok(existing) = std::fs::metadata(&self.file) {
-            temporary
-                .as_file()
-                .set_permissions(existing.permissions())?;
-        }
-        Ok(temporary)
+        files::temporary_for(&self.file, &format!(".{name}."))
     }
 
     /// Makes the rename durable. Best effort: not every platform or file system can sync a

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{ReviewError, ReviewRow};
 use crate::classify::dataset::{for_each_row, read_file, Column, DataError, LabelledMessage};
@@ -97,7 +97,7 @@ pub fn write_training(messages: &[LabelledMessage], out: impl Write) -> std::io:
 /// Checks, before any work, that `path` may be written: its folder exists, and it does not
 /// exist unless `overwrite`.
 pub fn check_destination(path: &Path, overwrite: bool) -> Result<(), ReviewError> {
-    let dir = folder_of(path);
+    let dir = crate::classify::files::folder_of(path);
     if !dir.is_dir() {
         return Err(ReviewError::NoFolder {
             path: path.to_owned(),
@@ -127,30 +127,11 @@ pub fn write_atomically(
     };
     // A symbolic link is written through, as the model writer does: renamed over, the link
     // would become a plain file and its target (a shared training file) miss the new rows.
-    let link_target = std::fs::symlink_metadata(path)
-        .is_ok_and(|m| m.file_type().is_symlink())
-        .then(|| std::fs::canonicalize(path).ok())
-        .flatten();
-    let destination = link_target.as_deref().unwrap_or(path);
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".deskbot-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        // A temporary file is private to its owner; the file it becomes is not: read-write for
-        // all less the umask, as `File::create` makes it.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut temporary = builder
-        .tempfile_in(folder_of(destination))
-        .map_err(failed)?;
-    // A file replaced keeps its permissions (a training file a group shares stays shared).
-    if let Ok(existing) = std::fs::metadata(destination) {
-        temporary
-            .as_file()
-            .set_permissions(existing.permissions())
-            .map_err(failed)?;
-    }
+    let destination = crate::classify::files::follow_links(path)
+        .map_err(failed)?
+        .ok_or_else(|| failed(std::io::Error::other("too many levels of symbolic links")))?;
+    let mut temporary =
+        crate::classify::files::temporary_for(&destination, ".deskbot-").map_err(failed)?;
     write(temporary.as_file_mut()).map_err(failed)?;
     temporary.as_file().sync_all().map_err(failed)?;
     let persisted = if overwrite {
@@ -239,13 +220,6 @@ pub fn append_training(path: &Path, messages: &[LabelledMessage]) -> Result<(), 
         }
         file.write_all(&rows)
     })
-}
-
-fn folder_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    }
 }
 
 #[cfg(test)]
