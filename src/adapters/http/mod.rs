@@ -562,10 +562,7 @@ impl HttpClient {
             }
             404 => Attempt::Fail(AdapterError::not_found(what())),
             429 => {
-                let wait = headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                let wait = retry_after(&headers)
                     // BigCommerce sends no Retry-After with its 429: the wait is in
                     // `X-Rate-Limit-Time-Reset-Ms` (milliseconds until the window resets).
                     // Retry-After wins when both are present.
@@ -593,10 +590,7 @@ impl HttpClient {
                 // A vendor down for maintenance may say when to come back (RFC 9110 §10.2.3,
                 // with 503): sooner would only fail again, and one past the deadline gives up
                 // at once, leaving the job to try later.
-                wait: headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now())),
+                wait: retry_after(&headers),
                 sent: true,
             },
             code => Attempt::Fail(AdapterError::Invalid {
@@ -632,6 +626,14 @@ impl HttpClient {
             sent: true,
         }
     }
+}
+
+/// The wait a response's `Retry-After` asks for, if it has a readable one.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()))
 }
 
 /// The error and its causes on one line.
