@@ -703,15 +703,7 @@ async fn a_closed_ticket_is_left_alone() {
         .zendesk
         .open_ticket(72, "raj@example.com", "Where is my order #1004?");
     s.zendesk.close(72);
-    assert_eq!(post_comment(&deskbot.url, 72, comment).await, 202);
-    let config = s.config.clone();
-    wait_for(
-        "the job",
-        Duration::from_secs(30),
-        || deskbot.log(),
-        || job_states(&config) == ["done"],
-    )
-    .await;
+    deliver_event(&s, &deskbot, 72, comment, 1).await;
     assert!(s.zendesk.posted(72).is_empty());
     assert!(s.zendesk.updates().is_empty(), "{:?}", s.zendesk.updates());
 }
@@ -724,26 +716,11 @@ async fn past_the_reply_limit_a_ticket_goes_to_a_person() {
     let deskbot = s.start();
     let question = "Where is my order #1004?";
     let first = s.zendesk.open_ticket(70, "raj@example.com", question);
-    assert_eq!(post_comment(&deskbot.url, 70, first).await, 202);
-    let config = s.config.clone();
-    wait_for(
-        "the first reply",
-        Duration::from_secs(60),
-        || deskbot.log(),
-        || job_states(&config) == ["done"],
-    )
-    .await;
+    deliver_event(&s, &deskbot, 70, first, 1).await;
     // The same question again, as an auto-responder quoting the order would ask it.
     let requester = s.zendesk.ticket(70).requester_id;
     let again = s.zendesk.comment(70, requester, question);
-    assert_eq!(post_comment(&deskbot.url, 70, again).await, 202);
-    wait_for(
-        "the second job",
-        Duration::from_secs(60),
-        || deskbot.log(),
-        || job_states(&config) == ["done", "done"],
-    )
-    .await;
+    deliver_event(&s, &deskbot, 70, again, 2).await;
     let posted = s.zendesk.posted(70);
     assert_eq!(posted.len(), 2, "{posted:?}");
     assert!(posted[0].0, "the first message is answered: {posted:?}");
