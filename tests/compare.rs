@@ -74,32 +74,44 @@ fn the_bundled_model_beats_a_weak_one_and_the_mirror_says_worse() {
     assert_eq!(backward.verdict, mirrored);
 }
 
-#[test]
-fn a_model_that_never_automates_is_mixed_more_precise_but_covers_nothing() {
+/// The bundled model with thresholds no prediction reaches: it automates nothing.
+fn never_automates() -> IntentModel {
     let model = bundled();
     let mut thresholds = model.thresholds().clone();
     thresholds.default = 1.0;
     thresholds.per_intent.clear();
     thresholds.ambiguity_margin = 0.999;
-    let cautious = bundled().with_thresholds(thresholds).unwrap();
+    model.with_thresholds(thresholds).unwrap()
+}
+
+#[test]
+fn a_model_that_never_automates_has_no_precision_and_is_worse() {
+    let model = bundled();
+    let cautious = never_automates();
     let comparison = compare(&model, &cautious, &holdout(), 400, 3);
     let coverage = metric(&comparison, "automated_coverage");
     assert_eq!(coverage.b, 0.0);
     assert_eq!(coverage.verdict, Verdict::Worse);
+    // Answering nothing is not precision: undefined, so it cannot make B better, and the
+    // verdict is worse, not mixed.
     let precision = metric(&comparison, "automated_precision");
-    assert_eq!(precision.b, 1.0, "nothing automated counts as precise");
-    // Precision cannot go down (nothing wrong is automated any more). When its rise is clear
-    // of the noise, B is better there and worse on coverage: mixed; otherwise just worse.
-    assert_ne!(precision.verdict, Verdict::Worse);
-    let expected = if precision.verdict == Verdict::Better {
-        Verdict::Mixed
-    } else {
-        Verdict::Worse
-    };
-    assert_eq!(comparison.verdict, expected);
+    assert!(precision.a > 0.9, "{precision:?}");
+    assert!(
+        precision.b.is_nan() && precision.difference.is_nan(),
+        "{precision:?}"
+    );
+    assert!(precision.interval.0.is_nan(), "{precision:?}");
+    assert_eq!(precision.verdict, Verdict::NotDistinguishable);
+    assert_eq!(comparison.verdict, Verdict::Worse);
     assert_eq!(
         metric(&comparison, "macro_f1").verdict,
         Verdict::NotDistinguishable
+    );
+    // JSON shows the undefined values as null.
+    let json = serde_json::to_value(precision).unwrap();
+    assert!(
+        json["b"].is_null() && json["interval"][0].is_null(),
+        "{json}"
     );
 }
 
@@ -186,6 +198,41 @@ mod cli {
             .unwrap();
         assert_eq!(plot.status.code(), Some(2));
         assert!(!root.join("charts").exists());
+    }
+
+    #[test]
+    fn a_challenger_that_automates_nothing_shows_no_precision() {
+        let dir = tempfile::tempdir().unwrap();
+        let silent = dir.path().join("silent.json");
+        never_automates().save(&silent).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+            .args([
+                "eval",
+                "--resamples",
+                "100",
+                "--model",
+                "models/intent-model.json",
+            ])
+            .arg("--model")
+            .arg(&silent)
+            .current_dir(common::root())
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let text = String::from_utf8(output.stdout).unwrap();
+        let precision = text
+            .lines()
+            .find(|line| line.starts_with("automated precision"))
+            .unwrap();
+        let cells: Vec<&str> = precision.split_whitespace().collect();
+        // metric (2 words), A, B, B − A, interval, verdict.
+        assert!(cells[2].starts_with("0.9"), "{precision}");
+        assert_eq!(&cells[3..6], ["—", "—", "—"], "{precision}");
+        assert!(precision.ends_with("not distinguishable"), "{precision}");
+        assert!(
+            text.lines().last().unwrap().starts_with("B is worse"),
+            "{text}"
+        );
     }
 
     /// `--require` gates a challenger for scripts: status 3 when refused, after the report.

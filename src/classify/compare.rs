@@ -34,13 +34,15 @@ struct Outcome {
 pub struct MetricComparison {
     /// `macro_f1`, `automated_precision`, `automated_coverage` or `f1_<intent>`.
     pub metric: String,
-    /// Model A's value on all messages.
+    /// Model A's value on all messages. NaN (`null` in JSON) where it is undefined: the
+    /// precision of a model that automates nothing.
     pub a: f64,
-    /// Model B's value on all messages.
+    /// Model B's value on all messages, NaN where undefined.
     pub b: f64,
-    /// `b − a`.
+    /// `b − a`, NaN when either is.
     pub difference: f64,
-    /// The 95% bootstrap interval of the difference: (low, high).
+    /// The 95% bootstrap interval of the difference, (low, high), over the resamples where it
+    /// is defined; NaN when it is defined on none.
     pub interval: (f64, f64),
     /// What the interval says.
     pub verdict: Verdict,
@@ -167,7 +169,12 @@ pub fn compare(
         .iter()
         .enumerate()
         .map(|(k, name)| {
-            let mut column: Vec<f64> = differences.iter().map(|row| row[k]).collect();
+            // Resamples on which either model automates nothing have no precision difference.
+            let mut column: Vec<f64> = differences
+                .iter()
+                .map(|row| row[k])
+                .filter(|d| !d.is_nan())
+                .collect();
             column.sort_by(f64::total_cmp);
             let interval = (percentile(&column, 2.5), percentile(&column, 97.5));
             MetricComparison {
@@ -208,7 +215,7 @@ const HEADLINE: [&str; 3] = ["macro_f1", "automated_precision", "automated_cover
 /// Linear interpolation between the two nearest ranks of sorted `values`.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
-        return 0.0;
+        return f64::NAN;
     }
     let rank = p / 100.0 * (sorted.len() - 1) as f64;
     let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
@@ -277,9 +284,10 @@ impl Metrics {
         } else {
             counted.iter().map(|&i| f1[i]).sum::<f64>() / counted.len() as f64
         };
-        // As `AutomationStats`: precision is 1 when nothing is automated.
+        // Undefined when nothing is automated: a model that answers nothing is not precise,
+        // and a 1.0 here would call it better than one that answers well.
         let precision = if self.automated == 0 {
-            1.0
+            f64::NAN
         } else {
             self.automated_correct as f64 / self.automated as f64
         };
@@ -376,6 +384,29 @@ mod tests {
         // Tracking: precision 3/4, recall 1 → F1 6/7; return: 0.
         assert!((values[3] - 6.0 / 7.0).abs() < 1e-12);
         assert_eq!(values[4], 0.0);
+    }
+
+    #[test]
+    fn a_model_that_automates_nothing_has_no_precision_and_is_not_better_on_it() {
+        let truth = [Intent::Tracking, Intent::Return, Intent::Other];
+        let right = [Intent::Tracking, Intent::Return, Intent::Other];
+        let present = indices(&[Intent::Tracking, Intent::Return]);
+        let silent = Metrics::weighted(
+            &builtins(),
+            &indices(&truth),
+            &outcomes(&right, false),
+            &[1; 3],
+        );
+        let values = silent.values(&present);
+        assert!(
+            values[1].is_nan(),
+            "precision with nothing automated: {values:?}"
+        );
+        assert_eq!(values[2], 0.0, "and nothing answered");
+        // Every resample's precision difference is then undefined: no interval, no verdict.
+        let interval = (percentile(&[], 2.5), percentile(&[], 97.5));
+        assert!(interval.0.is_nan() && interval.1.is_nan());
+        assert_eq!(Verdict::of(interval), Verdict::NotDistinguishable);
     }
 
     #[test]

@@ -259,15 +259,30 @@ pub fn write_comparison(
         "{:<22}{:>9}{:>9}{:>10}   {:<20}B is",
         "metric", "A", "B", "B − A", "95% interval"
     )?;
+    // An undefined value (the precision of a model that automates nothing) shows as "—".
+    let value = |x: f64, signed: bool| match (x.is_nan(), signed) {
+        (true, _) => "—".to_owned(),
+        (false, true) => format!("{x:+.3}"),
+        (false, false) => format!("{x:.3}"),
+    };
     let row = |out: &mut dyn Write, label: &str, m: &MetricComparison| -> Result<()> {
+        let interval = if m.interval.0.is_nan() {
+            "—".to_owned()
+        } else {
+            format!(
+                "[{}, {}]",
+                value(m.interval.0, true),
+                value(m.interval.1, true)
+            )
+        };
         writeln!(
             out,
-            "{:<22}{:>9.3}{:>9.3}{:>+10.3}   {:<20}{}",
+            "{:<22}{:>9}{:>9}{:>10}   {:<20}{}",
             label,
-            m.a,
-            m.b,
-            m.difference,
-            format!("[{:+.3}, {:+.3}]", m.interval.0, m.interval.1),
+            value(m.a, false),
+            value(m.b, false),
+            value(m.difference, true),
+            interval,
             m.verdict.describe()
         )?;
         Ok(())
