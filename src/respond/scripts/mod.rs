@@ -210,6 +210,7 @@ impl HandoffReason {
         "label_created",
         "late_shipment",
         "no_delivery_date",
+        "partly_delivered",
         "partly_shipped",
         "reply_limit",
         "returned_to_sender",

@@ -1,0 +1,133 @@
+//! Orders as shops really have them: delivered in part, split across parcels, several parcels
+//! in one shipment, lines edited away, parcels the carrier is sending back. Each reply may only
+//! say what the facts say; where they do not say enough, a person answers.
+
+#![cfg(feature = "respond")]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{block_on, customer, demo, demo_policy_with, templates};
+use deskbot::adapters::{MemoryCarrierTracker, MemoryOrderPlatform, OrderPlatform};
+use deskbot::respond::facts::{Order, Tracking, TrackingStatus};
+use deskbot::respond::policy::Policy;
+use deskbot::respond::scripts::HandoffReason;
+use deskbot::respond::Templates;
+use deskbot::{Intent, Outcome, Prediction};
+
+/// The demo shop's orders and tracking, to change some facts before answering.
+fn demo_facts() -> (Vec<Order>, Vec<Tracking>) {
+    let dir = common::root().join("examples/demo-shop");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    (
+        serde_json::from_str(&read("orders.json")).unwrap(),
+        serde_json::from_str(&read("tracking.json")).unwrap(),
+    )
+}
+
+fn order<'a>(orders: &'a mut [Order], number: &str) -> &'a mut Order {
+    orders.iter_mut().find(|o| o.number == number).unwrap()
+}
+
+fn parcel<'a>(tracking: &'a mut [Tracking], number: &str) -> &'a mut Tracking {
+    tracking.iter_mut().find(|t| t.number == number).unwrap()
+}
+
+/// What the demo shop, with these facts, policy and templates, does with `message`.
+fn answer_from(
+    platform: Arc<MemoryOrderPlatform>,
+    tracking: Vec<Tracking>,
+    policy: Policy,
+    templates: Templates,
+    intent: Intent,
+    message: &str,
+    email: Option<&str>,
+) -> Outcome {
+    let now = policy.now();
+    let answerer = deskbot::respond::Answerer::new(
+        platform,
+        Arc::new(MemoryCarrierTracker::new(tracking)),
+        policy,
+        templates,
+    );
+    block_on(answerer.respond_to(
+        Prediction::certain(intent),
+        message,
+        &customer(email),
+        now,
+    ))
+}
+
+fn answer(
+    orders: Vec<Order>,
+    tracking: Vec<Tracking>,
+    intent: Intent,
+    message: &str,
+    email: &str,
+) -> Outcome {
+    answer_from(
+        Arc::new(MemoryOrderPlatform::new(orders)),
+        tracking,
+        demo().policy,
+        templates(),
+        intent,
+        message,
+        Some(email),
+    )
+}
+
+fn handoff_name(outcome: &Outcome) -> Option<&'static str> {
+    outcome.handoff_reason().map(HandoffReason::name)
+}
+
+fn text(outcome: &Outcome) -> &str {
+    outcome
+        .reply_text()
+        .unwrap_or_else(|| panic!("expected a reply, got {outcome:?}"))
+}
+
+/// Lucas's #1011: the jacket and overshirt delivered by UPS, the belt in transit with USPS.
+const BELT: &str = "9400111104639405802109";
+
+#[test]
+fn a_return_for_an_order_delivered_in_part_is_handed_off() {
+    let (orders, tracking) = demo_facts();
+    let outcome = answer(
+        orders.clone(),
+        tracking.clone(),
+        Intent::Return,
+        "I want to return the jacket",
+        "lucas@example.com",
+    );
+    // "Order #1011 hasn't been delivered yet" would be false for the jacket.
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("partly_delivered"),
+        "{outcome:?}"
+    );
+    // Every parcel delivered, but a line never shipped: not "not shipped yet" either.
+    let (mut orders, mut tracking) = (orders, tracking);
+    let belt = parcel(&mut tracking, BELT);
+    belt.status = TrackingStatus::Delivered;
+    belt.delivered_at = Some("2026-11-19T18:00:00Z".parse().unwrap());
+    order(&mut orders, "1011")
+        .line_items
+        .push(deskbot::respond::facts::LineItem {
+            id: "li-1011-4".into(),
+            title: "Wool Scarf".into(),
+            quantity: 1,
+        });
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::Return,
+        "return please",
+        "lucas@example.com",
+    );
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("partly_delivered"),
+        "{outcome:?}"
+    );
+}
