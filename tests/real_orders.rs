@@ -131,3 +131,61 @@ fn a_return_for_an_order_delivered_in_part_is_handed_off() {
         "{outcome:?}"
     );
 }
+
+#[test]
+fn a_return_or_cancel_for_a_parcel_in_trouble_is_handed_off() {
+    for (status, rule) in [
+        (TrackingStatus::ReturnedToSender, "returned_to_sender"),
+        (TrackingStatus::Exception, "carrier_exception"),
+        (TrackingStatus::Unknown, "unknown_carrier_status"),
+    ] {
+        let (orders, mut tracking) = demo_facts();
+        // Jane's dress.
+        parcel(&mut tracking, "9400111798643261622439").status = status;
+        for (intent, message) in [
+            (Intent::Return, "I want to return the dress"),
+            (Intent::Cancel, "please cancel my order"),
+        ] {
+            let outcome = answer(
+                orders.clone(),
+                tracking.clone(),
+                intent,
+                message,
+                "jane@example.com",
+            );
+            assert_eq!(handoff_name(&outcome), Some(rule), "{intent}: {outcome:?}");
+        }
+    }
+}
+
+#[test]
+fn cancelling_a_delivered_order_gives_the_return_answer_not_a_closed_return_path() {
+    let (orders, tracking) = demo_facts();
+    // Sofia's #1007 was delivered five weeks ago: its return window has closed.
+    let outcome = answer(
+        orders.clone(),
+        tracking.clone(),
+        Intent::Cancel,
+        "please cancel my order",
+        "sofia@example.com",
+    );
+    assert_eq!(
+        outcome.situation(),
+        Some("return/outside_window"),
+        "{outcome:?}"
+    );
+    assert!(!text(&outcome).contains("Once it arrives"));
+    // Chen's #1006, delivered yesterday: the window is open, with its real deadline.
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::Cancel,
+        "please cancel my order",
+        "chen@example.com",
+    );
+    assert_eq!(
+        outcome.situation(),
+        Some("return/within_window"),
+        "{outcome:?}"
+    );
+}
