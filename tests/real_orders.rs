@@ -189,3 +189,61 @@ fn cancelling_a_delivered_order_gives_the_return_answer_not_a_closed_return_path
         "{outcome:?}"
     );
 }
+
+#[test]
+fn a_parcel_of_a_split_order_gives_no_estimate_that_has_passed() {
+    let (orders, mut tracking) = demo_facts();
+    parcel(&mut tracking, BELT).estimated_delivery = Some("2026-11-17".parse().unwrap());
+    for (intent, message) in [
+        (Intent::Tracking, "where is my stuff"),
+        (Intent::MissingItem, "only part of my order came"),
+    ] {
+        let outcome = answer(
+            orders.clone(),
+            tracking.clone(),
+            intent,
+            message,
+            "lucas@example.com",
+        );
+        let reply = text(&outcome);
+        assert!(reply.contains("Leather Belt — in transit"), "{reply}");
+        assert!(!reply.contains("November 17"), "{reply}");
+    }
+    // Asked about by number alone, from no known sender.
+    let outcome = answer_from(
+        Arc::new(MemoryOrderPlatform::new(orders)),
+        tracking,
+        demo().policy,
+        templates(),
+        Intent::Tracking,
+        &format!("where is {BELT}"),
+        None,
+    );
+    assert_eq!(outcome.situation(), Some("tracking/parcel_status"));
+    assert!(!text(&outcome).contains("November 17"), "{outcome:?}");
+}
+
+#[test]
+fn a_parcel_of_a_split_order_out_for_delivery_days_ago_is_stale() {
+    let (orders, mut tracking) = demo_facts();
+    let belt = parcel(&mut tracking, BELT);
+    belt.status = TrackingStatus::OutForDelivery;
+    belt.latest_event.as_mut().unwrap().time = "2026-11-17T06:55:00Z".parse().unwrap();
+    for (intent, message) in [
+        (Intent::Tracking, "where is my stuff"),
+        (Intent::MissingItem, "only part of my order came"),
+    ] {
+        let outcome = answer(
+            orders.clone(),
+            tracking.clone(),
+            intent,
+            message,
+            "lucas@example.com",
+        );
+        assert_eq!(
+            handoff_name(&outcome),
+            Some("stale_facts"),
+            "{intent}: {outcome:?}"
+        );
+    }
+}

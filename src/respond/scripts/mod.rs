@@ -518,12 +518,12 @@ impl ScriptInput<'_> {
             value.insert("delivered_on".into(), json!(self.date(delivered)));
         }
         // A window's end is what "by" may promise; its start is said only as part of the
-        // window.
-        if let Some(eta) = delivery_by(tracking) {
+        // window. An estimate that has passed is no longer one, so it is not said at all.
+        if let Some(eta) = delivery_by(tracking).filter(|&eta| eta >= self.today()) {
             value.insert("eta".into(), json!(self.day(eta)));
-        }
-        if let Some(from) = window_start(tracking) {
-            value.insert("eta_from".into(), json!(self.day(from)));
+            if let Some(from) = window_start(tracking) {
+                value.insert("eta_from".into(), json!(self.day(from)));
+            }
         }
         Value::Object(value)
     }
@@ -645,9 +645,37 @@ impl ScriptInput<'_> {
         }
     }
 
-    /// The first parcel of the order with a carrier problem ([`Self::carrier_problem`]).
+    /// The first parcel of the order with a carrier problem ([`Self::carrier_problem`]) or an
+    /// "out for delivery" that is not today's ([`Self::stale_out_for_delivery`]).
     fn any_carrier_problem(&self) -> Option<ScriptResult> {
-        self.shipments.iter().find_map(|s| self.carrier_problem(s))
+        self.shipments.iter().find_map(|s| {
+            self.carrier_problem(s)
+                .or_else(|| self.stale_out_for_delivery(s).map(ScriptResult::Handoff))
+        })
+    }
+
+    /// A parcel out for delivery with no scan today where the shop is: "out for delivery" is
+    /// news of one day, and repeated later it would be false.
+    fn stale_out_for_delivery(&self, shipment: &Shipment) -> Option<HandoffReason> {
+        let tracking = &shipment.tracking;
+        if tracking.status != TrackingStatus::OutForDelivery {
+            return None;
+        }
+        let scanned = tracking.last_scan_at().map(|t| self.policy.local_date(t));
+        if scanned == Some(self.today()) {
+            return None;
+        }
+        Some(HandoffReason::StaleFacts {
+            detail: format!(
+                "{} reports {} out for delivery {}, not today, with no delivery since",
+                tracking.carrier.display_name(),
+                tracking.number,
+                scanned.map_or("with no scan date".to_owned(), |d| format!(
+                    "on {}",
+                    self.day(d)
+                ))
+            ),
+        })
     }
 
     /// Whether everything is shipped in exactly one parcel.
