@@ -247,3 +247,34 @@ fn a_parcel_of_a_split_order_out_for_delivery_days_ago_is_stale() {
         );
     }
 }
+
+#[test]
+fn parcels_of_one_shipment_are_not_each_said_to_hold_all_its_items() {
+    let (mut orders, mut tracking) = demo_facts();
+    // Chen's shipment went out as two UPS boxes: one delivered, one still moving.
+    let second = "1ZE7V2180375529845";
+    order(&mut orders, "1006").fulfillments[0]
+        .tracking_numbers
+        .push(second.into());
+    parcel(&mut tracking, second)
+        .latest_event
+        .as_mut()
+        .unwrap()
+        .time = "2026-11-19T06:55:00Z".parse().unwrap();
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::Tracking,
+        "where is my order",
+        "chen@example.com",
+    );
+    let reply = text(&outcome);
+    assert!(
+        !reply.contains("Parcel 1: Chunky Knit Throw and Linen Cushion Cover —"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("Parcel 2: part of Chunky Knit Throw and Linen Cushion Cover —"),
+        "{reply}"
+    );
+}

@@ -492,11 +492,26 @@ impl ScriptInput<'_> {
                     .map(|l| l.title.as_str())
             })
             .collect();
+        // A shipment sent as several parcels says what all of them hold, not which holds what.
+        let mut numbers: Vec<String> = shipment
+            .fulfillment
+            .tracking_numbers
+            .iter()
+            .map(|n| crate::carrier::normalize(n))
+            .filter(|n| !n.is_empty())
+            .collect();
+        numbers.sort();
+        numbers.dedup();
+        let items = if numbers.len() > 1 {
+            format!("part of {}", summarize(&titles))
+        } else {
+            summarize(&titles)
+        };
         let mut value = Map::new();
         value.insert("carrier".into(), json!(tracking.carrier.display_name()));
         value.insert("tracking_number".into(), json!(tracking.number));
         value.insert("status".into(), json!(tracking.status.describe()));
-        value.insert("item_summary".into(), json!(summarize(&titles)));
+        value.insert("item_summary".into(), json!(items));
         value.insert("shipped".into(), json!(true));
         let url = tracking
             .url
