@@ -278,3 +278,48 @@ fn parcels_of_one_shipment_are_not_each_said_to_hold_all_its_items() {
         "{reply}"
     );
 }
+
+#[test]
+fn lines_edited_away_are_not_listed_and_an_order_of_none_is_handed_off() {
+    let (mut orders, tracking) = demo_facts();
+    // Omar's sweater was taken off the order; the beanies remain.
+    order(&mut orders, "1002").line_items[0].quantity = 0;
+    for (intent, message) in [
+        (Intent::Tracking, "where is my order"),
+        (Intent::Cancel, "cancel my order"),
+    ] {
+        let outcome = answer(
+            orders.clone(),
+            tracking.clone(),
+            intent,
+            message,
+            "omar@example.com",
+        );
+        let reply = text(&outcome);
+        assert!(!reply.contains("Merino Crew Sweater"), "{reply}");
+        assert!(reply.contains("Ribbed Wool Beanie"), "{reply}");
+    }
+    for lines in [0, 1] {
+        let mut orders = orders.clone();
+        let omar = order(&mut orders, "1002");
+        if lines == 0 {
+            omar.line_items.clear();
+        } else {
+            omar.line_items[1].quantity = 0;
+        }
+        for intent in [Intent::Tracking, Intent::Cancel, Intent::Return] {
+            let outcome = answer(
+                orders.clone(),
+                tracking.clone(),
+                intent,
+                "about my order",
+                "omar@example.com",
+            );
+            assert_eq!(
+                handoff_name(&outcome),
+                Some("no_line_items"),
+                "{intent}: {outcome:?}"
+            );
+        }
+    }
+}

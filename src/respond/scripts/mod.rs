@@ -17,7 +17,9 @@ use serde_json::{json, Map, Value};
 
 use crate::classify::intent::Intent;
 use crate::respond::extract::MessageFacts;
-use crate::respond::facts::{Fulfillment, FulfillmentStatus, Order, Tracking, TrackingStatus};
+use crate::respond::facts::{
+    Fulfillment, FulfillmentStatus, LineItem, Order, Tracking, TrackingStatus,
+};
 use crate::respond::policy::Policy;
 use crate::respond::verify::VerifiedOrder;
 
@@ -210,6 +212,7 @@ impl HandoffReason {
         "label_created",
         "late_shipment",
         "no_delivery_date",
+        "no_line_items",
         "partly_delivered",
         "partly_shipped",
         "reply_limit",
@@ -447,6 +450,11 @@ impl ScriptInput<'_> {
             .collect()
     }
 
+    /// The order's lines still on it: a line edited down to nothing is no longer ordered.
+    fn ordered_items(&self) -> impl Iterator<Item = &LineItem> {
+        self.order.line_items.iter().filter(|item| item.quantity > 0)
+    }
+
     /// The variables every order template gets.
     fn base_context(&self) -> Map<String, Value> {
         let mut context = shop_context(self.policy);
@@ -454,19 +462,12 @@ impl ScriptInput<'_> {
         context.insert(
             "items".into(),
             Value::Array(
-                self.order
-                    .line_items
-                    .iter()
+                self.ordered_items()
                     .map(|item| json!({"title": item.title, "quantity": item.quantity}))
                     .collect(),
             ),
         );
-        let titles: Vec<&str> = self
-            .order
-            .line_items
-            .iter()
-            .map(|i| i.title.as_str())
-            .collect();
+        let titles: Vec<&str> = self.ordered_items().map(|i| i.title.as_str()).collect();
         context.insert("item_summary".into(), json!(summarize(&titles)));
         if let Some(total) = self
             .order
@@ -864,6 +865,17 @@ pub use tracking::parcel_status;
 pub fn run(intent: Intent, input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(stale) = input.impossible_for_now() {
         return ScriptResult::Handoff(stale);
+    }
+    // Nothing left on the order (no lines reported, or every one edited away): a reply could
+    // only name "your items" or an empty list.
+    if input.ordered_items().next().is_none() {
+        return policy_handoff(
+            "no_line_items",
+            format!(
+                "order #{} has no line items with a quantity",
+                input.order.number
+            ),
+        );
     }
     match intent {
         Intent::Tracking => tracking::run(input),
