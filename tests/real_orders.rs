@@ -323,3 +323,33 @@ fn lines_edited_away_are_not_listed_and_an_order_of_none_is_handed_off() {
         }
     }
 }
+
+#[test]
+fn a_cancel_whose_reply_cannot_render_is_not_performed() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_templates(dir.path());
+    std::fs::write(
+        dir.path().join("cancel/cancelled.tera"),
+        "Hi, order #{{ order_number }} is cancelled; {{ refund_amount }} is on its way back.\n",
+    )
+    .unwrap();
+    let (orders, tracking) = demo_facts();
+    let platform = Arc::new(MemoryOrderPlatform::new(orders));
+    let outcome = answer_from(
+        platform.clone(),
+        tracking,
+        demo_policy_with("mode = \"request\"", "mode = \"perform\""),
+        Templates::load(dir.path()).unwrap(),
+        Intent::Cancel,
+        "cancel my order",
+        Some("omar@example.com"),
+    );
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("template_failed"),
+        "{outcome:?}"
+    );
+    // The person taking over finds the order as the note describes it: not cancelled.
+    let omar = block_on(platform.order_by_number("1002")).unwrap();
+    assert_eq!(omar.cancelled_at, None);
+}
