@@ -353,3 +353,21 @@ fn a_cancel_whose_reply_cannot_render_is_not_performed() {
     let omar = block_on(platform.order_by_number("1002")).unwrap();
     assert_eq!(omar.cancelled_at, None);
 }
+
+#[test]
+fn a_delivered_parcel_of_a_split_order_is_given_no_estimate() {
+    let (orders, mut tracking) = demo_facts();
+    // The jacket's parcel: delivered, no date given, an estimate left over.
+    let jacket = parcel(&mut tracking, "1ZE7V2180374041202");
+    jacket.delivered_at = None;
+    jacket.estimated_delivery = Some("2026-11-23".parse().unwrap());
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::Tracking,
+        "where is my stuff",
+        "lucas@example.com",
+    );
+    let reply = text(&outcome);
+    assert!(!reply.contains("delivered, estimated"), "{reply}");
+}

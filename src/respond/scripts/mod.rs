@@ -534,8 +534,10 @@ impl ScriptInput<'_> {
             value.insert("delivered_on".into(), json!(self.date(delivered)));
         }
         // A window's end is what "by" may promise; its start is said only as part of the
-        // window. An estimate that has passed is no longer one, so it is not said at all.
-        if let Some(eta) = delivery_by(tracking).filter(|&eta| eta >= self.today()) {
+        // window. An estimate that has passed, or of a parcel delivered, is no longer one, so
+        // it is not said at all.
+        let delivered = tracking.status == TrackingStatus::Delivered;
+        if let Some(eta) = delivery_by(tracking).filter(|&eta| !delivered && eta >= self.today()) {
             value.insert("eta".into(), json!(self.day(eta)));
             if let Some(from) = window_start(tracking) {
                 value.insert("eta_from".into(), json!(self.day(from)));
