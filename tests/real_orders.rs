@@ -355,6 +355,26 @@ fn a_cancel_whose_reply_cannot_render_is_not_performed() {
 }
 
 #[test]
+fn a_missing_item_from_an_order_delivered_in_several_parcels_is_a_claim() {
+    let (orders, mut tracking) = demo_facts();
+    // Lucas's belt arrived today; the jacket and overshirt two days ago.
+    let belt = parcel(&mut tracking, BELT);
+    belt.status = TrackingStatus::Delivered;
+    belt.delivered_at = Some("2026-11-20T14:00:00Z".parse().unwrap());
+    belt.latest_event.as_mut().unwrap().time = "2026-11-20T14:00:00Z".parse().unwrap();
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::MissingItem,
+        "my jacket never came",
+        "lucas@example.com",
+    );
+    // Not "UPS/USPS shows order #1011 (all three items) as delivered today": which parcel is
+    // missing is not known, and each has its own date.
+    assert_eq!(handoff_name(&outcome), Some("claim"), "{outcome:?}");
+}
+
+#[test]
 fn a_delivered_parcel_of_a_split_order_is_given_no_estimate() {
     let (orders, mut tracking) = demo_facts();
     // The jacket's parcel: delivered, no date given, an estimate left over.
