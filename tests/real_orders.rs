@@ -391,3 +391,38 @@ fn a_delivered_parcel_of_a_split_order_is_given_no_estimate() {
     let reply = text(&outcome);
     assert!(!reply.contains("delivered, estimated"), "{reply}");
 }
+
+#[test]
+fn a_parcel_the_carrier_delivered_elsewhere_is_not_said_delivered_in_the_order_city() {
+    let (orders, mut tracking) = demo_facts();
+    // Chen's parcel: the order ships to Portland; UPS's delivery scan is in Vancouver, WA.
+    parcel(&mut tracking, "1ZE7V2180355089359")
+        .latest_event
+        .as_mut()
+        .unwrap()
+        .place = Some("Vancouver, WA".into());
+    for (intent, message) in [
+        (Intent::Tracking, "where is my order"),
+        (Intent::MissingItem, "it never arrived"),
+    ] {
+        let outcome = answer(
+            orders.clone(),
+            tracking.clone(),
+            intent,
+            message,
+            "chen@example.com",
+        );
+        let reply = text(&outcome);
+        assert!(!reply.contains("Portland"), "{intent}: {reply}");
+    }
+    // Where the carrier's scan names the order's city, the city is said.
+    let (orders, tracking) = demo_facts();
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::Tracking,
+        "where is my order",
+        "chen@example.com",
+    );
+    assert!(text(&outcome).contains("in Portland"), "{outcome:?}");
+}

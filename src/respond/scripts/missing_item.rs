@@ -98,8 +98,8 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     }
     let mut context = input.base_context();
     context.insert("shipment".into(), input.shipment_context(latest));
-    if let Some(destination) = &order.destination {
-        context.insert("city".into(), json!(destination.city));
+    if let Some(city) = input.delivery_city(latest) {
+        context.insert("city".into(), json!(city));
     }
     ScriptResult::Reply(Situation::new(
         "missing_item",

@@ -663,6 +663,23 @@ impl ScriptInput<'_> {
         }
     }
 
+    /// The city a delivered parcel may be said to have reached: the order's, unless the
+    /// carrier's latest scan names a place that is not it (a parcel left in another town).
+    fn delivery_city(&self, shipment: &Shipment) -> Option<&str> {
+        let city = self.order.destination.as_ref()?.city.as_str();
+        let scanned_elsewhere = shipment
+            .tracking
+            .latest_event
+            .as_ref()
+            .and_then(|event| event.place.as_deref())
+            .is_some_and(|place| {
+                !place
+                    .to_lowercase()
+                    .contains(&city.trim().to_lowercase())
+            });
+        (!scanned_elsewhere).then_some(city)
+    }
+
     /// The first parcel of the order with a carrier problem ([`Self::carrier_problem`]) or an
     /// "out for delivery" that is not today's ([`Self::stale_out_for_delivery`]).
     fn any_carrier_problem(&self) -> Option<ScriptResult> {

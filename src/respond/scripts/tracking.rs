@@ -84,8 +84,8 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
     }
     let name = match tracking.status {
         TrackingStatus::Delivered => {
-            if let Some(destination) = &input.order.destination {
-                context.insert("city".into(), json!(destination.city));
+            if let Some(city) = input.delivery_city(shipment) {
+                context.insert("city".into(), json!(city));
             }
             "delivered"
         }
