@@ -51,12 +51,7 @@ fn answer_from(
         policy,
         templates,
     );
-    block_on(answerer.respond_to(
-        Prediction::certain(intent),
-        message,
-        &customer(email),
-        now,
-    ))
+    block_on(answerer.respond_to(Prediction::certain(intent), message, &customer(email), now))
 }
 
 fn answer(

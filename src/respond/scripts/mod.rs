@@ -452,7 +452,10 @@ impl ScriptInput<'_> {
 
     /// The order's lines still on it: a line edited down to nothing is no longer ordered.
     fn ordered_items(&self) -> impl Iterator<Item = &LineItem> {
-        self.order.line_items.iter().filter(|item| item.quantity > 0)
+        self.order
+            .line_items
+            .iter()
+            .filter(|item| item.quantity > 0)
     }
 
     /// The variables every order template gets.
@@ -672,11 +675,7 @@ impl ScriptInput<'_> {
             .latest_event
             .as_ref()
             .and_then(|event| event.place.as_deref())
-            .is_some_and(|place| {
-                !place
-                    .to_lowercase()
-                    .contains(&city.trim().to_lowercase())
-            });
+            .is_some_and(|place| !place.to_lowercase().contains(&city.trim().to_lowercase()));
         (!scanned_elsewhere).then_some(city)
     }
 
