@@ -178,6 +178,14 @@ impl Answerer {
         if let ScriptResult::Reply(situation) = &result {
             // The reply may only say it happened once the platform confirms it.
             if situation.action == Some(PlatformAction::CancelOrder) {
+                // Nor may it happen when no reply can say so: the person taking over would
+                // find an order cancelled that the note, and the customer, know nothing of.
+                if let Err(error) = self.templates.render(situation) {
+                    return ScriptResult::Handoff(HandoffReason::TemplateFailed {
+                        template: situation.id(),
+                        detail: error.detail(),
+                    });
+                }
                 if let Err(error) = self.platform.cancel_order(&order.number, now).await {
                     return self.adapter_failure(self.platform.name(), "cancel the order", &error);
                 }
@@ -401,7 +409,12 @@ impl Answerer {
             .iter()
             .map(|verified| {
                 let order = verified.order();
-                let titles: Vec<&str> = order.line_items.iter().map(|i| i.title.as_str()).collect();
+                let titles: Vec<&str> = order
+                    .line_items
+                    .iter()
+                    .filter(|i| i.quantity > 0)
+                    .map(|i| i.title.as_str())
+                    .collect();
                 let mut entry = serde_json::json!({
                     "number": order.number,
                     "placed_on": self.policy.format_date(self.policy.local_date(order.created_at), today),

@@ -42,6 +42,15 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
                 ),
             );
         }
+        // A parcel the carrier has trouble with, or is sending back, will not simply arrive.
+        if let Some(handoff) = input.any_carrier_problem() {
+            return handoff;
+        }
+        // Delivered: the way out is a return, and whether one is still open is the return
+        // answer's to say ("once it arrives, return it within 30 days" may be long past).
+        if input.all_delivered() {
+            return super::returns::run(input);
+        }
         let Some(shipped_at) = order.fulfillments.iter().filter_map(|f| f.shipped_at).min() else {
             return policy_handoff(
                 "partly_shipped",

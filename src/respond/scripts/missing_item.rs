@@ -32,6 +32,28 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         // Not delivered yet: what the customer needs is where it is.
         return tracking::run(input);
     }
+    if input.shipments.len() > 1 {
+        // Delivered in several parcels, each on its own day: which one the customer misses,
+        // and so which date, tracking number and claim deadline apply, is not known.
+        let parcels: Vec<String> = input
+            .shipments
+            .iter()
+            .map(|s| match s.tracking.delivered_at {
+                Some(at) => format!("{} delivered on {}", s.tracking.number, input.date(at)),
+                None => format!("{} delivered (no date)", s.tracking.number),
+            })
+            .collect();
+        return policy_handoff(
+            "claim",
+            format!(
+                "the customer reports something missing from order #{}, delivered in {} parcels ({}); which parcel is not known; items: {}",
+                order.number,
+                parcels.len(),
+                parcels.join(", "),
+                order.describe_items()
+            ),
+        );
+    }
     let latest = input
         .shipments
         .iter()
@@ -76,8 +98,8 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     }
     let mut context = input.base_context();
     context.insert("shipment".into(), input.shipment_context(latest));
-    if let Some(destination) = &order.destination {
-        context.insert("city".into(), json!(destination.city));
+    if let Some(city) = input.delivery_city(latest) {
+        context.insert("city".into(), json!(city));
     }
     ScriptResult::Reply(Situation::new(
         "missing_item",

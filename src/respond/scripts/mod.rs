@@ -17,7 +17,9 @@ use serde_json::{json, Map, Value};
 
 use crate::classify::intent::Intent;
 use crate::respond::extract::MessageFacts;
-use crate::respond::facts::{Fulfillment, FulfillmentStatus, Order, Tracking, TrackingStatus};
+use crate::respond::facts::{
+    Fulfillment, FulfillmentStatus, LineItem, Order, Tracking, TrackingStatus,
+};
 use crate::respond::policy::Policy;
 use crate::respond::verify::VerifiedOrder;
 
@@ -210,6 +212,8 @@ impl HandoffReason {
         "label_created",
         "late_shipment",
         "no_delivery_date",
+        "no_line_items",
+        "partly_delivered",
         "partly_shipped",
         "reply_limit",
         "returned_to_sender",
@@ -446,6 +450,14 @@ impl ScriptInput<'_> {
             .collect()
     }
 
+    /// The order's lines still on it: a line edited down to nothing is no longer ordered.
+    fn ordered_items(&self) -> impl Iterator<Item = &LineItem> {
+        self.order
+            .line_items
+            .iter()
+            .filter(|item| item.quantity > 0)
+    }
+
     /// The variables every order template gets.
     fn base_context(&self) -> Map<String, Value> {
         let mut context = shop_context(self.policy);
@@ -453,19 +465,12 @@ impl ScriptInput<'_> {
         context.insert(
             "items".into(),
             Value::Array(
-                self.order
-                    .line_items
-                    .iter()
+                self.ordered_items()
                     .map(|item| json!({"title": item.title, "quantity": item.quantity}))
                     .collect(),
             ),
         );
-        let titles: Vec<&str> = self
-            .order
-            .line_items
-            .iter()
-            .map(|i| i.title.as_str())
-            .collect();
+        let titles: Vec<&str> = self.ordered_items().map(|i| i.title.as_str()).collect();
         context.insert("item_summary".into(), json!(summarize(&titles)));
         if let Some(total) = self
             .order
@@ -491,11 +496,26 @@ impl ScriptInput<'_> {
                     .map(|l| l.title.as_str())
             })
             .collect();
+        // A shipment sent as several parcels says what all of them hold, not which holds what.
+        let mut numbers: Vec<String> = shipment
+            .fulfillment
+            .tracking_numbers
+            .iter()
+            .map(|n| crate::carrier::normalize(n))
+            .filter(|n| !n.is_empty())
+            .collect();
+        numbers.sort();
+        numbers.dedup();
+        let items = if numbers.len() > 1 {
+            format!("part of {}", summarize(&titles))
+        } else {
+            summarize(&titles)
+        };
         let mut value = Map::new();
         value.insert("carrier".into(), json!(tracking.carrier.display_name()));
         value.insert("tracking_number".into(), json!(tracking.number));
         value.insert("status".into(), json!(tracking.status.describe()));
-        value.insert("item_summary".into(), json!(summarize(&titles)));
+        value.insert("item_summary".into(), json!(items));
         value.insert("shipped".into(), json!(true));
         let url = tracking
             .url
@@ -517,12 +537,14 @@ impl ScriptInput<'_> {
             value.insert("delivered_on".into(), json!(self.date(delivered)));
         }
         // A window's end is what "by" may promise; its start is said only as part of the
-        // window.
-        if let Some(eta) = delivery_by(tracking) {
+        // window. An estimate that has passed, or of a parcel delivered, is no longer one, so
+        // it is not said at all.
+        let delivered = tracking.status == TrackingStatus::Delivered;
+        if let Some(eta) = delivery_by(tracking).filter(|&eta| !delivered && eta >= self.today()) {
             value.insert("eta".into(), json!(self.day(eta)));
-        }
-        if let Some(from) = window_start(tracking) {
-            value.insert("eta_from".into(), json!(self.day(from)));
+            if let Some(from) = window_start(tracking) {
+                value.insert("eta_from".into(), json!(self.day(from)));
+            }
         }
         Value::Object(value)
     }
@@ -644,9 +666,50 @@ impl ScriptInput<'_> {
         }
     }
 
-    /// The first parcel of the order with a carrier problem ([`Self::carrier_problem`]).
+    /// The city a delivered parcel may be said to have reached: the order's, unless the
+    /// carrier's latest scan names a place that is not it (a parcel left in another town).
+    fn delivery_city(&self, shipment: &Shipment) -> Option<&str> {
+        let city = self.order.destination.as_ref()?.city.as_str();
+        let scanned_elsewhere = shipment
+            .tracking
+            .latest_event
+            .as_ref()
+            .and_then(|event| event.place.as_deref())
+            .is_some_and(|place| !place.to_lowercase().contains(&city.trim().to_lowercase()));
+        (!scanned_elsewhere).then_some(city)
+    }
+
+    /// The first parcel of the order with a carrier problem ([`Self::carrier_problem`]) or an
+    /// "out for delivery" that is not today's ([`Self::stale_out_for_delivery`]).
     fn any_carrier_problem(&self) -> Option<ScriptResult> {
-        self.shipments.iter().find_map(|s| self.carrier_problem(s))
+        self.shipments.iter().find_map(|s| {
+            self.carrier_problem(s)
+                .or_else(|| self.stale_out_for_delivery(s).map(ScriptResult::Handoff))
+        })
+    }
+
+    /// A parcel out for delivery with no scan today where the shop is: "out for delivery" is
+    /// news of one day, and repeated later it would be false.
+    fn stale_out_for_delivery(&self, shipment: &Shipment) -> Option<HandoffReason> {
+        let tracking = &shipment.tracking;
+        if tracking.status != TrackingStatus::OutForDelivery {
+            return None;
+        }
+        let scanned = tracking.last_scan_at().map(|t| self.policy.local_date(t));
+        if scanned == Some(self.today()) {
+            return None;
+        }
+        Some(HandoffReason::StaleFacts {
+            detail: format!(
+                "{} reports {} out for delivery {}, not today, with no delivery since",
+                tracking.carrier.display_name(),
+                tracking.number,
+                scanned.map_or("with no scan date".to_owned(), |d| format!(
+                    "on {}",
+                    self.day(d)
+                ))
+            ),
+        })
     }
 
     /// Whether everything is shipped in exactly one parcel.
@@ -820,6 +883,17 @@ pub use tracking::parcel_status;
 pub fn run(intent: Intent, input: &ScriptInput<'_>) -> ScriptResult {
     if let Some(stale) = input.impossible_for_now() {
         return ScriptResult::Handoff(stale);
+    }
+    // Nothing left on the order (no lines reported, or every one edited away): a reply could
+    // only name "your items" or an empty list.
+    if input.ordered_items().next().is_none() {
+        return policy_handoff(
+            "no_line_items",
+            format!(
+                "order #{} has no line items with a quantity",
+                input.order.number
+            ),
+        );
     }
     match intent {
         Intent::Tracking => tracking::run(input),

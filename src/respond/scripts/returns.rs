@@ -34,6 +34,26 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         }
     }
     if !input.all_delivered() {
+        // A parcel in trouble is not simply "not delivered yet": a person looks, as for
+        // tracking.
+        if let Some(handoff) = input.any_carrier_problem() {
+            return handoff;
+        }
+        // Part delivered, part not: "not delivered yet" would be false for what arrived, and
+        // whether that part can go back now is for a person to say.
+        if input
+            .shipments
+            .iter()
+            .any(|s| s.tracking.status == TrackingStatus::Delivered)
+        {
+            return policy_handoff(
+                "partly_delivered",
+                format!(
+                    "the customer asks about a return for order #{}, which is delivered only in part",
+                    order.number
+                ),
+            );
+        }
         let status = input
             .shipments
             .iter()

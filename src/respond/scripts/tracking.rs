@@ -84,26 +84,15 @@ pub(super) fn one_parcel(input: &ScriptInput<'_>, shipment: &Shipment) -> Script
     }
     let name = match tracking.status {
         TrackingStatus::Delivered => {
-            if let Some(destination) = &input.order.destination {
-                context.insert("city".into(), json!(destination.city));
+            if let Some(city) = input.delivery_city(shipment) {
+                context.insert("city".into(), json!(city));
             }
             "delivered"
         }
         TrackingStatus::OutForDelivery => {
             // "Today" only from a scan made today where the shop is.
-            let scanned = tracking.last_scan_at().map(|t| input.policy.local_date(t));
-            if scanned != Some(input.today()) {
-                return ScriptResult::Handoff(HandoffReason::StaleFacts {
-                    detail: format!(
-                        "{} reports {} out for delivery {}, not today, with no delivery since",
-                        tracking.carrier.display_name(),
-                        tracking.number,
-                        scanned.map_or("with no scan date".to_owned(), |d| format!(
-                            "on {}",
-                            input.day(d)
-                        ))
-                    ),
-                });
+            if let Some(stale) = input.stale_out_for_delivery(shipment) {
+                return ScriptResult::Handoff(stale);
             }
             "out_for_delivery"
         }
@@ -253,7 +242,8 @@ pub fn parcel_status(tracking: &Tracking, policy: &Policy, now: Timestamp) -> Sc
     if let Some(delivered_at) = tracking.delivered_at {
         parcel.insert("delivered_on".into(), json!(date(delivered_at)));
     }
-    if let Some(eta) = super::delivery_by(tracking).filter(|_| !delivered) {
+    // An estimate that has passed is no longer one.
+    if let Some(eta) = super::delivery_by(tracking).filter(|&eta| !delivered && eta >= today) {
         parcel.insert("eta".into(), json!(policy.format_date(eta, today)));
     }
     let mut context = shop_context(policy);
