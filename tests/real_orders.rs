@@ -421,3 +421,40 @@ fn a_parcel_the_carrier_delivered_elsewhere_is_not_said_delivered_in_the_order_c
     );
     assert!(text(&outcome).contains("in Portland"), "{outcome:?}");
 }
+
+#[test]
+fn a_message_naming_two_orders_is_handed_off_and_neither_is_cancelled() {
+    let (orders, tracking) = demo_facts();
+    let platform = Arc::new(MemoryOrderPlatform::new(orders));
+    let ask = |message: &str| {
+        answer_from(
+            platform.clone(),
+            tracking.clone(),
+            demo_policy_with("mode = \"request\"", "mode = \"perform\""),
+            templates(),
+            Intent::Cancel,
+            message,
+            Some("omar@example.com"),
+        )
+    };
+    // One reply answers for one order: "#1002 is cancelled" would read as if both were.
+    let outcome = ask("please cancel #1002 and #1005, I ordered twice by mistake");
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("several_orders_named"),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        block_on(platform.order_by_number("1002"))
+            .unwrap()
+            .cancelled_at,
+        None
+    );
+    // The same request for one order goes ahead.
+    let outcome = ask("please cancel #1002, I ordered twice by mistake");
+    assert!(matches!(outcome, Outcome::Reply { .. }), "{outcome:?}");
+    assert!(block_on(platform.order_by_number("1002"))
+        .unwrap()
+        .cancelled_at
+        .is_some());
+}

@@ -209,6 +209,19 @@ impl Answerer {
         now: Timestamp,
     ) -> Result<VerifiedOrder, ScriptResult> {
         let rule = self.policy.verify;
+        if let [first, second, ..] = said.order_numbers.as_slice() {
+            // One reply answers for one order: "cancel #1002 and #1005" answered as #1002
+            // alone would read as if both were done. The numbers are the customer's own words,
+            // so the note may name them; nothing is looked up.
+            return Err(ScriptResult::Handoff(HandoffReason::PolicyRequiresHuman {
+                rule: "several_orders_named",
+                detail: format!(
+                    "the message names {} orders (#{first}, #{second}{}); one reply would answer for one of them",
+                    said.order_numbers.len(),
+                    if said.order_numbers.len() > 2 { ", …" } else { "" }
+                ),
+            }));
+        }
         if let Some(number) = said.order_numbers.first() {
             if sender.is_none() && rule == Verification::SenderEmail {
                 // Nothing to verify against: do not even look, so the reply cannot differ

@@ -217,6 +217,7 @@ impl HandoffReason {
         "partly_shipped",
         "reply_limit",
         "returned_to_sender",
+        "several_orders_named",
         "shipped_without_tracking",
         "unknown_carrier_status",
         "unknown_fulfillment_status",
