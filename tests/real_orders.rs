@@ -458,3 +458,34 @@ fn a_message_naming_two_orders_is_handed_off_and_neither_is_cancelled() {
         .cancelled_at
         .is_some());
 }
+
+#[test]
+fn a_return_for_an_order_refunded_without_a_return_goes_to_a_person() {
+    let (mut orders, tracking) = demo_facts();
+    // Emma's order, refunded in full; here with no return on record (a refund for a parcel
+    // lost in the post, say).
+    order(&mut orders, "1012").return_status = None;
+    let outcome = answer(
+        orders.clone(),
+        tracking.clone(),
+        Intent::Return,
+        "how do I send back order #1012?",
+        "emma@example.com",
+    );
+    // Not "start your return within 30 days": the money is already back.
+    assert_eq!(
+        handoff_name(&outcome),
+        Some("refunded_order"),
+        "{outcome:?}"
+    );
+    // Paid, the same order gets the return answer.
+    order(&mut orders, "1012").financial_status = deskbot::respond::facts::FinancialStatus::Paid;
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::Return,
+        "how do I send back order #1012?",
+        "emma@example.com",
+    );
+    assert!(matches!(outcome, Outcome::Reply { .. }), "{outcome:?}");
+}

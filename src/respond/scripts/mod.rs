@@ -215,6 +215,7 @@ impl HandoffReason {
         "no_line_items",
         "partly_delivered",
         "partly_shipped",
+        "refunded_order",
         "reply_limit",
         "returned_to_sender",
         "several_orders_named",

@@ -4,7 +4,7 @@ use jiff::ToSpan;
 use serde_json::json;
 
 use super::{impossible_date, policy_handoff, ScriptInput, ScriptResult, Situation};
-use crate::respond::facts::{FulfillmentStatus, ReturnStatus, TrackingStatus};
+use crate::respond::facts::{FinancialStatus, FulfillmentStatus, ReturnStatus, TrackingStatus};
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     let order = input.order;
@@ -22,6 +22,22 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
     }
     if let Some(handoff) = input.cancelled_or_contradictory() {
         return handoff;
+    }
+    // Money already went back with no return on record (a refund for a lost or damaged parcel,
+    // a goodwill refund): "start your return" could have the customer send back what was
+    // settled, and what is still owed either way is for a person to say.
+    if matches!(
+        order.financial_status,
+        FinancialStatus::Refunded | FinancialStatus::PartiallyRefunded
+    ) {
+        return policy_handoff(
+            "refunded_order",
+            format!(
+                "the customer asks about a return for order #{}, which is {} refunded with no return on record",
+                order.number,
+                if order.financial_status == FinancialStatus::Refunded { "fully" } else { "partly" }
+            ),
+        );
     }
     // A shipment with no tracking, or a platform that calls an order with no shipment records
     // shipped: where it is cannot be told, nor that it has not shipped.
