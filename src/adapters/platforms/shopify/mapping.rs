@@ -331,14 +331,15 @@ pub fn has_number(node: &OrderNode, wanted: &str) -> bool {
     node.number.is_none() && order_number(node, "").is_ok_and(|number| number == wanted)
 }
 
-/// Whether a fulfillment is a parcel on its way or delivered (not one that was cancelled or
-/// never happened).
+/// Whether a fulfillment is a parcel on its way or delivered (not one that was cancelled, never
+/// happened, or that a third-party fulfillment service has not finished: the legacy `PENDING`
+/// and `OPEN` statuses, which Shopify still lists as valid).
 fn is_shipment(node: &FulfillmentNode) -> bool {
     let status = text(node.status.as_deref()).map(str::to_ascii_uppercase);
     let display = text(node.display_status.as_deref()).map(str::to_ascii_uppercase);
     !matches!(
         status.as_deref(),
-        Some("CANCELLED" | "CANCELED" | "ERROR" | "FAILURE")
+        Some("CANCELLED" | "CANCELED" | "ERROR" | "FAILURE" | "PENDING" | "OPEN")
     ) && !matches!(display.as_deref(), Some("CANCELED" | "LABEL_VOIDED"))
 }
 

@@ -386,3 +386,46 @@ fn statuses_map_and_new_values_are_unknown() {
         Some(TrackingStatus::Exception)
     );
 }
+
+/// An order whose only fulfillment a third-party fulfillment service has not finished yet.
+/// `Fulfillment.status` still lists the legacy values `PENDING` ("Shopify has created the
+/// fulfillment and is waiting for the third-party fulfillment service to transition it to open
+/// or success") and `OPEN` ("the third-party fulfillment service has acknowledged the
+/// fulfillment and is processing it"): <https://shopify.dev/docs/api/admin-graphql/2025-10/enums/FulfillmentStatus>
+/// (descriptions from the 2024-04 page of the same enum). Shape from `Order` and `Fulfillment`
+/// (2025-10); values ours.
+fn order_with_a_fulfillment_in(status: &str) -> OrderNode {
+    serde_json::from_value(json!({
+        "id": "gid://shopify/Order/1017", "name": "#1017", "number": 1017,
+        "email": "mia@example.com", "createdAt": "2025-11-18T10:00:00Z",
+        "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "IN_PROGRESS",
+        "lineItems": {"nodes": [{"id": "gid://shopify/LineItem/1", "title": "Knit Throw",
+            "quantity": 1}]},
+        "fulfillments": [{
+            "id": "gid://shopify/Fulfillment/9", "status": status, "displayStatus": "SUBMITTED",
+            "createdAt": "2025-11-18T12:00:00Z", "inTransitAt": null, "deliveredAt": null,
+            "trackingInfo": [],
+            "fulfillmentLineItems": {"nodes": [{"quantity": 1,
+                "lineItem": {"id": "gid://shopify/LineItem/1"}}]}
+        }]
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_fulfillment_the_fulfillment_service_has_not_finished_is_no_shipment() {
+    for status in ["PENDING", "OPEN", "open"] {
+        let order = order(order_with_a_fulfillment_in(status), "data.order").unwrap();
+        assert!(
+            order.fulfillments.is_empty(),
+            "{status}: not handed to a carrier, so not shipped"
+        );
+        assert_eq!(
+            order.fulfillment_status,
+            FulfillmentStatus::InProgress,
+            "{status}"
+        );
+    }
+    let done = order(order_with_a_fulfillment_in("SUCCESS"), "data.order").unwrap();
+    assert_eq!(done.fulfillments.len(), 1);
+}
