@@ -32,7 +32,7 @@ fn order_fragment() -> String {
         "fragment DeskbotOrder on Order {{
   id name number email createdAt cancelledAt
   displayFinancialStatus displayFulfillmentStatus returnStatus
-  totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
+  totalPriceSet {{ shopMoney {{ amount currencyCode }} presentmentMoney {{ amount currencyCode }} }}
   shippingAddress {{ city countryCodeV2 zip }}
   shippingLine {{ code title }}
   lineItems(first: {LINE_ITEMS}) {{ nodes {{ id title name quantity }} }}

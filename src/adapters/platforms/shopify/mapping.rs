@@ -153,6 +153,8 @@ pub struct OrderNode {
 pub struct MoneyBag {
     /// In the shop's currency.
     pub shop_money: Option<MoneyV2>,
+    /// In the currency the customer chose and paid in.
+    pub presentment_money: Option<MoneyV2>,
 }
 
 /// `MoneyV2`.
@@ -422,12 +424,18 @@ fn quantity(value: Option<i64>) -> u32 {
         .unwrap_or(0)
 }
 
+/// The amount in the currency the customer paid (`presentmentMoney`), which is what a reply
+/// may quote; the shop's own currency only when a body lacks it.
 fn money(bag: Option<&MoneyBag>) -> Option<Money> {
-    let money = bag?.shop_money.as_ref()?;
-    Some(Money {
-        amount: text(money.amount.as_deref())?.to_owned(),
-        currency: text(money.currency_code.as_deref())?.to_ascii_uppercase(),
-    })
+    let bag = bag?;
+    let read = |money: Option<&MoneyV2>| {
+        let money = money?;
+        Some(Money {
+            amount: text(money.amount.as_deref())?.to_owned(),
+            currency: text(money.currency_code.as_deref())?.to_ascii_uppercase(),
+        })
+    };
+    read(bag.presentment_money.as_ref()).or_else(|| read(bag.shop_money.as_ref()))
 }
 
 fn destination(address: Option<&Address>) -> Option<Destination> {

@@ -429,3 +429,41 @@ fn a_fulfillment_the_fulfillment_service_has_not_finished_is_no_shipment() {
     let done = order(order_with_a_fulfillment_in("SUCCESS"), "data.order").unwrap();
     assert_eq!(done.fulfillments.len(), 1);
 }
+
+/// `totalPriceSet` of an order paid in the customer's currency (EUR) in a shop that keeps its
+/// books in USD. `MoneyBag`: "The `presentmentMoney` field contains the amount in the
+/// customer's selected currency. The `shopMoney` field contains the equivalent in the shop's
+/// base currency." (<https://shopify.dev/docs/api/admin-graphql/2025-10/objects/MoneyBag>).
+/// Values ours.
+#[test]
+fn the_total_is_what_the_customer_paid_in_their_currency() {
+    let node = |total: serde_json::Value| -> OrderNode {
+        serde_json::from_value(json!({
+            "id": "gid://shopify/Order/1018", "name": "#1018", "number": 1018,
+            "email": "lea@example.com", "createdAt": "2025-11-18T10:00:00Z",
+            "totalPriceSet": total
+        }))
+        .unwrap()
+    };
+    let both = node(json!({
+        "shopMoney": {"amount": "54.12", "currencyCode": "USD"},
+        "presentmentMoney": {"amount": "50.0", "currencyCode": "EUR"}
+    }));
+    assert_eq!(
+        order(both, "o").unwrap().total,
+        Some(Money {
+            amount: "50.0".into(),
+            currency: "EUR".into()
+        })
+    );
+    // A body without the presentment amount (a query that did not ask) keeps the shop's.
+    let shop_only = node(json!({"shopMoney": {"amount": "54.12", "currencyCode": "USD"},
+        "presentmentMoney": null}));
+    assert_eq!(
+        order(shop_only, "o").unwrap().total,
+        Some(Money {
+            amount: "54.12".into(),
+            currency: "USD".into()
+        })
+    );
+}
