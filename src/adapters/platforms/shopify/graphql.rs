@@ -35,7 +35,7 @@ fn order_fragment() -> String {
   totalPriceSet {{ shopMoney {{ amount currencyCode }} presentmentMoney {{ amount currencyCode }} }}
   shippingAddress {{ city countryCodeV2 zip }}
   shippingLine {{ code title }}
-  lineItems(first: {LINE_ITEMS}) {{ nodes {{ id title name quantity }} }}
+  lineItems(first: {LINE_ITEMS}) {{ nodes {{ id title name quantity currentQuantity }} }}
   fulfillments(first: {FULFILLMENTS}) {{
     id status displayStatus createdAt inTransitAt deliveredAt estimatedDeliveryAt
     trackingInfo(first: {TRACKING_INFO}) {{ company number url }}

@@ -457,8 +457,10 @@ fn the_total_is_what_the_customer_paid_in_their_currency() {
         })
     );
     // A body without the presentment amount (a query that did not ask) keeps the shop's.
-    let shop_only = node(json!({"shopMoney": {"amount": "54.12", "currencyCode": "USD"},
-        "presentmentMoney": null}));
+    let shop_only = node(
+        json!({"shopMoney": {"amount": "54.12", "currencyCode": "USD"},
+        "presentmentMoney": null}),
+    );
     assert_eq!(
         order(shop_only, "o").unwrap().total,
         Some(Money {
@@ -466,4 +468,59 @@ fn the_total_is_what_the_customer_paid_in_their_currency() {
             currency: "USD".into()
         })
     );
+}
+
+/// An order edited before it shipped: one of two throws removed, the cushion removed outright,
+/// the rest in one parcel. `LineItem.quantity` is "the number of units ordered, including
+/// refunded and removed units"; `currentQuantity` "the number of units ordered, excluding
+/// refunded and removed units" (<https://shopify.dev/docs/api/admin-graphql/2025-10/objects/LineItem>).
+/// Shape from `Order`, `LineItem`, `Fulfillment` (2025-10); values ours.
+#[test]
+fn removed_and_refunded_units_are_not_waiting_to_ship() {
+    let edited = |current: [i64; 3]| -> OrderNode {
+        serde_json::from_value(json!({
+            "id": "gid://shopify/Order/1019", "name": "#1019", "number": 1019,
+            "email": "kim@example.com", "createdAt": "2025-11-18T10:00:00Z",
+            "displayFulfillmentStatus": "FULFILLED",
+            "lineItems": {"nodes": [
+                {"id": "gid://shopify/LineItem/1", "title": "Knit Throw", "quantity": 2,
+                    "currentQuantity": current[0]},
+                {"id": "gid://shopify/LineItem/2", "title": "Linen Cushion", "quantity": 1,
+                    "currentQuantity": current[1]},
+                {"id": "gid://shopify/LineItem/3", "title": "Wool Socks", "quantity": 1,
+                    "currentQuantity": current[2]}
+            ]},
+            "fulfillments": [{
+                "id": "gid://shopify/Fulfillment/7", "status": "SUCCESS",
+                "displayStatus": "IN_TRANSIT", "createdAt": "2025-11-19T12:00:00Z",
+                "trackingInfo": [{"company": "UPS", "number": "1Z001985YW99744790"}],
+                "fulfillmentLineItems": {"nodes": [
+                    {"quantity": 1, "lineItem": {"id": "gid://shopify/LineItem/1"}},
+                    {"quantity": 1, "lineItem": {"id": "gid://shopify/LineItem/3"}}
+                ]}
+            }]
+        }))
+        .unwrap()
+    };
+    let order = order(edited([1, 0, 1]), "o").unwrap();
+    let lines: Vec<(&str, u32)> = order
+        .line_items
+        .iter()
+        .map(|l| (l.title.as_str(), l.quantity))
+        .collect();
+    assert_eq!(lines, [("Knit Throw", 1), ("Wool Socks", 1)]);
+    // The socks came back and were refunded after delivery: still what the parcel held.
+    let returned = order_fn(edited([1, 0, 0]));
+    assert_eq!(returned.line_items.len(), 2);
+    assert_eq!(returned.line_items[1].quantity, 1);
+    // Everything refunded before anything shipped (a cancelled order): the lines as ordered.
+    let mut cancelled = edited([0, 0, 0]);
+    cancelled.fulfillments.clear();
+    let cancelled = order_fn(cancelled);
+    let ordered: Vec<u32> = cancelled.line_items.iter().map(|l| l.quantity).collect();
+    assert_eq!(ordered, [2, 1, 1]);
+}
+
+fn order_fn(node: OrderNode) -> Order {
+    order(node, "o").unwrap()
 }
