@@ -253,7 +253,11 @@ fn the_delivery_type_alone_is_not_a_delivery() {
         "activity":[{"date":"20261120","time":"071356","gmtOffset":"-05:00",
             "status":{"type":"D","description":"Loaded on Delivery Vehicle "}}]}]}]}}"#;
     let t = track("1ZE7V2180388685590", loaded);
-    assert_eq!(t.status, TrackingStatus::Unknown, "never \"delivered\" on a type alone");
+    assert_eq!(
+        t.status,
+        TrackingStatus::Unknown,
+        "never \"delivered\" on a type alone"
+    );
     assert_eq!(t.delivered_at, None);
     assert_eq!(
         t.latest_event.unwrap().description,
