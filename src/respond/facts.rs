@@ -83,7 +83,8 @@ pub struct LineItem {
     pub id: String,
     /// Product title as the customer saw it.
     pub title: String,
-    /// Units ordered.
+    /// Units ordered and still due to the customer: platforms leave out units cancelled,
+    /// removed or refunded before they shipped.
     pub quantity: u32,
 }
 

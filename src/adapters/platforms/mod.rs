@@ -19,6 +19,8 @@ use jiff::Timestamp;
 
 use super::AdapterError;
 use crate::respond::facts::Order;
+#[cfg(any(feature = "bigcommerce", feature = "magento", feature = "shopify"))]
+use crate::respond::facts::{Fulfillment, LineItem};
 
 /// Reads orders from a shop platform.
 ///
@@ -90,6 +92,36 @@ pub(crate) fn shared_carrier<'a>(mut names: impl Iterator<Item = &'a str>) -> Op
         _ => a.trim().eq_ignore_ascii_case(b.trim()),
     };
     names.all(|name| same(first, name)).then_some(first)
+}
+
+/// Units of line `id` in `shipments`.
+#[cfg(any(feature = "bigcommerce", feature = "magento", feature = "shopify"))]
+pub(crate) fn shipped_units(shipments: &[Fulfillment], id: &str) -> u32 {
+    shipments
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter(|item| item.line_item_id == id)
+        .map(|item| item.quantity)
+        .sum()
+}
+
+/// An order's lines, each with the units the customer is still to receive (ordered, less what
+/// was cancelled, removed or refunded, never fewer than have shipped), as facts: lines left
+/// with none are dropped, so no such unit is ever "not shipped yet" or counted in a reply. An
+/// order with nothing left at all (cancelled, or refunded in full) keeps its lines as ordered.
+#[cfg(any(feature = "bigcommerce", feature = "magento", feature = "shopify"))]
+pub(crate) fn lines_left(lines: Vec<(LineItem, u32)>) -> Vec<LineItem> {
+    if lines.iter().all(|(_, left)| *left == 0) {
+        return lines.into_iter().map(|(line, _)| line).collect();
+    }
+    lines
+        .into_iter()
+        .filter(|(_, left)| *left > 0)
+        .map(|(line, left)| LineItem {
+            quantity: left,
+            ..line
+        })
+        .collect()
 }
 
 /// A boxed platform is a platform (vendor clients are chosen at run time from the config).

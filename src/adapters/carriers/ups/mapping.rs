@@ -5,7 +5,8 @@
 //!   [`STATUS_TABLE`]: the 3-digit package status code first (`statusCode` on activities, `code`
 //!   on `currentStatus`), then the 2-letter activity `code`, then the activity status `type`, so
 //!   a specific code overrules its broad type (a customs release is typed `X` but is no
-//!   exception; out for delivery is typed `I`).
+//!   exception; out for delivery is typed `I`). The type `D` alone proves nothing: UPS gives it
+//!   to loading on the delivery vehicle and out for delivery as well as to deliveries.
 //! - **Times**: an activity gives its local `date` (`YYYYMMDD`) and `time` (`HHMMSS`) and,
 //!   apart, `gmtOffset` (`-05:00`) and `gmtDate` + `gmtTime` (`74700` or `07:47:00`). The
 //!   local time with its offset is the instant; failing the offset, the GMT date and time. An
@@ -86,7 +87,9 @@ pub(super) const STATUS_TABLE: &[StatusRow] = &[
     row(Type, "P", S::InTransit, None, "Pickup", TYPES_DOC),
     row(Type, "I", S::InTransit, None, "In Transit", TYPES_DOC),
     row(Type, "O", S::OutForDelivery, None, "Out for Delivery", TYPES_DOC),
-    row(Type, "D", S::Delivered, None, "Delivered", TYPES_DOC),
+    // No row for type `D`: UPS types as `D` all "delivery information (loaded on delivery
+    // vehicle, out for delivery, delivered)" (TRACK_ALERT_DOC), so only a delivery's own code
+    // (`011` above) says delivered; `D` with a code not in this table is unknown.
     row(Type, "X", S::Exception, Some(Why::Other), "Exception", TYPES_DOC),
     row(Type, "RS", S::ReturnedToSender, None, "Returned to Shipper", TYPES_DOC),
     row(Type, "DO", S::InTransit, None, "Delivered Origin CFS (Freight Only)", TYPES_DOC),

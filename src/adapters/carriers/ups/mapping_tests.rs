@@ -232,11 +232,45 @@ fn missing_lists_and_statuses_are_tolerated() {
     );
     // An unknown current code: the newest scan decides.
     let unknown_current = r#"{"trackResponse":{"shipment":[{"package":[{
-        "currentStatus":{"code":"999"},"activity":[{"status":{"type":"D"}}]}]}]}}"#;
+        "currentStatus":{"code":"999"},"activity":[{"status":{"type":"D","statusCode":"011"}}]}]}]}}"#;
     assert_eq!(
         track("1ZE7V2180388685590", unknown_current).status,
         TrackingStatus::Delivered
     );
+}
+
+/// UPS types "delivery information (loaded on delivery vehicle, out for delivery, delivered)"
+/// all as `D`: the Track Alert API's FAQ on status types,
+/// <https://github.com/UPS-API/api-documentation/blob/main/UPSTrackAlert.yaml>. Shape from the
+/// Track API's OpenAPI (`Status`: `type`, `code`, `statusCode`, `description`),
+/// <https://github.com/UPS-API/api-documentation/blob/main/Tracking.yaml>; the codes of a
+/// loading scan are left out, as UPS's code list is not in those sources.
+#[test]
+fn the_delivery_type_alone_is_not_a_delivery() {
+    let loaded = r#"{"trackResponse":{"shipment":[{"package":[{
+        "trackingNumber":"1ZE7V2180388685590",
+        "currentStatus":{"type":"D","description":"Loaded on Delivery Vehicle "},
+        "activity":[{"date":"20261120","time":"071356","gmtOffset":"-05:00",
+            "status":{"type":"D","description":"Loaded on Delivery Vehicle "}}]}]}]}}"#;
+    let t = track("1ZE7V2180388685590", loaded);
+    assert_eq!(
+        t.status,
+        TrackingStatus::Unknown,
+        "never \"delivered\" on a type alone"
+    );
+    assert_eq!(t.delivered_at, None);
+    assert_eq!(
+        t.latest_event.unwrap().description,
+        "Loaded on Delivery Vehicle"
+    );
+    // The delivery's own code still says delivered.
+    let delivered = r#"{"trackResponse":{"shipment":[{"package":[{
+        "trackingNumber":"1ZE7V2180388685590",
+        "activity":[{"date":"20261120","time":"163000","gmtOffset":"-05:00",
+            "status":{"type":"D","description":"DELIVERED ","code":"F4","statusCode":"011"}}]}]}]}}"#;
+    let t = track("1ZE7V2180388685590", delivered);
+    assert_eq!(t.status, TrackingStatus::Delivered);
+    assert_eq!(t.delivered_at, Some(at("2026-11-20T21:30:00Z")));
 }
 
 #[test]

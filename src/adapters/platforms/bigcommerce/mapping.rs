@@ -21,6 +21,7 @@ use serde::de::{self, DeserializeOwned, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::adapters::http::parse_json;
+use crate::adapters::platforms::{lines_left, shipped_units};
 use crate::adapters::AdapterError;
 use crate::respond::facts::{
     Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Money,
@@ -346,12 +347,8 @@ pub fn to_order(
         )?),
         _ => None,
     };
-    let line_items = products
-        .iter()
-        .enumerate()
-        .map(|(i, product)| line_item(product, i))
-        .collect::<Result<Vec<_>, _>>()?;
     let fulfillments: Vec<Fulfillment> = shipments.iter().map(fulfillment).collect();
+    let line_items = line_items(products, &fulfillments)?;
     Ok(Order {
         id: number.clone(),
         number,
@@ -370,6 +367,26 @@ pub fn to_order(
         return_status: return_status(order, products, status_id),
         total: total(order),
     })
+}
+
+/// The lines with the units the customer is to receive: ordered less refunded, never fewer
+/// than have shipped (see [`lines_left`]).
+fn line_items(
+    products: &[BcProduct],
+    fulfillments: &[Fulfillment],
+) -> Result<Vec<LineItem>, AdapterError> {
+    let count = |value: Option<Count>| value.map_or(0, |Count(n)| n);
+    let mut lines = Vec::with_capacity(products.len());
+    for (i, product) in products.iter().enumerate() {
+        let line = line_item(product, i)?;
+        let shipped = shipped_units(fulfillments, &line.id).max(count(product.quantity_shipped));
+        let left = line
+            .quantity
+            .saturating_sub(count(product.quantity_refunded))
+            .max(shipped);
+        lines.push((line, left));
+    }
+    Ok(lines_left(lines))
 }
 
 fn line_item(product: &BcProduct, i: usize) -> Result<LineItem, AdapterError> {

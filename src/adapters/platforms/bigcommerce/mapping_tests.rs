@@ -485,3 +485,47 @@ fn an_address_without_city_or_country_is_no_destination() {
         })
     );
 }
+
+/// The partially shipped order of `fixtures/` once the second jar, never shipped, is refunded:
+/// `quantity_refunded` of `GET /orders/{id}/products` ("Multiple Products" example of
+/// `reference/orders.v2.oas2.yml`, github.com/bigcommerce/api-specs) set to 1 on that line.
+#[test]
+fn a_refunded_unit_is_not_waiting_to_ship() {
+    let mut products = list::<BcProduct>("products_partially_shipped.json", "products");
+    let jar = products.iter_mut().find(|p| p.id == Some(239)).unwrap();
+    jar.quantity_refunded = Some(Count(1));
+    let facts = to_order(
+        &order("order_partially_shipped.json"),
+        &products,
+        &[],
+        &list::<BcShipment>("shipments_partially_shipped.json", "shipments"),
+        "",
+    )
+    .unwrap();
+    let jar = facts.line_item("239").unwrap();
+    assert_eq!(jar.quantity, 1, "one jar shipped, the other refunded");
+    let shipped: u32 = facts
+        .fulfillments
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter(|i| i.line_item_id == "239")
+        .map(|i| i.quantity)
+        .sum();
+    assert_eq!(shipped, jar.quantity, "nothing of it left to ship");
+    // Refunded in full before it shipped: nothing of the line is on its way.
+    let mut products = list::<BcProduct>("products_partially_shipped.json", "products");
+    for p in &mut products {
+        p.quantity_shipped = Some(Count(0));
+        p.quantity_refunded = if p.id == Some(238) {
+            Some(Count(1))
+        } else {
+            Some(Count(0))
+        };
+    }
+    let facts = to_order(&order("order_full.json"), &products, &[], &[], "").unwrap();
+    assert!(
+        facts.line_item("238").is_none(),
+        "the refunded journal is off the order"
+    );
+    assert_eq!(facts.line_items.len(), 3);
+}

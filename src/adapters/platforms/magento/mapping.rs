@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use crate::adapters::platforms::shared_carrier;
+use crate::adapters::platforms::{lines_left, shared_carrier, shipped_units};
 use crate::adapters::{normalize_order_number, AdapterError};
 use crate::carrier::Carrier;
 use crate::respond::facts::{
@@ -126,16 +126,12 @@ pub fn order(
 
     let items: &[MagentoItem] = magento.items.as_deref().unwrap_or_default();
     let lines = Lines::new(items);
-    let line_items = lines
-        .top
-        .iter()
-        .map(|(index, item)| line_item(item, *index, &field(&format!("items[{index}]"))))
-        .collect::<Result<Vec<_>, _>>()?;
     let fulfillments: Vec<Fulfillment> = shipments
         .iter()
         .enumerate()
         .map(|(index, shipment)| fulfillment(shipment, index, &lines))
         .collect();
+    let line_items = line_items(&lines, &fulfillments, &field)?;
     let state = state(magento);
     let shipped = !fulfillments.is_empty();
     let shipping = magento
@@ -217,6 +213,28 @@ impl<'a> Lines<'a> {
     {
         self.parent_of.get(id).copied().unwrap_or(id)
     }
+}
+
+/// The top-level lines with the units the customer is to receive: ordered, less cancelled and
+/// refunded, never fewer than have shipped (see [`lines_left`]).
+fn line_items(
+    lines: &Lines<'_>,
+    fulfillments: &[Fulfillment],
+    field: &dyn Fn(&str) -> String,
+) -> Result<Vec<LineItem>, AdapterError> {
+    let units = |a: &Option<Amount>| a.as_ref().map_or(0, Amount::units);
+    let mut kept = Vec::with_capacity(lines.top.len());
+    for (index, item) in &lines.top {
+        let line = line_item(item, *index, &field(&format!("items[{index}]")))?;
+        let shipped = shipped_units(fulfillments, &line.id).max(units(&item.qty_shipped));
+        let left = line
+            .quantity
+            .saturating_sub(units(&item.qty_canceled))
+            .saturating_sub(units(&item.qty_refunded))
+            .max(shipped);
+        kept.push((line, left));
+    }
+    Ok(lines_left(kept))
 }
 
 fn line_item(item: &MagentoItem, index: usize, path: &str) -> Result<LineItem, AdapterError> {

@@ -32,10 +32,10 @@ fn order_fragment() -> String {
         "fragment DeskbotOrder on Order {{
   id name number email createdAt cancelledAt
   displayFinancialStatus displayFulfillmentStatus returnStatus
-  totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
+  totalPriceSet {{ shopMoney {{ amount currencyCode }} presentmentMoney {{ amount currencyCode }} }}
   shippingAddress {{ city countryCodeV2 zip }}
   shippingLine {{ code title }}
-  lineItems(first: {LINE_ITEMS}) {{ nodes {{ id title name quantity }} }}
+  lineItems(first: {LINE_ITEMS}) {{ nodes {{ id title name quantity currentQuantity }} }}
   fulfillments(first: {FULFILLMENTS}) {{
     id status displayStatus createdAt inTransitAt deliveredAt estimatedDeliveryAt
     trackingInfo(first: {TRACKING_INFO}) {{ company number url }}

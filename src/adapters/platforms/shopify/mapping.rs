@@ -10,7 +10,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
-use crate::adapters::platforms::shared_carrier;
+use crate::adapters::platforms::{lines_left, shared_carrier, shipped_units};
 use crate::adapters::AdapterError;
 use crate::respond::facts::{
     Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Money,
@@ -153,6 +153,8 @@ pub struct OrderNode {
 pub struct MoneyBag {
     /// In the shop's currency.
     pub shop_money: Option<MoneyV2>,
+    /// In the currency the customer chose and paid in.
+    pub presentment_money: Option<MoneyV2>,
 }
 
 /// `MoneyV2`.
@@ -189,7 +191,7 @@ pub struct ShippingLine {
 
 /// `LineItem`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 pub struct LineItemNode {
     /// `gid://shopify/LineItem/…`.
     pub id: Option<String>,
@@ -197,8 +199,10 @@ pub struct LineItemNode {
     pub title: Option<String>,
     /// Product and variant title ("Draft - 151cm"), used when `title` is absent.
     pub name: Option<String>,
-    /// Units ordered.
+    /// Units ordered, including refunded and removed units.
     pub quantity: Option<i64>,
+    /// Units ordered, excluding refunded and removed units.
+    pub current_quantity: Option<i64>,
 }
 
 /// `Fulfillment`: one shipment.
@@ -331,14 +335,15 @@ pub fn has_number(node: &OrderNode, wanted: &str) -> bool {
     node.number.is_none() && order_number(node, "").is_ok_and(|number| number == wanted)
 }
 
-/// Whether a fulfillment is a parcel on its way or delivered (not one that was cancelled or
-/// never happened).
+/// Whether a fulfillment is a parcel on its way or delivered (not one that was cancelled, never
+/// happened, or that a third-party fulfillment service has not finished: the legacy `PENDING`
+/// and `OPEN` statuses, which Shopify still lists as valid).
 fn is_shipment(node: &FulfillmentNode) -> bool {
     let status = text(node.status.as_deref()).map(str::to_ascii_uppercase);
     let display = text(node.display_status.as_deref()).map(str::to_ascii_uppercase);
     !matches!(
         status.as_deref(),
-        Some("CANCELLED" | "CANCELED" | "ERROR" | "FAILURE")
+        Some("CANCELLED" | "CANCELED" | "ERROR" | "FAILURE" | "PENDING" | "OPEN")
     ) && !matches!(display.as_deref(), Some("CANCELED" | "LABEL_VOIDED"))
 }
 
@@ -421,12 +426,18 @@ fn quantity(value: Option<i64>) -> u32 {
         .unwrap_or(0)
 }
 
+/// The amount in the currency the customer paid (`presentmentMoney`), which is what a reply
+/// may quote; the shop's own currency only when a body lacks it.
 fn money(bag: Option<&MoneyBag>) -> Option<Money> {
-    let money = bag?.shop_money.as_ref()?;
-    Some(Money {
-        amount: text(money.amount.as_deref())?.to_owned(),
-        currency: text(money.currency_code.as_deref())?.to_ascii_uppercase(),
-    })
+    let bag = bag?;
+    let read = |money: Option<&MoneyV2>| {
+        let money = money?;
+        Some(Money {
+            amount: text(money.amount.as_deref())?.to_owned(),
+            currency: text(money.currency_code.as_deref())?.to_ascii_uppercase(),
+        })
+    };
+    read(bag.presentment_money.as_ref()).or_else(|| read(bag.shop_money.as_ref()))
 }
 
 fn destination(address: Option<&Address>) -> Option<Destination> {
@@ -445,20 +456,35 @@ fn shipping_method(line: Option<&ShippingLine>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn line_items(connection: Option<Connection<LineItemNode>>) -> Vec<LineItem> {
-    connection
+/// The order's lines with the units the customer is to receive: `currentQuantity` (refunded
+/// and removed units left out), never fewer than `shipments` hold (see [`lines_left`]).
+/// Without `currentQuantity`, `quantity` is all there is.
+fn line_items(
+    connection: Option<Connection<LineItemNode>>,
+    shipments: &[Fulfillment],
+) -> Vec<LineItem> {
+    let lines = connection
         .unwrap_or_default()
         .into_items()
         .into_iter()
-        .map(|(_, node)| LineItem {
-            id: text(node.id.as_deref()).unwrap_or_default().to_owned(),
-            title: text(node.title.as_deref())
-                .or(text(node.name.as_deref()))
-                .unwrap_or_default()
-                .to_owned(),
-            quantity: quantity(node.quantity),
+        .map(|(_, node)| {
+            let id = text(node.id.as_deref()).unwrap_or_default().to_owned();
+            let ordered = quantity(node.quantity);
+            let left = node.current_quantity.map_or(ordered, |current| {
+                quantity(Some(current)).max(shipped_units(shipments, &id))
+            });
+            let line = LineItem {
+                id,
+                title: text(node.title.as_deref())
+                    .or(text(node.name.as_deref()))
+                    .unwrap_or_default()
+                    .to_owned(),
+                quantity: ordered,
+            };
+            (line, left)
         })
-        .collect()
+        .collect();
+    lines_left(lines)
 }
 
 /// One shipment as facts. `at` is its JSON path, for errors.
@@ -537,7 +563,7 @@ pub fn order(node: OrderNode, at: &str) -> Result<Order, AdapterError> {
             fulfillments.len(),
         ),
         cancelled_at,
-        line_items: line_items(node.line_items),
+        line_items: line_items(node.line_items, &fulfillments),
         shipping_method: shipping_method(node.shipping_line.as_ref()),
         destination: destination(node.shipping_address.as_ref()),
         fulfillments,

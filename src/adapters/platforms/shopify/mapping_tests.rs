@@ -386,3 +386,141 @@ fn statuses_map_and_new_values_are_unknown() {
         Some(TrackingStatus::Exception)
     );
 }
+
+/// An order whose only fulfillment a third-party fulfillment service has not finished yet.
+/// `Fulfillment.status` still lists the legacy values `PENDING` ("Shopify has created the
+/// fulfillment and is waiting for the third-party fulfillment service to transition it to open
+/// or success") and `OPEN` ("the third-party fulfillment service has acknowledged the
+/// fulfillment and is processing it"): <https://shopify.dev/docs/api/admin-graphql/2025-10/enums/FulfillmentStatus>
+/// (descriptions from the 2024-04 page of the same enum). Shape from `Order` and `Fulfillment`
+/// (2025-10); values ours.
+fn order_with_a_fulfillment_in(status: &str) -> OrderNode {
+    serde_json::from_value(json!({
+        "id": "gid://shopify/Order/1017", "name": "#1017", "number": 1017,
+        "email": "mia@example.com", "createdAt": "2025-11-18T10:00:00Z",
+        "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "IN_PROGRESS",
+        "lineItems": {"nodes": [{"id": "gid://shopify/LineItem/1", "title": "Knit Throw",
+            "quantity": 1}]},
+        "fulfillments": [{
+            "id": "gid://shopify/Fulfillment/9", "status": status, "displayStatus": "SUBMITTED",
+            "createdAt": "2025-11-18T12:00:00Z", "inTransitAt": null, "deliveredAt": null,
+            "trackingInfo": [],
+            "fulfillmentLineItems": {"nodes": [{"quantity": 1,
+                "lineItem": {"id": "gid://shopify/LineItem/1"}}]}
+        }]
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_fulfillment_the_fulfillment_service_has_not_finished_is_no_shipment() {
+    for status in ["PENDING", "OPEN", "open"] {
+        let order = order(order_with_a_fulfillment_in(status), "data.order").unwrap();
+        assert!(
+            order.fulfillments.is_empty(),
+            "{status}: not handed to a carrier, so not shipped"
+        );
+        assert_eq!(
+            order.fulfillment_status,
+            FulfillmentStatus::InProgress,
+            "{status}"
+        );
+    }
+    let done = order(order_with_a_fulfillment_in("SUCCESS"), "data.order").unwrap();
+    assert_eq!(done.fulfillments.len(), 1);
+}
+
+/// `totalPriceSet` of an order paid in the customer's currency (EUR) in a shop that keeps its
+/// books in USD. `MoneyBag`: "The `presentmentMoney` field contains the amount in the
+/// customer's selected currency. The `shopMoney` field contains the equivalent in the shop's
+/// base currency." (<https://shopify.dev/docs/api/admin-graphql/2025-10/objects/MoneyBag>).
+/// Values ours.
+#[test]
+fn the_total_is_what_the_customer_paid_in_their_currency() {
+    let node = |total: serde_json::Value| -> OrderNode {
+        serde_json::from_value(json!({
+            "id": "gid://shopify/Order/1018", "name": "#1018", "number": 1018,
+            "email": "lea@example.com", "createdAt": "2025-11-18T10:00:00Z",
+            "totalPriceSet": total
+        }))
+        .unwrap()
+    };
+    let both = node(json!({
+        "shopMoney": {"amount": "54.12", "currencyCode": "USD"},
+        "presentmentMoney": {"amount": "50.0", "currencyCode": "EUR"}
+    }));
+    assert_eq!(
+        order(both, "o").unwrap().total,
+        Some(Money {
+            amount: "50.0".into(),
+            currency: "EUR".into()
+        })
+    );
+    // A body without the presentment amount (a query that did not ask) keeps the shop's.
+    let shop_only = node(
+        json!({"shopMoney": {"amount": "54.12", "currencyCode": "USD"},
+        "presentmentMoney": null}),
+    );
+    assert_eq!(
+        order(shop_only, "o").unwrap().total,
+        Some(Money {
+            amount: "54.12".into(),
+            currency: "USD".into()
+        })
+    );
+}
+
+/// An order edited before it shipped: one of two throws removed, the cushion removed outright,
+/// the rest in one parcel. `LineItem.quantity` is "the number of units ordered, including
+/// refunded and removed units"; `currentQuantity` "the number of units ordered, excluding
+/// refunded and removed units" (<https://shopify.dev/docs/api/admin-graphql/2025-10/objects/LineItem>).
+/// Shape from `Order`, `LineItem`, `Fulfillment` (2025-10); values ours.
+#[test]
+fn removed_and_refunded_units_are_not_waiting_to_ship() {
+    let edited = |current: [i64; 3]| -> OrderNode {
+        serde_json::from_value(json!({
+            "id": "gid://shopify/Order/1019", "name": "#1019", "number": 1019,
+            "email": "kim@example.com", "createdAt": "2025-11-18T10:00:00Z",
+            "displayFulfillmentStatus": "FULFILLED",
+            "lineItems": {"nodes": [
+                {"id": "gid://shopify/LineItem/1", "title": "Knit Throw", "quantity": 2,
+                    "currentQuantity": current[0]},
+                {"id": "gid://shopify/LineItem/2", "title": "Linen Cushion", "quantity": 1,
+                    "currentQuantity": current[1]},
+                {"id": "gid://shopify/LineItem/3", "title": "Wool Socks", "quantity": 1,
+                    "currentQuantity": current[2]}
+            ]},
+            "fulfillments": [{
+                "id": "gid://shopify/Fulfillment/7", "status": "SUCCESS",
+                "displayStatus": "IN_TRANSIT", "createdAt": "2025-11-19T12:00:00Z",
+                "trackingInfo": [{"company": "UPS", "number": "1Z001985YW99744790"}],
+                "fulfillmentLineItems": {"nodes": [
+                    {"quantity": 1, "lineItem": {"id": "gid://shopify/LineItem/1"}},
+                    {"quantity": 1, "lineItem": {"id": "gid://shopify/LineItem/3"}}
+                ]}
+            }]
+        }))
+        .unwrap()
+    };
+    let order = order(edited([1, 0, 1]), "o").unwrap();
+    let lines: Vec<(&str, u32)> = order
+        .line_items
+        .iter()
+        .map(|l| (l.title.as_str(), l.quantity))
+        .collect();
+    assert_eq!(lines, [("Knit Throw", 1), ("Wool Socks", 1)]);
+    // The socks came back and were refunded after delivery: still what the parcel held.
+    let returned = order_fn(edited([1, 0, 0]));
+    assert_eq!(returned.line_items.len(), 2);
+    assert_eq!(returned.line_items[1].quantity, 1);
+    // Everything refunded before anything shipped (a cancelled order): the lines as ordered.
+    let mut cancelled = edited([0, 0, 0]);
+    cancelled.fulfillments.clear();
+    let cancelled = order_fn(cancelled);
+    let ordered: Vec<u32> = cancelled.line_items.iter().map(|l| l.quantity).collect();
+    assert_eq!(ordered, [2, 1, 1]);
+}
+
+fn order_fn(node: OrderNode) -> Order {
+    order(node, "o").unwrap()
+}

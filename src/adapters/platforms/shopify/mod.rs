@@ -16,10 +16,10 @@
 //!   page by page (5 orders a page, so a page stays under the 1000-point query cost limit),
 //!   and keeping only orders whose e-mail is the customer's, trimmed and case folded.
 //! - **Per order**: `displayFinancialStatus`, `displayFulfillmentStatus`, `cancelledAt`,
-//!   `returnStatus`, `totalPriceSet.shopMoney`, line items, `shippingAddress { city
-//!   countryCodeV2 zip }`, `shippingLine { code title }`, and fulfillments with `trackingInfo
-//!   { company number url }`, `displayStatus`, `createdAt`, `inTransitAt`, `deliveredAt` and
-//!   their line items (mapping in `mapping.rs`).
+//!   `returnStatus`, `totalPriceSet` (the customer's `presentmentMoney`, else `shopMoney`),
+//!   line items, `shippingAddress { city countryCodeV2 zip }`, `shippingLine { code title }`,
+//!   and fulfillments with `trackingInfo { company number url }`, `displayStatus`,
+//!   `createdAt`, `inTransitAt`, `deliveredAt` and their line items (mapping in `mapping.rs`).
 //! - **Cancel** ([`OrderPlatform::cancel_order`]): the order's state is read first (unknown →
 //!   `NotFound`; shipped or already cancelled → `Invalid`), then `orderCancel` (reason
 //!   `CUSTOMER`, refund to the original payment methods, restock, notify the customer), its

@@ -419,3 +419,45 @@ fn a_closed_order_is_returned_if_it_shipped_and_cancelled_if_not() {
     assert_eq!(shipped.cancelled_at, None);
     assert_eq!(shipped.return_status, Some(ReturnStatus::Refunded));
 }
+
+/// An order one of whose two mugs was cancelled and whose poster was refunded by a credit memo
+/// before anything shipped; the rest in one parcel. Fields `qty_ordered`, `qty_canceled`,
+/// `qty_refunded`, `qty_shipped` of `sales-data-order-item-interface` and `items[]`
+/// (`order_item_id`, `qty`) of `sales-data-shipment-interface`, as in the REST reference
+/// (<https://adobe-commerce.redoc.ly/2.4.6-admin/tag/orders>, `GET /V1/orders/{id}`) and the
+/// order tutorial's bodies (`fixtures/order_tutorial.json`); values ours.
+#[test]
+fn cancelled_and_refunded_units_are_not_waiting_to_ship() {
+    let magento: MagentoOrder = serde_json::from_str(
+        r#"{"entity_id": 41, "increment_id": "000000041", "customer_email": "kim@example.com",
+            "created_at": "2026-11-16 09:00:00", "state": "processing", "status": "processing",
+            "items": [
+              {"item_id": 1, "name": "Stoneware Mug", "qty_ordered": 2, "qty_canceled": 1,
+               "qty_refunded": 0, "qty_shipped": 1},
+              {"item_id": 2, "name": "Botanical Poster", "qty_ordered": 1, "qty_canceled": 0,
+               "qty_refunded": 1, "qty_shipped": 0},
+              {"item_id": 3, "name": "Tea Towel", "qty_ordered": 1, "qty_canceled": 0,
+               "qty_refunded": 1, "qty_shipped": 1}
+            ]}"#,
+    )
+    .unwrap();
+    let shipment: MagentoShipment = serde_json::from_str(
+        r#"{"entity_id": 9, "order_id": 41, "created_at": "2026-11-17 10:00:00",
+            "items": [{"order_item_id": 1, "qty": 1}, {"order_item_id": 3, "qty": 1}],
+            "tracks": [{"track_number": "1Z001985YW99744790", "carrier_code": "ups"}]}"#,
+    )
+    .unwrap();
+    let order = order(&magento, &[&shipment], "").unwrap();
+    let lines: Vec<(&str, u32)> = order
+        .line_items
+        .iter()
+        .map(|l| (l.title.as_str(), l.quantity))
+        .collect();
+    // The towel was refunded after it shipped (a return): it is still what the parcel held.
+    assert_eq!(lines, [("Stoneware Mug", 1), ("Tea Towel", 1)]);
+    // Cancelled in full: the lines as ordered.
+    let cancelled: MagentoOrder = fixture("order_canceled.json");
+    let cancelled = super::order(&cancelled, &[], "").unwrap();
+    assert_eq!(cancelled.line_items.len(), 1);
+    assert_eq!(cancelled.line_items[0].quantity, 1);
+}

@@ -90,6 +90,8 @@ pub struct MagentoItem {
     pub qty_shipped: Option<Amount>,
     /// Units cancelled.
     pub qty_canceled: Option<Amount>,
+    /// Units refunded (credit memos), shipped or not.
+    pub qty_refunded: Option<Amount>,
     /// Downloadable and virtual products never ship.
     pub is_virtual: Option<Flag>,
 }
