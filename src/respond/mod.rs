@@ -12,6 +12,7 @@ pub mod scripts;
 mod templates;
 pub mod verify;
 
+#[cfg(feature = "serve")]
 pub(crate) use outcome::handoff_note;
 pub use outcome::{Customer, Facts, Outcome, Routing};
 pub use responder::{Answerer, Responder};
