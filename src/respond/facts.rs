@@ -180,6 +180,11 @@ impl Order {
         self.line_items.iter().find(|item| item.id == id)
     }
 
+    /// The lines still on the order: a line edited down to nothing is no longer ordered.
+    pub fn ordered_items(&self) -> impl Iterator<Item = &LineItem> {
+        self.line_items.iter().filter(|item| item.quantity > 0)
+    }
+
     /// Every line as "title ×quantity", for notes to people.
     pub fn describe_items(&self) -> String {
         self.line_items
@@ -193,6 +198,16 @@ impl Order {
     pub fn is_cancelled(&self) -> bool {
         self.cancelled_at.is_some()
     }
+}
+
+/// Units of line item `line_item_id` in `fulfillments`.
+pub fn shipped_units(fulfillments: &[Fulfillment], line_item_id: &str) -> u32 {
+    fulfillments
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter(|item| item.line_item_id == line_item_id)
+        .map(|item| item.quantity)
+        .sum()
 }
 
 /// A carrier's normalised shipment status.

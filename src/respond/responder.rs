@@ -422,12 +422,7 @@ impl Answerer {
             .iter()
             .map(|verified| {
                 let order = verified.order();
-                let titles: Vec<&str> = order
-                    .line_items
-                    .iter()
-                    .filter(|i| i.quantity > 0)
-                    .map(|i| i.title.as_str())
-                    .collect();
+                let titles: Vec<&str> = order.ordered_items().map(|i| i.title.as_str()).collect();
                 let mut entry = serde_json::json!({
                     "number": order.number,
                     "placed_on": self.policy.format_date(self.policy.local_date(order.created_at), today),

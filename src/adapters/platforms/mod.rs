@@ -18,9 +18,9 @@ pub use memory::MemoryOrderPlatform;
 use jiff::Timestamp;
 
 use super::AdapterError;
-use crate::respond::facts::Order;
 #[cfg(any(feature = "bigcommerce", feature = "magento", feature = "shopify"))]
-use crate::respond::facts::{Fulfillment, LineItem};
+use crate::respond::facts::LineItem;
+use crate::respond::facts::Order;
 
 /// Reads orders from a shop platform.
 ///
@@ -92,17 +92,6 @@ pub(crate) fn shared_carrier<'a>(mut names: impl Iterator<Item = &'a str>) -> Op
         _ => a.trim().eq_ignore_ascii_case(b.trim()),
     };
     names.all(|name| same(first, name)).then_some(first)
-}
-
-/// Units of line `id` in `shipments`.
-#[cfg(any(feature = "bigcommerce", feature = "magento", feature = "shopify"))]
-pub(crate) fn shipped_units(shipments: &[Fulfillment], id: &str) -> u32 {
-    shipments
-        .iter()
-        .flat_map(|f| &f.items)
-        .filter(|item| item.line_item_id == id)
-        .map(|item| item.quantity)
-        .sum()
 }
 
 /// An order's lines, each with the units the customer is still to receive (ordered, less what

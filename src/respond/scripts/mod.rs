@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use crate::classify::intent::Intent;
 use crate::respond::extract::MessageFacts;
 use crate::respond::facts::{
-    Fulfillment, FulfillmentStatus, LineItem, Order, Tracking, TrackingStatus,
+    shipped_units, Fulfillment, FulfillmentStatus, Order, Tracking, TrackingStatus,
 };
 use crate::respond::policy::Policy;
 use crate::respond::verify::VerifiedOrder;
@@ -438,26 +438,11 @@ impl ScriptInput<'_> {
             .line_items
             .iter()
             .filter_map(|item| {
-                let shipped: u32 = self
-                    .order
-                    .fulfillments
-                    .iter()
-                    .flat_map(|f| &f.items)
-                    .filter(|i| i.line_item_id == item.id)
-                    .map(|i| i.quantity)
-                    .sum();
+                let shipped = shipped_units(&self.order.fulfillments, &item.id);
                 let left = item.quantity.saturating_sub(shipped);
                 (left > 0).then(|| (item.title.clone(), left))
             })
             .collect()
-    }
-
-    /// The order's lines still on it: a line edited down to nothing is no longer ordered.
-    fn ordered_items(&self) -> impl Iterator<Item = &LineItem> {
-        self.order
-            .line_items
-            .iter()
-            .filter(|item| item.quantity > 0)
     }
 
     /// The variables every order template gets.
@@ -467,12 +452,17 @@ impl ScriptInput<'_> {
         context.insert(
             "items".into(),
             Value::Array(
-                self.ordered_items()
+                self.order
+                    .ordered_items()
                     .map(|item| json!({"title": item.title, "quantity": item.quantity}))
                     .collect(),
             ),
         );
-        let titles: Vec<&str> = self.ordered_items().map(|i| i.title.as_str()).collect();
+        let titles: Vec<&str> = self
+            .order
+            .ordered_items()
+            .map(|i| i.title.as_str())
+            .collect();
         context.insert("item_summary".into(), json!(summarize(&titles)));
         if let Some(total) = self
             .order
@@ -888,7 +878,7 @@ pub fn run(intent: Intent, input: &ScriptInput<'_>) -> ScriptResult {
     }
     // Nothing left on the order (no lines reported, or every one edited away): a reply could
     // only name "your items" or an empty list.
-    if input.ordered_items().next().is_none() {
+    if input.order.ordered_items().next().is_none() {
         return policy_handoff(
             "no_line_items",
             format!(

@@ -21,11 +21,11 @@ use serde::de::{self, DeserializeOwned, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::adapters::http::parse_json;
-use crate::adapters::platforms::{lines_left, shipped_units};
+use crate::adapters::platforms::lines_left;
 use crate::adapters::AdapterError;
 use crate::respond::facts::{
-    Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Money,
-    Order, ReturnStatus,
+    shipped_units, Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus,
+    LineItem, Money, Order, ReturnStatus,
 };
 
 /// The vendor's name in errors and logs.

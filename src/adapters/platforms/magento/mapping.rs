@@ -11,12 +11,12 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use crate::adapters::platforms::{lines_left, shared_carrier, shipped_units};
+use crate::adapters::platforms::{lines_left, shared_carrier};
 use crate::adapters::{normalize_order_number, AdapterError};
 use crate::carrier::Carrier;
 use crate::respond::facts::{
-    Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Money,
-    Order, ReturnStatus,
+    shipped_units, Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus,
+    LineItem, Money, Order, ReturnStatus,
 };
 
 mod wire;

@@ -10,11 +10,11 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
-use crate::adapters::platforms::{lines_left, shared_carrier, shipped_units};
+use crate::adapters::platforms::{lines_left, shared_carrier};
 use crate::adapters::AdapterError;
 use crate::respond::facts::{
-    Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus, LineItem, Money,
-    Order, ReturnStatus, TrackingStatus,
+    shipped_units, Destination, FinancialStatus, FulfilledItem, Fulfillment, FulfillmentStatus,
+    LineItem, Money, Order, ReturnStatus, TrackingStatus,
 };
 
 /// The vendor's name in errors and logs.
