@@ -23,6 +23,20 @@ impl SparseRows {
         }
     }
 
+    /// An empty matrix with room for `rows` rows and `entries` entries: built row by row to a
+    /// known bound, it never regrows (each regrowth copies the matrix so far into fresh pages).
+    /// Capacity past what is filled is never touched, so it costs address space, not memory.
+    pub fn with_capacity(n_columns: usize, rows: usize, entries: usize) -> Self {
+        let mut row_starts = Vec::with_capacity(rows + 1);
+        row_starts.push(0);
+        SparseRows {
+            row_starts,
+            columns: Vec::with_capacity(entries),
+            values: Vec::with_capacity(entries),
+            n_columns,
+        }
+    }
+
     /// Appends a row given as `(column, value)` pairs with strictly increasing columns.
     pub fn push_row(&mut self, entries: &[(u32, f64)]) {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));

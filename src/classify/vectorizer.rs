@@ -231,6 +231,14 @@ impl Corpus {
     fn char_doc(&self, index: usize) -> &[u32] {
         &self.char_tokens[self.char_doc_starts[index]..self.char_doc_starts[index + 1]]
     }
+
+    /// At most how many entries the matrix rows of `rows` can have: every word gives a unigram
+    /// (or counts as unknown) and starts at most one bigram, and every character n-gram is one.
+    fn max_entries(&self, rows: &[usize]) -> usize {
+        rows.iter()
+            .map(|&row| 2 * self.doc(row).len() + self.char_doc(row).len())
+            .sum()
+    }
 }
 
 fn unigram_key(term: u32) -> u64 {
@@ -326,14 +334,19 @@ impl VectorizerConfig {
         n_docs: usize,
     ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
         debug_assert!(kept.is_sorted_by(|a, b| a.0 < b.0));
-        let n_docs = n_docs as f64;
         let idf = kept
             .iter()
-            .map(|&(_, df)| ((1.0 + n_docs) / (1.0 + f64::from(df))).ln() + 1.0)
+            .map(|&(_, df)| smoothed_idf(n_docs, df))
             .collect();
         let features: Vec<String> = kept.into_iter().map(|(name, _)| name).collect();
         TfidfVectorizer::from_parts(*self, analyzer, features, idf, BTreeMap::new())
     }
+}
+
+/// The idf of a feature in `df` of `n_docs` messages: `ln((1 + n) / (1 + df)) + 1`, as
+/// scikit-learn's `smooth_idf` computes it.
+fn smoothed_idf(n_docs: usize, df: u32) -> f64 {
+    ((1.0 + n_docs as f64) / (1.0 + f64::from(df))).ln() + 1.0
 }
 
 /// The features kept of the `frequent` n-grams `(key, df, payload)`: the `max_features` most
@@ -667,7 +680,8 @@ impl TfidfVectorizer {
                 self.char_features.get(gram).copied()
             })
             .collect();
-        let mut matrix = SparseRows::new(self.n_features());
+        let entries = corpus.max_entries(rows);
+        let mut matrix = SparseRows::with_capacity(self.n_features(), rows.len(), entries);
         let (mut terms, mut ids, mut features) = (Vec::new(), Vec::new(), Vec::new());
         for &row in rows {
             terms.clear();
@@ -715,15 +729,9 @@ impl TfidfVectorizer {
     }
 
     /// Feature occurrences → TF-IDF weighted, L2-normalised features sorted by feature, as the
-    /// training matrix stores them. Sorting plain ids is much cheaper than sorting (id, weight)
-    /// pairs, and runs of equal ids are the counts.
+    /// training matrix stores them (see [`weigh_sorted`]).
     fn weigh_sorted(&self, ids: &mut [u32], features: &mut Vec<(u32, f64)>) {
-        features.clear();
-        ids.sort_unstable();
-        for run in ids.chunk_by(|a, b| a == b) {
-            features.push((run[0], run.len() as f64));
-        }
-        self.counts_to_weights(features);
+        weigh_sorted(ids, features, &self.idf, self.config.sublinear_tf);
     }
 
     /// [`Self::weigh_sorted`] for classification, which needs no order: repeats are merged
@@ -764,23 +772,41 @@ impl TfidfVectorizer {
 
     /// Occurrence counts → TF-IDF weights, L2-normalised.
     fn counts_to_weights(&self, features: &mut [(u32, f64)]) {
-        let mut norm = 0.0;
-        for (feature, weight) in features.iter_mut() {
-            let count = *weight;
-            let tf = if count == 1.0 {
-                1.0
-            } else if self.config.sublinear_tf {
-                1.0 + count.ln()
-            } else {
-                count
-            };
-            *weight = tf * self.idf[*feature as usize];
-            norm += *weight * *weight;
-        }
-        let norm = norm.sqrt();
-        if norm > 0.0 {
-            features.iter_mut().for_each(|(_, weight)| *weight /= norm);
-        }
+        counts_to_weights(features, &self.idf, self.config.sublinear_tf);
+    }
+}
+
+/// Feature occurrences `ids` → TF-IDF weighted, L2-normalised features sorted by feature, as
+/// the training matrix stores them. Sorting plain ids is much cheaper than sorting (id, weight)
+/// pairs, and runs of equal ids are the counts.
+fn weigh_sorted(ids: &mut [u32], features: &mut Vec<(u32, f64)>, idf: &[f64], sublinear_tf: bool) {
+    features.clear();
+    ids.sort_unstable();
+    for run in ids.chunk_by(|a, b| a == b) {
+        features.push((run[0], run.len() as f64));
+    }
+    counts_to_weights(features, idf, sublinear_tf);
+}
+
+/// `(feature, count)` → `(feature, weight)`: TF-IDF, L2-normalised.
+#[inline]
+fn counts_to_weights(features: &mut [(u32, f64)], idf: &[f64], sublinear_tf: bool) {
+    let mut norm = 0.0;
+    for (feature, weight) in features.iter_mut() {
+        let count = *weight;
+        let tf = if count == 1.0 {
+            1.0
+        } else if sublinear_tf {
+            1.0 + count.ln()
+        } else {
+            count
+        };
+        *weight = tf * idf[*feature as usize];
+        norm += *weight * *weight;
+    }
+    let norm = norm.sqrt();
+    if norm > 0.0 {
+        features.iter_mut().for_each(|(_, weight)| *weight /= norm);
     }
 }
 

@@ -68,6 +68,51 @@ struct LinePoint {
     slope: f64,
 }
 
+/// The vectors a minimisation works in. Kept from one minimisation to the next (as a run of
+/// fits does), they are allocated and faulted in once: a fit's dozens of megabytes of fresh
+/// pages otherwise cost more kernel time than some of its iterations.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    gradient: Vec<f64>,
+    direction: Vec<f64>,
+    trial: Vec<f64>,
+    trial_gradient: Vec<f64>,
+    s_history: Vec<Vec<f64>>,
+    y_history: Vec<Vec<f64>>,
+}
+
+impl Workspace {
+    /// Room for minimisations of up to `n` parameters with `memory` pairs, made before the
+    /// first: fits of growing size would otherwise move every vector to fresh pages each time.
+    pub fn reserve(&mut self, n: usize, memory: usize) {
+        for vector in self.vectors(memory) {
+            vector.reserve(n.saturating_sub(vector.len()));
+        }
+    }
+
+    /// Every vector `n` zeros long, `memory` of each history.
+    fn prepare(&mut self, n: usize, memory: usize) {
+        for vector in self.vectors(memory) {
+            vector.clear();
+            vector.resize(n, 0.0);
+        }
+    }
+
+    /// Every vector, with `memory` of each history.
+    fn vectors(&mut self, memory: usize) -> impl Iterator<Item = &mut Vec<f64>> {
+        self.s_history.resize_with(memory, Vec::new);
+        self.y_history.resize_with(memory, Vec::new);
+        let singles = [
+            &mut self.gradient,
+            &mut self.direction,
+            &mut self.trial,
+            &mut self.trial_gradient,
+        ];
+        let history = self.s_history.iter_mut().chain(&mut self.y_history);
+        singles.into_iter().chain(history)
+    }
+}
+
 /// Minimises `evaluate` from `x`, leaving the best point found in `x`.
 ///
 /// `evaluate(point, gradient)` returns the objective at `point` and writes its gradient.
@@ -81,6 +126,26 @@ pub fn minimize(
     x: &mut Vec<f64>,
     settings: LbfgsSettings,
     diagonal: &[f64],
+    evaluate: impl FnMut(&[f64], &mut [f64]) -> f64,
+    on_iteration: impl FnMut(u64, f64),
+) -> LbfgsOutcome {
+    let mut workspace = Workspace::default();
+    minimize_in(
+        &mut workspace,
+        x,
+        settings,
+        diagonal,
+        evaluate,
+        on_iteration,
+    )
+}
+
+/// [`minimize`] in `workspace`'s vectors.
+pub fn minimize_in(
+    workspace: &mut Workspace,
+    x: &mut Vec<f64>,
+    settings: LbfgsSettings,
+    diagonal: &[f64],
     mut evaluate: impl FnMut(&[f64], &mut [f64]) -> f64,
     mut on_iteration: impl FnMut(u64, f64),
 ) -> LbfgsOutcome {
@@ -90,13 +155,16 @@ pub fn minimize(
         "one diagonal entry per parameter"
     );
     let memory = settings.memory.max(1);
-    let mut gradient = vec![0.0; n];
-    let mut direction = vec![0.0; n];
-    let mut trial = vec![0.0; n];
-    let mut trial_gradient = vec![0.0; n];
+    workspace.prepare(n, memory);
+    let Workspace {
+        mut gradient,
+        mut direction,
+        mut trial,
+        mut trial_gradient,
+        mut s_history,
+        mut y_history,
+    } = std::mem::take(workspace);
     // Correction pairs in a ring: s = x_{k+1} − x_k, y = g_{k+1} − g_k, ρ = 1 / (y·s).
-    let mut s_history = vec![vec![0.0; n]; memory];
-    let mut y_history = vec![vec![0.0; n]; memory];
     let mut rho = vec![0.0; memory];
     // The newest pair's (y·s) / (y·D·y): the scale of the initial inverse Hessian.
     let mut newest_scale = 1.0;
@@ -111,129 +179,141 @@ pub fn minimize(
         cost,
         termination,
     };
-    if !is_finite(cost, &gradient) {
-        return outcome(0, cost, Termination::NonFinite);
-    }
-    loop {
-        if max_abs(&gradient) <= settings.gradient_max_norm {
-            return outcome(iterations, cost, Termination::Converged);
+    let result = 'run: {
+        if !is_finite(cost, &gradient) {
+            break 'run outcome(0, cost, Termination::NonFinite);
         }
-        if iterations >= settings.max_iterations {
-            return outcome(iterations, cost, Termination::MaxIterations);
-        }
+        loop {
+            if max_abs(&gradient) <= settings.gradient_max_norm {
+                break 'run outcome(iterations, cost, Termination::Converged);
+            }
+            if iterations >= settings.max_iterations {
+                break 'run outcome(iterations, cost, Termination::MaxIterations);
+            }
 
-        // Two-loop recursion: direction = −H·gradient. Each dot product is taken in the same
-        // pass as the updates before it (see `update_then_dot`): 11 passes over the parameters
-        // instead of 25 with 5 pairs, and the same bits.
-        let order = |i: usize| (newest + memory - i) % memory;
-        let mut pending = Update::Negate;
-        for i in 0..stored {
-            let slot = order(i);
-            let s_dot = update_then_dot(&mut direction, &gradient, pending, None, &s_history[slot]);
-            two_loop_alpha[slot] = rho[slot] * s_dot;
-            pending = Update::Axpy(-two_loop_alpha[slot], &y_history[slot]);
-        }
-        // The initial inverse Hessian: the preconditioner, scaled by the newest pair.
-        let scale = if stored > 0 { newest_scale } else { 1.0 };
-        let mut initial = Some((scale, diagonal));
-        for i in (0..stored).rev() {
-            let slot = order(i);
-            let y_dot = update_then_dot(
+            // Two-loop recursion: direction = −H·gradient. Each dot product is taken in the same
+            // pass as the updates before it (see `update_then_dot`): 11 passes over the parameters
+            // instead of 25 with 5 pairs, and the same bits.
+            let order = |i: usize| (newest + memory - i) % memory;
+            let mut pending = Update::Negate;
+            for i in 0..stored {
+                let slot = order(i);
+                let s_dot =
+                    update_then_dot(&mut direction, &gradient, pending, None, &s_history[slot]);
+                two_loop_alpha[slot] = rho[slot] * s_dot;
+                pending = Update::Axpy(-two_loop_alpha[slot], &y_history[slot]);
+            }
+            // The initial inverse Hessian: the preconditioner, scaled by the newest pair.
+            let scale = if stored > 0 { newest_scale } else { 1.0 };
+            let mut initial = Some((scale, diagonal));
+            for i in (0..stored).rev() {
+                let slot = order(i);
+                let y_dot = update_then_dot(
+                    &mut direction,
+                    &gradient,
+                    pending,
+                    initial.take(),
+                    &y_history[slot],
+                );
+                let beta = rho[slot] * y_dot;
+                pending = Update::Axpy(two_loop_alpha[slot] - beta, &s_history[slot]);
+            }
+            let mut slope = update_then_dot(
                 &mut direction,
                 &gradient,
                 pending,
                 initial.take(),
-                &y_history[slot],
+                &gradient,
             );
-            let beta = rho[slot] * y_dot;
-            pending = Update::Axpy(two_loop_alpha[slot] - beta, &s_history[slot]);
-        }
-        let mut slope = update_then_dot(
-            &mut direction,
-            &gradient,
-            pending,
-            initial.take(),
-            &gradient,
-        );
-        // `slope >= 0.0` alone would let a NaN slope through.
-        if slope.is_nan() || slope >= 0.0 {
-            // Rounding made the quasi-Newton direction useless: restart from steepest descent.
-            stored = 0;
-            direction
-                .iter_mut()
-                .zip(&gradient)
-                .for_each(|(d, g)| *d = -g);
-            slope = -dot(&gradient, &gradient);
-        }
-        // The very first step is a plain unit step along −g, as argmin's was: on a problem whose
-        // penalty overflows it reaches the overflow at once and the fit fails as NaN/infinite,
-        // instead of creeping through tiny finite steps to a line-search failure. After a
-        // restart the step is scaled to unit length instead.
-        let first_step = if stored == 0 && iterations > 0 {
-            (1.0 / dot(&gradient, &gradient).sqrt()).min(1.0)
-        } else {
-            1.0
-        };
+            // `slope >= 0.0` alone would let a NaN slope through.
+            if slope.is_nan() || slope >= 0.0 {
+                // Rounding made the quasi-Newton direction useless: restart from steepest descent.
+                stored = 0;
+                direction
+                    .iter_mut()
+                    .zip(&gradient)
+                    .for_each(|(d, g)| *d = -g);
+                slope = -dot(&gradient, &gradient);
+            }
+            // The very first step is a plain unit step along −g, as argmin's was: on a problem whose
+            // penalty overflows it reaches the overflow at once and the fit fails as NaN/infinite,
+            // instead of creeping through tiny finite steps to a line-search failure. After a
+            // restart the step is scaled to unit length instead.
+            let first_step = if stored == 0 && iterations > 0 {
+                (1.0 / dot(&gradient, &gradient).sqrt()).min(1.0)
+            } else {
+                1.0
+            };
 
-        let start = LinePoint {
-            step: 0.0,
-            cost,
-            slope,
-        };
-        let mut probe = |step: f64, trial: &mut [f64], trial_gradient: &mut [f64]| {
-            trial
-                .iter_mut()
-                .zip(x.iter().zip(&direction))
-                .for_each(|(t, (x, d))| *t = x + step * d);
-            let cost = evaluate(trial, trial_gradient);
-            let finite = is_finite(cost, trial_gradient);
-            (
-                LinePoint {
-                    step,
-                    cost,
-                    slope: dot(trial_gradient, &direction),
-                },
-                finite,
-            )
-        };
-        let accepted = match line_search(start, first_step, |step| {
-            probe(step, &mut trial, &mut trial_gradient)
-        }) {
-            LineSearch::Accepted(point) => point,
-            LineSearch::NonFinite => {
-                return outcome(iterations, cost, Termination::NonFinite);
-            }
-            LineSearch::Failed => {
-                return outcome(iterations, cost, Termination::LineSearchFailed);
-            }
-        };
+            let start = LinePoint {
+                step: 0.0,
+                cost,
+                slope,
+            };
+            let mut probe = |step: f64, trial: &mut [f64], trial_gradient: &mut [f64]| {
+                trial
+                    .iter_mut()
+                    .zip(x.iter().zip(&direction))
+                    .for_each(|(t, (x, d))| *t = x + step * d);
+                let cost = evaluate(trial, trial_gradient);
+                let finite = is_finite(cost, trial_gradient);
+                (
+                    LinePoint {
+                        step,
+                        cost,
+                        slope: dot(trial_gradient, &direction),
+                    },
+                    finite,
+                )
+            };
+            let accepted = match line_search(start, first_step, |step| {
+                probe(step, &mut trial, &mut trial_gradient)
+            }) {
+                LineSearch::Accepted(point) => point,
+                LineSearch::NonFinite => {
+                    break 'run outcome(iterations, cost, Termination::NonFinite);
+                }
+                LineSearch::Failed => {
+                    break 'run outcome(iterations, cost, Termination::LineSearchFailed);
+                }
+            };
 
-        // Record the correction pair in the next ring slot, then move to the new point.
-        let slot = (newest + 1) % memory;
-        let (s, y) = (&mut s_history[slot], &mut y_history[slot]);
-        let (mut ys, mut yy, mut ydy) = (0.0, 0.0, -0.0);
-        for i in 0..n {
-            s[i] = trial[i] - x[i];
-            y[i] = trial_gradient[i] - gradient[i];
-            ys += y[i] * s[i];
-            yy += y[i] * y[i];
-            if let Some(d) = diagonal.get(i) {
-                ydy += y[i] * y[i] * d;
+            // Record the correction pair in the next ring slot, then move to the new point.
+            let slot = (newest + 1) % memory;
+            let (s, y) = (&mut s_history[slot], &mut y_history[slot]);
+            let (mut ys, mut yy, mut ydy) = (0.0, 0.0, -0.0);
+            for i in 0..n {
+                s[i] = trial[i] - x[i];
+                y[i] = trial_gradient[i] - gradient[i];
+                ys += y[i] * s[i];
+                yy += y[i] * y[i];
+                if let Some(d) = diagonal.get(i) {
+                    ydy += y[i] * y[i] * d;
+                }
             }
+            // Pairs without positive curvature would break the update's positive definiteness.
+            if ys > f64::EPSILON * yy {
+                rho[slot] = 1.0 / ys;
+                newest_scale = ys / if diagonal.is_empty() { yy } else { ydy };
+                newest = slot;
+                stored = (stored + 1).min(memory);
+            }
+            std::mem::swap(x, &mut trial);
+            std::mem::swap(&mut gradient, &mut trial_gradient);
+            cost = accepted.cost;
+            iterations += 1;
+            on_iteration(iterations, cost);
         }
-        // Pairs without positive curvature would break the update's positive definiteness.
-        if ys > f64::EPSILON * yy {
-            rho[slot] = 1.0 / ys;
-            newest_scale = ys / if diagonal.is_empty() { yy } else { ydy };
-            newest = slot;
-            stored = (stored + 1).min(memory);
-        }
-        std::mem::swap(x, &mut trial);
-        std::mem::swap(&mut gradient, &mut trial_gradient);
-        cost = accepted.cost;
-        iterations += 1;
-        on_iteration(iterations, cost);
-    }
+    };
+    *workspace = Workspace {
+        gradient,
+        direction,
+        trial,
+        trial_gradient,
+        s_history,
+        y_history,
+    };
+    result
 }
 
 enum LineSearch {

@@ -55,6 +55,15 @@ pub struct LinearSoftmax {
 }
 
 impl LinearSoftmax {
+    /// All-zero weights and intercepts: where a cold fit starts.
+    pub fn zeros(n_features: usize, n_classes: usize) -> Self {
+        LinearSoftmax {
+            weights: start_weights(n_features, n_classes),
+            intercepts: vec![0.0; n_classes],
+            n_classes,
+        }
+    }
+
     /// Writes class probabilities for one sparse row into `out` (`n_classes` long).
     pub fn probabilities_into(&self, features: &[(u32, f64)], out: &mut [f64]) {
         // deskbot's five intents get a loop the compiler unrolls; other counts (tests) the
@@ -153,11 +162,7 @@ pub fn fit_softmax(
     settings: SolverSettings,
     on_iteration: Option<IterationCallback>,
 ) -> Result<SoftmaxFit, SolverError> {
-    let start = LinearSoftmax {
-        weights: vec![0.0; x.n_columns() * n_classes],
-        intercepts: vec![0.0; n_classes],
-        n_classes,
-    };
+    let start = LinearSoftmax::zeros(x.n_columns(), n_classes);
     fit_softmax_from(
         x,
         labels,
@@ -183,12 +188,58 @@ pub enum StartScale {
     Fitted,
 }
 
+/// Zero weights for a fit's start, with room for the intercepts, which the solver appends to
+/// them (a vector grown past its capacity is copied whole into fresh pages).
+pub fn start_weights(n_features: usize, n_classes: usize) -> Vec<f64> {
+    let mut weights = Vec::with_capacity((n_features + 1) * n_classes);
+    weights.resize(n_features * n_classes, 0.0);
+    weights
+}
+
+/// The buffers a fit works in. A run of fits (cross-validation's) that passes the same one from
+/// fit to fit allocates and faults in their memory once (see [`lbfgs::Workspace`]).
+#[derive(Debug, Default)]
+pub struct Workspace {
+    lbfgs: lbfgs::Workspace,
+    /// See [`SoftmaxObjective::second_chunk`].
+    second_chunk: Vec<f64>,
+    /// The preconditioner (see [`preconditioner`]).
+    diagonal: Vec<f64>,
+}
+
+impl Workspace {
+    /// A workspace with room for fits of up to `n_features` features and `n_classes` classes.
+    pub fn for_fits_up_to(n_features: usize, n_classes: usize) -> Self {
+        let n = (n_features + 1) * n_classes;
+        let mut workspace = Workspace::default();
+        workspace.lbfgs.reserve(n, LBFGS_MEMORY);
+        workspace.second_chunk.reserve(n);
+        workspace.diagonal.reserve(n);
+        workspace
+    }
+}
+
 /// Fits the model starting from `start` (a warm start: a solution of a similar problem needs
 /// far fewer iterations). `start` must have `x`'s column count and one intercept per class.
 pub fn fit_softmax_from(
     x: &SparseRows,
     labels: &[usize],
     class_weights: &[f64],
+    settings: SolverSettings,
+    start: LinearSoftmax,
+    scale: StartScale,
+    on_iteration: Option<IterationCallback>,
+) -> Result<SoftmaxFit, SolverError> {
+    let mut workspace = Workspace::default();
+    let fit = (x, labels, class_weights);
+    fit_softmax_in(&mut workspace, fit, settings, start, scale, on_iteration)
+}
+
+/// [`fit_softmax_from`] in `workspace`'s buffers: the rows `x`, their labels and the class
+/// weights.
+pub fn fit_softmax_in(
+    workspace: &mut Workspace,
+    (x, labels, class_weights): (&SparseRows, &[usize], &[f64]),
     settings: SolverSettings,
     start: LinearSoftmax,
     scale: StartScale,
@@ -217,7 +268,7 @@ pub fn fit_softmax_from(
         n_classes,
         class_weights,
         alpha: settings.alpha,
-        second_chunk: Vec::new(),
+        second_chunk: std::mem::take(&mut workspace.second_chunk),
     };
     let lbfgs_settings = LbfgsSettings {
         memory: LBFGS_MEMORY,
@@ -227,8 +278,17 @@ pub fn fit_softmax_from(
     if scale == StartScale::Fitted {
         scale_start(&mut params, split, &mut objective);
     }
-    let diagonal = preconditioner(x, labels, class_weights, settings.alpha, n_classes);
-    let outcome = lbfgs::minimize(
+    let mut diagonal = std::mem::take(&mut workspace.diagonal);
+    preconditioner(
+        &mut diagonal,
+        x,
+        labels,
+        class_weights,
+        settings.alpha,
+        n_classes,
+    );
+    let outcome = lbfgs::minimize_in(
+        &mut workspace.lbfgs,
         &mut params,
         lbfgs_settings,
         &diagonal,
@@ -239,6 +299,8 @@ pub fn fit_softmax_from(
             }
         },
     );
+    workspace.second_chunk = std::mem::take(&mut objective.second_chunk);
+    workspace.diagonal = diagonal;
     // Any NaN or infinity met on the way fails the fit: the line search stops at such a point,
     // so the point kept is wherever it stood, not a solution.
     if outcome.termination == Termination::NonFinite
@@ -311,13 +373,15 @@ fn scale_start(params: &mut [f64], split: usize, objective: &mut SoftmaxObjectiv
 /// classified, larger where it is heavy. (Its bound at the start, `p = 1/K`, converges slower,
 /// measured.) The intercepts, unpenalised, get `1 / (c·Σᵢ sᵢ)`, the same rule for a feature
 /// every row has. The solution is the same; only the path to it is shorter.
+/// Written into `diagonal`, whatever it held.
 fn preconditioner(
+    diagonal: &mut Vec<f64>,
     x: &SparseRows,
     labels: &[usize],
     class_weights: &[f64],
     alpha: f64,
     n_classes: usize,
-) -> Vec<f64> {
+) {
     let mut squares = vec![0.0; x.n_columns()];
     let mut row_weights = 0.0;
     for (row, &label) in labels.iter().enumerate() {
@@ -332,14 +396,14 @@ fn preconditioner(
     // The data's curvature per unit of `Sⱼ`, never above the softmax's bound of 1/4 (which a
     // huge α would otherwise exceed, and which the unpenalised intercepts depend on).
     let curvature = (alpha / PRECONDITIONER_KNEE).min(0.25);
-    let mut diagonal = Vec::with_capacity((x.n_columns() + 1) * n_classes);
+    diagonal.clear();
+    diagonal.reserve_exact((x.n_columns() + 1) * n_classes);
     for sum in squares {
         let entry = 1.0 / (alpha + curvature * sum);
         diagonal.extend(std::iter::repeat_n(entry, n_classes));
     }
     let intercept = 1.0 / (curvature * row_weights);
     diagonal.extend(std::iter::repeat_n(intercept, n_classes));
-    diagonal
 }
 
 struct SoftmaxObjective<'a> {

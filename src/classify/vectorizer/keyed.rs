@@ -6,13 +6,17 @@
 //! long-tail messages that took 130–160 ms per fold fit, a fifth of a tuned run's CPU time.
 //! [`Subsets`] numbers every distinct unigram, bigram and character n-gram of the corpus once,
 //! so a subset's document frequencies are array increments and its matrix is an array lookup
-//! per occurrence. The vocabulary and matrix are the same, bit for bit, as the general path's
-//! (a test checks it): the same frequencies, the same selection, the same features in the same
-//! order.
+//! per occurrence. A fold's fit needs no more than that: which column each n-gram has, and
+//! each column's idf. Feature names, and the lookup tables that classify new text, are built
+//! only for the fit that becomes the model ([`Subsets::vectorizer`]); for every fold they were
+//! most of what its vocabulary cost. The vocabulary and matrix are the same, bit for bit, as
+//! the general path's (a test checks it): the same frequencies, the same selection, the same
+//! features in the same order.
 
 use super::{
-    bigram_key, corpus_feature_name, select_features, unigram_key, Corpus, InvalidVectorizerParts,
-    TfidfVectorizer, VectorizerConfig, NO_FEATURE, UNKNOWN_WORDS_FEATURE,
+    bigram_key, corpus_feature_name, select_features, smoothed_idf, unigram_key, weigh_sorted,
+    Corpus, InvalidVectorizerParts, TfidfVectorizer, VectorizerConfig, NO_FEATURE,
+    UNKNOWN_WORDS_FEATURE,
 };
 use crate::classify::sparse::SparseRows;
 use crate::classify::text::AnalyzerConfig;
@@ -30,21 +34,40 @@ pub struct Subsets<'c> {
     keys: Option<CorpusKeys>,
 }
 
-/// A subset's vectorizer, and where each corpus key landed in it.
+/// A subset's features: what a fit on the subset, and its matrices, need.
 #[derive(Debug)]
-pub struct SubsetVectorizer {
-    /// The vectorizer, as [`VectorizerConfig::fit_for_transform`] fits it on the same rows.
-    pub vectorizer: TfidfVectorizer,
-    /// Per key, its feature or [`NO_FEATURE`]; `None` on the general path.
-    columns: Option<Vec<u32>>,
+pub struct SubsetVectorizer(Path);
+
+#[derive(Debug)]
+enum Path {
+    /// Fitted by key: columns and idf, no names.
+    Keyed(KeyedFeatures),
+    /// Fitted by name: a whole vectorizer.
+    General(Box<TfidfVectorizer>),
 }
 
-impl From<TfidfVectorizer> for SubsetVectorizer {
-    /// A vectorizer for the general path.
-    fn from(vectorizer: TfidfVectorizer) -> Self {
-        SubsetVectorizer {
-            vectorizer,
-            columns: None,
+/// A subset's vocabulary by corpus key.
+#[derive(Debug)]
+struct KeyedFeatures {
+    /// Per corpus key, its column or [`NO_FEATURE`].
+    columns: Vec<u32>,
+    /// The features but the unknown-words one, by name: packed n-gram (as [`unigram_key`] and
+    /// [`bigram_key`] make them) and document frequency.
+    kept: Vec<(u64, u32)>,
+    /// The unknown-words feature, when it has one: its column and document frequency.
+    unknown: Option<(u32, u32)>,
+    /// Per column, its idf.
+    idf: Vec<f64>,
+    /// How many messages the subset has.
+    n_docs: usize,
+}
+
+impl SubsetVectorizer {
+    /// How many features (columns) the subset's vocabulary has.
+    pub fn n_features(&self) -> usize {
+        match &self.0 {
+            Path::Keyed(features) => features.idf.len(),
+            Path::General(vectorizer) => vectorizer.n_features(),
         }
     }
 }
@@ -69,26 +92,91 @@ impl<'c> Subsets<'c> {
         }
     }
 
-    /// [`VectorizerConfig::fit_for_transform`] on `rows`.
+    /// The vocabulary [`VectorizerConfig::fit_for_transform`] fits on `rows`.
     pub fn fit(&self, rows: &[usize]) -> Result<SubsetVectorizer, InvalidVectorizerParts> {
-        match &self.keys {
-            Some(keys) => keys.fit(&self.config, self.analyzer, self.corpus, rows),
-            None => Ok(self
-                .config
-                .fit_for_transform(self.analyzer, self.corpus, rows)?
-                .into()),
+        Ok(SubsetVectorizer(match &self.keys {
+            Some(keys) => Path::Keyed(keys.fit(&self.config, self.corpus, rows)),
+            None => {
+                let vectorizer = self
+                    .config
+                    .fit_for_transform(self.analyzer, self.corpus, rows)?;
+                Path::General(Box::new(vectorizer))
+            }
+        }))
+    }
+
+    /// The whole vectorizer of `subset`, as [`VectorizerConfig::fit_for_transform`] fits it on
+    /// the same rows.
+    pub fn vectorizer(
+        &self,
+        subset: SubsetVectorizer,
+    ) -> Result<TfidfVectorizer, InvalidVectorizerParts> {
+        let features = match subset.0 {
+            Path::General(vectorizer) => return Ok(*vectorizer),
+            Path::Keyed(features) => features,
+        };
+        let mut names: Vec<(String, u32)> = features
+            .kept
+            .iter()
+            .map(|&(packed, df)| (corpus_feature_name(self.corpus, packed), df))
+            .collect();
+        if let Some((column, df)) = features.unknown {
+            names.insert(column as usize, (UNKNOWN_WORDS_FEATURE.to_owned(), df));
         }
+        self.config
+            .vectorizer_from_frequencies(self.analyzer, names, features.n_docs)
     }
 
     /// [`TfidfVectorizer::transform`] of `rows` by `subset`'s vectorizer.
     pub fn transform(&self, subset: &SubsetVectorizer, rows: &[usize]) -> SparseRows {
-        match (&self.keys, &subset.columns) {
-            (Some(keys), Some(columns)) => {
-                keys.transform(&subset.vectorizer, columns, self.corpus, rows)
+        match (&self.keys, &subset.0) {
+            (Some(keys), Path::Keyed(features)) => {
+                keys.transform(features, self.config.sublinear_tf, self.corpus, rows)
             }
-            _ => subset.vectorizer.transform(self.corpus, rows),
+            (_, Path::General(vectorizer)) => vectorizer.transform(self.corpus, rows),
+            (None, Path::Keyed(_)) => unreachable!("keyed vocabularies come from keys"),
         }
     }
+
+    /// For each of `to`'s features, its column in `from` when `from` has it.
+    pub fn shared_columns(
+        &self,
+        from: &SubsetVectorizer,
+        to: &SubsetVectorizer,
+    ) -> Vec<Option<u32>> {
+        match (&from.0, &to.0) {
+            (Path::Keyed(from), Path::Keyed(to)) => {
+                let mut shared = vec![None; to.idf.len()];
+                let pairs = from.columns.iter().zip(&to.columns);
+                for (&from_column, &to_column) in pairs {
+                    if to_column != NO_FEATURE && from_column != NO_FEATURE {
+                        shared[to_column as usize] = Some(from_column);
+                    }
+                }
+                if let (Some((from_column, _)), Some((to_column, _))) = (from.unknown, to.unknown) {
+                    shared[to_column as usize] = Some(from_column);
+                }
+                shared
+            }
+            (Path::General(from), Path::General(to)) => shared_columns_by_name(from, to),
+            _ => unreachable!("one `Subsets` fits every vocabulary by the same path"),
+        }
+    }
+}
+
+/// For each of `to`'s features, its column in `from` when `from` has it. Fitted vocabularies
+/// are sorted by name, so one merge pass pairs them up.
+fn shared_columns_by_name(from: &TfidfVectorizer, to: &TfidfVectorizer) -> Vec<Option<u32>> {
+    let mut known = from.feature_names().iter().zip(0u32..).peekable();
+    to.feature_names()
+        .iter()
+        .map(|name| {
+            while known.next_if(|&(known, _)| known < name).is_some() {}
+            known
+                .next_if(|&(known, _)| known == name)
+                .map(|(_, column)| column)
+        })
+        .collect()
 }
 
 /// Every n-gram of a [`Corpus`] numbered once: one key per word occurrence beside the corpus,
@@ -154,14 +242,8 @@ impl CorpusKeys {
         }
     }
 
-    /// [`VectorizerConfig::fit_for_transform`] on `rows`, by key.
-    fn fit(
-        &self,
-        config: &VectorizerConfig,
-        analyzer: AnalyzerConfig,
-        corpus: &Corpus,
-        rows: &[usize],
-    ) -> Result<SubsetVectorizer, InvalidVectorizerParts> {
+    /// The vocabulary [`VectorizerConfig::fit_for_transform`] fits on `rows`, by key.
+    fn fit(&self, config: &VectorizerConfig, corpus: &Corpus, rows: &[usize]) -> KeyedFeatures {
         let mut document_frequency = vec![0u32; self.n_keys()];
         // Each key counts once per message: the last message that counted it, plus one (zero
         // for none), rather than a distinct-key list per message, which would cost twice the
@@ -178,6 +260,7 @@ impl CorpusKeys {
                 }
             }
         }
+        drop(counted_in);
         let min_df = config.min_df.max(1) as u32;
         let order = corpus.term_order().expect("checked in CorpusKeys::new");
         let frequent = (0u32..)
@@ -186,37 +269,52 @@ impl CorpusKeys {
             .map(|(key, &df)| (self.packed(key), df, key));
         // (packed n-gram, df, key), sorted by name.
         let kept = select_features(order, frequent, config.max_features);
-        let mut in_vocabulary = vec![false; self.n_keys()];
-        kept.iter()
-            .for_each(|&(_, _, key)| in_vocabulary[key as usize] = true);
-
-        let mut names: Vec<(String, u32)> = kept
-            .iter()
-            .map(|&(packed, df, _)| (corpus_feature_name(corpus, packed), df))
-            .collect();
-        let mut unknown_at = None;
+        drop(document_frequency);
+        // Reused: the columns before the unknown-words feature goes in.
+        let mut columns = vec![NO_FEATURE; self.n_keys()];
+        for (&(_, _, key), column) in kept.iter().zip(0u32..) {
+            columns[key as usize] = column;
+        }
+        let mut unknown = None;
         if config.unknown_words {
             // A message has an unknown word when one of its words has no unigram feature.
-            let unknown = rows
+            let messages = rows
                 .iter()
-                .filter(|&&row| corpus.doc(row).iter().any(|&t| !in_vocabulary[t as usize]))
+                .filter(|&&row| {
+                    let mut words = corpus.doc(row).iter();
+                    words.any(|&term| columns[term as usize] == NO_FEATURE)
+                })
                 .count();
-            if let Some(unknown) = u32::try_from(unknown).ok().filter(|&u| u > 0) {
-                let at = names.partition_point(|(name, _)| name.as_str() < UNKNOWN_WORDS_FEATURE);
-                names.insert(at, (UNKNOWN_WORDS_FEATURE.to_owned(), unknown));
-                unknown_at = Some(at);
+            if let Some(df) = u32::try_from(messages).ok().filter(|&df| df > 0) {
+                // It sits among the features by name; only the names it is compared with
+                // are built.
+                let at = kept.partition_point(|&(packed, _, _)| {
+                    corpus_feature_name(corpus, packed).as_str() < UNKNOWN_WORDS_FEATURE
+                });
+                for &(_, _, key) in &kept[at..] {
+                    columns[key as usize] += 1;
+                }
+                unknown = Some((at as u32, df));
             }
         }
-        let mut columns = vec![NO_FEATURE; self.n_keys()];
-        for (index, &(_, _, key)) in kept.iter().enumerate() {
-            let shifted = unknown_at.is_some_and(|at| index >= at);
-            columns[key as usize] = (index + usize::from(shifted)) as u32;
+        let kept: Vec<(u64, u32)> = kept
+            .into_iter()
+            .map(|(packed, df, _)| (packed, df))
+            .collect();
+        let mut idf: Vec<f64> = kept
+            .iter()
+            .map(|&(_, df)| smoothed_idf(rows.len(), df))
+            .collect();
+        if let Some((column, df)) = unknown {
+            idf.insert(column as usize, smoothed_idf(rows.len(), df));
         }
-        let vectorizer = config.vectorizer_from_frequencies(analyzer, names, rows.len())?;
-        Ok(SubsetVectorizer {
-            vectorizer,
-            columns: Some(columns),
-        })
+        KeyedFeatures {
+            columns,
+            kept,
+            unknown,
+            idf,
+            n_docs: rows.len(),
+        }
     }
 
     /// [`TfidfVectorizer::transform`] of `rows`, by key: the features of a message, in the
@@ -225,13 +323,15 @@ impl CorpusKeys {
     /// words are in the vocabulary, so a word the vectorizer does not know starts none.
     fn transform(
         &self,
-        vectorizer: &TfidfVectorizer,
-        columns: &[u32],
+        features: &KeyedFeatures,
+        sublinear_tf: bool,
         corpus: &Corpus,
         rows: &[usize],
     ) -> SparseRows {
-        let mut matrix = SparseRows::new(vectorizer.n_features());
-        let (mut ids, mut features) = (Vec::new(), Vec::new());
+        let columns = &features.columns;
+        let entries = corpus.max_entries(rows);
+        let mut matrix = SparseRows::with_capacity(features.idf.len(), rows.len(), entries);
+        let (mut ids, mut weighted) = (Vec::new(), Vec::new());
         for &row in rows {
             ids.clear();
             let chars = corpus.char_doc(row).iter();
@@ -252,11 +352,11 @@ impl CorpusKeys {
                     ids.push(columns[bigram as usize]);
                 }
             }
-            if let Some(feature) = vectorizer.unknown_words_feature {
+            if let Some((feature, _)) = features.unknown {
                 ids.extend(std::iter::repeat_n(feature, unknown));
             }
-            vectorizer.weigh_sorted(&mut ids, &mut features);
-            matrix.push_row(&features);
+            weigh_sorted(&mut ids, &mut weighted, &features.idf, sublinear_tf);
+            matrix.push_row(&weighted);
         }
         matrix
     }
@@ -354,10 +454,11 @@ mod tests {
             for rows in [&every, &odd, &fold] {
                 let keyed = subsets.fit(rows).unwrap();
                 let general = config.fit_for_transform(analyzer, &corpus, rows).unwrap();
-                let (a, b) = (&keyed.vectorizer, &general);
-                assert_eq!(a.feature_names(), b.feature_names(), "{config:?}");
-                assert_eq!(a.idf, b.idf, "{config:?}");
-                assert_eq!(a.unknown_words_feature, b.unknown_words_feature);
+                let Path::Keyed(features) = &keyed.0 else {
+                    panic!("a keyed vocabulary")
+                };
+                assert_eq!(features.idf, general.idf, "{config:?}");
+                assert_eq!(keyed.n_features(), general.n_features());
                 for transformed in [&every, &odd] {
                     assert_eq!(
                         subsets.transform(&keyed, transformed),
@@ -365,8 +466,48 @@ mod tests {
                         "{config:?}"
                     );
                 }
+                let whole = subsets.vectorizer(keyed).unwrap();
+                assert_eq!(whole.feature_names(), general.feature_names(), "{config:?}");
+                assert_eq!(whole.idf, general.idf, "{config:?}");
+                assert_eq!(whole.unknown_words_feature, general.unknown_words_feature);
             }
         }
+    }
+
+    #[test]
+    fn columns_pair_up_by_key_as_they_do_by_name() {
+        let texts = messages();
+        let analyzer = AnalyzerConfig::default();
+        let corpus = Corpus::analyze(
+            &Analyzer::new(analyzer),
+            texts.iter().map(String::as_str),
+            None,
+        );
+        let every: Vec<usize> = (0..texts.len()).collect();
+        let odd: Vec<usize> = every.iter().copied().filter(|r| r % 2 == 1).collect();
+        let fold: Vec<usize> = every.iter().copied().filter(|r| r % 5 != 3).collect();
+        // Cut vocabularies too, so that the unknown-words feature sits at a different column
+        // in each.
+        let mut unshared = false;
+        for max_features in [12, 40, 10_000] {
+            let config = VectorizerConfig {
+                min_df: 2,
+                max_features,
+                ..VectorizerConfig::default()
+            };
+            let subsets = Subsets::new(&corpus, config, analyzer, 2);
+            for (from, to) in [(&odd, &every), (&fold, &odd), (&every, &fold)] {
+                let (from_keyed, to_keyed) = (subsets.fit(from).unwrap(), subsets.fit(to).unwrap());
+                let by_key = subsets.shared_columns(&from_keyed, &to_keyed);
+                let from_whole = subsets.vectorizer(from_keyed).unwrap();
+                let to_whole = subsets.vectorizer(to_keyed).unwrap();
+                let by_name = shared_columns_by_name(&from_whole, &to_whole);
+                assert_eq!(by_key, by_name, "max_features {max_features}");
+                assert!(by_key.iter().any(Option::is_some));
+                unshared |= by_key.iter().any(Option::is_none);
+            }
+        }
+        assert!(unshared, "some pair has features the other lacks");
     }
 
     #[test]
@@ -383,11 +524,11 @@ mod tests {
         assert!(subsets.keys.is_none());
         let rows: Vec<usize> = (0..texts.len()).collect();
         let general = subsets.fit(&rows).unwrap();
-        assert!(general.columns.is_none());
-        assert_eq!(
-            subsets.transform(&general, &rows),
-            general.vectorizer.transform(&corpus, &rows)
-        );
+        let x = subsets.transform(&general, &rows);
+        let Path::General(vectorizer) = &general.0 else {
+            panic!("a single fit takes the general path")
+        };
+        assert_eq!(x, vectorizer.transform(&corpus, &rows));
     }
 
     #[test]
@@ -409,10 +550,10 @@ mod tests {
         let subsets = Subsets::new(&corpus, config, analyzer, 2);
         let rows: Vec<usize> = (0..texts.len()).collect();
         let keyed = subsets.fit(&rows).unwrap();
-        let unknown = keyed
-            .vectorizer
-            .unknown_words_feature
-            .expect("words fall outside");
+        let Path::Keyed(features) = &keyed.0 else {
+            panic!("a keyed vocabulary")
+        };
+        let (unknown, _) = features.unknown.expect("words fall outside");
         let x = subsets.transform(&keyed, &rows);
         assert!((0..x.n_rows()).all(|row| x.row(row).0.contains(&unknown)));
     }
