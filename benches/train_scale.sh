@@ -6,9 +6,9 @@
 # For each of RUNS rounds, interleaved so that load from elsewhere hits both alike: on long-tail
 # 50k and 200k messages (examples/generate_corpus.rs --long-tail), `deskbot train --no-tune`
 # and scikit-learn's fit (benches/sklearn_baseline.py --train-csv); at both sizes also the
-# default `deskbot train` (5 tuning folds + the final fit) and `deskbot train --folds 3`, the
-# cheaper tuning a shop with a large set may choose. Prints every run, then the medians and
-# ratios.
+# default `deskbot train` (4 tuning folds + the final fit), `deskbot train --folds 5` (the
+# default until 2026-12-01) and `deskbot train --folds 3`, the cheaper tuning a shop with a
+# large set may choose. Prints every run, then the medians and ratios.
 #
 # Needs /usr/bin/time (Debian package `time`). scikit-learn is installed into a venv under /tmp
 # when python3 cannot import it; nothing in deskbot's tests needs it.
@@ -41,21 +41,22 @@ measure() {
   echo "$name $(cat "$tmp/time") ${iterations:--}" | tee -a "$tmp/results"
 }
 
-# At each size the three deskbot runs the "default train <= 2x --no-tune" target compares run
+# At each size the four deskbot runs (the "default train <= 2x --no-tune" target compares two) run
 # back to back, in an order that rotates each round: on this shared VM a run straight after
 # sklearn's minute at 200k is slower, and a fixed order would always hand that penalty to the
 # same one.
-kinds=(no-tune tuned 3-folds)
+kinds=(no-tune tuned 5-folds 3-folds)
 for run in $(seq "$runs"); do
   for n in 50000 200000; do
     measure "sklearn-$n" "$python" benches/sklearn_baseline.py --train-csv "$tmp/corpus-$n.csv"
   done
   for n in 200000 50000; do
-    for i in 0 1 2; do
-      kind=${kinds[$(((run + i) % 3))]}
+    for i in 0 1 2 3; do
+      kind=${kinds[$(((run + i) % 4))]}
       case $kind in
         no-tune) flags=(--no-tune) ;;
         tuned) flags=() ;;
+        5-folds) flags=(--folds 5) ;;
         3-folds) flags=(--folds 3) ;;
       esac
       measure "deskbot-$kind-$n" ./target/release/deskbot train -q "${flags[@]}" \
@@ -83,7 +84,8 @@ for n in ("50000", "200000"):
 # Each round's own ratio as well: its runs were back to back, so they saw the same machine.
 for n in ("50000", "200000"):
     single = f"deskbot-no-tune-{n}"
-    for kind, label in (("tuned", "default train"), ("3-folds", "train --folds 3")):
+    kinds = (("tuned", "default train"), ("5-folds", "train --folds 5"), ("3-folds", "train --folds 3"))
+    for kind, label in kinds:
         name = f"deskbot-{kind}-{n}"
         paired = [t[0] / s[0] for t, s in zip(rows[name], rows[single])]
         print(f"{label} / --no-tune at {n}: {medians[name] / medians[single]:.2f} "

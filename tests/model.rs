@@ -5,7 +5,7 @@ mod common;
 
 use deskbot::classify::dataset::Dataset;
 use deskbot::classify::model::train::{train, FitName};
-use deskbot::classify::model::{ClassWeight, TrainParams};
+use deskbot::classify::model::{ClassWeight, TrainParams, TuningParams};
 use deskbot::classify::text::{Analyzer, AnalyzerConfig};
 use deskbot::classify::vectorizer::{Corpus, VectorizerConfig};
 use deskbot::{Decision, EscalationReason, Intent, IntentModel};
@@ -394,7 +394,14 @@ fn cross_validation_fits_each_fold_once_through_a_tree_of_warm_starts() {
             record.lock().unwrap().push((fit, fits, name));
         }
     });
-    let params = TrainParams::default().check().unwrap();
+    let five_folds = TuningParams {
+        folds: 5,
+        ..TuningParams::default()
+    };
+    let params = TrainParams::default()
+        .tuning(Some(five_folds))
+        .check()
+        .unwrap();
     train(&params, common::sample(6), Some(observer)).unwrap();
     let started = started.lock().unwrap().clone();
     // Five folds: two fits from zero (each on the other half's folds), two shared starts
@@ -544,7 +551,7 @@ fn the_final_fit_starts_from_the_folds_average_and_reaches_the_same_model() {
         tuned.model.metadata().iterations,
         cold.model.metadata().iterations,
     );
-    // The average of five models that each miss a fifth of the rows is nearly the solution.
+    // The average of four models that each miss a quarter of the rows is nearly the solution.
     // (Preconditioned, a cold fit is short too: 17 iterations here, 25 on 50k long-tail
     // messages, where the warm one takes 8.)
     assert!(

@@ -289,7 +289,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.97, value_name = "P", value_parser = target_precision)]
     pub target_precision: f64,
     /// Folds used for tuning (at least 2).
-    #[arg(long, default_value_t = 5, value_name = "K", value_parser = at_least::<2>)]
+    #[arg(long, default_value_t = deskbot::classify::model::params::DEFAULT_TUNING_FOLDS, value_name = "K", value_parser = at_least::<2>)]
     pub folds: usize,
     /// Also report K-fold cross-validated accuracy and macro-F1 (K at least 2).
     #[arg(long, value_name = "K", value_parser = at_least::<2>)]

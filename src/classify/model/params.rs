@@ -22,10 +22,16 @@ pub enum ClassWeight {
     Balanced,
 }
 
+/// How many cross-validation folds tuning uses by default. Four, not five: on the bundled data
+/// and on long-tail sets the thresholds tuned on four folds answer as many messages at the same
+/// precision (no difference a bootstrap interval tells apart, measured with `eval --model A
+/// --model B`), and a default `train` costs about 1.8 single fits instead of 2.2.
+pub const DEFAULT_TUNING_FOLDS: usize = 4;
+
 /// Cross-validated threshold tuning.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TuningParams {
-    /// Number of folds. Default: 5.
+    /// Number of folds. Default: [`DEFAULT_TUNING_FOLDS`].
     pub folds: usize,
     /// Precision automated answers must reach. Default: 0.97.
     pub target_precision: f64,
@@ -34,7 +40,7 @@ pub struct TuningParams {
 impl Default for TuningParams {
     fn default() -> Self {
         TuningParams {
-            folds: 5,
+            folds: DEFAULT_TUNING_FOLDS,
             target_precision: 0.97,
         }
     }
@@ -226,7 +232,7 @@ impl TrainParams {
         self
     }
 
-    /// Enables tuning with these settings, or disables it with `None` (default: 5 folds, 0.97).
+    /// Enables tuning with these settings, or disables it with `None` (default: 4 folds, 0.97).
     pub fn tuning(mut self, tuning: Option<TuningParams>) -> Self {
         self.tuning = tuning;
         self
