@@ -235,10 +235,10 @@ pub fn minimize_in(
                     .for_each(|(d, g)| *d = -g);
                 slope = -dot(&gradient, &gradient);
             }
-            // The very first step is a plain unit step along −g, as argmin's was: on a problem whose
-            // penalty overflows it reaches the overflow at once and the fit fails as NaN/infinite,
-            // instead of creeping through tiny finite steps to a line-search failure. After a
-            // restart the step is scaled to unit length instead.
+            // The very first step is a plain unit step along −g, as argmin's was: on a problem
+            // whose penalty overflows it reaches the overflow at once and the fit fails as
+            // NaN/infinite, instead of creeping through tiny finite steps to a line-search
+            // failure. After a restart the step is scaled to unit length instead.
             let first_step = if stored == 0 && iterations > 0 {
                 (1.0 / dot(&gradient, &gradient).sqrt()).min(1.0)
             } else {

@@ -374,8 +374,9 @@ struct Fitter<'a> {
     /// Solver buffers between fits: as many as fits have run at once (two), instead of fresh
     /// ones per fit.
     workspaces: Mutex<Vec<Workspace>>,
-    /// The most features any fit has: the final fit's, as no subset of the rows has more
-    /// n-grams above the document-frequency floor.
+    /// The final fit's feature count, which the workspaces are sized for: a subset of the rows
+    /// has no more n-grams above the document-frequency floor (it may have one more feature,
+    /// for unknown words, and then the buffers grow).
     max_features: usize,
 }
 

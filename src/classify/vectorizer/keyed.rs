@@ -270,7 +270,8 @@ impl CorpusKeys {
         // (packed n-gram, df, key), sorted by name.
         let kept = select_features(order, frequent, config.max_features);
         drop(document_frequency);
-        // Reused: the columns before the unknown-words feature goes in.
+        // Each kept key's column, counted without the unknown-words feature (shifted below if
+        // it goes in).
         let mut columns = vec![NO_FEATURE; self.n_keys()];
         for (&(_, _, key), column) in kept.iter().zip(0u32..) {
             columns[key as usize] = column;
