@@ -489,3 +489,56 @@ fn a_return_for_an_order_refunded_without_a_return_goes_to_a_person() {
     );
     assert!(matches!(outcome, Outcome::Reply { .. }), "{outcome:?}");
 }
+
+#[test]
+fn an_order_shipped_in_part_is_not_said_to_be_in_several_parcels() {
+    // #1011 with only the UPS parcel (jacket and overshirt, delivered) sent: the belt has not
+    // shipped, so there is one parcel, not several.
+    let (mut orders, tracking) = demo_facts();
+    order(&mut orders, "1011")
+        .fulfillments
+        .retain(|f| !f.tracking_numbers.iter().any(|n| n == BELT));
+    for (intent, situation) in [
+        (Intent::MissingItem, "missing_item/split_shipment"),
+        (Intent::Tracking, "tracking/several_shipments"),
+    ] {
+        let outcome = answer(
+            orders.clone(),
+            tracking.clone(),
+            intent,
+            "only part of my order came, where is the rest?",
+            "lucas@example.com",
+        );
+        assert_eq!(outcome.situation(), Some(situation), "{outcome:?}");
+        let reply = text(&outcome);
+        assert!(!reply.contains("several parcels"), "{reply}");
+        assert!(
+            reply.contains("Only part of your order #1011 has shipped so far"),
+            "{reply}"
+        );
+        assert!(
+            reply.contains("- Parcel 1: Denim Chore Jacket and Flannel Overshirt — delivered"),
+            "{reply}"
+        );
+        assert!(reply.contains("- Not shipped yet: Leather Belt"), "{reply}");
+        assert!(!reply.contains("Parcel 2"), "{reply}");
+    }
+    // Both parcels shipped: several parcels it is.
+    let (orders, tracking) = demo_facts();
+    let outcome = answer(
+        orders,
+        tracking,
+        Intent::MissingItem,
+        "only part of my order came",
+        "lucas@example.com",
+    );
+    let reply = text(&outcome);
+    assert!(
+        reply.contains("Your order #1011 was split into several parcels"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("- Parcel 2: Leather Belt — in transit"),
+        "{reply}"
+    );
+}
