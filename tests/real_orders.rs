@@ -542,3 +542,62 @@ fn an_order_shipped_in_part_is_not_said_to_be_in_several_parcels() {
         "{reply}"
     );
 }
+
+#[test]
+fn an_order_not_paid_for_gets_no_ships_by_date() {
+    use deskbot::respond::facts::FinancialStatus;
+    // Omar's #1002, placed the day before and not shipped: paid, it "ships by Monday".
+    let ask = |status: FinancialStatus, policy: Policy| {
+        let (mut orders, tracking) = demo_facts();
+        order(&mut orders, "1002").financial_status = status;
+        answer_from(
+            Arc::new(MemoryOrderPlatform::new(orders)),
+            tracking,
+            policy,
+            templates(),
+            Intent::Tracking,
+            "where is my order?",
+            Some("omar@example.com"),
+        )
+    };
+    for status in [
+        FinancialStatus::Paid,
+        FinancialStatus::Authorized,
+        FinancialStatus::PartiallyRefunded,
+    ] {
+        let outcome = ask(status, demo().policy);
+        assert_eq!(
+            outcome.situation(),
+            Some("tracking/not_shipped_yet"),
+            "{status:?}: {outcome:?}"
+        );
+    }
+    // It ships once paid, and when that will be is not known.
+    for (status, rule) in [
+        (FinancialStatus::Pending, "unpaid_order"),
+        (FinancialStatus::Voided, "unpaid_order"),
+        (FinancialStatus::Unknown, "unpaid_order"),
+        (FinancialStatus::Refunded, "refunded_order"),
+    ] {
+        let outcome = ask(status, demo().policy);
+        assert_eq!(
+            handoff_name(&outcome),
+            Some(rule),
+            "{status:?}: {outcome:?}"
+        );
+    }
+    // A shop that ships before payment (cash on delivery) says so in its policy.
+    let cash_on_delivery = demo_policy_with(
+        "ships_awaiting_payment = false",
+        "ships_awaiting_payment = true",
+    );
+    let outcome = ask(FinancialStatus::Pending, cash_on_delivery.clone());
+    assert_eq!(
+        outcome.situation(),
+        Some("tracking/not_shipped_yet"),
+        "{outcome:?}"
+    );
+    // Even then a voided payment is not one it ships on.
+    let outcome = ask(FinancialStatus::Voided, cash_on_delivery);
+    assert_eq!(handoff_name(&outcome), Some("unpaid_order"), "{outcome:?}");
+}

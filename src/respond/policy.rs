@@ -68,6 +68,8 @@ struct ShippingSection {
     methods: BTreeMap<String, u32>,
     default_method: String,
     delayed_after_no_scan_hours: u32,
+    #[serde(default)]
+    ships_awaiting_payment: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -236,6 +238,10 @@ pub struct Policy {
     pub clock: Option<Timestamp>,
     /// Business days between order and shipping.
     pub processing_days: u32,
+    /// Whether an order still awaiting payment (cash on delivery, a bank transfer not yet
+    /// received) ships like a paid one. Off, such an order gets no ships-by date: it ships
+    /// once paid, and when that will be is not known.
+    pub ships_awaiting_payment: bool,
     /// Business days in transit, per shipping method code.
     pub transit_days: BTreeMap<String, u32>,
     /// Method used when an order names none or an unknown one.
@@ -430,6 +436,7 @@ impl Policy {
             locale,
             clock,
             processing_days: file.shipping.processing_days,
+            ships_awaiting_payment: file.shipping.ships_awaiting_payment,
             transit_days: file.shipping.methods,
             default_method: file.shipping.default_method,
             delayed_after_no_scan_hours: file.shipping.delayed_after_no_scan_hours,

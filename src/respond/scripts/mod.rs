@@ -222,6 +222,7 @@ impl HandoffReason {
         "shipped_without_tracking",
         "unknown_carrier_status",
         "unknown_fulfillment_status",
+        "unpaid_order",
     ];
 
     /// The most specific name of the reason: a policy rule's own name (`claim`,

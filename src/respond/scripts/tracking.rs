@@ -10,7 +10,7 @@ use super::{
     impossible_date, policy_handoff, shop_context, HandoffReason, ScriptInput, ScriptResult,
     Shipment, Situation, CLOCK_SKEW, STALE_AFTER_DAYS,
 };
-use crate::respond::facts::{Tracking, TrackingStatus};
+use crate::respond::facts::{FinancialStatus, Tracking, TrackingStatus};
 use crate::respond::policy::Policy;
 
 pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
@@ -45,6 +45,9 @@ pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
         return handoff;
     }
     let order = input.order;
+    if let Some(handoff) = unpaid(input) {
+        return handoff;
+    }
     let placed = input.policy.local_date(order.created_at);
     let Some(ships_by) = input
         .policy
@@ -67,6 +70,30 @@ pub(super) fn not_shipped(input: &ScriptInput<'_>) -> ScriptResult {
     context.insert("placed_on".into(), json!(input.day(placed)));
     context.insert("ships_by".into(), json!(input.day(ships_by)));
     ScriptResult::Reply(Situation::new("tracking", "not_shipped_yet", context))
+}
+
+/// An order not shipped whose payment does not say it will ship: awaiting payment (unless the
+/// shop ships such orders, as with cash on delivery), its authorisation voided, refunded in
+/// full, or a status deskbot does not know. A ships-by date for it would be a guess.
+fn unpaid(input: &ScriptInput<'_>) -> Option<ScriptResult> {
+    let order = input.order;
+    let (rule, state) = match order.financial_status {
+        FinancialStatus::Paid
+        | FinancialStatus::Authorized
+        | FinancialStatus::PartiallyRefunded => return None,
+        FinancialStatus::Pending if input.policy.ships_awaiting_payment => return None,
+        FinancialStatus::Pending => ("unpaid_order", "is awaiting payment"),
+        FinancialStatus::Voided => ("unpaid_order", "had its payment authorisation voided"),
+        FinancialStatus::Unknown => ("unpaid_order", "has a payment status deskbot does not know"),
+        FinancialStatus::Refunded => ("refunded_order", "was refunded in full"),
+    };
+    Some(policy_handoff(
+        rule,
+        format!(
+            "order #{} has not shipped and {state}, so when it ships is not known",
+            order.number
+        ),
+    ))
 }
 
 /// One parcel holding the whole order.
