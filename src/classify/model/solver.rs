@@ -373,7 +373,8 @@ fn scale_start(params: &mut [f64], split: usize, objective: &mut SoftmaxObjectiv
 /// classified, larger where it is heavy. (Its bound at the start, `p = 1/K`, converges slower,
 /// measured.) The intercepts, unpenalised, get `1 / (c·Σᵢ sᵢ)`, the same rule for a feature
 /// every row has. The solution is the same; only the path to it is shorter.
-/// Written into `diagonal`, whatever it held.
+///
+/// Written into `diagonal`, replacing whatever it held.
 fn preconditioner(
     diagonal: &mut Vec<f64>,
     x: &SparseRows,
