@@ -72,6 +72,20 @@ fn answer(
     )
 }
 
+/// What the demo shop, with these facts, answers `email` for each of `asks`.
+fn answer_each(
+    orders: &[Order],
+    tracking: &[Tracking],
+    email: &str,
+    asks: &[(Intent, &str)],
+) -> Vec<(Intent, Outcome)> {
+    let answer_one = |&(intent, message): &(Intent, &str)| {
+        let outcome = answer(orders.to_vec(), tracking.to_vec(), intent, message, email);
+        (intent, outcome)
+    };
+    asks.iter().map(answer_one).collect()
+}
+
 fn handoff_name(outcome: &Outcome) -> Option<&'static str> {
     outcome.handoff_reason().map(HandoffReason::name)
 }
@@ -137,17 +151,11 @@ fn a_return_or_cancel_for_a_parcel_in_trouble_is_handed_off() {
         let (orders, mut tracking) = demo_facts();
         // Jane's dress.
         parcel(&mut tracking, "9400111798643261622439").status = status;
-        for (intent, message) in [
+        let asks = [
             (Intent::Return, "I want to return the dress"),
             (Intent::Cancel, "please cancel my order"),
-        ] {
-            let outcome = answer(
-                orders.clone(),
-                tracking.clone(),
-                intent,
-                message,
-                "jane@example.com",
-            );
+        ];
+        for (intent, outcome) in answer_each(&orders, &tracking, "jane@example.com", &asks) {
             assert_eq!(handoff_name(&outcome), Some(rule), "{intent}: {outcome:?}");
         }
     }
@@ -189,17 +197,11 @@ fn cancelling_a_delivered_order_gives_the_return_answer_not_a_closed_return_path
 fn a_parcel_of_a_split_order_gives_no_estimate_that_has_passed() {
     let (orders, mut tracking) = demo_facts();
     parcel(&mut tracking, BELT).estimated_delivery = Some("2026-11-17".parse().unwrap());
-    for (intent, message) in [
+    let asks = [
         (Intent::Tracking, "where is my stuff"),
         (Intent::MissingItem, "only part of my order came"),
-    ] {
-        let outcome = answer(
-            orders.clone(),
-            tracking.clone(),
-            intent,
-            message,
-            "lucas@example.com",
-        );
+    ];
+    for (_, outcome) in answer_each(&orders, &tracking, "lucas@example.com", &asks) {
         let reply = text(&outcome);
         assert!(reply.contains("Leather Belt — in transit"), "{reply}");
         assert!(!reply.contains("November 17"), "{reply}");
@@ -224,17 +226,11 @@ fn a_parcel_of_a_split_order_out_for_delivery_days_ago_is_stale() {
     let belt = parcel(&mut tracking, BELT);
     belt.status = TrackingStatus::OutForDelivery;
     belt.latest_event.as_mut().unwrap().time = "2026-11-17T06:55:00Z".parse().unwrap();
-    for (intent, message) in [
+    let asks = [
         (Intent::Tracking, "where is my stuff"),
         (Intent::MissingItem, "only part of my order came"),
-    ] {
-        let outcome = answer(
-            orders.clone(),
-            tracking.clone(),
-            intent,
-            message,
-            "lucas@example.com",
-        );
+    ];
+    for (intent, outcome) in answer_each(&orders, &tracking, "lucas@example.com", &asks) {
         assert_eq!(
             handoff_name(&outcome),
             Some("stale_facts"),
@@ -279,17 +275,11 @@ fn lines_edited_away_are_not_listed_and_an_order_of_none_is_handed_off() {
     let (mut orders, tracking) = demo_facts();
     // Omar's sweater was taken off the order; the beanies remain.
     order(&mut orders, "1002").line_items[0].quantity = 0;
-    for (intent, message) in [
+    let asks = [
         (Intent::Tracking, "where is my order"),
         (Intent::Cancel, "cancel my order"),
-    ] {
-        let outcome = answer(
-            orders.clone(),
-            tracking.clone(),
-            intent,
-            message,
-            "omar@example.com",
-        );
+    ];
+    for (_, outcome) in answer_each(&orders, &tracking, "omar@example.com", &asks) {
         let reply = text(&outcome);
         assert!(!reply.contains("Merino Crew Sweater"), "{reply}");
         assert!(reply.contains("Ribbed Wool Beanie"), "{reply}");
@@ -396,17 +386,11 @@ fn a_parcel_the_carrier_delivered_elsewhere_is_not_said_delivered_in_the_order_c
         .as_mut()
         .unwrap()
         .place = Some("Vancouver, WA".into());
-    for (intent, message) in [
+    let asks = [
         (Intent::Tracking, "where is my order"),
         (Intent::MissingItem, "it never arrived"),
-    ] {
-        let outcome = answer(
-            orders.clone(),
-            tracking.clone(),
-            intent,
-            message,
-            "chen@example.com",
-        );
+    ];
+    for (intent, outcome) in answer_each(&orders, &tracking, "chen@example.com", &asks) {
         let reply = text(&outcome);
         assert!(!reply.contains("Portland"), "{intent}: {reply}");
     }
