@@ -13,6 +13,8 @@
 //! the general path's (a test checks it): the same frequencies, the same selection, the same
 //! features in the same order.
 
+use std::collections::BTreeMap;
+
 use super::{
     bigram_key, corpus_feature_name, select_features, smoothed_idf, unigram_key, weigh_sorted,
     Corpus, InvalidVectorizerParts, TfidfVectorizer, VectorizerConfig, NO_FEATURE,
@@ -51,15 +53,13 @@ enum Path {
 struct KeyedFeatures {
     /// Per corpus key, its column or [`NO_FEATURE`].
     columns: Vec<u32>,
-    /// The features but the unknown-words one, by name: packed n-gram (as [`unigram_key`] and
-    /// [`bigram_key`] make them) and document frequency.
-    kept: Vec<(u64, u32)>,
-    /// The unknown-words feature, when it has one: its column and document frequency.
-    unknown: Option<(u32, u32)>,
+    /// The features but the unknown-words one, by name: packed n-grams (as [`unigram_key`]
+    /// and [`bigram_key`] make them).
+    kept: Vec<u64>,
+    /// The unknown-words feature's column, when it has one.
+    unknown: Option<u32>,
     /// Per column, its idf.
     idf: Vec<f64>,
-    /// How many messages the subset has.
-    n_docs: usize,
 }
 
 impl SubsetVectorizer {
@@ -115,16 +115,21 @@ impl<'c> Subsets<'c> {
             Path::General(vectorizer) => return Ok(*vectorizer),
             Path::Keyed(features) => features,
         };
-        let mut names: Vec<(String, u32)> = features
+        let mut names: Vec<String> = features
             .kept
             .iter()
-            .map(|&(packed, df)| (corpus_feature_name(self.corpus, packed), df))
+            .map(|&packed| corpus_feature_name(self.corpus, packed))
             .collect();
-        if let Some((column, df)) = features.unknown {
-            names.insert(column as usize, (UNKNOWN_WORDS_FEATURE.to_owned(), df));
+        if let Some(column) = features.unknown {
+            names.insert(column as usize, UNKNOWN_WORDS_FEATURE.to_owned());
         }
-        self.config
-            .vectorizer_from_frequencies(self.analyzer, names, features.n_docs)
+        TfidfVectorizer::from_parts(
+            self.config,
+            self.analyzer,
+            names,
+            features.idf,
+            BTreeMap::new(),
+        )
     }
 
     /// [`TfidfVectorizer::transform`] of `rows` by `subset`'s vectorizer.
@@ -153,7 +158,7 @@ impl<'c> Subsets<'c> {
                         shared[to_column as usize] = Some(from_column);
                     }
                 }
-                if let (Some((from_column, _)), Some((to_column, _))) = (from.unknown, to.unknown) {
+                if let (Some(from_column), Some(to_column)) = (from.unknown, to.unknown) {
                     shared[to_column as usize] = Some(from_column);
                 }
                 shared
@@ -298,23 +303,18 @@ impl CorpusKeys {
                 unknown = Some((at as u32, df));
             }
         }
-        let kept: Vec<(u64, u32)> = kept
-            .into_iter()
-            .map(|(packed, df, _)| (packed, df))
-            .collect();
         let mut idf: Vec<f64> = kept
             .iter()
-            .map(|&(_, df)| smoothed_idf(rows.len(), df))
+            .map(|&(_, df, _)| smoothed_idf(rows.len(), df))
             .collect();
         if let Some((column, df)) = unknown {
             idf.insert(column as usize, smoothed_idf(rows.len(), df));
         }
         KeyedFeatures {
             columns,
-            kept,
-            unknown,
+            kept: kept.into_iter().map(|(packed, _, _)| packed).collect(),
+            unknown: unknown.map(|(column, _)| column),
             idf,
-            n_docs: rows.len(),
         }
     }
 
@@ -353,7 +353,7 @@ impl CorpusKeys {
                     ids.push(columns[bigram as usize]);
                 }
             }
-            if let Some((feature, _)) = features.unknown {
+            if let Some(feature) = features.unknown {
                 ids.extend(std::iter::repeat_n(feature, unknown));
             }
             weigh_sorted(&mut ids, &mut weighted, &features.idf, sublinear_tf);
@@ -554,7 +554,7 @@ mod tests {
         let Path::Keyed(features) = &keyed.0 else {
             panic!("a keyed vocabulary")
         };
-        let (unknown, _) = features.unknown.expect("words fall outside");
+        let unknown = features.unknown.expect("words fall outside");
         let x = subsets.transform(&keyed, &rows);
         assert!((0..x.n_rows()).all(|row| x.row(row).0.contains(&unknown)));
     }
