@@ -487,6 +487,7 @@ fn a_shipment_without_a_tracking_number_is_never_called_not_shipped() {
         tracking_urls: Vec::new(),
         shipped_at: Some(now),
         platform_status: None,
+        items_known: true,
     });
     let responder = Responder::new(
         model(),

@@ -191,6 +191,7 @@ fn build(story: &Story, now: Timestamp) -> (Order, Vec<Tracking>) {
             tracking_urls: Vec::new(),
             shipped_at: Some(shipped_at),
             platform_status: None,
+            items_known: true,
         });
     }
     let fulfillment_status = match (parcels, story.partial) {
@@ -227,7 +228,7 @@ fn build(story: &Story, now: Timestamp) -> (Order, Vec<Tracking>) {
         return_status: story.return_status.map(|i| {
             [
                 ReturnStatus::Requested,
-                ReturnStatus::InTransit,
+                ReturnStatus::InProgress,
                 ReturnStatus::Received,
                 ReturnStatus::Refunded,
             ][i]

@@ -791,6 +791,7 @@ fn a_return_for_a_shipment_without_tracking_is_handed_off() {
         tracking_urls: Vec::new(),
         shipped_at: Some("2026-11-19T15:00:00Z".parse().unwrap()),
         platform_status: None,
+        items_known: true,
     });
     let outcome = answer_with(
         orders,
@@ -904,6 +905,7 @@ fn cancelling_a_partly_shipped_order_is_handed_off() {
         tracking_urls: Vec::new(),
         shipped_at: Some("2026-11-20T12:00:00Z".parse().unwrap()),
         platform_status: None,
+        items_known: true,
     });
     let outcome = answer_with(
         orders,
@@ -1120,4 +1122,102 @@ fn the_order_list_gives_no_status_the_platform_did_not() {
             .any(|l| l.contains(" — ")),
         "the other orders keep theirs: {text}"
     );
+}
+
+#[test]
+fn an_open_return_is_said_to_be_in_progress_not_on_its_way_back() {
+    use deskbot::respond::facts::ReturnStatus;
+    let (mut orders, tracking) = demo_facts();
+    let emma = orders
+        .iter_mut()
+        .find(|o| o.email == "emma@example.com")
+        .unwrap();
+    // Shopify's IN_PROGRESS: the return is open, and nothing says the parcel left the customer.
+    emma.return_status = Some(ReturnStatus::InProgress);
+    let outcome = answer_with(
+        orders,
+        tracking,
+        demo().policy,
+        Intent::Return,
+        "I want to return my order",
+        "emma@example.com",
+    );
+    let text = outcome.reply_text().expect("a reply");
+    assert!(text.contains("is in progress"), "{text}");
+    assert!(!text.contains("on its way"), "{text}");
+}
+
+/// WooCommerce ties tracking numbers to the order, not to items: each parcel lists the whole
+/// order, and a reply must not say that any one parcel holds all of it.
+#[test]
+fn parcels_whose_items_the_platform_does_not_know_hold_part_of_the_order() {
+    use deskbot::respond::facts::{FulfilledItem, FulfillmentStatus};
+    let as_woocommerce = |order: &mut deskbot::respond::facts::Order| {
+        let everything: Vec<FulfilledItem> = order
+            .line_items
+            .iter()
+            .map(|item| FulfilledItem {
+                line_item_id: item.id.clone(),
+                quantity: item.quantity,
+            })
+            .collect();
+        for fulfillment in &mut order.fulfillments {
+            fulfillment.items = everything.clone();
+            fulfillment.items_known = false;
+        }
+    };
+    let reply = |orders, tracking, intent, email| {
+        let outcome = answer_with(
+            orders,
+            tracking,
+            demo().policy,
+            intent,
+            "where is it",
+            email,
+        );
+        match &outcome {
+            Outcome::Reply {
+                text, situation, ..
+            } => (situation.clone(), text.clone()),
+            other => panic!("expected a reply, got {other:?}"),
+        }
+    };
+
+    // Two parcels, each said by the platform to hold all three items.
+    let (mut orders, tracking) = demo_facts();
+    as_woocommerce(orders.iter_mut().find(|o| o.number == "1011").unwrap());
+    let (situation, text) = reply(orders, tracking, Intent::Tracking, "lucas@example.com");
+    assert_eq!(situation, "tracking/several_shipments");
+    assert_eq!(
+        text.matches(": part of Denim Chore Jacket").count(),
+        2,
+        "{text}"
+    );
+    assert!(!text.contains("Not shipped yet"), "{text}");
+
+    // One parcel of an order the platform calls partly shipped: which items it holds, and so
+    // which are still to come, is not known.
+    for intent in [Intent::Tracking, Intent::MissingItem] {
+        let (mut orders, tracking) = demo_facts();
+        let mia = orders.iter_mut().find(|o| o.number == "1005").unwrap();
+        as_woocommerce(mia);
+        mia.fulfillment_status = FulfillmentStatus::PartiallyFulfilled;
+        let (situation, text) = reply(orders, tracking, intent, "mia@example.com");
+        assert!(
+            situation.ends_with("/several_shipments") || situation.ends_with("/split_shipment"),
+            "{intent}: {situation}\n{text}"
+        );
+        assert!(text.contains("Only part of your order #1005"), "{text}");
+        assert!(text.contains(": part of Cashmere Scarf"), "{text}");
+    }
+
+    // The only parcel of an order shipped in full holds all of it.
+    let (mut orders, tracking) = demo_facts();
+    as_woocommerce(orders.iter_mut().find(|o| o.number == "1005").unwrap());
+    let (situation, text) = reply(orders, tracking, Intent::Tracking, "mia@example.com");
+    assert!(
+        !situation.ends_with("/several_shipments"),
+        "{situation}\n{text}"
+    );
+    assert!(!text.contains("part of"), "{text}");
 }

@@ -265,6 +265,7 @@ mod tests {
                 tracking_urls: Vec::new(),
                 shipped_at: None,
                 platform_status: None,
+                items_known: true,
             }],
             return_status: None,
             total: None,

@@ -372,6 +372,8 @@ fn order(g: &mut Gen, k: usize) -> (Order, Vec<Tracking>) {
             } else {
                 None
             },
+            // As WooCommerce gives them: the whole order, not this parcel's part.
+            items_known: g.chance(5, 6),
         });
         let Some(carrier) = resolve(platform_carrier.as_deref(), &number) else {
             continue;
@@ -453,7 +455,7 @@ fn order(g: &mut Gen, k: usize) -> (Order, Vec<Tracking>) {
         return_status: if g.chance(1, 6) {
             Some(g.pick(&[
                 ReturnStatus::Requested,
-                ReturnStatus::InTransit,
+                ReturnStatus::InProgress,
                 ReturnStatus::Received,
                 ReturnStatus::Refunded,
             ]))

@@ -69,6 +69,7 @@ pub fn fixture_orders() -> Vec<Order> {
         tracking_urls: Vec::new(),
         shipped_at: Some(at("2026-03-04T12:00:00Z")),
         platform_status: None,
+        items_known: true,
     });
     vec![
         order("500", TWO_ORDER_CUSTOMER, "2026-03-01T09:00:00Z"),

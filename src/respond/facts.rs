@@ -56,8 +56,10 @@ pub enum FulfillmentStatus {
 pub enum ReturnStatus {
     /// The customer asked; nothing sent back yet.
     Requested,
-    /// The parcel is on its way back.
-    InTransit,
+    /// The return is open: approved or under way. Whether the parcel has been sent back yet is
+    /// not known (Shopify's `IN_PROGRESS` says no more), so it is not said.
+    #[serde(alias = "in_transit")]
+    InProgress,
     /// The shop has it.
     Received,
     /// Money returned.
@@ -134,6 +136,20 @@ pub struct Fulfillment {
     /// The platform's own view of delivery, if it tracks one (Shopify `shipment_status`).
     #[serde(default)]
     pub platform_status: Option<TrackingStatus>,
+    /// Whether `items` is what this shipment holds. False where the platform ties tracking
+    /// numbers to the order rather than to its items (WooCommerce): `items` is then the whole
+    /// order, and which of them this shipment holds is not known, unless it is the order's only
+    /// shipment and the order has shipped in full.
+    #[serde(default = "known", skip_serializing_if = "is_known")]
+    pub items_known: bool,
+}
+
+fn known() -> bool {
+    true
+}
+
+fn is_known(items_known: &bool) -> bool {
+    *items_known
 }
 
 /// An order, as every platform adapter reports it.

@@ -50,7 +50,7 @@ pub fn render(order: &Order) -> Value {
     let returned = match order.return_status {
         None => "NO_RETURN",
         Some(ReturnStatus::Requested) => "RETURN_REQUESTED",
-        Some(ReturnStatus::InTransit) => "IN_PROGRESS",
+        Some(ReturnStatus::InProgress) => "IN_PROGRESS",
         Some(ReturnStatus::Received | ReturnStatus::Refunded) => "RETURNED",
     };
     let fulfillments: Vec<Value> = order

@@ -489,7 +489,8 @@ impl ScriptInput<'_> {
                     .map(|l| l.title.as_str())
             })
             .collect();
-        // A shipment sent as several parcels says what all of them hold, not which holds what.
+        // A shipment sent as several parcels says what all of them hold, not which holds what;
+        // so does one whose platform does not say which items it holds, unless it is all there is.
         let mut numbers: Vec<String> = shipment
             .fulfillment
             .tracking_numbers
@@ -499,11 +500,12 @@ impl ScriptInput<'_> {
             .collect();
         numbers.sort();
         numbers.dedup();
-        let items = if numbers.len() > 1 {
-            format!("part of {}", summarize(&titles))
-        } else {
-            summarize(&titles)
-        };
+        let items =
+            if numbers.len() > 1 || !(shipment.fulfillment.items_known || self.single_parcel()) {
+                format!("part of {}", summarize(&titles))
+            } else {
+                summarize(&titles)
+            };
         let mut value = Map::new();
         value.insert("carrier".into(), json!(tracking.carrier.display_name()));
         value.insert("tracking_number".into(), json!(tracking.number));
@@ -707,12 +709,22 @@ impl ScriptInput<'_> {
 
     /// Whether everything is shipped in exactly one parcel.
     fn single_parcel(&self) -> bool {
-        self.shipments.len() == 1 && self.unshipped().is_empty()
+        self.shipments.len() == 1 && self.all_shipped()
+    }
+
+    /// Whether every item is known to have shipped. Where shipments do not say which items
+    /// they hold (WooCommerce), only the platform's "shipped in full" tells.
+    fn all_shipped(&self) -> bool {
+        if self.order.fulfillments.iter().all(|f| f.items_known) {
+            self.unshipped().is_empty()
+        } else {
+            self.order.fulfillment_status == FulfillmentStatus::Fulfilled
+        }
     }
 
     fn all_delivered(&self) -> bool {
         !self.shipments.is_empty()
-            && self.unshipped().is_empty()
+            && self.all_shipped()
             && self
                 .shipments
                 .iter()

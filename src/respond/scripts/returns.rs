@@ -13,7 +13,7 @@ pub(super) fn run(input: &ScriptInput<'_>) -> ScriptResult {
         let mut context = input.base_context();
         let words = match status {
             ReturnStatus::Requested => "requested",
-            ReturnStatus::InTransit => "on its way back to us",
+            ReturnStatus::InProgress => "in progress",
             ReturnStatus::Received => "received",
             ReturnStatus::Refunded => "refunded",
         };

@@ -583,6 +583,7 @@ fn fulfillment(shipment: &BcShipment) -> Fulfillment {
         shipped_at: shipment.date_created.as_deref().and_then(parse_time),
         // BigCommerce shipments carry no delivery status.
         platform_status: None,
+        items_known: true,
     }
 }
 

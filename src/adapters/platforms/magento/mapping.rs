@@ -325,6 +325,7 @@ fn fulfillment(shipment: &MagentoShipment, index: usize, lines: &Lines<'_>) -> F
         shipped_at,
         // Magento has no delivered state for a shipment.
         platform_status: None,
+        items_known: true,
     }
 }
 

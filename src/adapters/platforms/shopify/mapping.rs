@@ -388,7 +388,7 @@ pub fn fulfillment_status(value: Option<&str>, shipments: usize) -> FulfillmentS
 pub fn return_status(value: Option<&str>, financial: FinancialStatus) -> Option<ReturnStatus> {
     match text(value).map(str::to_ascii_uppercase).as_deref() {
         Some("RETURN_REQUESTED") => Some(ReturnStatus::Requested),
-        Some("IN_PROGRESS") => Some(ReturnStatus::InTransit),
+        Some("IN_PROGRESS") => Some(ReturnStatus::InProgress),
         Some("RETURNED" | "INSPECTION_COMPLETE") => Some(
             if matches!(
                 financial,
@@ -534,6 +534,7 @@ pub fn fulfillment(node: FulfillmentNode, at: &str) -> Result<Fulfillment, Adapt
         // shipment was recorded.
         shipped_at: in_transit_at.or(created_at),
         platform_status: platform_status(node.display_status.as_deref(), delivered_at.is_some()),
+        items_known: true,
     })
 }
 

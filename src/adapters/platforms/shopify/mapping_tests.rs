@@ -367,7 +367,7 @@ fn statuses_map_and_new_values_are_unknown() {
     );
     assert_eq!(
         return_status(Some("IN_PROGRESS"), FinancialStatus::Paid),
-        Some(ReturnStatus::InTransit)
+        Some(ReturnStatus::InProgress)
     );
     for quiet in ["NO_RETURN", "RETURN_FAILED", "SOMETHING_NEW"] {
         assert_eq!(return_status(Some(quiet), FinancialStatus::Paid), None);

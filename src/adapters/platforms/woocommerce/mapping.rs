@@ -16,9 +16,10 @@
 //!   from `refunds[]`. The Advanced Shipment Tracking plugin's `shipped`, `partial-shipped` and
 //!   `delivered` statuses are understood; `delivered` is the platform's own view of delivery.
 //! - **Shipments.** A tracking number in WooCommerce belongs to the order, not to line items, so
-//!   every shipment lists all of the order's line items. A `completed` order without any tracking
-//!   number still shipped: it gets one shipment with no tracking number, shipped at
-//!   `date_completed_gmt`.
+//!   every shipment lists all of the order's line items, marked as not known to be its own
+//!   (`items_known: false`): a reply says such a parcel holds "part of" them unless it is the
+//!   only one of an order shipped in full. A `completed` order without any tracking number still
+//!   shipped: it gets one shipment with no tracking number, shipped at `date_completed_gmt`.
 //! - **Shipping method.** The first shipping line's `method_id` (`flat_rate`, `free_shipping`,
 //!   `local_pickup`, or a plugin's id) is the code matched against the policy's
 //!   `[shipping] methods`.
@@ -258,6 +259,7 @@ pub fn order(raw: &WcOrder, parcels: &[Parcel]) -> Result<Order, AdapterError> {
             tracking_urls: parcel.tracking_urls.clone(),
             shipped_at: parcel.shipped_at,
             platform_status: None,
+            items_known: false,
         })
         .collect();
     if fulfillments.is_empty() && fulfillment_status == FulfillmentStatus::Fulfilled {
@@ -270,6 +272,7 @@ pub fn order(raw: &WcOrder, parcels: &[Parcel]) -> Result<Order, AdapterError> {
             tracking_urls: Vec::new(),
             shipped_at: completed_at,
             platform_status: None,
+            items_known: false,
         });
     }
     if status == Status::Delivered {

@@ -105,6 +105,7 @@ fn a_documented_list_maps_a_completed_partly_refunded_order() {
     assert!(shipment.tracking_numbers.is_empty());
     assert_eq!(shipment.shipped_at, Some(at("2017-03-21T19:54:51Z")));
     assert_eq!(shipment.items.len(), 2);
+    assert!(!shipment.items_known);
     assert_eq!(order.destination.unwrap().country, "BR");
 }
 
@@ -156,8 +157,12 @@ fn documented_tracking_items_become_one_shipment_each() {
         first.tracking_urls[0],
         "https://tools.usps.com/go/TrackConfirmAction_input?qtc_tLabels1=345645674567"
     );
-    // A WooCommerce tracking number belongs to the whole order.
-    assert!(order.fulfillments.iter().all(|f| f.items.len() == 2));
+    // A WooCommerce tracking number belongs to the whole order: each shipment lists all of it,
+    // and says that is not known to be its own.
+    assert!(order
+        .fulfillments
+        .iter()
+        .all(|f| f.items.len() == 2 && !f.items_known));
 }
 
 #[test]
