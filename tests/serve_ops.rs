@@ -730,6 +730,40 @@ async fn past_the_reply_limit_a_ticket_goes_to_a_person() {
     assert!(tags.iter().any(|t| t == "deskbot-reply-limit"), "{tags:?}");
 }
 
+/// A reply whose post was answered 503 after Zendesk applied it (a timeout is the same to
+/// deskbot) did reach the customer: the rerun finds it as the ticket's latest comment and posts
+/// nothing more, and the reply limit still counts it, so the customer's next message goes to a
+/// person. (Before, only a delivered attempt was logged, and the rerun logged nothing.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_applied_despite_a_failed_answer_counts_toward_the_reply_limit() {
+    let s = setup(
+        Backend::Sqlite,
+        "max_replies_per_ticket = 1\nretry_initial_secs = 0.05\nretry_max_secs = 0.1",
+    )
+    .await;
+    s.zendesk
+        .fail_after_update
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let deskbot = s.start();
+    let question = "Where is my order #1004?";
+    let first = s.zendesk.open_ticket(75, "raj@example.com", question);
+    deliver_event(&s, &deskbot, 75, first, 1).await;
+    let posted = s.zendesk.posted(75);
+    assert_eq!(
+        posted.len(),
+        1,
+        "answered once, not again by the rerun: {posted:?}"
+    );
+    assert!(posted[0].0, "{posted:?}");
+    let requester = s.zendesk.ticket(75).requester_id;
+    let again = s.zendesk.comment(75, requester, question);
+    deliver_event(&s, &deskbot, 75, again, 2).await;
+    let posted = s.zendesk.posted(75);
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    assert!(!posted[1].0, "the second is a private note: {posted:?}");
+    assert!(posted[1].1.contains("already posted 1 reply"), "{posted:?}");
+}
+
 /// A client that sends part of its headers and then nothing is disconnected once
 /// `request_timeout_secs` is up, as is one that opens a connection and says nothing, and the
 /// service goes on answering. (`axum::serve` sets hyper no timer, so its header timeout never

@@ -325,21 +325,20 @@ async fn attempt(service: &Service, claimed: &ClaimedJob) -> Result<(), JobError
         delivery,
         timings,
     );
-    // One row per message: an attempt whose delivery failed is logged only if it was the last.
-    // A rerun of a job whose earlier run delivered and logged (a lease that ran out mid-way)
-    // finds its marks, delivers nothing, and its row is refused by the log: it is not counted
-    // again. A run cut short between the post and the log is logged and counted by the rerun.
-    let newly_logged = if delivered.is_ok() || job.attempt >= service.settings.max_attempts {
-        match service.store.record_decision(&record).await {
-            Ok(changed) => changed,
-            Err(error) => {
-                tracing::error!(job = %job.id, error = %error, "cannot write the decision log");
-                // Counted anyway: the reply went out, and the metric is all that shows it.
-                true
-            }
+    // One row per job, written by every attempt: a later attempt's row replaces a failed one's,
+    // and nothing replaces a delivered one. A rerun of a job whose earlier run delivered and
+    // logged (a lease that ran out mid-way) finds its marks, delivers nothing, and its row is
+    // refused by the log: it is not counted again. A run cut short between the post and the log
+    // is logged and counted by the rerun. A failed attempt is logged too: a reply whose answer
+    // timed out may have been posted all the same, and a rerun then finds deskbot's reply as the
+    // ticket's latest comment and stops, so this row is all that counts it (the reply limit).
+    let newly_logged = match service.store.record_decision(&record).await {
+        Ok(changed) => changed,
+        Err(error) => {
+            tracing::error!(job = %job.id, error = %error, "cannot write the decision log");
+            // Counted anyway: the reply went out, and the metric is all that shows it.
+            true
         }
-    } else {
-        false
     };
     if delivered.is_ok() && newly_logged {
         service.metrics.decision(

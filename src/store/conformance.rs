@@ -845,8 +845,9 @@ pub async fn one_decision_row_per_job(store: SharedStore) {
     );
 }
 
-/// `replies_on_ticket` counts the replies that reached one help desk's ticket: not handoffs,
-/// not failed deliveries, not another ticket's or another help desk's.
+/// `replies_on_ticket` counts the replies that reached one help desk's ticket, or may have (a
+/// 5xx or a timeout after sending): not handoffs, not deliveries refused or never sent, not
+/// another ticket's or another help desk's.
 pub async fn replies_on_ticket_counts_delivered_replies(store: SharedStore) {
     assert_eq!(store.replies_on_ticket("zendesk", "4711").await.unwrap(), 0);
     let mut job = 60;
@@ -860,6 +861,8 @@ pub async fn replies_on_ticket_counts_delivered_replies(store: SharedStore) {
         log(&|_| {}),
         log(&|_| {}),
         log(&|r| r.delivery = "failed:unavailable".to_owned()),
+        log(&|r| r.delivery = "failed:unreachable".to_owned()),
+        log(&|r| r.delivery = "failed:invalid".to_owned()),
         log(&|r| {
             r.outcome = "handoff".to_owned();
             r.situation = None;
@@ -872,7 +875,7 @@ pub async fn replies_on_ticket_counts_delivered_replies(store: SharedStore) {
     for record in &records {
         assert!(store.record_decision(record).await.unwrap());
     }
-    assert_eq!(store.replies_on_ticket("zendesk", "4711").await.unwrap(), 3);
+    assert_eq!(store.replies_on_ticket("zendesk", "4711").await.unwrap(), 4);
     assert_eq!(store.replies_on_ticket("zendesk", "4712").await.unwrap(), 1);
     assert_eq!(store.replies_on_ticket("gorgias", "4711").await.unwrap(), 1);
     assert_eq!(store.replies_on_ticket("gorgias", "9").await.unwrap(), 0);

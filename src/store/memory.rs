@@ -357,7 +357,8 @@ impl Store for MemoryStore {
             record.source == source
                 && record.ticket_id.as_deref() == Some(ticket_id)
                 && record.outcome == "reply"
-                && record.delivery == super::DELIVERED
+                && (record.delivery == super::DELIVERED
+                    || record.delivery == super::MAYBE_DELIVERED)
         });
         Ok(replies.count() as u64)
     }

@@ -232,6 +232,12 @@ pub struct DecisionRecord {
 /// [`DecisionRecord::delivery`] of a message whose reply or handoff reached the help desk.
 pub const DELIVERED: &str = "delivered";
 
+/// [`DecisionRecord::delivery`] of a message whose delivery failed in a way that may have
+/// reached the help desk all the same: the help desk answered 5xx or not at all, after the
+/// request was sent. A reply logged so is counted as posted where that is the safe side (the
+/// reply limit).
+pub const MAYBE_DELIVERED: &str = "failed:unavailable";
+
 /// What [`Store::forget_email`] erased.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Forgotten {
@@ -381,8 +387,8 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> Result<Vec<DecisionRecord>, StoreError>;
 
-    /// How many replies from `source`'s ticket `ticket_id` reached the help desk, as the
-    /// decision log (within its retention) has them.
+    /// How many replies from `source`'s ticket `ticket_id` reached the help desk, or may have
+    /// ([`MAYBE_DELIVERED`]), as the decision log (within its retention) has them.
     async fn replies_on_ticket(&self, source: &str, ticket_id: &str) -> Result<u64, StoreError>;
 
     /// Erases a customer (a data-protection request): deletes their decision-log rows and

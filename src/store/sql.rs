@@ -194,7 +194,8 @@ pub(super) const FORGET_PAYLOADS: &str = "\
 
 pub(super) const REPLIES_ON_TICKET: &str = "\
     SELECT COUNT(*) FROM decisions
-    WHERE source = $1 AND ticket_id = $2 AND outcome = 'reply' AND delivery = 'delivered'";
+    WHERE source = $1 AND ticket_id = $2 AND outcome = 'reply'
+      AND delivery IN ('delivered', 'failed:unavailable')";
 
 pub(super) const FORGET_DECISIONS: &str = "DELETE FROM decisions WHERE customer_email_folded = $1";
 

@@ -14,7 +14,8 @@
 //!
 //! Failure injection: `fail_reads` answers 503 to that many ticket reads; `down` answers 503 to
 //! everything; `update_delay` holds the response to an update *after* recording it (a crash
-//! there leaves a posted reply the caller never heard of).
+//! there leaves a posted reply the caller never heard of); `fail_after_update` answers 503 to
+//! that many updates *after* recording them (a gateway that gave up on a slow Zendesk).
 
 #![allow(dead_code)]
 
@@ -76,6 +77,7 @@ struct Inner {
 pub struct Zendesk {
     inner: Arc<Mutex<Inner>>,
     pub fail_reads: Arc<AtomicUsize>,
+    pub fail_after_update: Arc<AtomicUsize>,
     pub down: Arc<AtomicBool>,
     update_delay_ms: Arc<AtomicUsize>,
     /// How long a ticket read takes after taking its snapshot (a vendor's latency).
@@ -455,6 +457,16 @@ async fn update_ticket(
     let delay = z.update_delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay as u64)).await;
+    }
+    if z.fail_after_update
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"error": "ServiceUnavailable"})),
+        )
+            .into_response();
     }
     Json(json!({"ticket": response, "audit": {"events": []}})).into_response()
 }
