@@ -1416,3 +1416,57 @@ fn the_loop_learns_what_the_model_called_other_and_eval_shows_the_gain() {
         "{text}"
     );
 }
+
+/// A message longer than a spreadsheet cell holds is still written whole, and the export says
+/// that Excel would cut it.
+#[test]
+fn export_warns_of_messages_a_spreadsheet_cell_would_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let long = "my order never came and nobody answers ".repeat(1_000);
+    assert!(long.len() > 32_767);
+    let lines = [
+        jsonl_line(&long, "tracking", [0.55, 0.40], "escalate:low_confidence"),
+        jsonl_line(
+            "where is it",
+            "tracking",
+            [0.55, 0.40],
+            "escalate:low_confidence",
+        ),
+    ];
+    std::fs::write(dir.join("log.jsonl"), lines.join("\n")).unwrap();
+    let out = deskbot(
+        &[
+            "review",
+            "export",
+            "--input",
+            "log.jsonl",
+            "--out",
+            "sheet.csv",
+        ],
+        dir,
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: 1 message is longer than the 32767 characters"),
+        "{err}"
+    );
+    let rows = read_sheet(&dir.join("sheet.csv"));
+    assert!(rows.iter().any(|r| r["text"] == long), "written whole");
+
+    std::fs::write(dir.join("short.jsonl"), &lines[1]).unwrap();
+    let out = deskbot(
+        &[
+            "review",
+            "export",
+            "--input",
+            "short.jsonl",
+            "--out",
+            "short.csv",
+        ],
+        dir,
+    );
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+}

@@ -96,6 +96,27 @@ fn export(args: ReviewExportArgs) -> Result<()> {
         sheet::write_sheet(&selection.rows, file)
     })
     .map_err(force_hint)?;
+    let too_long = sheet::over_cell_limit(&selection.rows);
+    if too_long > 0 {
+        eprintln!(
+            "warning: {too_long} {} longer than the {} characters a spreadsheet cell holds; \
+             Excel and LibreOffice cut {} when the sheet is opened, and saving it keeps the cut \
+             text. Label {} in a text editor to keep {} whole.",
+            if too_long == 1 {
+                "message is"
+            } else {
+                "messages are"
+            },
+            sheet::CELL_LIMIT,
+            if too_long == 1 { "it" } else { "them" },
+            if too_long == 1 {
+                "that row"
+            } else {
+                "those rows"
+            },
+            if too_long == 1 { "it" } else { "them" },
+        );
+    }
     write_export_summary(&mut std::io::stdout().lock(), &selection, &sources, &args)
 }
 

@@ -22,6 +22,19 @@ pub const COLUMNS: [&str; 7] = [
     "intent",
 ];
 
+/// The most a spreadsheet cell holds: 32,767 characters in Excel (its "Specifications and
+/// limits" page) and in LibreOffice Calc. Excel cuts a longer cell when it opens the sheet, and
+/// saving keeps only the cut text, so such a message comes back shortened.
+pub const CELL_LIMIT: usize = 32_767;
+
+/// How many of `rows` have a text cell longer than [`CELL_LIMIT`], counted as Excel counts
+/// (UTF-16 code units, so an emoji takes two).
+pub fn over_cell_limit(rows: &[ReviewRow]) -> usize {
+    rows.iter()
+        .filter(|row| to_cell(&row.text).encode_utf16().count() > CELL_LIMIT)
+        .count()
+}
+
 /// Characters that make a spreadsheet read a cell as a formula.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
@@ -227,6 +240,28 @@ mod tests {
     use super::super::ReviewReason;
     use super::*;
     use crate::classify::intent::Intent;
+
+    #[test]
+    fn texts_a_spreadsheet_cell_cannot_hold_are_counted_as_excel_counts() {
+        let row = |text: String| ReviewRow {
+            text,
+            predicted: Intent::Other.into(),
+            confidence: 0.5,
+            reason: ReviewReason::LowConfidence,
+            count: 1,
+            ticket: None,
+            uncertainty: 0.5,
+        };
+        let rows = [
+            row("a".repeat(CELL_LIMIT)),
+            row("a".repeat(CELL_LIMIT + 1)),
+            // 16,384 emoji are 32,768 UTF-16 units.
+            row("😀".repeat(16_384)),
+            // The formula guard's quote is part of the cell.
+            row(format!("={}", "a".repeat(CELL_LIMIT - 1))),
+        ];
+        assert_eq!(over_cell_limit(&rows), 3);
+    }
 
     #[test]
     fn formulas_are_defused_and_restored() {
