@@ -107,6 +107,17 @@ pub(crate) enum JobError {
     Vendor(AdapterError),
     /// The store could not say what the job needs to know first (the ticket's reply count).
     Store(crate::store::StoreError),
+    /// deskbot itself failed: the attempt panicked, with this message.
+    Panicked(String),
+}
+
+/// What a panic said, when it said it as text.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 impl std::fmt::Display for JobError {
@@ -114,14 +125,25 @@ impl std::fmt::Display for JobError {
         match self {
             JobError::Vendor(error) => write!(f, "{error}"),
             JobError::Store(error) => write!(f, "{error}"),
+            JobError::Panicked(message) => write!(f, "deskbot panicked: {message}"),
         }
     }
 }
 
 /// Runs one attempt of a held job and records how it ended.
 pub(crate) async fn run_job(service: &Service, claimed: &ClaimedJob) {
+    use futures_util::FutureExt;
     let job = &claimed.job;
-    let result = attempt(service, claimed).await;
+    // A bug that panics on one ticket fails that attempt, retried and dead-lettered like any
+    // other, instead of ending the worker: one such ticket per worker would stop the queue
+    // while webhooks were still accepted. The attempt's state is its own, and dropped here.
+    let result = match std::panic::AssertUnwindSafe(attempt(service, claimed))
+        .catch_unwind()
+        .await
+    {
+        Ok(result) => result,
+        Err(panic) => Err(JobError::Panicked(panic_message(panic.as_ref()))),
+    };
     let now = Timestamp::now();
     let recorded = match result {
         Ok(()) => service.store.complete(claimed, now).await,
@@ -447,6 +469,110 @@ pub(crate) fn customer(email: Option<&str>) -> Customer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A help desk whose every ticket read panics, as a bug on one ticket would.
+    struct PanickingDesk;
+
+    #[async_trait::async_trait]
+    impl crate::adapters::HelpDesk for PanickingDesk {
+        fn name(&self) -> &str {
+            "panicking"
+        }
+        async fn ticket(&self, ticket: &str) -> Result<Ticket, AdapterError> {
+            panic!("ticket {ticket} broke something");
+        }
+        async fn delivered(&self, _: &str, _: &DeliveryMark) -> Result<bool, AdapterError> {
+            Ok(false)
+        }
+        async fn post_public_reply(
+            &self,
+            _: &str,
+            _: &str,
+            _: &DeliveryMark,
+        ) -> Result<(), AdapterError> {
+            Ok(())
+        }
+        async fn hand_off(
+            &self,
+            _: &str,
+            _: &HandoffNote,
+            _: &DeliveryMark,
+        ) -> Result<(), AdapterError> {
+            Ok(())
+        }
+    }
+
+    fn service_with(desk: Arc<dyn crate::adapters::HelpDesk>) -> Arc<Service> {
+        use crate::respond::demo::DemoShop;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let policy =
+            crate::respond::policy::Policy::load(&root.join("examples/demo-shop/deskbot.toml"))
+                .unwrap();
+        let answerer = crate::respond::Answerer::new(
+            Arc::new(DemoShop::bundled_orders().unwrap()),
+            Arc::new(DemoShop::bundled_carriers().unwrap()),
+            policy,
+            crate::respond::Templates::bundled().unwrap(),
+        );
+        let model = super::super::model::ModelSlot::load(super::super::model::ModelSource::Bytes {
+            name: "bundled",
+            bytes: include_bytes!("../../models/intent-model.json"),
+        })
+        .unwrap();
+        let settings = crate::config::ServeSettings {
+            max_attempts: 2,
+            retry_initial: Duration::ZERO,
+            retry_max: Duration::ZERO,
+            ..Default::default()
+        };
+        Service::new(super::super::ServiceParts {
+            store: Arc::new(crate::store::MemoryStore::new()),
+            desk,
+            answerer,
+            model,
+            settings,
+            routing: Default::default(),
+            webhooks: super::super::WebhookSettings::from_help_desk(&Default::default()),
+            metrics: Arc::new(super::super::metrics::Metrics::new()),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_panicking_attempt_fails_like_any_other_and_the_job_dies_after_its_last() {
+        use crate::store::{JobState, NewJob};
+        let service = service_with(Arc::new(PanickingDesk));
+        let id = service
+            .store
+            .enqueue(NewJob {
+                source: "zendesk".into(),
+                ticket_id: "17".into(),
+                dedup_key: "zendesk-17-1".into(),
+                payload: "{}".into(),
+                received_at: Timestamp::now(),
+                rerun_when_done: false,
+            })
+            .await
+            .unwrap()
+            .id();
+        for (attempt, state) in [(1, JobState::Queued), (2, JobState::Dead)] {
+            let claimed = service
+                .store
+                .claim("test", Duration::from_secs(60), Timestamp::now())
+                .await
+                .unwrap()
+                .expect("the job is due");
+            assert_eq!(claimed.job.attempt, attempt);
+            // Returns, where the panic used to end the worker running it.
+            run_job(&service, &claimed).await;
+            let job = service.store.job(id).await.unwrap().unwrap();
+            assert_eq!(job.state, state);
+            let error = job.last_error.unwrap_or_default();
+            assert!(
+                error.contains("deskbot panicked: ticket 17 broke something"),
+                "{error}"
+            );
+        }
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
