@@ -1470,3 +1470,21 @@ fn export_warns_of_messages_a_spreadsheet_cell_would_cut() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
+
+/// An input with a header and no message is a wrong file, not a shop with nothing to review:
+/// export names it and writes no sheet.
+#[test]
+fn export_refuses_an_input_without_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("empty.csv"), "ticket,text\n").unwrap();
+    std::fs::write(dir.join("empty.jsonl"), "\n").unwrap();
+    for input in ["empty.csv", "empty.jsonl"] {
+        let err = fails(
+            &["review", "export", "--input", input, "--out", "sheet.csv"],
+            dir,
+        );
+        assert!(err.contains(&format!("{input}: no data rows")), "{err}");
+        assert!(!dir.join("sheet.csv").exists());
+    }
+}

@@ -36,11 +36,20 @@ pub fn read_messages(
     ticket_column: Option<&str>,
 ) -> Result<Vec<InputMessage>, DataError> {
     let bytes = read_file(path)?;
-    if is_jsonl(path, &bytes) {
-        read_jsonl(path, &bytes, text_column, ticket_column)
+    let messages = if is_jsonl(path, &bytes) {
+        read_jsonl(path, &bytes, text_column, ticket_column)?
     } else {
-        read_csv(path, &bytes, text_column, ticket_column)
+        read_csv(path, &bytes, text_column, ticket_column)?
+    };
+    // A file with a header and nothing else is a wrong file or an export cut short, not a
+    // shop with nothing to review: an empty sheet would say all is well.
+    if messages.is_empty() {
+        return Err(DataError::NoRows {
+            paths: vec![path.to_owned()],
+            skipped: 0,
+        });
     }
+    Ok(messages)
 }
 
 fn is_jsonl(path: &Path, bytes: &[u8]) -> bool {
