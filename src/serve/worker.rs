@@ -109,6 +109,9 @@ pub(crate) enum JobError {
     Store(crate::store::StoreError),
     /// deskbot itself failed: the attempt panicked, with this message.
     Panicked(String),
+    /// The job's attempts ran out with deskbot stopping mid-attempt each time (killed, or
+    /// crashed); it is not run again.
+    Interrupted,
 }
 
 /// What a panic said, when it said it as text.
@@ -126,6 +129,12 @@ impl std::fmt::Display for JobError {
             JobError::Vendor(error) => write!(f, "{error}"),
             JobError::Store(error) => write!(f, "{error}"),
             JobError::Panicked(message) => write!(f, "deskbot panicked: {message}"),
+            JobError::Interrupted => write!(
+                f,
+                "deskbot stopped in the middle of this job's last attempts (killed or crashed), \
+                 so it is not run again; it may have posted part of its answer, so read the \
+                 ticket before retrying"
+            ),
         }
     }
 }
@@ -137,12 +146,19 @@ pub(crate) async fn run_job(service: &Service, claimed: &ClaimedJob) {
     // A bug that panics on one ticket fails that attempt, retried and dead-lettered like any
     // other, instead of ending the worker: one such ticket per worker would stop the queue
     // while webhooks were still accepted. The attempt's state is its own, and dropped here.
-    let result = match std::panic::AssertUnwindSafe(attempt(service, claimed))
-        .catch_unwind()
-        .await
-    {
-        Ok(result) => result,
-        Err(panic) => Err(JobError::Panicked(panic_message(panic.as_ref()))),
+    let result = if job.attempt > service.settings.max_attempts.saturating_add(1) {
+        // Claimed again after its lease ran out, past its last attempt and the one rerun that
+        // finishes what a crash interrupted: a job that kills the process each time it runs
+        // would otherwise be taken over for ever.
+        Err(JobError::Interrupted)
+    } else {
+        match std::panic::AssertUnwindSafe(attempt(service, claimed))
+            .catch_unwind()
+            .await
+        {
+            Ok(result) => result,
+            Err(panic) => Err(JobError::Panicked(panic_message(panic.as_ref()))),
+        }
     };
     let now = Timestamp::now();
     let recorded = match result {
@@ -535,6 +551,52 @@ mod tests {
             webhooks: super::super::WebhookSettings::from_help_desk(&Default::default()),
             metrics: Arc::new(super::super::metrics::Metrics::new()),
         })
+    }
+
+    /// A job whose attempts keep being cut short (the process killed each time) is taken over
+    /// after each lease, once past its last attempt, and then dead-lettered without running.
+    #[tokio::test]
+    async fn a_job_interrupted_past_its_last_attempt_dies_without_running_again() {
+        use crate::store::{JobState, NewJob};
+        // Running the attempt would panic: the guard must come first.
+        let service = service_with(Arc::new(PanickingDesk));
+        let id = service
+            .store
+            .enqueue(NewJob {
+                source: "zendesk".into(),
+                ticket_id: "18".into(),
+                dedup_key: "zendesk-18-1".into(),
+                payload: "{}".into(),
+                received_at: Timestamp::now(),
+                rerun_when_done: false,
+            })
+            .await
+            .unwrap()
+            .id();
+        let mut now = Timestamp::now();
+        // max_attempts is 2: attempts 1, 2 and the rerun 3 are cut short, never finished.
+        for attempt in 1..=3 {
+            let claimed = service
+                .store
+                .claim("crashing", Duration::from_secs(1), now)
+                .await
+                .unwrap()
+                .expect("the lease ran out");
+            assert_eq!(claimed.job.attempt, attempt);
+            now = now.checked_add(jiff::SignedDuration::from_secs(2)).unwrap();
+        }
+        let claimed = service
+            .store
+            .claim("test", Duration::from_secs(60), now)
+            .await
+            .unwrap()
+            .expect("the lease ran out");
+        assert_eq!(claimed.job.attempt, 4);
+        run_job(&service, &claimed).await;
+        let job = service.store.job(id).await.unwrap().unwrap();
+        assert_eq!(job.state, JobState::Dead);
+        let error = job.last_error.unwrap_or_default();
+        assert!(error.contains("stopped in the middle"), "{error}");
     }
 
     #[tokio::test]
