@@ -1221,3 +1221,36 @@ fn parcels_whose_items_the_platform_does_not_know_hold_part_of_the_order() {
     );
     assert!(!text.contains("part of"), "{text}");
 }
+
+/// "Cancel my subscription" is a cancel by the bundled labels, but no order is what to cancel:
+/// in perform mode the latest order would have been cancelled and the plan left running.
+#[test]
+fn a_subscription_cancel_goes_to_a_person_and_no_order_is_touched() {
+    let policy = demo_policy_with("mode = \"request\"", "mode = \"perform\"");
+    let (orders, tracking) = demo_facts();
+    for message in [
+        "Please cancel my monthly coffee subscription, I don't want next month's box",
+        "cancel my membership",
+    ] {
+        let outcome = answer_with(
+            orders.clone(),
+            tracking.clone(),
+            policy.clone(),
+            Intent::Cancel,
+            message,
+            "omar@example.com",
+        );
+        assert_eq!(handoff_name(&outcome), Some("subscription"), "{outcome:?}");
+        assert!(!format!("{outcome:?}").contains("#1002"), "{outcome:?}");
+    }
+    // An order is still cancelled as before.
+    let outcome = answer_with(
+        orders,
+        tracking,
+        policy,
+        Intent::Cancel,
+        "cancel my order",
+        "omar@example.com",
+    );
+    assert_eq!(outcome.reply_text().map(|_| ()), Some(()), "{outcome:?}");
+}

@@ -26,6 +26,9 @@ pub struct MessageFacts {
     pub emails: Vec<String>,
     /// The customer says something is missing *from* a parcel rather than the parcel itself.
     pub part_missing: bool,
+    /// The message speaks of a subscription, membership or other recurring plan, which no
+    /// order platform adapter shows: "cancel my subscription" is not about the latest order.
+    pub subscription: bool,
 }
 
 /// Words after which a number is an order number ("order 1234", "order no. 1234").
@@ -150,6 +153,29 @@ const PART_MISSING_CUES: &[&str] = &[
     "parcel was empty",
 ];
 
+/// Word beginnings that name a recurring plan rather than an order: subscription, subscribe,
+/// unsubscribe, membership, renewal and auto-renew, recurring, autoship.
+const SUBSCRIPTION_STARTS: &[&str] = &[
+    "subscri",
+    "unsubscri",
+    "membership",
+    "renew",
+    "autorenew",
+    "recurring",
+    "autoship",
+];
+
+/// Phrases that name one in several words.
+const SUBSCRIPTION_PHRASES: &[&str] = &["auto-ship", "auto ship", "auto-renew", "auto renew"];
+
+/// Whether `lowered` speaks of a recurring plan (see [`MessageFacts::subscription`]).
+fn names_a_subscription(lowered: &str) -> bool {
+    SUBSCRIPTION_PHRASES.iter().any(|p| lowered.contains(p))
+        || lowered
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|word| SUBSCRIPTION_STARTS.iter().any(|s| word.starts_with(s)))
+}
+
 /// Order numbers are 3 to 9 digits: longer digit runs are tracking or phone numbers.
 fn is_order_digits(text: &str) -> bool {
     (3..=9).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
@@ -176,6 +202,7 @@ pub fn read_message(text: &str) -> MessageFacts {
         tracking_numbers: reader.tracking_numbers.values,
         emails: reader.emails.values,
         part_missing: PART_MISSING_CUES.iter().any(|cue| lowered.contains(cue)),
+        subscription: names_a_subscription(&lowered),
     }
 }
 
@@ -581,6 +608,28 @@ mod tests {
     fn emails_are_found_and_lowercased() {
         let facts = read_message("It's under Jane.Doe@Example.com, thanks");
         assert_eq!(facts.emails, ["jane.doe@example.com"]);
+    }
+
+    #[test]
+    fn a_subscription_or_membership_is_told_from_an_order() {
+        for text in [
+            "Please cancel my monthly coffee subscription",
+            "I want to unsubscribe from the snack box",
+            "cancel my Membership",
+            "turn off auto-renew please",
+            "stop the autoship",
+            "cancel the recurring delivery",
+            "don't renew my plan",
+        ] {
+            assert!(read_message(text).subscription, "{text}");
+        }
+        for text in [
+            "cancel my order #1234",
+            "please cancel the order I placed by mistake",
+            "I want to cancel, I found it cheaper",
+        ] {
+            assert!(!read_message(text).subscription, "{text}");
+        }
     }
 
     #[test]

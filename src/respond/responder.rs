@@ -148,6 +148,16 @@ impl Answerer {
         let said = read_message(message);
         facts.order_numbers_in_message = said.order_numbers.clone();
         facts.tracking_numbers_in_message = said.tracking_numbers.clone();
+        if intent == Intent::Cancel && said.subscription {
+            // deskbot sees orders, not subscriptions: cancelling the latest order for "cancel
+            // my subscription" would stop the wrong thing and leave the plan running.
+            return scripts::policy_handoff(
+                "subscription",
+                "the customer asks to cancel a subscription, membership or recurring plan, \
+                 which deskbot cannot see; no order was looked up or changed"
+                    .to_owned(),
+            );
+        }
         let sender = customer
             .email
             .as_deref()

@@ -220,6 +220,7 @@ impl HandoffReason {
         "returned_to_sender",
         "several_orders_named",
         "shipped_without_tracking",
+        "subscription",
         "unknown_carrier_status",
         "unknown_fulfillment_status",
         "unpaid_order",
@@ -919,7 +920,7 @@ fn impossible_date(order: &Order) -> ScriptResult {
     })
 }
 
-fn policy_handoff(rule: &'static str, detail: String) -> ScriptResult {
+pub(crate) fn policy_handoff(rule: &'static str, detail: String) -> ScriptResult {
     debug_assert!(
         HandoffReason::NAMES.contains(&rule),
         "{rule} is missing from HandoffReason::NAMES"
