@@ -26,8 +26,9 @@ pub struct MessageFacts {
     pub emails: Vec<String>,
     /// The customer says something is missing *from* a parcel rather than the parcel itself.
     pub part_missing: bool,
-    /// The message speaks of a subscription, membership or other recurring plan, which no
-    /// order platform adapter shows: "cancel my subscription" is not about the latest order.
+    /// The message speaks of a subscription, membership or other recurring plan or payment,
+    /// which no order platform adapter shows: "cancel my subscription" is not about the latest
+    /// order.
     pub subscription: bool,
 }
 
@@ -165,8 +166,16 @@ const SUBSCRIPTION_STARTS: &[&str] = &[
     "autoship",
 ];
 
-/// Phrases that name one in several words.
-const SUBSCRIPTION_PHRASES: &[&str] = &["auto-ship", "auto ship", "auto-renew", "auto renew"];
+/// Phrases that name one in several words, with a bank's recurring payments, whose "order" is
+/// not a shop's.
+const SUBSCRIPTION_PHRASES: &[&str] = &[
+    "auto-ship",
+    "auto ship",
+    "auto-renew",
+    "auto renew",
+    "standing order",
+    "direct debit",
+];
 
 /// Whether `lowered` speaks of a recurring plan (see [`MessageFacts::subscription`]).
 fn names_a_subscription(lowered: &str) -> bool {
@@ -620,6 +629,7 @@ mod tests {
             "stop the autoship",
             "cancel the recurring delivery",
             "don't renew my plan",
+            "please cancel my standing order",
         ] {
             assert!(read_message(text).subscription, "{text}");
         }
