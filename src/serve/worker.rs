@@ -553,26 +553,31 @@ mod tests {
         })
     }
 
-    /// A job whose attempts keep being cut short (the process killed each time) is taken over
-    /// after each lease, once past its last attempt, and then dead-lettered without running.
-    #[tokio::test]
-    async fn a_job_interrupted_past_its_last_attempt_dies_without_running_again() {
-        use crate::store::{JobState, NewJob};
-        // Running the attempt would panic: the guard must come first.
-        let service = service_with(Arc::new(PanickingDesk));
-        let id = service
+    /// Queues a job for Zendesk ticket `ticket`.
+    async fn enqueue(service: &Service, ticket: &str) -> crate::store::JobId {
+        service
             .store
-            .enqueue(NewJob {
+            .enqueue(crate::store::NewJob {
                 source: "zendesk".into(),
-                ticket_id: "18".into(),
-                dedup_key: "zendesk-18-1".into(),
+                ticket_id: ticket.into(),
+                dedup_key: format!("zendesk-{ticket}-1"),
                 payload: "{}".into(),
                 received_at: Timestamp::now(),
                 rerun_when_done: false,
             })
             .await
             .unwrap()
-            .id();
+            .id()
+    }
+
+    /// A job whose attempts keep being cut short (the process killed each time) is taken over
+    /// after each lease, once past its last attempt, and then dead-lettered without running.
+    #[tokio::test]
+    async fn a_job_interrupted_past_its_last_attempt_dies_without_running_again() {
+        use crate::store::JobState;
+        // Running the attempt would panic: the guard must come first.
+        let service = service_with(Arc::new(PanickingDesk));
+        let id = enqueue(&service, "18").await;
         let mut now = Timestamp::now();
         // max_attempts is 2: attempts 1, 2 and the rerun 3 are cut short, never finished.
         for attempt in 1..=3 {
@@ -601,21 +606,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_attempt_fails_like_any_other_and_the_job_dies_after_its_last() {
-        use crate::store::{JobState, NewJob};
+        use crate::store::JobState;
         let service = service_with(Arc::new(PanickingDesk));
-        let id = service
-            .store
-            .enqueue(NewJob {
-                source: "zendesk".into(),
-                ticket_id: "17".into(),
-                dedup_key: "zendesk-17-1".into(),
-                payload: "{}".into(),
-                received_at: Timestamp::now(),
-                rerun_when_done: false,
-            })
-            .await
-            .unwrap()
-            .id();
+        let id = enqueue(&service, "17").await;
         for (attempt, state) in [(1, JobState::Queued), (2, JobState::Dead)] {
             let claimed = service
                 .store

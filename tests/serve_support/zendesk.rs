@@ -230,13 +230,7 @@ impl Zendesk {
     fn gate(&self, headers: &HeaderMap) -> Option<Response> {
         self.requests.fetch_add(1, Ordering::SeqCst);
         if self.down.load(Ordering::SeqCst) {
-            return Some(
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({"error": "ServiceUnavailable"})),
-                )
-                    .into_response(),
-            );
+            return Some(unavailable());
         }
         use base64::Engine;
         let expected = format!(
@@ -266,6 +260,20 @@ fn user_json(id: u64, email: &str) -> Value {
     json!({"id": id, "url": format!("https://juniper-oak.zendesk.com/api/v2/users/{id}.json"),
         "name": email.split('@').next().unwrap_or_default(), "email": email, "role": role,
         "active": true, "verified": true, "time_zone": "Eastern Time (US & Canada)"})
+}
+
+/// Counts one failure down from `left`; false once none is left.
+fn take_one(left: &AtomicUsize) -> bool {
+    left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"error": "ServiceUnavailable"})),
+    )
+        .into_response()
 }
 
 fn not_found() -> Response {
@@ -318,15 +326,8 @@ async fn show_ticket(
     if let Some(refused) = z.gate(&headers) {
         return refused;
     }
-    if z.fail_reads
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok()
-    {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"error": "ServiceUnavailable"})),
-        )
-            .into_response();
+    if take_one(&z.fail_reads) {
+        return unavailable();
     }
     let response = {
         let inner = z.inner.lock().unwrap();
@@ -458,15 +459,8 @@ async fn update_ticket(
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay as u64)).await;
     }
-    if z.fail_after_update
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok()
-    {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"error": "ServiceUnavailable"})),
-        )
-            .into_response();
+    if take_one(&z.fail_after_update) {
+        return unavailable();
     }
     Json(json!({"ticket": response, "audit": {"events": []}})).into_response()
 }
