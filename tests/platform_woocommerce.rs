@@ -737,7 +737,8 @@ async fn demo_orders_read_back_as_the_facts_woocommerce_can_hold() {
             assert_eq!(g.carrier, e.carrier, "#{n}");
             assert_eq!(g.tracking_urls, e.tracking_urls, "#{n}");
             assert_eq!(g.platform_status, e.platform_status, "#{n}");
-            // WooCommerce keeps the date shipped, not the time: noon UTC of that date.
+            // WooCommerce keeps the date shipped, not the time: noon of that date in the
+            // shop's zone (UTC for this client).
             let day = |t: Option<Timestamp>| t.map(|t| t.strftime("%Y-%m-%d").to_string());
             assert_eq!(day(g.shipped_at), day(e.shipped_at), "#{n}");
         }

@@ -42,15 +42,18 @@ pub struct Connections {
 /// Builds the adapters `config` names. Nothing is called yet: [`OrderPlatform::check_connection`]
 /// is what `deskbot doctor` uses to try them.
 pub fn connect(config: &Config) -> Result<Connections, ConnectError> {
-    let platform = platform(&config.platform, &config.http)?;
+    let platform = platform(&config.platform, &config.http, &config.policy.timezone)?;
     let carriers = carriers(config)?;
     Ok(Connections { platform, carriers })
 }
 
-/// The order platform `settings` names, its reads cached as `http` says.
+/// The order platform `settings` names, its reads cached as `http` says. `shop_zone` is the
+/// shop's time zone, where a platform that keeps days without a time (WooCommerce's shipping
+/// date) places them.
 pub fn platform(
     settings: &PlatformSettings,
     http: &HttpSettings,
+    shop_zone: &jiff::tz::TimeZone,
 ) -> Result<Arc<dyn OrderPlatform>, ConnectError> {
     #[cfg(feature = "http")]
     let cache = super::http::CacheConfig {
@@ -75,9 +78,11 @@ pub fn platform(
             let failed = |source| ConnectError::Vendor { vendor, source };
             #[cfg(feature = "http")]
             {
-                let client = vendor_client(other, http).map_err(failed)?;
+                let client = vendor_client(other, http, shop_zone).map_err(failed)?;
                 return Ok(Arc::new(super::http::CachedPlatform::new(client, cache)));
             }
+            #[cfg(not(feature = "http"))]
+            let _ = shop_zone;
             #[cfg(not(feature = "http"))]
             return Err(failed(AdapterError::Invalid {
                 message: format!("this deskbot was built without the `{vendor}` feature"),
@@ -91,6 +96,8 @@ pub fn platform(
 fn vendor_client(
     settings: &PlatformSettings,
     http: &HttpSettings,
+    // Unused in a build without WooCommerce.
+    #[allow(unused_variables)] shop_zone: &jiff::tz::TimeZone,
 ) -> Result<Box<dyn OrderPlatform>, AdapterError> {
     use super::http::{parse_base_url, HttpConfig};
     // Unused in a build with no platform feature.
@@ -127,7 +134,8 @@ fn vendor_client(
         )?)),
         #[cfg(feature = "woocommerce")]
         PlatformSettings::WooCommerce { base_url, .. } => Ok(Box::new(
-            super::platforms::woocommerce::WooCommerce::new(base(base_url)?, settings, &config)?,
+            super::platforms::woocommerce::WooCommerce::new(base(base_url)?, settings, &config)?
+                .in_time_zone(shop_zone.clone()),
         )),
         #[cfg(feature = "bigcommerce")]
         PlatformSettings::BigCommerce {

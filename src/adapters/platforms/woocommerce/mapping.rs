@@ -434,12 +434,12 @@ pub fn parse_gmt(text: &str) -> Option<Timestamp> {
     civil.to_zoned(TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
-/// A calendar date without a time (`date_shipped`), as a moment: noon UTC, which falls on that
-/// same date from UTC−12 to UTC+11, so a reply in the shop's timezone shows the date the shop
-/// entered.
-pub(super) fn noon_utc(date: Date) -> Option<Timestamp> {
+/// A calendar date without a time (`date_shipped`), as a moment: noon of that date in the
+/// shop's time zone, so a reply in that zone shows the date the shop entered. (Noon UTC would
+/// show the next day in New Zealand's summer, UTC+13.)
+pub(super) fn noon_in(date: Date, zone: &TimeZone) -> Option<Timestamp> {
     date.at(12, 0, 0, 0)
-        .to_zoned(TimeZone::UTC)
+        .to_zoned(zone.clone())
         .ok()
         .map(|z| z.timestamp())
 }

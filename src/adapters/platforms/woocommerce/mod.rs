@@ -42,6 +42,7 @@ mod tests;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -76,6 +77,8 @@ const MAX_PAGES: usize = 10;
 #[derive(Debug, Clone)]
 pub struct WooCommerce {
     client: HttpClient,
+    /// The shop's time zone: where a shipping date without a time is read (UTC until told).
+    zone: TimeZone,
 }
 
 impl WooCommerce {
@@ -110,7 +113,15 @@ impl WooCommerce {
         };
         Ok(WooCommerce {
             client: HttpClient::new(VENDOR, base, auth, http)?,
+            zone: TimeZone::UTC,
         })
+    }
+
+    /// Reads shipping dates without a time as days in `zone`, the shop's: WooCommerce keeps
+    /// the day a parcel shipped, and the reply must say that day.
+    pub fn in_time_zone(mut self, zone: TimeZone) -> Self {
+        self.zone = zone;
+        self
     }
 
     /// Replaces the retry loop's clock (tests use a recording one).
@@ -196,12 +207,12 @@ impl WooCommerce {
             ),
         );
         match self.client.json::<Vec<WcTrackingItem>>(&call).await {
-            Ok(items) => return Ok(shipments::from_tracking_items(raw.id, &items)),
+            Ok(items) => return Ok(shipments::from_tracking_items(raw.id, &items, &self.zone)),
             // `rest_no_route`: the extension is not installed.
             Err(AdapterError::NotFound { .. }) => {}
             Err(error) => return Err(error),
         }
-        let parcels = shipments::from_meta(raw.id, &raw.meta_data);
+        let parcels = shipments::from_meta(raw.id, &raw.meta_data, &self.zone);
         if !parcels.is_empty() || !mapping::may_have_shipped(raw) {
             return Ok(parcels);
         }

@@ -11,10 +11,11 @@
 //! All pure; the transport in `mod.rs` decides which source to ask.
 
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::mapping::{decode_html, non_empty, noon_utc, parse_gmt, text, WcMeta};
+use super::mapping::{decode_html, non_empty, noon_in, parse_gmt, text, WcMeta};
 use crate::carrier;
 
 /// One shipment's tracking as WooCommerce knows it (no line items: see `mapping.rs`).
@@ -28,7 +29,7 @@ pub struct Parcel {
     pub carrier: Option<String>,
     /// The tracking page the extension built.
     pub tracking_urls: Vec<String>,
-    /// When it was handed over; a date-only value is noon UTC of that date.
+    /// When it was handed over; a date-only value is noon of that date in the shop's zone.
     pub shipped_at: Option<Timestamp>,
 }
 
@@ -73,8 +74,13 @@ pub struct WcNote {
     pub note: Option<String>,
 }
 
-/// Parcels from Shipment Tracking items; items without a number are skipped.
-pub fn from_tracking_items(order_id: u64, items: &[WcTrackingItem]) -> Vec<Parcel> {
+/// Parcels from Shipment Tracking items; items without a number are skipped. A shipping date
+/// without a time is read as noon in `zone`, the shop's.
+pub fn from_tracking_items(
+    order_id: u64,
+    items: &[WcTrackingItem],
+    zone: &TimeZone,
+) -> Vec<Parcel> {
     items
         .iter()
         .enumerate()
@@ -93,15 +99,18 @@ pub fn from_tracking_items(order_id: u64, items: &[WcTrackingItem]) -> Vec<Parce
                     .or(non_empty(item.custom_tracking_provider.as_deref()))
                     .map(decode_html),
                 tracking_urls: link.into_iter().collect(),
-                shipped_at: item.date_shipped.as_deref().and_then(parse_shipped),
+                shipped_at: item
+                    .date_shipped
+                    .as_deref()
+                    .and_then(|text| parse_shipped(text, zone)),
             })
         })
         .collect()
 }
 
 /// Parcels from the order's meta data: `_wc_shipment_tracking_items`, else the single
-/// `_tracking_number` older shops keep.
-pub fn from_meta(order_id: u64, meta: &[WcMeta]) -> Vec<Parcel> {
+/// `_tracking_number` older shops keep. Dates as in [`from_tracking_items`].
+pub fn from_meta(order_id: u64, meta: &[WcMeta], zone: &TimeZone) -> Vec<Parcel> {
     let value = |key: &str| {
         meta.iter()
             .find(|m| m.key.as_deref() == Some(key))
@@ -114,7 +123,7 @@ pub fn from_meta(order_id: u64, meta: &[WcMeta]) -> Vec<Parcel> {
             other => serde_json::from_value::<Vec<WcTrackingItem>>(other.clone()).ok(),
         };
         if let Some(items) = items {
-            let parcels = from_tracking_items(order_id, &items);
+            let parcels = from_tracking_items(order_id, &items, zone);
             if !parcels.is_empty() {
                 return parcels;
             }
@@ -130,7 +139,7 @@ pub fn from_meta(order_id: u64, meta: &[WcMeta]) -> Vec<Parcel> {
         custom_tracking_link: text_of("_custom_tracking_link"),
         date_shipped: text_of("_date_shipped"),
     };
-    from_tracking_items(order_id, &[legacy])
+    from_tracking_items(order_id, &[legacy], zone)
 }
 
 /// Parcels from order notes that talk about shipping and hold a number a carrier format
@@ -202,7 +211,7 @@ fn tracking_url(link: &str, number: &str) -> Option<String> {
 
 /// `date_shipped`: `YYYY-MM-DD` from the endpoint, Unix seconds from meta (midnight of the
 /// shipping date when the extension stored it), or a full date-time.
-fn parse_shipped(text: &str) -> Option<Timestamp> {
+fn parse_shipped(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     let text = text.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         let seconds: i64 = text.parse().ok()?;
@@ -212,12 +221,12 @@ fn parse_shipped(text: &str) -> Option<Timestamp> {
                 .ok()?
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date();
-            return noon_utc(date);
+            return noon_in(date, zone);
         }
         return Timestamp::from_second(seconds).ok();
     }
     if let Ok(date) = text.parse::<Date>() {
-        return noon_utc(date);
+        return noon_in(date, zone);
     }
     parse_gmt(text)
 }

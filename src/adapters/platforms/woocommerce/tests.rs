@@ -2,6 +2,7 @@
 //! from), and on the odd shapes shops produce: nulls, numbers as strings, several tracking numbers
 //! in one field, tracking kept in meta data or notes.
 
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
@@ -46,6 +47,21 @@ fn field_of(error: AdapterError) -> String {
 
 fn tracking_items() -> Vec<WcTrackingItem> {
     parse(&unwrap_data(IOS_TRACKING_MULTIPLE))
+}
+
+#[test]
+fn a_shipping_date_is_that_day_in_the_shops_time_zone() {
+    // Auckland keeps UTC+13 in February: noon UTC would be the 16th there.
+    let auckland = TimeZone::get("Pacific/Auckland").unwrap();
+    let parcels = shipments::from_tracking_items(1, &tracking_items()[..1], &auckland);
+    let shipped = parcels[0].shipped_at.unwrap();
+    assert_eq!(shipped, at("2019-02-14T23:00:00Z"));
+    assert_eq!(shipped.to_zoned(auckland).date().to_string(), "2019-02-15");
+    // Honolulu, UTC-10.
+    let honolulu = TimeZone::get("Pacific/Honolulu").unwrap();
+    let parcels = shipments::from_tracking_items(1, &tracking_items()[..1], &honolulu);
+    let shipped = parcels[0].shipped_at.unwrap().to_zoned(honolulu);
+    assert_eq!(shipped.date().to_string(), "2019-02-15");
 }
 
 #[test]
@@ -118,7 +134,7 @@ fn an_empty_list_is_no_orders() {
 #[test]
 fn documented_tracking_items_become_one_shipment_each() {
     let raw: WcOrder = parse(ORDER_727);
-    let parcels = shipments::from_tracking_items(raw.id, &tracking_items());
+    let parcels = shipments::from_tracking_items(raw.id, &tracking_items(), &TimeZone::UTC);
     let order = mapping::order(&raw, &parcels).unwrap();
     // Tracking numbers on a processing order: shipping has started, not finished.
     assert_eq!(
@@ -151,7 +167,7 @@ fn documented_tracking_items_become_one_shipment_each() {
     );
     let first = &order.fulfillments[0];
     assert_eq!(first.id, "b1b94eecb1eb1c1edf3fa041efffd015");
-    // A date without a time is noon UTC: the same calendar day in the shop's timezone.
+    // A date without a time is noon in the shop's time zone, UTC here.
     assert_eq!(first.shipped_at, Some(at("2019-02-15T12:00:00Z")));
     assert_eq!(
         first.tracking_urls[0],
@@ -196,7 +212,7 @@ fn a_refunded_order_that_never_shipped_is_cancelled_and_refunded() {
 #[test]
 fn a_refunded_order_that_shipped_is_a_refunded_return() {
     let raw: WcOrder = parse(&unwrap_data(IOS_FULLY_REFUNDED));
-    let parcels = shipments::from_tracking_items(raw.id, &tracking_items()[..1]);
+    let parcels = shipments::from_tracking_items(raw.id, &tracking_items()[..1], &TimeZone::UTC);
     let order = mapping::order(&raw, &parcels).unwrap();
     assert_eq!(order.return_status, Some(ReturnStatus::Refunded));
     assert_eq!(order.fulfillment_status, FulfillmentStatus::Fulfilled);
@@ -301,7 +317,7 @@ fn a_cancelled_order_without_a_change_time_is_unreadable() {
 fn the_delivered_status_of_shipment_tracking_plugins_is_the_platform_view() {
     let mut raw: WcOrder = parse(ORDER_727);
     raw.status = Some("delivered".into());
-    let parcels = shipments::from_tracking_items(raw.id, &tracking_items()[..1]);
+    let parcels = shipments::from_tracking_items(raw.id, &tracking_items()[..1], &TimeZone::UTC);
     let order = mapping::order(&raw, &parcels).unwrap();
     assert_eq!(order.fulfillment_status, FulfillmentStatus::Fulfilled);
     assert_eq!(
@@ -344,7 +360,7 @@ fn tracking_items_kept_in_meta_data_are_read() {
              "tracking_number": "EC1, EC2", "date_shipped": 1773100800, "tracking_id": "a2"}
         ]),
     )]);
-    let parcels = shipments::from_meta(55, &meta);
+    let parcels = shipments::from_meta(55, &meta, &TimeZone::UTC);
     assert_eq!(parcels.len(), 2);
     assert_eq!(parcels[0].carrier.as_deref(), Some("ups"));
     // 2026-03-09 as stored by the extension (midnight UTC) reads as that date.
@@ -365,7 +381,7 @@ fn the_older_single_tracking_meta_is_read() {
         ("_tracking_number", json!("9400111798643261622439")),
         ("_date_shipped", json!("1763942400")),
     ]);
-    let parcels = shipments::from_meta(1001, &meta);
+    let parcels = shipments::from_meta(1001, &meta, &TimeZone::UTC);
     assert_eq!(
         parcels,
         [Parcel {
@@ -376,10 +392,10 @@ fn the_older_single_tracking_meta_is_read() {
             shipped_at: Some(at("2025-11-24T12:00:00Z")),
         }]
     );
-    assert!(shipments::from_meta(1001, &[]).is_empty());
+    assert!(shipments::from_meta(1001, &[], &TimeZone::UTC).is_empty());
     // Unreadable meta is no tracking, not a failure.
     let odd = self::meta(&[("_wc_shipment_tracking_items", json!("a:1:{i:0;}"))]);
-    assert!(shipments::from_meta(1001, &odd).is_empty());
+    assert!(shipments::from_meta(1001, &odd, &TimeZone::UTC).is_empty());
 }
 
 #[test]
