@@ -143,15 +143,16 @@ impl std::fmt::Display for JobError {
 pub(crate) async fn run_job(service: &Service, claimed: &ClaimedJob) {
     use futures_util::FutureExt;
     let job = &claimed.job;
-    // A bug that panics on one ticket fails that attempt, retried and dead-lettered like any
-    // other, instead of ending the worker: one such ticket per worker would stop the queue
-    // while webhooks were still accepted. The attempt's state is its own, and dropped here.
     let result = if job.attempt > service.settings.max_attempts.saturating_add(1) {
         // Claimed again after its lease ran out, past its last attempt and the one rerun that
         // finishes what a crash interrupted: a job that kills the process each time it runs
         // would otherwise be taken over for ever.
         Err(JobError::Interrupted)
     } else {
+        // A bug that panics on one ticket fails that attempt, retried and dead-lettered like
+        // any other, instead of ending the worker: one such ticket per worker would stop the
+        // queue while webhooks were still accepted. The attempt's state is its own, and is
+        // dropped here.
         match std::panic::AssertUnwindSafe(attempt(service, claimed))
             .catch_unwind()
             .await
