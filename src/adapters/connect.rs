@@ -61,7 +61,7 @@ pub fn platform(
         capacity: http.cache_capacity,
     };
     #[cfg(not(feature = "http"))]
-    let _ = http;
+    let _ = (http, shop_zone);
     Ok(match settings {
         PlatformSettings::Demo { dir } => Arc::new(match demo_folder(dir.as_deref()) {
             Some(dir) => {
@@ -81,8 +81,6 @@ pub fn platform(
                 let client = vendor_client(other, http, shop_zone).map_err(failed)?;
                 return Ok(Arc::new(super::http::CachedPlatform::new(client, cache)));
             }
-            #[cfg(not(feature = "http"))]
-            let _ = shop_zone;
             #[cfg(not(feature = "http"))]
             return Err(failed(AdapterError::Invalid {
                 message: format!("this deskbot was built without the `{vendor}` feature"),

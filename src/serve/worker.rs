@@ -571,6 +571,16 @@ mod tests {
             .id()
     }
 
+    /// Claims the due job for `lease`, as of `now`; there must be one.
+    async fn claim(service: &Service, lease: Duration, now: Timestamp) -> ClaimedJob {
+        service
+            .store
+            .claim("test", lease, now)
+            .await
+            .unwrap()
+            .expect("a job is due")
+    }
+
     /// A job whose attempts keep being cut short (the process killed each time) is taken over
     /// after each lease, once past its last attempt, and then dead-lettered without running.
     #[tokio::test]
@@ -582,21 +592,11 @@ mod tests {
         let mut now = Timestamp::now();
         // max_attempts is 2: attempts 1, 2 and the rerun 3 are cut short, never finished.
         for attempt in 1..=3 {
-            let claimed = service
-                .store
-                .claim("crashing", Duration::from_secs(1), now)
-                .await
-                .unwrap()
-                .expect("the lease ran out");
+            let claimed = claim(&service, Duration::from_secs(1), now).await;
             assert_eq!(claimed.job.attempt, attempt);
             now = now.checked_add(jiff::SignedDuration::from_secs(2)).unwrap();
         }
-        let claimed = service
-            .store
-            .claim("test", Duration::from_secs(60), now)
-            .await
-            .unwrap()
-            .expect("the lease ran out");
+        let claimed = claim(&service, Duration::from_secs(60), now).await;
         assert_eq!(claimed.job.attempt, 4);
         run_job(&service, &claimed).await;
         let job = service.store.job(id).await.unwrap().unwrap();
@@ -611,12 +611,7 @@ mod tests {
         let service = service_with(Arc::new(PanickingDesk));
         let id = enqueue(&service, "17").await;
         for (attempt, state) in [(1, JobState::Queued), (2, JobState::Dead)] {
-            let claimed = service
-                .store
-                .claim("test", Duration::from_secs(60), Timestamp::now())
-                .await
-                .unwrap()
-                .expect("the job is due");
+            let claimed = claim(&service, Duration::from_secs(60), Timestamp::now()).await;
             assert_eq!(claimed.job.attempt, attempt);
             // Returns, where the panic used to end the worker running it.
             run_job(&service, &claimed).await;

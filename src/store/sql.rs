@@ -194,8 +194,7 @@ pub(super) const FORGET_PAYLOADS: &str = "\
 
 pub(super) const REPLIES_ON_TICKET: &str = "\
     SELECT COUNT(*) FROM decisions
-    WHERE source = $1 AND ticket_id = $2 AND outcome = 'reply'
-      AND delivery IN ('delivered', 'failed:unavailable')";
+    WHERE source = $1 AND ticket_id = $2 AND outcome = 'reply' AND delivery IN ($3, $4)";
 
 pub(super) const FORGET_DECISIONS: &str = "DELETE FROM decisions WHERE customer_email_folded = $1";
 
@@ -674,6 +673,8 @@ macro_rules! sql_store {
                 let count: i64 = sqlx::query_scalar(sql::REPLIES_ON_TICKET)
                     .bind(source)
                     .bind(ticket_id)
+                    .bind($crate::store::DELIVERED)
+                    .bind($crate::store::MAYBE_DELIVERED)
                     .fetch_one(&self.pool)
                     .await
                     .map_err(database("replies_on_ticket"))?;
